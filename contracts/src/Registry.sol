@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
+import {IMeshToken} from "./interfaces/IMeshToken.sol";
+
+/// @title Registry
+/// @notice Stake, provider and validator registration, offers, unbonding and slashing.
+/// @dev Invariants:
+/// - token.balanceOf(this) >= totalStaked == sum over accounts of (stake + unbonding);
+/// - an account's slashed total never exceeds what it staked;
+/// - `_providers` and `_validators` list exactly the accounts whose role is Provider / Validator,
+///   and `_stakers[a].index` is a's position in its role's list.
+contract Registry is IRegistry, Ownable2Step {
+    using SafeERC20 for IMeshToken;
+
+    uint256 public constant MAX_MIN_STAKE = 1e9 ether;
+    uint64 public constant MIN_UNBONDING_PERIOD = 1 hours;
+    uint64 public constant MAX_UNBONDING_PERIOD = 90 days;
+    uint256 public constant MAX_OFFERS_LIMIT = 256;
+    uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    uint256 public constant MAX_REGION_LENGTH = 64;
+    uint256 public constant MAX_GPU_MODEL_LENGTH = 64;
+
+    struct Staker {
+        Role role;
+        uint32 index;
+        uint64 registeredAt;
+        uint64 unbondingEnd;
+        uint256 stake;
+        uint256 unbonding;
+    }
+
+    struct ProviderProfile {
+        string endpoint;
+        string region;
+        Hardware hardware;
+    }
+
+    IMeshToken private immutable _token;
+
+    /// @inheritdoc IRegistry
+    uint256 public minStake;
+    /// @inheritdoc IRegistry
+    uint256 public minValidatorStake;
+    /// @inheritdoc IRegistry
+    uint64 public unbondingPeriod;
+    /// @inheritdoc IRegistry
+    uint256 public maxOffers;
+    /// @inheritdoc IRegistry
+    uint256 public totalStaked;
+    /// @inheritdoc IRegistry
+    uint256 public totalSlashed;
+    /// @inheritdoc IRegistry
+    mapping(address account => bool) public isSlasher;
+
+    mapping(address account => Staker) private _stakers;
+    mapping(address provider => ProviderProfile) private _profiles;
+    mapping(address validator => string) private _validatorEndpoints;
+    mapping(address provider => Offer[]) private _offers;
+    /// @dev Position + 1 of a model's offer in `_offers[provider]`; 0 means no offer.
+    mapping(address provider => mapping(bytes32 modelId => uint256)) private _offerSlot;
+    address[] private _providers;
+    address[] private _validators;
+
+    constructor(
+        address owner_,
+        IMeshToken token_,
+        uint256 minStake_,
+        uint256 minValidatorStake_,
+        uint64 unbondingPeriod_,
+        uint256 maxOffers_
+    ) Ownable(owner_) {
+        if (address(token_) == address(0)) revert ZeroAddress();
+        _token = token_;
+        _setMinStake(minStake_);
+        _setMinValidatorStake(minValidatorStake_);
+        _setUnbondingPeriod(unbondingPeriod_);
+        _setMaxOffers(maxOffers_);
+    }
+
+    // ------------------------------------------------------------------ stake
+
+    /// @inheritdoc IRegistry
+    function stake(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        Staker storage s = _stakers[msg.sender];
+        s.stake += amount;
+        totalStaked += amount;
+        emit Staked(msg.sender, amount, s.stake);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IRegistry
+    function requestUnstake(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        Staker storage s = _stakers[msg.sender];
+        if (amount > s.stake) revert InsufficientStake(s.stake, amount);
+        uint256 remaining = s.stake - amount;
+        uint256 required = _minimumFor(s.role);
+        if (s.role != Role.None && remaining < required) revert InsufficientStake(remaining, required);
+        _startUnbonding(s, msg.sender, amount);
+    }
+
+    /// @inheritdoc IRegistry
+    function withdrawStake() external {
+        Staker storage s = _stakers[msg.sender];
+        uint256 amount = s.unbonding;
+        if (amount == 0 || block.timestamp < s.unbondingEnd) revert UnbondingNotFinished(amount, s.unbondingEnd);
+        s.unbonding = 0;
+        s.unbondingEnd = 0;
+        totalStaked -= amount;
+        emit StakeWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IRegistry
+    function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed) {
+        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        Staker storage s = _stakers[account];
+        uint256 fromStake = amount < s.stake ? amount : s.stake;
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest < s.unbonding ? rest : s.unbonding;
+        slashed = fromStake + fromUnbonding;
+        if (slashed == 0) return 0;
+        s.stake -= fromStake;
+        s.unbonding -= fromUnbonding;
+        totalStaked -= slashed;
+        totalSlashed += slashed;
+        emit Slashed(account, msg.sender, recipient, fromStake, fromUnbonding);
+        if (recipient == address(0)) _token.burn(slashed);
+        else _token.safeTransfer(recipient, slashed);
+    }
+
+    // -------------------------------------------------------------- providers
+
+    /// @inheritdoc IRegistry
+    function registerProvider(
+        string calldata endpoint,
+        string calldata region,
+        Hardware calldata hardware,
+        Offer[] calldata offers
+    ) external {
+        Staker storage s = _stakers[msg.sender];
+        if (s.role != Role.None) revert AlreadyRegistered(msg.sender, s.role);
+        if (s.stake < minStake) revert InsufficientStake(s.stake, minStake);
+        _checkProfile(endpoint, region, hardware);
+
+        s.role = Role.Provider;
+        s.index = uint32(_providers.length);
+        s.registeredAt = uint64(block.timestamp);
+        _providers.push(msg.sender);
+        _profiles[msg.sender] = ProviderProfile(endpoint, region, hardware);
+        emit ProviderRegistered(msg.sender, endpoint, region, hardware);
+        _setOffers(msg.sender, offers);
+    }
+
+    /// @inheritdoc IRegistry
+    function updateProvider(string calldata endpoint, string calldata region, Hardware calldata hardware) external {
+        _requireRole(msg.sender, Role.Provider);
+        _checkProfile(endpoint, region, hardware);
+        _profiles[msg.sender] = ProviderProfile(endpoint, region, hardware);
+        emit ProviderUpdated(msg.sender, endpoint, region, hardware);
+    }
+
+    /// @inheritdoc IRegistry
+    function setOffers(Offer[] calldata offers) external {
+        _requireRole(msg.sender, Role.Provider);
+        _setOffers(msg.sender, offers);
+    }
+
+    /// @inheritdoc IRegistry
+    function removeOffers(bytes32[] calldata modelIds) external {
+        _requireRole(msg.sender, Role.Provider);
+        Offer[] storage list = _offers[msg.sender];
+        mapping(bytes32 => uint256) storage slots = _offerSlot[msg.sender];
+        for (uint256 i; i < modelIds.length; ++i) {
+            bytes32 modelId = modelIds[i];
+            uint256 slot = slots[modelId];
+            if (slot == 0) revert OfferNotFound(msg.sender, modelId);
+            Offer memory last = list[list.length - 1];
+            if (last.modelId != modelId) {
+                list[slot - 1] = last;
+                slots[last.modelId] = slot;
+            }
+            list.pop();
+            delete slots[modelId];
+            emit OfferRemoved(msg.sender, modelId);
+        }
+    }
+
+    // ------------------------------------------------------------- validators
+
+    /// @inheritdoc IRegistry
+    function registerValidator(string calldata endpoint) external {
+        Staker storage s = _stakers[msg.sender];
+        if (s.role == Role.Provider) revert AlreadyRegistered(msg.sender, s.role);
+        _checkEndpoint(endpoint);
+        if (s.role == Role.None) {
+            if (s.stake < minValidatorStake) revert InsufficientStake(s.stake, minValidatorStake);
+            s.role = Role.Validator;
+            s.index = uint32(_validators.length);
+            s.registeredAt = uint64(block.timestamp);
+            _validators.push(msg.sender);
+        }
+        _validatorEndpoints[msg.sender] = endpoint;
+        emit ValidatorRegistered(msg.sender, endpoint);
+    }
+
+    /// @inheritdoc IRegistry
+    function unregister() external {
+        Staker storage s = _stakers[msg.sender];
+        Role role = s.role;
+        if (role == Role.None) revert NotRegistered(msg.sender, Role.None);
+        address[] storage list = role == Role.Provider ? _providers : _validators;
+        address last = list[list.length - 1];
+        list[s.index] = last;
+        _stakers[last].index = s.index;
+        list.pop();
+        s.role = Role.None;
+        s.index = 0;
+        s.registeredAt = 0;
+
+        if (role == Role.Provider) {
+            Offer[] storage offers = _offers[msg.sender];
+            for (uint256 i; i < offers.length; ++i) {
+                delete _offerSlot[msg.sender][offers[i].modelId];
+            }
+            delete _offers[msg.sender];
+            delete _profiles[msg.sender];
+            emit ProviderUnregistered(msg.sender);
+        } else {
+            delete _validatorEndpoints[msg.sender];
+            emit ValidatorUnregistered(msg.sender);
+        }
+        if (s.stake != 0) _startUnbonding(s, msg.sender, s.stake);
+    }
+
+    // ------------------------------------------------------------- parameters
+
+    /// @inheritdoc IRegistry
+    function setSlasher(address slasher, bool allowed) external onlyOwner {
+        if (slasher == address(0)) revert ZeroAddress();
+        isSlasher[slasher] = allowed;
+        emit SlasherSet(slasher, allowed);
+    }
+
+    /// @inheritdoc IRegistry
+    function setMinStake(uint256 minStake_) external onlyOwner {
+        _setMinStake(minStake_);
+    }
+
+    /// @inheritdoc IRegistry
+    function setMinValidatorStake(uint256 minValidatorStake_) external onlyOwner {
+        _setMinValidatorStake(minValidatorStake_);
+    }
+
+    /// @inheritdoc IRegistry
+    function setUnbondingPeriod(uint64 unbondingPeriod_) external onlyOwner {
+        _setUnbondingPeriod(unbondingPeriod_);
+    }
+
+    /// @inheritdoc IRegistry
+    function setMaxOffers(uint256 maxOffers_) external onlyOwner {
+        _setMaxOffers(maxOffers_);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IRegistry
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IRegistry
+    function stakeOf(address account)
+        external
+        view
+        returns (Role role, uint256 staked, uint256 unbonding, uint64 unbondingEnd)
+    {
+        Staker storage s = _stakers[account];
+        return (s.role, s.stake, s.unbonding, s.unbondingEnd);
+    }
+
+    /// @inheritdoc IRegistry
+    function isActiveProvider(address provider) public view returns (bool) {
+        Staker storage s = _stakers[provider];
+        return s.role == Role.Provider && s.stake >= minStake;
+    }
+
+    /// @inheritdoc IRegistry
+    function isActiveValidator(address validator) public view returns (bool) {
+        Staker storage s = _stakers[validator];
+        return s.role == Role.Validator && s.stake >= minValidatorStake;
+    }
+
+    /// @inheritdoc IRegistry
+    function providerCount() external view returns (uint256) {
+        return _providers.length;
+    }
+
+    /// @inheritdoc IRegistry
+    function getProvider(address provider) public view returns (ProviderView memory view_) {
+        Staker storage s = _stakers[provider];
+        ProviderProfile storage p = _profiles[provider];
+        view_.provider = provider;
+        view_.active = isActiveProvider(provider);
+        view_.stake = s.stake;
+        view_.unbonding = s.unbonding;
+        view_.unbondingEnd = s.unbondingEnd;
+        view_.registeredAt = s.registeredAt;
+        view_.endpoint = p.endpoint;
+        view_.region = p.region;
+        view_.hardware = p.hardware;
+        view_.offers = _offers[provider];
+    }
+
+    /// @inheritdoc IRegistry
+    function getProviders(uint256 offset, uint256 limit) external view returns (ProviderView[] memory page) {
+        (uint256 start, uint256 end) = _page(_providers.length, offset, limit);
+        page = new ProviderView[](end - start);
+        for (uint256 i = start; i < end; ++i) {
+            page[i - start] = getProvider(_providers[i]);
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function getOffer(address provider, bytes32 modelId) external view returns (Offer memory offer, bool found) {
+        uint256 slot = _offerSlot[provider][modelId];
+        if (slot == 0) return (offer, false);
+        return (_offers[provider][slot - 1], true);
+    }
+
+    /// @inheritdoc IRegistry
+    function validatorCount() external view returns (uint256) {
+        return _validators.length;
+    }
+
+    /// @inheritdoc IRegistry
+    function getValidator(address validator) public view returns (ValidatorView memory view_) {
+        Staker storage s = _stakers[validator];
+        view_.validator = validator;
+        view_.active = isActiveValidator(validator);
+        view_.stake = s.stake;
+        view_.unbonding = s.unbonding;
+        view_.unbondingEnd = s.unbondingEnd;
+        view_.registeredAt = s.registeredAt;
+        view_.endpoint = _validatorEndpoints[validator];
+    }
+
+    /// @inheritdoc IRegistry
+    function getValidators(uint256 offset, uint256 limit) external view returns (ValidatorView[] memory page) {
+        (uint256 start, uint256 end) = _page(_validators.length, offset, limit);
+        page = new ValidatorView[](end - start);
+        for (uint256 i = start; i < end; ++i) {
+            page[i - start] = getValidator(_validators[i]);
+        }
+    }
+
+    // --------------------------------------------------------------- internal
+
+    function _startUnbonding(Staker storage s, address account, uint256 amount) private {
+        s.stake -= amount;
+        s.unbonding += amount;
+        uint64 end = uint64(block.timestamp) + unbondingPeriod;
+        s.unbondingEnd = end;
+        emit UnstakeRequested(account, amount, s.unbonding, end);
+    }
+
+    function _setOffers(address provider, Offer[] calldata offers) private {
+        Offer[] storage list = _offers[provider];
+        mapping(bytes32 => uint256) storage slots = _offerSlot[provider];
+        for (uint256 i; i < offers.length; ++i) {
+            Offer calldata offer = offers[i];
+            if (offer.modelId == bytes32(0)) revert ZeroModelId();
+            uint256 slot = slots[offer.modelId];
+            if (slot == 0) {
+                if (list.length >= maxOffers) revert TooManyOffers(list.length + 1, maxOffers);
+                list.push(offer);
+                slots[offer.modelId] = list.length;
+            } else {
+                list[slot - 1] = offer;
+            }
+            emit OfferSet(provider, offer.modelId, offer.pricePerMInput, offer.pricePerMOutput);
+        }
+    }
+
+    function _requireRole(address account, Role role) private view {
+        if (_stakers[account].role != role) revert NotRegistered(account, role);
+    }
+
+    function _minimumFor(Role role) private view returns (uint256) {
+        return role == Role.Provider ? minStake : role == Role.Validator ? minValidatorStake : 0;
+    }
+
+    function _checkEndpoint(string calldata endpoint) private pure {
+        uint256 length = bytes(endpoint).length;
+        if (length == 0) revert EmptyEndpoint();
+        if (length > MAX_ENDPOINT_LENGTH) revert FieldTooLong("endpoint", length, MAX_ENDPOINT_LENGTH);
+    }
+
+    function _checkProfile(string calldata endpoint, string calldata region, Hardware calldata hardware) private pure {
+        _checkEndpoint(endpoint);
+        if (bytes(region).length > MAX_REGION_LENGTH) {
+            revert FieldTooLong("region", bytes(region).length, MAX_REGION_LENGTH);
+        }
+        if (bytes(hardware.gpuModel).length > MAX_GPU_MODEL_LENGTH) {
+            revert FieldTooLong("gpuModel", bytes(hardware.gpuModel).length, MAX_GPU_MODEL_LENGTH);
+        }
+    }
+
+    function _page(uint256 total, uint256 offset, uint256 limit) private pure returns (uint256 start, uint256 end) {
+        if (offset >= total) return (total, total);
+        start = offset;
+        end = total - offset < limit ? total : offset + limit;
+    }
+
+    function _setMinStake(uint256 value) private {
+        if (value == 0 || value > MAX_MIN_STAKE) revert ParameterOutOfRange("minStake", value, 1, MAX_MIN_STAKE);
+        minStake = value;
+        emit MinStakeSet(value);
+    }
+
+    function _setMinValidatorStake(uint256 value) private {
+        if (value == 0 || value > MAX_MIN_STAKE) {
+            revert ParameterOutOfRange("minValidatorStake", value, 1, MAX_MIN_STAKE);
+        }
+        minValidatorStake = value;
+        emit MinValidatorStakeSet(value);
+    }
+
+    function _setUnbondingPeriod(uint64 value) private {
+        if (value < MIN_UNBONDING_PERIOD || value > MAX_UNBONDING_PERIOD) {
+            revert ParameterOutOfRange("unbondingPeriod", value, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
+        }
+        unbondingPeriod = value;
+        emit UnbondingPeriodSet(value);
+    }
+
+    function _setMaxOffers(uint256 value) private {
+        if (value == 0 || value > MAX_OFFERS_LIMIT) revert ParameterOutOfRange("maxOffers", value, 1, MAX_OFFERS_LIMIT);
+        maxOffers = value;
+        emit MaxOffersSet(value);
+    }
+}

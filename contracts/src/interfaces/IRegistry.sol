@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IRegistry
+/// @notice Stake and discovery. Providers stake MESH and publish their endpoint, region, hardware and
+/// per-model prices; validators stake and publish their endpoint. Stake leaves through an unbonding
+/// period, and an authorized slasher (the disputes contract) can take stake, including stake in unbonding.
+/// An account is either a provider or a validator, never both, so each stake backs one role.
+interface IRegistry {
+    /// @notice The role an account has registered for.
+    enum Role {
+        None,
+        Provider,
+        Validator
+    }
+
+    /// @notice What a provider runs on. Sizes in MiB.
+    struct Hardware {
+        string gpuModel;
+        uint16 gpuCount;
+        uint32 vramMb;
+        uint16 cpuCores;
+        uint32 ramMb;
+    }
+
+    /// @notice A price offer for one model, in MESH wei per 1,000,000 tokens.
+    struct Offer {
+        bytes32 modelId;
+        uint128 pricePerMInput;
+        uint128 pricePerMOutput;
+    }
+
+    /// @notice A provider as discovery sees it.
+    struct ProviderView {
+        address provider;
+        bool active;
+        uint256 stake;
+        uint256 unbonding;
+        uint64 unbondingEnd;
+        uint64 registeredAt;
+        string endpoint;
+        string region;
+        Hardware hardware;
+        Offer[] offers;
+    }
+
+    /// @notice A validator as discovery sees it.
+    struct ValidatorView {
+        address validator;
+        bool active;
+        uint256 stake;
+        uint256 unbonding;
+        uint64 unbondingEnd;
+        uint64 registeredAt;
+        string endpoint;
+    }
+
+    /// @notice An amount of zero was given where a positive amount is needed.
+    error ZeroAmount();
+    /// @notice The zero address was given where an account is needed.
+    error ZeroAddress();
+    /// @notice The account already has a role.
+    error AlreadyRegistered(address account, Role role);
+    /// @notice The account does not have the role the call needs.
+    error NotRegistered(address account, Role required);
+    /// @notice The stake is below what the call needs.
+    error InsufficientStake(uint256 stake, uint256 required);
+    /// @notice The endpoint is empty.
+    error EmptyEndpoint();
+    /// @notice A text field is longer than allowed.
+    error FieldTooLong(string field, uint256 length, uint256 maxLength);
+    /// @notice An offer names model id zero.
+    error ZeroModelId();
+    /// @notice The provider would have more offers than allowed.
+    error TooManyOffers(uint256 count, uint256 maxOffers);
+    /// @notice The provider has no offer for this model.
+    error OfferNotFound(address provider, bytes32 modelId);
+    /// @notice Nothing is unbonding, or the unbonding period has not ended.
+    error UnbondingNotFinished(uint256 amount, uint64 unbondingEnd);
+    /// @notice The caller may not slash.
+    error NotSlasher(address caller);
+    /// @notice A parameter is outside its allowed range.
+    error ParameterOutOfRange(string parameter, uint256 value, uint256 min, uint256 max);
+
+    /// @notice Stake was added to `account`.
+    event Staked(address indexed account, uint256 amount, uint256 stake);
+    /// @notice A provider registered.
+    event ProviderRegistered(address indexed provider, string endpoint, string region, Hardware hardware);
+    /// @notice A provider changed its endpoint, region or hardware.
+    event ProviderUpdated(address indexed provider, string endpoint, string region, Hardware hardware);
+    /// @notice A provider left; its offers are gone and its stake is unbonding.
+    event ProviderUnregistered(address indexed provider);
+    /// @notice A provider created or changed an offer.
+    event OfferSet(address indexed provider, bytes32 indexed modelId, uint128 pricePerMInput, uint128 pricePerMOutput);
+    /// @notice A provider removed an offer.
+    event OfferRemoved(address indexed provider, bytes32 indexed modelId);
+    /// @notice A validator registered or changed its endpoint.
+    event ValidatorRegistered(address indexed validator, string endpoint);
+    /// @notice A validator left; its stake is unbonding.
+    event ValidatorUnregistered(address indexed validator);
+    /// @notice Stake moved into unbonding; all of the account's unbonding stake unlocks at `unbondingEnd`.
+    event UnstakeRequested(address indexed account, uint256 amount, uint256 unbonding, uint64 unbondingEnd);
+    /// @notice Unbonded stake was paid out.
+    event StakeWithdrawn(address indexed account, uint256 amount);
+    /// @notice Stake was slashed: `fromStake + fromUnbonding` went to `recipient` (burned when zero).
+    event Slashed(address indexed account, address indexed slasher, address recipient, uint256 fromStake, uint256 fromUnbonding);
+    /// @notice The slasher role was granted or revoked.
+    event SlasherSet(address indexed slasher, bool allowed);
+    /// @notice A parameter changed.
+    event MinStakeSet(uint256 minStake);
+    /// @notice A parameter changed.
+    event MinValidatorStakeSet(uint256 minValidatorStake);
+    /// @notice A parameter changed.
+    event UnbondingPeriodSet(uint64 unbondingPeriod);
+    /// @notice A parameter changed.
+    event MaxOffersSet(uint256 maxOffers);
+
+    /// @notice Adds `amount` MESH (pulled from the caller) to the caller's stake.
+    function stake(uint256 amount) external;
+
+    /// @notice Registers the caller as a provider. Needs `minStake` staked first.
+    function registerProvider(
+        string calldata endpoint,
+        string calldata region,
+        Hardware calldata hardware,
+        Offer[] calldata offers
+    ) external;
+
+    /// @notice Changes the caller's endpoint, region and hardware.
+    function updateProvider(string calldata endpoint, string calldata region, Hardware calldata hardware) external;
+
+    /// @notice Creates or replaces offers, one per model id.
+    function setOffers(Offer[] calldata offers) external;
+
+    /// @notice Removes offers by model id.
+    function removeOffers(bytes32[] calldata modelIds) external;
+
+    /// @notice Registers the caller as a validator (needs `minValidatorStake` staked), or changes a
+    /// registered validator's endpoint.
+    function registerValidator(string calldata endpoint) external;
+
+    /// @notice Leaves the caller's role; the whole stake starts unbonding.
+    function unregister() external;
+
+    /// @notice Moves `amount` of stake into unbonding. A registered account must keep its role's minimum.
+    /// Restarts the unbonding clock for everything unbonding.
+    function requestUnstake(uint256 amount) external;
+
+    /// @notice Pays out unbonded stake once the unbonding period has ended.
+    function withdrawStake() external;
+
+    /// @notice Takes up to `amount` from `account`'s stake, then from its unbonding stake, and sends it
+    /// to `recipient`, or burns it when `recipient` is zero. Only a slasher.
+    /// @return slashed What was actually taken (less than `amount` when the account has less).
+    function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed);
+
+    /// @notice Grants or revokes the slasher role. Only the owner.
+    function setSlasher(address slasher, bool allowed) external;
+    /// @notice Only the owner; bounded.
+    function setMinStake(uint256 minStake) external;
+    /// @notice Only the owner; bounded.
+    function setMinValidatorStake(uint256 minValidatorStake) external;
+    /// @notice Only the owner; bounded. Applies to unstake requests made afterwards.
+    function setUnbondingPeriod(uint64 unbondingPeriod) external;
+    /// @notice Only the owner; bounded. Providers above a lowered limit keep their offers.
+    function setMaxOffers(uint256 maxOffers) external;
+
+    /// @notice The token staked.
+    function token() external view returns (address);
+    function minStake() external view returns (uint256);
+    function minValidatorStake() external view returns (uint256);
+    function unbondingPeriod() external view returns (uint64);
+    function maxOffers() external view returns (uint256);
+    function isSlasher(address account) external view returns (bool);
+
+    /// @notice The account's role, stake, unbonding stake and when the unbonding stake unlocks.
+    function stakeOf(address account)
+        external
+        view
+        returns (Role role, uint256 staked, uint256 unbonding, uint64 unbondingEnd);
+
+    /// @notice Everything held for stakers: the sum of every stake and unbonding stake.
+    function totalStaked() external view returns (uint256);
+    /// @notice Everything ever slashed.
+    function totalSlashed() external view returns (uint256);
+
+    /// @notice True when `provider` is registered and holds at least `minStake`: eligible for traffic.
+    function isActiveProvider(address provider) external view returns (bool);
+    /// @notice True when `validator` is registered and holds at least `minValidatorStake`.
+    function isActiveValidator(address validator) external view returns (bool);
+
+    function providerCount() external view returns (uint256);
+    function getProvider(address provider) external view returns (ProviderView memory);
+    /// @notice A page of providers in list order (removal swaps the last provider into the gap).
+    function getProviders(uint256 offset, uint256 limit) external view returns (ProviderView[] memory);
+    /// @notice The provider's offer for `modelId`; `found` is false when there is none.
+    function getOffer(address provider, bytes32 modelId) external view returns (Offer memory offer, bool found);
+
+    function validatorCount() external view returns (uint256);
+    function getValidator(address validator) external view returns (ValidatorView memory);
+    function getValidators(uint256 offset, uint256 limit) external view returns (ValidatorView[] memory);
+}

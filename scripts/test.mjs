@@ -8,8 +8,9 @@
 // It prints one closing line: `npm test: N passed, M failed`.
 // Plain JavaScript on purpose: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { ensureDeps } from './ensure-deps.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -62,12 +63,8 @@ function findTests(dir, found = []) {
 }
 
 // 1. dependencies
-const lock = join(root, 'package-lock.json')
-const installed = join(root, 'node_modules', '.package-lock.json')
-if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtimeMs) {
-  step('npm ci (dependencies missing or out of date)')
-  runSync('npm', ['ci', '--no-audit', '--no-fund'])
-}
+step('dependencies')
+if (!ensureDeps()) finish('npm ci failed')
 
 // 2, 3. lint and types
 step('lint (biome)')

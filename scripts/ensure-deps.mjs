@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Installs the npm dependencies when node_modules is missing or older than package-lock.json, so
+// `npm start` and `npm test` work on a fresh clone. Plain JavaScript: it runs before any install.
+import { spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** Runs `npm ci` when needed; returns false when the install failed. */
+export function ensureDeps() {
+  const lock = join(root, 'package-lock.json')
+  const installed = join(root, 'node_modules', '.package-lock.json')
+  if (existsSync(installed) && statSync(lock).mtimeMs <= statSync(installed).mtimeMs) return true
+  console.log('Installing dependencies (npm ci)…')
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  return result.status === 0
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(ensureDeps() ? 0 : 1)

@@ -46,6 +46,7 @@ function runCapture(command, args, options = {}) {
 }
 
 function finish(error) {
+  if (error) failed += 1 // a failed step counts as a failed test, so the closing line never reads green
   console.log(`\nnpm test: ${passed} passed, ${failed} failed`)
   if (error) console.error(error)
   process.exit(error || failed > 0 ? 1 : 0)

@@ -8,13 +8,17 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** Runs `npm ci` when needed; returns false when the install failed. */
+/**
+ * Installs when needed; returns false when the install failed. `npm install` rather than `npm ci`:
+ * npm 11 leaves other platforms' optional binaries (biome, forge, anvil, llama.cpp) out of the lock
+ * file and `npm ci` then refuses it; `npm install` keeps the locked versions and fills the gap.
+ */
 export function ensureDeps() {
   const lock = join(root, 'package-lock.json')
   const installed = join(root, 'node_modules', '.package-lock.json')
   if (existsSync(installed) && statSync(lock).mtimeMs <= statSync(installed).mtimeMs) return true
-  console.log('Installing dependencies (npm ci)…')
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  console.log('Installing dependencies (npm install)…')
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
   return result.status === 0
 }
 

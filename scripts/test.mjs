@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: everything a change must pass, in order, on a fresh clone.
-//   1. install dependencies when node_modules is missing or older than package-lock.json
+//   1. install dependencies (npm install) when node_modules is missing or older than package-lock.json
 //   2. lint and format check (biome)   3. typecheck (tsc)
 //   4. build the contracts and check the generated ABIs are not stale
 //   5. forge tests (unit, fuzz, invariant; the `ci` profile under CI=true; gas snapshots checked)
@@ -65,7 +65,7 @@ function findTests(dir, found = []) {
 
 // 1. dependencies
 step('dependencies')
-if (!ensureDeps()) finish('npm ci failed')
+if (!ensureDeps()) finish('npm install failed')
 
 // 2, 3. lint and types
 step('lint (biome)')

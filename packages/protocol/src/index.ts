@@ -2,7 +2,11 @@ export { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 export { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 export { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 export { registryAbi, registryBytecode } from './abis/Registry.js'
+export { canonicalJson } from './canonicalJson.js'
+export { type ComputeCostParameters, computeCost } from './computeCost.js'
 export { type Connection, type ConnectOptions, chainFor, connect } from './connect.js'
+export { decodeSignedReceipt } from './decodeSignedReceipt.js'
+export { decodeSignedVoucher } from './decodeSignedVoucher.js'
 export { type DeployContractsOptions, deployContracts } from './deployContracts.js'
 export {
   type Deployment,
@@ -13,8 +17,16 @@ export {
   readDeployment,
   writeDeployment,
 } from './deployment.js'
-export { paymentsDomain, voucherTypes } from './eip712.js'
+export { paymentsDomain, receiptTypes, voucherTypes } from './eip712.js'
+export { encodeSignedReceipt, type SignedReceipt } from './encodeSignedReceipt.js'
+export { encodeSignedVoucher, type SignedVoucher } from './encodeSignedVoucher.js'
 export { BaseError, type BaseErrorOptions } from './errors.js'
+export { hashRequest } from './hashRequest.js'
+export { hashResponse } from './hashResponse.js'
+export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
+export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
+export type { Receipt } from './receipt.js'
+export { type SignReceiptParameters, signReceipt } from './signReceipt.js'
 export { type SignVoucherParameters, signVoucher } from './signVoucher.js'
 export {
   type Anvil,
@@ -24,5 +36,6 @@ export {
   type StartAnvilOptions,
   startAnvil,
 } from './startAnvil.js'
+export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

@@ -1,0 +1,158 @@
+import { decodeSignedVoucher, verifyVoucher } from '@infermesh/protocol'
+import { type Address, type Hex, isAddressEqual } from 'viem'
+import { ProviderError } from '../errors.js'
+import type { ChannelStore } from '../store/channelStore.js'
+
+export type PaymentGateOptions = {
+  chainId: number
+  payments: Address
+  /** This provider's address: vouchers must name it. */
+  provider: Address
+  store: ChannelStore
+  /** Most unpaid work this provider accepts per channel, in MESH wei (post-pay risk it chooses). */
+  creditLimit: bigint
+  /** What the payer can still be paid from on-chain: deposit minus any pending withdrawal (cached). */
+  availableDeposit: (payer: Address) => Promise<bigint>
+}
+
+/** A request let through the gate: who pays, and the reservation to release once it is billed. */
+export type Admission = { payer: Address; release: () => void }
+
+const paymentRequired = (code: string, message: string, cause?: unknown) =>
+  new ProviderError(message, {
+    status: 402,
+    code,
+    type: 'payment_error',
+    param: null,
+    retryable: false,
+    cause,
+  })
+
+/**
+ * The post-pay rule (DESIGN rule 2) at the provider's door. Every request carries a voucher for
+ * the channel's completed work; the gate checks its signature and channel, that the cumulative
+ * never goes down, stores it durably when it rises, and lets the request in only while the payer's
+ * unpaid work (plus what its requests in flight may cost) stays within the credit limit and within
+ * its on-chain deposit. The checks and codes follow packages/protocol/PROTOCOL.md §8.2. Refusals are 402 `ProviderError`s whose `code` says why.
+ */
+export function createPaymentGate(options: PaymentGateOptions) {
+  const { store, creditLimit } = options
+  /** Worst-case cost of requests admitted and not yet billed, per payer. */
+  const reservedByPayer = new Map<string, bigint>()
+  const add = (map: Map<string, bigint>, key: string, amount: bigint) => {
+    const next = (map.get(key) ?? 0n) + amount
+    if (next === 0n) map.delete(key)
+    else map.set(key, next)
+  }
+
+  return {
+    /**
+     * Checks the voucher header for a request on `modelId` that may cost up to `maxCost`.
+     * @throws ProviderError 400 invalid_request (malformed header), or 402 with code voucher_missing |
+     *   voucher_wrong_channel | voucher_invalid_signature | voucher_lowered | voucher_stale |
+     *   credit_limit_exceeded | deposit_insufficient
+     */
+    async admit(header: string | undefined, modelId: Hex, maxCost: bigint): Promise<Admission> {
+      if (!header) {
+        throw paymentRequired(
+          'voucher_missing',
+          'This provider is paid per request: send a signed voucher in the x-infermesh-voucher header (cumulative 0 on a new channel).',
+        )
+      }
+      let signed: ReturnType<typeof decodeSignedVoucher>
+      try {
+        signed = decodeSignedVoucher(header)
+      } catch (cause) {
+        throw paymentRequired(
+          'voucher_invalid',
+          `The voucher header is malformed: ${(cause as Error).message}`,
+          cause,
+        )
+      }
+      const { voucher, signature } = signed
+      if (!isAddressEqual(voucher.provider, options.provider)) {
+        throw paymentRequired(
+          'voucher_wrong_channel',
+          `The voucher pays provider ${voucher.provider}; this provider is ${options.provider}.`,
+        )
+      }
+      if (voucher.modelId.toLowerCase() !== modelId.toLowerCase()) {
+        throw paymentRequired(
+          'voucher_wrong_channel',
+          `The voucher is for model ${voucher.modelId}; the request is for model ${modelId}.`,
+        )
+      }
+      const valid = await verifyVoucher({
+        chainId: options.chainId,
+        payments: options.payments,
+        voucher,
+        signature,
+      })
+      if (!valid) {
+        throw paymentRequired(
+          'voucher_invalid_signature',
+          `The voucher is not signed by its payer ${voucher.payer} for chain ${options.chainId} and Payments ${options.payments}.`,
+        )
+      }
+
+      const payer = voucher.payer
+      const id = modelId.toLowerCase() as Hex
+      let channel = await store.get(payer, id)
+      if (voucher.cumulativeAmount < channel.voucher) {
+        throw paymentRequired(
+          'voucher_lowered',
+          `The voucher's cumulative ${voucher.cumulativeAmount} is below the ${channel.voucher} already signed for this channel.`,
+        )
+      }
+      if (voucher.cumulativeAmount > channel.voucher) {
+        channel = await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
+      }
+
+      const unpaid = await store.unpaid(payer)
+      const details = () => ({
+        owed: channel.owed.toString(),
+        vouchered: channel.voucher.toString(),
+        unpaid: unpaid.toString(),
+        creditLimit: creditLimit.toString(),
+      })
+      if (unpaid > creditLimit) {
+        throw paymentRequired(
+          'voucher_stale',
+          `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${channel.owed} on this channel).`,
+          details(),
+        )
+      }
+      const inFlight = reservedByPayer.get(payer) ?? 0n
+      const available = await options.availableDeposit(payer)
+      const exposure = (await store.exposure(payer)) + inFlight + maxCost
+      if (available < exposure) {
+        throw paymentRequired(
+          'deposit_insufficient',
+          `Payer ${payer} has ${available} available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
+          details(),
+        )
+      }
+
+      if (unpaid + inFlight + maxCost > creditLimit) {
+        throw paymentRequired(
+          'credit_limit_exceeded',
+          `Unpaid work (${unpaid}) plus requests in flight (${inFlight}) and this request (up to ${maxCost}) would exceed this provider's credit limit of ${creditLimit}: wait for answers and pay for them, or lower max_tokens.`,
+          details(),
+        )
+      }
+
+      add(reservedByPayer, payer, maxCost)
+      let released = false
+      return {
+        payer,
+        release: () => {
+          if (released) return
+          released = true
+          add(reservedByPayer, payer, -maxCost)
+        },
+      }
+    },
+  }
+}
+
+export type PaymentGate = ReturnType<typeof createPaymentGate>

@@ -1,0 +1,187 @@
+import { connect, type ProviderConfig } from '@infermesh/protocol'
+import pino, { type Logger } from 'pino'
+import { createWalletClient, http, type LocalAccount } from 'viem'
+import type { Backend } from './backend.js'
+import { createLlamaBackend } from './backends/createLlamaBackend.js'
+import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
+import { ProviderError } from './errors.js'
+import { createDepositReader } from './payments/createDepositReader.js'
+import { createPaymentGate } from './payments/createPaymentGate.js'
+import { createLimiter } from './server/createLimiter.js'
+import { createMetrics } from './server/createMetrics.js'
+import { createProviderServer, type ServedModel } from './server/createProviderServer.js'
+import { createSettler } from './settlement/createSettler.js'
+import { createChannelStore } from './store/channelStore.js'
+import { openDatabase } from './store/openDatabase.js'
+
+export type StartProviderOptions = {
+  config: ProviderConfig
+  /** The provider's key (decrypted from the keystore by the caller). */
+  account: LocalAccount
+  logger?: Logger
+}
+
+export type RunningProvider = {
+  url: string
+  address: `0x${string}`
+  models: ServedModel[]
+  settler: ReturnType<typeof createSettler>
+  /** Stops taking requests, finishes those in flight, redeems what is owed, frees everything. */
+  close: () => Promise<void>
+}
+
+/**
+ * Starts a provider daemon from its resolved configuration: backend, database, payment gate,
+ * HTTP server and settlement loop. Each part registers its own cleanup in `close`.
+ *
+ * @example
+ * const provider = await startProvider({ config, account })
+ * // … serve …
+ * await provider.close()
+ */
+export async function startProvider({
+  config,
+  account,
+  logger,
+}: StartProviderOptions): Promise<RunningProvider> {
+  const log = logger ?? pino({ name: 'infermesh-provider' })
+  const cleanups: (() => Promise<void>)[] = []
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: Error) => log.warn({ msg: 'cleanup failed', err: error.message }))
+    }
+    cleanups.length = 0
+  }
+  try {
+    const { publicClient, walletClient: wallet, chain } = await connectWith(config.chain.rpcUrl, account)
+    if (config.chain.chainId && config.chain.chainId !== chain.id) {
+      throw new ProviderError(
+        `The chain at ${config.chain.rpcUrl} has id ${chain.id}, not ${config.chain.chainId} as configured.`,
+        {
+          status: 500,
+          code: 'config_invalid',
+        },
+      )
+    }
+
+    let backend: Backend
+    if (config.backend.kind === 'llama') {
+      backend = await createLlamaBackend({
+        models: config.backend.models.map((m) => ({
+          name: m.name,
+          path: m.path,
+          embeddings: m.embeddings,
+          ...(m.contextLength && { contextLength: m.contextLength }),
+        })),
+        sequences: config.backend.sequences,
+        ...(config.backend.threads && { threads: config.backend.threads }),
+        gpu: config.backend.gpu ? 'auto' : false,
+      })
+    } else {
+      backend = createOpenAICompatibleBackend({
+        baseUrl: config.backend.baseUrl,
+        ...(config.backend.apiKey && { apiKey: config.backend.apiKey }),
+        models: config.backend.models.map((m) => ({ ...m, modelId: m.modelId })),
+      })
+    }
+    cleanups.push(() => backend.close())
+
+    const backendModels = new Map(backend.models().map((m) => [m.name, m]))
+    const models: ServedModel[] = config.offers.map((offer) => {
+      const model = backendModels.get(offer.model)
+      if (!model)
+        throw new ProviderError(`The offer for '${offer.model}' names no model of the backend.`, {
+          status: 500,
+          code: 'config_invalid',
+        })
+      return { ...model, pricePerMInput: offer.pricePerMInput, pricePerMOutput: offer.pricePerMOutput }
+    })
+
+    const db = await openDatabase({
+      ...(config.database.url && { url: config.database.url }),
+      ...(config.database.dir && { dataDir: config.database.dir }),
+    })
+    cleanups.push(() => db.close())
+    const store = await createChannelStore(db)
+    const payments = config.chain.contracts.payments
+    const availableDeposit = createDepositReader({
+      publicClient,
+      payments,
+      refreshMs: config.payments.depositRefreshMs,
+    })
+    const gate = createPaymentGate({
+      chainId: chain.id,
+      payments,
+      provider: account.address,
+      store,
+      creditLimit: config.payments.creditLimit,
+      availableDeposit,
+    })
+    const metrics = createMetrics()
+    const concurrency = config.backend.kind === 'llama' ? config.backend.sequences * models.length : 64
+    const limiter = createLimiter({ concurrency, maxQueue: config.server.maxQueue })
+
+    const settler = createSettler({
+      store,
+      publicClient,
+      walletClient: wallet,
+      payments,
+      batchSize: config.payments.settleBatchSize,
+      intervalMs: config.payments.settleIntervalMs,
+      minAmount: config.payments.minRedeemAmount,
+      log,
+      onRedeemed: (amount) => {
+        metrics.redeemed.inc(Number(amount))
+        availableDeposit.invalidate()
+      },
+      onWithdrawRequested: (payer) => availableDeposit.invalidate(payer),
+    })
+
+    let ready = false
+    let closing = false
+    const app = createProviderServer({
+      backend,
+      models,
+      gate,
+      store,
+      account,
+      chainId: chain.id,
+      payments,
+      limiter,
+      metrics,
+      logger: log,
+      maxBodyBytes: config.server.maxBodyBytes,
+      isReady: () => ready,
+      isClosing: () => closing,
+    })
+    await app.listen({ host: config.server.host, port: config.server.port })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.server.port
+    const url = `http://${config.server.host}:${port}`
+    cleanups.push(async () => {
+      ready = false
+      closing = true
+      await app.close() // stops listening, waits for requests in flight
+    })
+    settler.start()
+    cleanups.push(async () => {
+      await settler.stop()
+      await settler
+        .settleNow()
+        .catch((error: Error) => log.warn({ msg: 'final settlement failed', err: error.message }))
+    })
+    ready = true
+    log.info({ msg: 'provider ready', url, provider: account.address, models: models.map((m) => m.name) })
+    return { url, address: account.address, models, settler, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** Clients for the chain, the wallet signing with the provider's (possibly keystore-held) account. */
+async function connectWith(rpcUrl: string, account: LocalAccount) {
+  const { chain, publicClient } = await connect({ rpcUrl })
+  const walletClient = createWalletClient({ account, chain, transport: http(rpcUrl), pollingInterval: 250 })
+  return { chain, publicClient, walletClient }
+}

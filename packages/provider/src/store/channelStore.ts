@@ -1,0 +1,209 @@
+import type { Address, Hex } from 'viem'
+import type { Database } from './openDatabase.js'
+
+/**
+ * Durable state of the provider's payment channels, one row per (payer, model):
+ * - `owed`: cumulative cost of completed work (the sum of all receipts' costs);
+ * - `voucher`: the highest cumulative the payer has signed, with its signature (redeemable);
+ * - `redeemed`: what the Payments contract has paid on the channel so far.
+ * A voucher is written before the request it came with is served, and a receipt's cost is added to
+ * `owed` in the same transaction that records the receipt, so a restart loses neither.
+ */
+export type Channel = {
+  payer: Address
+  modelId: Hex
+  owed: bigint
+  voucher: bigint
+  signature: Hex | null
+  redeemed: bigint
+}
+
+export type ReceiptRecord = {
+  payer: Address
+  modelId: Hex
+  requestHash: Hex
+  responseHash: Hex
+  inputTokens: bigint
+  outputTokens: bigint
+  cost: bigint
+}
+
+const schema = `
+create table if not exists channels (
+  payer text not null,
+  model_id text not null,
+  owed numeric(78, 0) not null default 0,
+  voucher numeric(78, 0) not null default 0,
+  signature text,
+  redeemed numeric(78, 0) not null default 0,
+  updated_at timestamptz not null default now(),
+  primary key (payer, model_id)
+);
+create table if not exists receipts (
+  id bigserial primary key,
+  payer text not null,
+  model_id text not null,
+  request_hash text not null,
+  response_hash text not null,
+  input_tokens bigint not null,
+  output_tokens bigint not null,
+  cost numeric(78, 0) not null,
+  cumulative numeric(78, 0) not null,
+  signature text not null,
+  created_at timestamptz not null default now()
+);
+create index if not exists receipts_channel on receipts (payer, model_id);
+`
+
+type ChannelRow = {
+  payer: string
+  model_id: string
+  owed: string
+  voucher: string
+  signature: string | null
+  redeemed: string
+}
+
+const toChannel = (row: ChannelRow): Channel => ({
+  payer: row.payer as Address,
+  modelId: row.model_id as Hex,
+  owed: BigInt(row.owed),
+  voucher: BigInt(row.voucher),
+  signature: row.signature as Hex | null,
+  redeemed: BigInt(row.redeemed),
+})
+
+export type ChannelStore = Awaited<ReturnType<typeof createChannelStore>>
+
+/** Creates the tables when missing and returns the channel operations. */
+export async function createChannelStore(db: Database) {
+  for (const statement of schema
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    await db.query(statement)
+  // Addresses are stored checksummed, model ids lower-case, so lookups need no normalisation.
+
+  return {
+    /** The channel, or an empty one when the payer never came for this model. */
+    async get(payer: Address, modelId: Hex): Promise<Channel> {
+      const [row] = await db.query<ChannelRow>('select * from channels where payer = $1 and model_id = $2', [
+        payer,
+        modelId,
+      ])
+      return row ? toChannel(row) : { payer, modelId, owed: 0n, voucher: 0n, signature: null, redeemed: 0n }
+    },
+
+    /** Everything the payer owes across its channels and that the chain has not paid yet. */
+    async exposure(payer: Address): Promise<bigint> {
+      const [row] = await db.query<{ total: string | null }>(
+        'select sum(greatest(owed, voucher) - redeemed) as total from channels where payer = $1',
+        [payer],
+      )
+      return BigInt(row?.total ?? 0)
+    },
+
+    /** Completed work the payer has not covered with vouchers, across its channels. */
+    async unpaid(payer: Address): Promise<bigint> {
+      const [row] = await db.query<{ total: string | null }>(
+        'select sum(greatest(owed - voucher, 0)) as total from channels where payer = $1',
+        [payer],
+      )
+      return BigInt(row?.total ?? 0)
+    },
+
+    /**
+     * Stores a voucher when it raises the channel's highest; returns the channel after. The caller
+     * has checked the signature. Never lowers the stored voucher (the guards make concurrent
+     * writers safe). A voucher above `owed` is adopted: the payer acknowledges that much work.
+     */
+    async saveVoucher(payer: Address, modelId: Hex, cumulative: bigint, signature: Hex): Promise<Channel> {
+      const [row] = await db.query<ChannelRow>(
+        `insert into channels (payer, model_id, voucher, signature, owed) values ($1, $2, $3, $4, $3)
+         on conflict (payer, model_id) do update set
+           voucher = case when excluded.voucher > channels.voucher then excluded.voucher else channels.voucher end,
+           owed = greatest(channels.owed, excluded.voucher),
+           signature = case when excluded.voucher > channels.voucher then excluded.signature else channels.signature end,
+           updated_at = now()
+         returning *`,
+        [payer, modelId, cumulative.toString(), signature],
+      )
+      if (!row) throw new Error('saveVoucher returned no row')
+      return toChannel(row)
+    },
+
+    /**
+     * Adds a completed request's cost to the channel and records its receipt, atomically.
+     * `sign` receives the new cumulative and returns the receipt signature.
+     */
+    async addReceipt(
+      record: ReceiptRecord,
+      sign: (cumulative: bigint) => Promise<Hex>,
+    ): Promise<{ cumulative: bigint; signature: Hex }> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<{ owed: string }>(
+          `insert into channels (payer, model_id, owed) values ($1, $2, $3)
+           on conflict (payer, model_id) do update set owed = channels.owed + excluded.owed, updated_at = now()
+           returning owed`,
+          [record.payer, record.modelId, record.cost.toString()],
+        )
+        const cumulative = BigInt(row?.owed ?? 0)
+        const signature = await sign(cumulative)
+        await tx.query(
+          `insert into receipts (payer, model_id, request_hash, response_hash, input_tokens, output_tokens, cost, cumulative, signature)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            record.payer,
+            record.modelId,
+            record.requestHash,
+            record.responseHash,
+            record.inputTokens.toString(),
+            record.outputTokens.toString(),
+            record.cost.toString(),
+            cumulative.toString(),
+            signature,
+          ],
+        )
+        return { cumulative, signature }
+      })
+    },
+
+    /** Channels holding a voucher above what was redeemed, largest first. */
+    async redeemable(limit: number, minAmount = 0n): Promise<Channel[]> {
+      const rows = await db.query<ChannelRow>(
+        `select * from channels where signature is not null and voucher - redeemed > $1
+         order by voucher - redeemed desc limit $2`,
+        [minAmount.toString(), limit],
+      )
+      return rows.map(toChannel)
+    },
+
+    /** Records what the chain has paid on a channel (never lowers it). */
+    async setRedeemed(payer: Address, modelId: Hex, paid: bigint): Promise<void> {
+      await db.query(
+        `update channels set redeemed = greatest(redeemed, $3), updated_at = now() where payer = $1 and model_id = $2`,
+        [payer, modelId, paid.toString()],
+      )
+    },
+
+    /** Payers with channels (for watching their withdrawals). */
+    async payers(): Promise<Address[]> {
+      const rows = await db.query<{ payer: string }>('select distinct payer from channels')
+      return rows.map((row) => row.payer as Address)
+    },
+
+    /** Totals for metrics and status: owed, signed, redeemed, receipts served. */
+    async totals(): Promise<{ owed: bigint; vouchers: bigint; redeemed: bigint; receipts: number }> {
+      const [row] = await db.query<{ owed: string | null; vouchers: string | null; redeemed: string | null }>(
+        'select sum(owed) as owed, sum(voucher) as vouchers, sum(redeemed) as redeemed from channels',
+      )
+      const [count] = await db.query<{ n: string }>('select count(*) as n from receipts')
+      return {
+        owed: BigInt(row?.owed ?? 0),
+        vouchers: BigInt(row?.vouchers ?? 0),
+        redeemed: BigInt(row?.redeemed ?? 0),
+        receipts: Number(count?.n ?? 0),
+      }
+    },
+  }
+}

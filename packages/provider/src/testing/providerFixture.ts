@@ -1,0 +1,194 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type Anvil,
+  anvilMnemonic,
+  connect,
+  type Deployment,
+  decodeSignedReceipt,
+  deployContracts,
+  encodeSignedVoucher,
+  meshTokenAbi,
+  modelRegistryAbi,
+  paymentsAbi,
+  providerConfigSchema,
+  signVoucher,
+  startAnvil,
+} from '@infermesh/protocol'
+import pino from 'pino'
+import { type Address, createWalletClient, type Hex, http, type LocalAccount, parseEther } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { modelIdOfFile } from '../model/modelIdOfFile.js'
+import { writeTinyModel } from '../model/writeTinyModel.js'
+import { type RunningProvider, startProvider } from '../startProvider.js'
+
+export const devAccount = (index: number): LocalAccount =>
+  mnemonicToAccount(anvilMnemonic, { addressIndex: index })
+const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+/** Prices of the test offer, in MESH wei per 1M tokens: 0.002 MESH per input token, 0.004 per output token. */
+export const prices = { pricePerMInput: parseEther('2000'), pricePerMOutput: parseEther('4000') }
+
+export type Fixture = {
+  anvil: Anvil
+  deployment: Deployment
+  provider: RunningProvider
+  providerAccount: LocalAccount
+  payer: LocalAccount
+  modelId: Hex
+  modelPath: string
+  royaltyReceiver: Address
+  /** A client-side payer that tracks cumulatives from receipts, like a gateway does. */
+  wallet: ReturnType<typeof createPayerWallet>
+  read: Awaited<ReturnType<typeof connect>>['publicClient']
+  close: () => Promise<void>
+}
+
+/**
+ * A payer's view of its channels: signs the voucher each request carries (the cumulative of the
+ * last receipt) and learns the next cumulative from each receipt.
+ */
+export function createPayerWallet(params: {
+  payer: LocalAccount
+  chainId: number
+  payments: Address
+  provider: Address
+}) {
+  const cumulative = new Map<Hex, bigint>()
+  return {
+    cumulative,
+    async header(modelId: Hex, amount?: bigint) {
+      const voucher = {
+        payer: params.payer.address,
+        provider: params.provider,
+        modelId,
+        cumulativeAmount: amount ?? cumulative.get(modelId) ?? 0n,
+      }
+      const signature = await signVoucher({
+        account: params.payer,
+        chainId: params.chainId,
+        payments: params.payments,
+        voucher,
+      })
+      return encodeSignedVoucher({ voucher, signature })
+    },
+    /** Learns from a receipt header; returns the decoded receipt. */
+    learn(receiptHeader: string) {
+      const signed = decodeSignedReceipt(receiptHeader)
+      const previous = cumulative.get(signed.receipt.modelId) ?? 0n
+      if (signed.receipt.cumulativeAmount > previous)
+        cumulative.set(signed.receipt.modelId, signed.receipt.cumulativeAmount)
+      return signed
+    },
+  }
+}
+
+/**
+ * A real network for provider tests: anvil with the contracts, the tiny GGUF model registered with a
+ * 10% royalty, a payer with a deposit, and a provider daemon serving the model with llama.cpp.
+ */
+export async function startFixture(
+  options: { creditLimit?: bigint; deposit?: bigint; maxBodyBytes?: number } = {},
+): Promise<Fixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'infermesh-provider-'))
+  const anvil = await startAnvil()
+  try {
+    return await startOn(anvil, dir, options)
+  } catch (error) {
+    await anvil.stop()
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+async function startOn(
+  anvil: Anvil,
+  dir: string,
+  options: { creditLimit?: bigint; deposit?: bigint; maxBodyBytes?: number },
+): Promise<Fixture> {
+  const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
+  const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
+  const deployer = devAccount(0)
+  const payer = devAccount(1)
+  const providerAccount = devAccount(2)
+  const author = devAccount(3)
+  const royaltyReceiver = devAccount(4).address
+
+  const modelPath = join(dir, 'tiny.gguf')
+  await writeTinyModel({ out: modelPath, seed: 1 })
+  const modelId = await modelIdOfFile(modelPath)
+
+  const send = async (account: LocalAccount, call: object) => {
+    const walletClient = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
+    const hash = await walletClient.writeContract(call as never)
+    const receipt = await publicClient.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success') throw new Error('transaction reverted')
+  }
+  const { token, payments, models } = deployment.contracts
+  const deposit = options.deposit ?? parseEther('100')
+  await send(deployer, {
+    address: token,
+    abi: meshTokenAbi,
+    functionName: 'mint',
+    args: [payer.address, parseEther('1000')],
+  })
+  await send(author, {
+    address: models,
+    abi: modelRegistryAbi,
+    functionName: 'register',
+    args: [modelId, 'tiny', '', 1000, royaltyReceiver],
+  })
+  await send(payer, { address: token, abi: meshTokenAbi, functionName: 'approve', args: [payments, deposit] })
+  await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [deposit] })
+
+  const config = providerConfigSchema.parse({
+    chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
+    keystore: { privateKey: deployerKey },
+    server: { port: 0, ...(options.maxBodyBytes && { maxBodyBytes: options.maxBodyBytes }), maxQueue: 16 },
+    backend: {
+      kind: 'llama',
+      models: [{ name: 'tiny', path: modelPath, embeddings: true, contextLength: 256 }],
+      sequences: 2,
+      threads: 1,
+    },
+    offers: [
+      {
+        model: 'tiny',
+        pricePerMInput: prices.pricePerMInput.toString(),
+        pricePerMOutput: prices.pricePerMOutput.toString(),
+      },
+    ],
+    payments: {
+      creditLimit: (options.creditLimit ?? parseEther('5')).toString(),
+      depositRefreshMs: 50,
+      settleIntervalMs: 3_600_000,
+    },
+    database: { dir: join(dir, 'db') },
+    registration: { endpoint: 'http://127.0.0.1:1', region: 'test', hardware: { cpuCores: 2, ramMb: 1024 } },
+  })
+  const provider = await startProvider({ config, account: providerAccount, logger: pino({ level: 'warn' }) })
+  const wallet = createPayerWallet({
+    payer,
+    chainId: deployment.chainId,
+    payments,
+    provider: providerAccount.address,
+  })
+  return {
+    anvil,
+    deployment,
+    provider,
+    providerAccount,
+    payer,
+    modelId,
+    modelPath,
+    royaltyReceiver,
+    wallet,
+    read: publicClient,
+    close: async () => {
+      await provider.close()
+      await anvil.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

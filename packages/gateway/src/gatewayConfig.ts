@@ -1,0 +1,57 @@
+import { type Address, getAddress, isAddress } from 'viem'
+import { z } from 'zod'
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value), { error: 'must be a 20-byte 0x address' })
+  .transform((value) => getAddress(value) as Address)
+const wei = z
+  .union([z.string().regex(/^\d+$/, { error: 'must be a decimal string of MESH wei' }), z.bigint()])
+  .transform((value) => BigInt(value))
+
+/** The gateway's configuration file (JSON). Every section has defaults except the chain. */
+export const gatewayConfigSchema = z.strictObject({
+  chain: z.strictObject({
+    rpcUrl: z.url({ protocol: /^(https?|wss?)$/ }),
+    contracts: z.strictObject({ token: address, registry: address, payments: address, models: address }),
+  }),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8000),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
+    })
+    .prefault({}),
+  /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set (several gateways may share it). */
+  database: z.strictObject({ url: z.string().optional(), dir: z.string().optional() }).prefault({}),
+  routing: z
+    .strictObject({
+      defaultSort: z.enum(['balanced', 'price', 'latency', 'throughput']).default('balanced'),
+      maxAttempts: z.number().int().min(1).max(10).default(3),
+      deadlineMs: z.number().int().positive().default(120_000),
+      firstByteTimeoutMs: z.number().int().positive().default(30_000),
+      failuresToSuspend: z.number().int().positive().default(3),
+      suspendMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
+  discovery: z
+    .strictObject({
+      refreshMs: z.number().int().positive().default(15_000),
+      probeMs: z.number().int().positive().default(5_000),
+    })
+    .prefault({}),
+  payments: z
+    .strictObject({
+      /** Warn (log + metric) when the payer's deposit falls below this. Default 10 MESH. */
+      lowDepositWei: wei.default(10n * 10n ** 18n),
+      depositCheckMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
+})
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>

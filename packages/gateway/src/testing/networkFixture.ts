@@ -1,0 +1,202 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type Anvil,
+  anvilMnemonic,
+  connect,
+  type Deployment,
+  deployContracts,
+  meshTokenAbi,
+  modelRegistryAbi,
+  paymentsAbi,
+  providerConfigSchema,
+  registryAbi,
+  startAnvil,
+} from '@infermesh/protocol'
+import { modelIdOfFile, type RunningProvider, startProvider, writeTinyModel } from '@infermesh/provider'
+import pino from 'pino'
+import { createWalletClient, type Hex, http, type LocalAccount, parseEther } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { gatewayConfigSchema } from '../gatewayConfig.js'
+import { type RunningGateway, startGateway } from '../startGateway.js'
+
+export const devAccount = (index: number): LocalAccount =>
+  mnemonicToAccount(anvilMnemonic, { addressIndex: index })
+const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+export type FixtureProvider = {
+  account: LocalAccount
+  running: RunningProvider
+  price: { input: bigint; output: bigint }
+}
+
+export type NetworkFixture = {
+  anvil: Anvil
+  deployment: Deployment
+  dir: string
+  modelId: Hex
+  payer: LocalAccount
+  royaltyReceiver: `0x${string}`
+  providers: FixtureProvider[]
+  gateway: RunningGateway
+  apiKey: string
+  read: Awaited<ReturnType<typeof connect>>['publicClient']
+  /** Starts (or restarts) the gateway on the fixture's database. */
+  startGateway: (port?: number) => Promise<RunningGateway>
+  close: () => Promise<void>
+}
+
+/**
+ * A whole network on this machine for gateway tests: anvil with the contracts, the tiny model
+ * registered with a 10% royalty, `count` providers (different prices) staked and registered on-chain,
+ * a payer with a deposit, and a gateway with an API key.
+ */
+export async function startNetwork(
+  options: { providers?: number; deposit?: bigint } = {},
+): Promise<NetworkFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'infermesh-net-'))
+  const anvil = await startAnvil()
+  const cleanups: (() => Promise<void>)[] = [
+    async () => anvil.stop(),
+    async () => rm(dir, { recursive: true, force: true }),
+  ]
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
+  }
+  try {
+    const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
+    const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
+    const send = async (account: LocalAccount, call: object) => {
+      const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
+      const receipt = await publicClient.waitForTransactionReceipt({
+        hash: await wallet.writeContract(call as never),
+      })
+      if (receipt.status !== 'success') throw new Error('transaction reverted')
+    }
+    const { token, payments, registry, models } = deployment.contracts
+    const payer = devAccount(1)
+    const royaltyReceiver = devAccount(9).address
+    const modelPath = join(dir, 'tiny.gguf')
+    await writeTinyModel({ out: modelPath, seed: 1 })
+    const modelId = await modelIdOfFile(modelPath)
+    await send(devAccount(8), {
+      address: models,
+      abi: modelRegistryAbi,
+      functionName: 'register',
+      args: [modelId, 'tiny', '', 1000, royaltyReceiver],
+    })
+    const deposit = options.deposit ?? parseEther('1000')
+    await send(devAccount(0), {
+      address: token,
+      abi: meshTokenAbi,
+      functionName: 'mint',
+      args: [payer.address, parseEther('100000')],
+    })
+    await send(payer, {
+      address: token,
+      abi: meshTokenAbi,
+      functionName: 'approve',
+      args: [payments, deposit],
+    })
+    await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [deposit] })
+
+    const providers: FixtureProvider[] = []
+    for (let i = 0; i < (options.providers ?? 3); i++) {
+      const account = devAccount(2 + i)
+      const price = { input: parseEther(String(1000 * (i + 1))), output: parseEther(String(2000 * (i + 1))) }
+      await send(devAccount(0), {
+        address: token,
+        abi: meshTokenAbi,
+        functionName: 'mint',
+        args: [account.address, parseEther('5000')],
+      })
+      await send(account, {
+        address: token,
+        abi: meshTokenAbi,
+        functionName: 'approve',
+        args: [registry, parseEther('2000')],
+      })
+      await send(account, {
+        address: registry,
+        abi: registryAbi,
+        functionName: 'stake',
+        args: [parseEther('2000')],
+      })
+      const config = providerConfigSchema.parse({
+        chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
+        keystore: { privateKey: deployerKey },
+        server: { port: 0 },
+        backend: {
+          kind: 'llama',
+          models: [{ name: 'tiny', path: modelPath, embeddings: true, contextLength: 256 }],
+          sequences: 4,
+          threads: 1,
+        },
+        offers: [
+          { model: 'tiny', pricePerMInput: price.input.toString(), pricePerMOutput: price.output.toString() },
+        ],
+        payments: {
+          creditLimit: parseEther('50').toString(),
+          depositRefreshMs: 100,
+          settleIntervalMs: 3_600_000,
+        },
+        database: { dir: join(dir, `provider-${i}`) },
+        registration: {
+          endpoint: 'http://127.0.0.1:1',
+          region: `region-${i}`,
+          hardware: { cpuCores: 2, ramMb: 1024 },
+        },
+      })
+      const running = await startProvider({ config, account, logger: pino({ level: 'silent' }) })
+      cleanups.push(() => running.close())
+      await send(account, {
+        address: registry,
+        abi: registryAbi,
+        functionName: 'registerProvider',
+        args: [
+          running.url,
+          `region-${i}`,
+          { gpuModel: '', gpuCount: 0, vramMb: 0, cpuCores: 2, ramMb: 1024 },
+          [{ modelId, pricePerMInput: price.input, pricePerMOutput: price.output }],
+        ],
+      })
+      providers.push({ account, running, price })
+    }
+
+    let gateway: RunningGateway | undefined
+    const launch = async (port = 0) => {
+      const config = gatewayConfigSchema.parse({
+        chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
+        server: { port },
+        database: { dir: join(dir, 'gateway-db') },
+        routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000 },
+        discovery: { refreshMs: 2_000, probeMs: 500 },
+      })
+      gateway = await startGateway({ config, account: payer, logger: pino({ level: 'silent' }) })
+      return gateway
+    }
+    gateway = await launch()
+    cleanups.push(async () => gateway?.close())
+    const { key } = await gateway.store.createApiKey('test')
+    return {
+      anvil,
+      deployment,
+      dir,
+      modelId,
+      payer,
+      royaltyReceiver,
+      providers,
+      get gateway() {
+        return gateway as RunningGateway
+      },
+      apiKey: key,
+      read: publicClient,
+      startGateway: launch,
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}

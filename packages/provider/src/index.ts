@@ -1,0 +1,17 @@
+export type {
+  Backend,
+  BackendModel,
+  ChatMessage,
+  EmbedResult,
+  GenerateParams,
+  GenerateResult,
+} from './backend.js'
+export { createLlamaBackend } from './backends/createLlamaBackend.js'
+export { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
+export { ProviderError } from './errors.js'
+export { modelIdOfFile } from './model/modelIdOfFile.js'
+export { tinyModelCommand } from './model/tinyModelCommand.js'
+export { writeTinyModel } from './model/writeTinyModel.js'
+export { type RunningProvider, type StartProviderOptions, startProvider } from './startProvider.js'
+export { type Database, type OpenDatabaseOptions, openDatabase, type Sql } from './store/openDatabase.js'
+export { startPostgres, type TestPostgres } from './testing/startPostgres.js'

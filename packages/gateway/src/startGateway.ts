@@ -152,7 +152,10 @@ export async function startGateway({
     await app.listen({ host: config.server.host, port: config.server.port })
     cleanups.push(async () => {
       ready = false
-      await app.close()
+      // app.close() waits for requests in flight; connections that turn idle afterwards would
+      // otherwise linger until their keep-alive timeout, so close them as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      await app.close().finally(() => clearInterval(sweep))
     })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.server.port

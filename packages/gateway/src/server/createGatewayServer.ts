@@ -209,16 +209,26 @@ export function createGatewayServer(options: GatewayServerOptions) {
         if (response.status === 402) {
           const text = await response.text().catch(() => '')
           stats.released(candidate.provider)
-          metrics.attempts.inc({ outcome: 'status_402' })
           const error = parseError(text)
-          if (!resynced && error?.code === 'voucher_stale' && error.infermesh?.owed) {
-            resynced = true
-            const billed = await store.resync(
-              candidate.provider,
-              candidate.modelId,
-              BigInt(error.infermesh.owed),
-            )
-            if (billed !== undefined) continue
+          metrics.attempts.inc({ outcome: `payment_${error?.code ?? 'refused'}` })
+          if (!resynced) {
+            // A voucher signed earlier can reach the provider after a higher one (concurrent
+            // requests): sign again with the current, higher cumulative.
+            if (error?.code === 'voucher_lowered') {
+              resynced = true
+              continue
+            }
+            // The provider holds receipts we never read (requests the customer aborted): catch up
+            // by at most what those aborts could have cost.
+            if (error?.code === 'voucher_stale' && error.infermesh?.owed) {
+              resynced = true
+              const billed = await store.resync(
+                candidate.provider,
+                candidate.modelId,
+                BigInt(error.infermesh.owed),
+              )
+              if (billed !== undefined) continue
+            }
           }
           request.log.warn({
             msg: 'provider refused payment',

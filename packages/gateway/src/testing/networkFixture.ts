@@ -42,7 +42,7 @@ export type NetworkFixture = {
   gateway: RunningGateway
   apiKey: string
   read: Awaited<ReturnType<typeof connect>>['publicClient']
-  /** Starts (or restarts) the gateway on the fixture's database. */
+  /** Starts (or restarts) a gateway on the fixture's database (PostgreSQL at `databaseUrl` when given). */
   startGateway: (port?: number) => Promise<RunningGateway>
   close: () => Promise<void>
 }
@@ -53,7 +53,7 @@ export type NetworkFixture = {
  * a payer with a deposit, and a gateway with an API key.
  */
 export async function startNetwork(
-  options: { providers?: number; deposit?: bigint } = {},
+  options: { providers?: number; deposit?: bigint; databaseUrl?: string } = {},
 ): Promise<NetworkFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-net-'))
   const anvil = await startAnvil()
@@ -165,19 +165,23 @@ export async function startNetwork(
     }
 
     let gateway: RunningGateway | undefined
+    const launched: RunningGateway[] = []
+    cleanups.push(async () => {
+      for (const running of launched) await running.close()
+    })
     const launch = async (port = 0) => {
       const config = gatewayConfigSchema.parse({
         chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
         server: { port },
-        database: { dir: join(dir, 'gateway-db') },
+        database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
         routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000 },
         discovery: { refreshMs: 2_000, probeMs: 500 },
       })
-      gateway = await startGateway({ config, account: payer, logger: pino({ level: 'silent' }) })
-      return gateway
+      const running = await startGateway({ config, account: payer, logger: pino({ level: 'silent' }) })
+      launched.push(running)
+      return running
     }
     gateway = await launch()
-    cleanups.push(async () => gateway?.close())
     const { key } = await gateway.store.createApiKey('test')
     return {
       anvil,
@@ -192,7 +196,10 @@ export async function startNetwork(
       },
       apiKey: key,
       read: publicClient,
-      startGateway: launch,
+      startGateway: async (port?: number) => {
+        gateway = await launch(port)
+        return gateway
+      },
       close,
     }
   } catch (error) {

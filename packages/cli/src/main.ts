@@ -1,86 +1,83 @@
 /**
- * `infermesh` — one binary, one role per process. Commands so far:
- *   infermesh up [--dir .infermesh] [--chain-port 8545] [--deposit 10000]
+ * `infermesh` — one binary, one role per process. Each command lives in `commands/`, with its own
+ * `--help`; this file only picks the command and turns errors into messages and exit codes
+ * (0 done, 1 failed, 2 wrong usage or configuration).
  */
-import { parseArgs } from 'node:util'
-import { parseEther } from 'viem'
-import { up } from './up.js'
+import { CliError, exitCode } from './CliError.js'
+import type { Command } from './commands/Command.js'
+import { modelTinyCommand } from './commands/modelTinyCommand.js'
+import { providerInitCommand } from './commands/providerInitCommand.js'
+import { providerRegisterCommand } from './commands/providerRegisterCommand.js'
+import { providerStartCommand } from './commands/providerStartCommand.js'
+import { providerUnregisterCommand } from './commands/providerUnregisterCommand.js'
+import { providerWithdrawCommand } from './commands/providerWithdrawCommand.js'
+import { upCommand } from './commands/upCommand.js'
+import { formatError } from './formatError.js'
+
+const commands: Command[] = [
+  upCommand,
+  modelTinyCommand,
+  providerInitCommand,
+  providerRegisterCommand,
+  providerStartCommand,
+  providerUnregisterCommand,
+  providerWithdrawCommand,
+]
+
+function list(prefix = ''): string {
+  const shown = commands.filter((command) => command.name.startsWith(prefix))
+  const width = Math.max(...shown.map((command) => command.name.length)) + 2
+  return shown.map((command) => `  ${command.name.padEnd(width)}${command.summary}`).join('\n')
+}
 
 const usage = `Usage: infermesh <command> [options]
 
 Commands:
-  up    Start a devnet on this machine: anvil, the contracts, funded dev accounts.
-        Writes <dir>/devnet.json and runs until Ctrl-C.
-        --dir DIR          where devnet.json goes (default .infermesh)
-        --chain-port PORT  the chain's RPC port, 0 for any free port (default 8545)
-        --deposit MESH     the dev payer's deposit (default 10000)`
+${list()}
 
-function fail(message: string): never {
-  console.error(`infermesh: ${message}\n\n${usage}`)
-  process.exit(2)
-}
+Run "infermesh <command> --help" for a command's options.`
 
-const [command, ...rest] = process.argv.slice(2)
-if (!command || command === '--help' || command === 'help') {
-  console.log(usage)
-  process.exit(command ? 0 : 2)
-}
-if (command !== 'up') fail(`unknown command "${command}"`)
-
-let values: { dir: string; 'chain-port': string; deposit: string; help: boolean }
-try {
-  values = parseArgs({
-    args: rest,
-    options: {
-      dir: { type: 'string', default: process.env.INFERMESH_DIR ?? '.infermesh' },
-      'chain-port': { type: 'string', default: process.env.INFERMESH_CHAIN_PORT ?? '8545' },
-      deposit: { type: 'string', default: '10000' },
-      help: { type: 'boolean', default: false },
-    },
-  }).values as typeof values
-} catch (error) {
-  fail((error as Error).message)
-}
-if (values.help) {
-  console.log(usage)
-  process.exit(0)
-}
-const chainPort = Number(values['chain-port'])
-if (!Number.isInteger(chainPort) || chainPort < 0 || chainPort > 65535)
-  fail('--chain-port must be a port number')
-if (!/^\d+(\.\d+)?$/.test(values.deposit)) fail('--deposit must be an amount of MESH, like 10000')
-
-try {
-  const running = await up({
-    dir: values.dir,
-    chainPort,
-    deposit: parseEther(values.deposit),
-    log: (line) => console.log(line),
-  })
-  const { devnet } = running
-  console.log(`
-InferMesh devnet is up (${running.file}).
-  chain      ${devnet.rpcUrl}  chain id ${devnet.chainId}
-  token      ${devnet.contracts.token}
-  registry   ${devnet.contracts.registry}
-  payments   ${devnet.contracts.payments}
-  models     ${devnet.contracts.models}
-  payer      ${devnet.payer.address} (dev key in devnet.json)
-Press Ctrl-C to stop.`)
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`\n${signal}: stopping the devnet…`)
-    await running.stop()
-    console.log('stopped.')
-    process.exit(0)
+async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    console.log(usage)
+    return first === undefined ? exitCode.usage : 0
   }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-} catch (error) {
-  const causes: string[] = []
-  for (let e: unknown = error; e instanceof Error; e = e.cause) causes.push(e.message.split('\n')[0] ?? '')
-  console.error(`infermesh up failed: ${causes.join(': ')}`)
-  process.exit(1)
+  const command =
+    commands.find((c) => c.name === `${first} ${second ?? ''}`.trim()) ??
+    commands.find((c) => c.name === first)
+  if (!command) {
+    const group = commands.filter((c) => c.name.startsWith(`${first} `))
+    if (group.length > 0) {
+      const asked = second === undefined || second === '--help' || second === '-h'
+      const text = `Usage: infermesh ${first} <command> [options]\n\nCommands:\n${list(`${first} `)}`
+      if (asked) {
+        console.log(text)
+        return second === undefined ? exitCode.usage : 0
+      }
+      console.error(`infermesh: unknown command "${first} ${second}"\n\n${text}`)
+      return exitCode.usage
+    }
+    console.error(`infermesh: unknown command "${first}"\n\n${usage}`)
+    return exitCode.usage
+  }
+  const rest = argv.slice(command.name.split(' ').length)
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage)
+    return 0
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === exitCode.usage) {
+      console.error(`infermesh: ${error.message}\nRun "infermesh ${command.name} --help" for usage.`)
+      return exitCode.usage
+    }
+    console.error(`infermesh ${command.name} failed: ${formatError(error)}`)
+    return error instanceof CliError ? error.exitCode : exitCode.failed
+  }
 }
+
+process.exitCode = await main(process.argv.slice(2))
+// Daemons have stopped and one-shot commands are done: leave even if a library keeps a handle open.
+process.exit()

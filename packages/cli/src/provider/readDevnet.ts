@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises'
+import { type Address, getAddress, type Hex, isAddress } from 'viem'
+import { z } from 'zod'
+import { usageError } from '../CliError.js'
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value), 'must be an address')
+  .transform((value) => getAddress(value) as Address)
+const devnetSchema = z.object({
+  chainId: z.number().int().positive(),
+  rpcUrl: z.string().min(1),
+  contracts: z.object({ token: address, registry: address, payments: address, models: address }),
+  deployer: z.object({
+    address,
+    privateKey: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/)
+      .transform((v) => v as Hex),
+  }),
+})
+
+/** What the provider commands need from `.infermesh/devnet.json` (written by `infermesh up`). */
+export type DevnetFile = z.output<typeof devnetSchema>
+
+/**
+ * Reads the devnet file `infermesh up` writes: its chain, contracts and dev deployer (which may mint MESH).
+ *
+ * @throws CliError (exit 2) when the file is missing or is not a devnet file.
+ */
+export async function readDevnet(file: string): Promise<DevnetFile> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'))
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT'
+    throw usageError(
+      missing
+        ? `no devnet file at ${file}: start a devnet with "infermesh up" first (it writes .infermesh/devnet.json)`
+        : `cannot read the devnet file ${file}: ${(cause as Error).message}`,
+      cause,
+    )
+  }
+  const parsed = devnetSchema.safeParse(raw)
+  if (!parsed.success)
+    throw usageError(
+      `${file} is not a devnet file written by "infermesh up": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    )
+  return parsed.data
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the benchmarks that exist so far and writes their results to bench/results/.
-//   gas.json  gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
+//   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
+//   provider.json  provider tokens/s over HTTP vs in-process, concurrency, payment-path cost
+//   gateway.json   routing time with 10,000 offers; latency the gateway adds, throughput ratio
+// Run one: `npm run bench -- gas`, `npm run bench -- provider` or `npm run bench -- gateway`.
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -11,40 +14,52 @@ import { ensureDeps } from './ensure-deps.mjs'
 const root = fileURLToPath(new URL('..', import.meta.url))
 if (!ensureDeps()) process.exit(1)
 
-const contracts = join(root, 'contracts')
-const forge = spawnSync(
-  join(root, 'node_modules', '.bin', 'forge'),
-  ['test', '--match-path', 'test/*Gas.t.sol'],
-  {
-    cwd: contracts,
+const only = process.argv[2]
+if (!only || only === 'gas') benchGas()
+if (!only || only === 'provider') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/provider.bench.ts'], {
+    cwd: root,
     stdio: 'inherit',
-  },
-)
-if (forge.status !== 0) process.exit(forge.status ?? 1)
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
 
-const gas = {}
-const snapshots = join(contracts, 'snapshots')
-for (const file of readdirSync(snapshots).filter((name) => name.endsWith('.json'))) {
-  const group = file.replace(/\.json$/, '')
-  for (const [name, value] of Object.entries(JSON.parse(readFileSync(join(snapshots, file), 'utf8')))) {
-    gas[`${group}.${name}`] = Number(value)
+function benchGas() {
+  const contracts = join(root, 'contracts')
+  const forge = spawnSync(
+    join(root, 'node_modules', '.bin', 'forge'),
+    ['test', '--match-path', 'test/*Gas.t.sol'],
+    {
+      cwd: contracts,
+      stdio: 'inherit',
+    },
+  )
+  if (forge.status !== 0) process.exit(forge.status ?? 1)
+
+  const gas = {}
+  const snapshots = join(contracts, 'snapshots')
+  for (const file of readdirSync(snapshots).filter((name) => name.endsWith('.json'))) {
+    const group = file.replace(/\.json$/, '')
+    for (const [name, value] of Object.entries(JSON.parse(readFileSync(join(snapshots, file), 'utf8')))) {
+      gas[`${group}.${name}`] = Number(value)
+    }
   }
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).stdout.trim()
+  const result = {
+    benchmark: 'gas',
+    date: new Date().toISOString(),
+    commit,
+    compiler: 'solc 0.8.30 (solc-js), optimizer 10000 runs',
+    gas,
+  }
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true })
+  const out = join(root, 'bench', 'results', 'gas.json')
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(`\nGas of the hot paths (execution gas of the call, without the 21,000 base transaction cost):`)
+  for (const [name, value] of Object.entries(gas))
+    console.log(`  ${name.padEnd(40)} ${value.toLocaleString('en')}`)
+  console.log(`Written to ${out}`)
 }
-const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-  cwd: root,
-  encoding: 'utf8',
-}).stdout.trim()
-const result = {
-  benchmark: 'gas',
-  date: new Date().toISOString(),
-  commit,
-  compiler: 'solc 0.8.30 (solc-js), optimizer 10000 runs',
-  gas,
-}
-mkdirSync(join(root, 'bench', 'results'), { recursive: true })
-const out = join(root, 'bench', 'results', 'gas.json')
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
-console.log(`\nGas of the hot paths (execution gas of the call, without the 21,000 base transaction cost):`)
-for (const [name, value] of Object.entries(gas))
-  console.log(`  ${name.padEnd(40)} ${value.toLocaleString('en')}`)
-console.log(`Written to ${out}`)

@@ -64,6 +64,9 @@ export function createDiscovery(options: DiscoveryOptions) {
           pricePerMInput: offer.pricePerMInput,
           pricePerMOutput: offer.pricePerMOutput,
           stake: entry.stake,
+          priceScore: Number(offer.pricePerMInput + offer.pricePerMOutput) / 1e18,
+          stakeScore: Number(entry.stake) / 1e18,
+          key: entry.address.toLowerCase(),
           stats: stats.get(entry.address),
         }
         for (const key of new Set([name, modelId.toLowerCase()])) {

@@ -20,14 +20,15 @@ const formatMesh = (wei: bigint) => {
 
 /**
  * Picks the providers for one request: filters by health, circuit breaker, the customer's
- * only/ignore lists and max_price, then orders by the sort policy (or the explicit `order`), and
- * returns the best `limit` without sorting the whole list (a linear pass per pick, so 10,000
- * offers stay cheap). When nothing is left it throws a 503 that says why.
+ * only/ignore lists and max_price, then orders by the explicit `order` and the sort policy, and
+ * returns the best `limit`. One linear pass over precomputed numbers with a small top-k insert (plus
+ * a scale pass for the balanced score), no allocation per offer and no sort of the whole list. When nothing is left it
+ * throws an error that says why.
  */
 export function rankProviders(params: RankProvidersParameters): Candidate[] {
-  const { model, preferences = {}, limit } = params
+  const { model, candidates, preferences = {} } = params
   const now = params.now ?? Date.now()
-  if (params.candidates.length === 0) {
+  if (candidates.length === 0) {
     throw new GatewayError(`No provider on the network offers the model '${model}'.`, {
       status: 404,
       code: 'model_not_found',
@@ -39,118 +40,138 @@ export function rankProviders(params: RankProvidersParameters): Candidate[] {
   const ignore = lower(preferences.ignore)
   const maxIn = preferences.maxPrice?.prompt
   const maxOut = preferences.maxPrice?.completion
+  const sort = preferences.sort ?? params.defaultSort
 
+  // Scales for the balanced score, over every offer of the model; refreshed at most once a second
+  // per candidate list, so a decision is one pass.
+  let minPrice = 1
+  let minSpeed = 1
+  let maxStake = 1
+  if (sort === 'balanced') ({ minPrice, minSpeed, maxStake } = scalesOf(candidates, now))
+  // Multiplying by inverses is cheaper than dividing 10,000 times.
+  const perPrice = 1 / (minPrice || 1)
+  const perSpeed = 1 / minSpeed
+  const perStake = 0.2 / (maxStake || 1)
+  const order = preferences.order?.length
+    ? new Map(preferences.order.map((address, index) => [address.toLowerCase(), index]))
+    : undefined
+  const need = preferences.allowFallbacks === false ? 1 : params.limit
+
+  // One pass: eligibility, score, and the best `need` kept in a small sorted array (lower is better).
+  let eligible = 0
+  const ordered: Candidate[] = []
+  const best: Candidate[] = []
+  const bestScores: number[] = []
+  for (const c of candidates) {
+    if (only && !only.has(c.key)) continue
+    if (ignore?.has(c.key)) continue
+    if (maxIn !== undefined && c.pricePerMInput > maxIn) continue
+    if (maxOut !== undefined && c.pricePerMOutput > maxOut) continue
+    const stats = c.stats
+    if (!stats.healthy || stats.suspendedUntil > now) continue
+    eligible++
+    if (order?.has(c.key)) {
+      ordered.push(c)
+      continue
+    }
+    let score: number
+    switch (sort) {
+      case 'price':
+        score = c.priceScore * 1e6 + stats.latencyMs / 1e3
+        break
+      case 'latency':
+        score = stats.latencyMs + stats.errorRate * 10_000
+        break
+      case 'throughput':
+        score = stats.msPerToken + stats.errorRate * 10_000
+        break
+      default:
+        // Relative price and speed (1 = best), error rate and load as penalties, stake as a small bonus.
+        score =
+          c.priceScore * perPrice +
+          (stats.msPerToken || 1) * perSpeed +
+          stats.errorRate * 5 +
+          stats.inFlight * 0.1 -
+          c.stakeScore * perStake
+    }
+    if (best.length === need && score >= (bestScores[need - 1] ?? Number.POSITIVE_INFINITY)) continue
+    let i = best.length < need ? best.length : need - 1
+    while (i > 0 && (bestScores[i - 1] ?? 0) > score) {
+      best[i] = best[i - 1] as Candidate
+      bestScores[i] = bestScores[i - 1] as number
+      i--
+    }
+    best[i] = c
+    bestScores[i] = score
+  }
+  if (eligible === 0) throw explainNoMatch(params, only, ignore, now)
+  if (order) ordered.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0))
+  return ordered.concat(best).slice(0, need)
+}
+
+type Scales = { minPrice: number; minSpeed: number; maxStake: number; at: number }
+const scaleCache = new WeakMap<readonly Candidate[], Scales>()
+
+/** The cheapest blended price, fastest speed and largest stake among a model's offers. */
+function scalesOf(candidates: readonly Candidate[], now: number): Scales {
+  const cached = scaleCache.get(candidates)
+  if (cached && now - cached.at < 1000) return cached
+  const scales: Scales = {
+    minPrice: Number.POSITIVE_INFINITY,
+    minSpeed: Number.POSITIVE_INFINITY,
+    maxStake: 0,
+    at: now,
+  }
+  for (const c of candidates) {
+    if (c.priceScore < scales.minPrice) scales.minPrice = c.priceScore
+    const speed = c.stats.msPerToken || 1
+    if (speed < scales.minSpeed) scales.minSpeed = speed
+    if (c.stakeScore > scales.maxStake) scales.maxStake = c.stakeScore
+  }
+  scaleCache.set(candidates, scales)
+  return scales
+}
+
+/** The 503 (or 404) that tells the customer why no offer is left. */
+function explainNoMatch(
+  params: RankProvidersParameters,
+  only: Set<string> | undefined,
+  ignore: Set<string> | undefined,
+  now: number,
+): GatewayError {
+  const maxIn = params.preferences?.maxPrice?.prompt
+  const maxOut = params.preferences?.maxPrice?.completion
   let excludedByList = 0
   let excludedByPrice = 0
   let unavailable = 0
   let cheapestIn: bigint | undefined
   let cheapestOut: bigint | undefined
-  const eligible: Candidate[] = []
-  for (const candidate of params.candidates) {
-    const address = candidate.provider.toLowerCase()
-    if ((only && !only.has(address)) || ignore?.has(address)) {
+  for (const c of params.candidates) {
+    if ((only && !only.has(c.key)) || ignore?.has(c.key)) {
       excludedByList++
       continue
     }
-    if (cheapestIn === undefined || candidate.pricePerMInput < cheapestIn)
-      cheapestIn = candidate.pricePerMInput
-    if (cheapestOut === undefined || candidate.pricePerMOutput < cheapestOut)
-      cheapestOut = candidate.pricePerMOutput
+    if (cheapestIn === undefined || c.pricePerMInput < cheapestIn) cheapestIn = c.pricePerMInput
+    if (cheapestOut === undefined || c.pricePerMOutput < cheapestOut) cheapestOut = c.pricePerMOutput
     if (
-      (maxIn !== undefined && candidate.pricePerMInput > maxIn) ||
-      (maxOut !== undefined && candidate.pricePerMOutput > maxOut)
+      (maxIn !== undefined && c.pricePerMInput > maxIn) ||
+      (maxOut !== undefined && c.pricePerMOutput > maxOut)
     ) {
       excludedByPrice++
       continue
     }
-    if (!candidate.stats.healthy || candidate.stats.suspendedUntil > now) {
-      unavailable++
-      continue
-    }
-    eligible.push(candidate)
+    if (!c.stats.healthy || c.stats.suspendedUntil > now) unavailable++
   }
-
-  if (eligible.length === 0) {
-    const reasons: string[] = []
-    if (excludedByList) reasons.push(`${excludedByList} excluded by provider.only/ignore`)
-    if (excludedByPrice) {
-      reasons.push(
-        `${excludedByPrice} above max_price (cheapest: ${formatMesh(cheapestIn ?? 0n)} MESH per 1M prompt tokens, ${formatMesh(cheapestOut ?? 0n)} per 1M completion tokens)`,
-      )
-    }
-    if (unavailable) reasons.push(`${unavailable} unhealthy or suspended after errors`)
-    throw new GatewayError(
-      `No provider can serve '${model}' for this request: of ${params.candidates.length} offering it, ${reasons.join('; ')}.`,
-      {
-        status: 503,
-        code: 'no_provider_available',
-        retryable: excludedByPrice === 0 && excludedByList === 0,
-      },
+  const reasons: string[] = []
+  if (excludedByList) reasons.push(`${excludedByList} excluded by provider.only/ignore`)
+  if (excludedByPrice) {
+    reasons.push(
+      `${excludedByPrice} above max_price (cheapest: ${formatMesh(cheapestIn ?? 0n)} MESH per 1M prompt tokens, ${formatMesh(cheapestOut ?? 0n)} per 1M completion tokens)`,
     )
   }
-
-  const take = preferences.allowFallbacks === false ? 1 : Math.min(limit, eligible.length)
-  const picked: Candidate[] = []
-  if (preferences.order?.length) {
-    const position = new Map(preferences.order.map((address, index) => [address.toLowerCase(), index]))
-    const ordered = eligible
-      .filter((c) => position.has(c.provider.toLowerCase()))
-      .sort(
-        (a, b) =>
-          (position.get(a.provider.toLowerCase()) ?? 0) - (position.get(b.provider.toLowerCase()) ?? 0),
-      )
-    for (const candidate of ordered) {
-      if (picked.length >= take) break
-      picked.push(candidate)
-    }
-  }
-  const score = scorer(preferences.sort ?? params.defaultSort, eligible)
-  const chosen = new Set(picked)
-  while (picked.length < take) {
-    let best: Candidate | undefined
-    let bestScore = Number.POSITIVE_INFINITY
-    for (const candidate of eligible) {
-      if (chosen.has(candidate)) continue
-      const s = score(candidate)
-      if (s < bestScore) {
-        bestScore = s
-        best = candidate
-      }
-    }
-    if (!best) break
-    chosen.add(best)
-    picked.push(best)
-  }
-  return picked
-}
-
-/** Lower is better. Prices are compared as a blended price per 1M tokens (1 part input, 1 part output). */
-function scorer(sort: SortPolicy, eligible: Candidate[]): (c: Candidate) => number {
-  const price = (c: Candidate) => Number(c.pricePerMInput + c.pricePerMOutput) / 1e18
-  switch (sort) {
-    case 'price':
-      return (c) => price(c) * 1e6 + c.stats.latencyMs / 1e3
-    case 'latency':
-      return (c) => c.stats.latencyMs + c.stats.errorRate * 10_000
-    case 'throughput':
-      return (c) => c.stats.msPerToken + c.stats.errorRate * 10_000
-    default: {
-      let minPrice = Number.POSITIVE_INFINITY
-      let minLatency = Number.POSITIVE_INFINITY
-      let maxStake = 0n
-      for (const c of eligible) {
-        minPrice = Math.min(minPrice, price(c))
-        minLatency = Math.min(minLatency, c.stats.msPerToken || 1)
-        if (c.stake > maxStake) maxStake = c.stake
-      }
-      const stakeScale = Number(maxStake) || 1
-      // Relative price and speed (1 = best), error rate and load as penalties, stake as a small bonus.
-      return (c) =>
-        price(c) / (minPrice || 1) +
-        (c.stats.msPerToken || 1) / minLatency +
-        c.stats.errorRate * 5 +
-        c.stats.inFlight * 0.1 -
-        (Number(c.stake) / stakeScale) * 0.2
-    }
-  }
+  if (unavailable) reasons.push(`${unavailable} unhealthy or suspended after errors`)
+  return new GatewayError(
+    `No provider can serve '${params.model}' for this request: of ${params.candidates.length} offering it, ${reasons.join('; ')}.`,
+    { status: 503, code: 'no_provider_available', retryable: excludedByPrice === 0 && excludedByList === 0 },
+  )
 }

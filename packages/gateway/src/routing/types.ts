@@ -11,6 +11,12 @@ export type Candidate = {
   pricePerMInput: bigint
   pricePerMOutput: bigint
   stake: bigint
+  /** `pricePerMInput + pricePerMOutput` in MESH as a float, precomputed for scoring. */
+  priceScore: number
+  /** `stake` in MESH as a float, precomputed for scoring. */
+  stakeScore: number
+  /** The provider address in lower case, precomputed for only/ignore/order matching. */
+  key: string
   /** Live measurements (see createProviderStats). */
   stats: CandidateStats
 }

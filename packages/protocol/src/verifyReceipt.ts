@@ -1,6 +1,7 @@
-import { type Address, type Hex, isAddressEqual, recoverTypedDataAddress } from 'viem'
+import { type Address, type Hex, hashTypedData, isAddressEqual } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import type { Receipt } from './receipt.js'
+import { recoverDigestSigner } from './recoverDigestSigner.js'
 
 export type VerifyReceiptParameters = {
   chainId: number
@@ -24,16 +25,17 @@ export async function verifyReceipt({
   receipt,
   signature,
 }: VerifyReceiptParameters): Promise<boolean> {
+  let digest: Hex
   try {
-    const signer = await recoverTypedDataAddress({
+    digest = hashTypedData({
       domain: paymentsDomain(chainId, payments),
       types: receiptTypes,
       primaryType: 'Receipt',
       message: receipt,
-      signature,
     })
-    return isAddressEqual(signer, receipt.provider)
   } catch {
     return false
   }
+  const signer = recoverDigestSigner(digest, signature)
+  return signer !== undefined && isAddressEqual(signer, receipt.provider)
 }

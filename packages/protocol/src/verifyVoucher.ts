@@ -1,5 +1,6 @@
-import { type Address, type Hex, isAddressEqual, recoverTypedDataAddress } from 'viem'
+import { type Address, type Hex, hashTypedData, isAddressEqual } from 'viem'
 import { paymentsDomain, voucherTypes } from './eip712.js'
+import { recoverDigestSigner } from './recoverDigestSigner.js'
 import type { Voucher } from './voucher.js'
 
 export type VerifyVoucherParameters = {
@@ -14,16 +15,17 @@ export type VerifyVoucherParameters = {
  * (Contract-wallet payers sign with EIP-1271; check those on-chain with `isValidSignature`.)
  */
 export async function verifyVoucher({ chainId, payments, voucher, signature }: VerifyVoucherParameters) {
+  let digest: Hex
   try {
-    const signer = await recoverTypedDataAddress({
+    digest = hashTypedData({
       domain: paymentsDomain(chainId, payments),
       types: voucherTypes,
       primaryType: 'Voucher',
       message: voucher,
-      signature,
     })
-    return isAddressEqual(signer, voucher.payer)
   } catch {
     return false
   }
+  const signer = recoverDigestSigner(digest, signature)
+  return signer !== undefined && isAddressEqual(signer, voucher.payer)
 }

@@ -31,8 +31,7 @@ describe('recoverDigestSigner', () => {
     const signature = await account.sign({ hash: digest })
     const s = BigInt(`0x${signature.slice(66, 130)}`)
     const v = Number.parseInt(signature.slice(130), 16)
-    const twin =
-      `${signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as const
+    const twin: `0x${string}` = `0x${signature.slice(2, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`
     assert.equal(recoverDigestSigner(digest, twin), undefined)
   })
 

@@ -46,12 +46,14 @@ export async function startProvider({
 }: StartProviderOptions): Promise<RunningProvider> {
   const log = logger ?? pino({ name: 'infermesh-provider' })
   const cleanups: (() => Promise<void>)[] = []
-  const close = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: Error) => log.warn({ msg: 'cleanup failed', err: error.message }))
-    }
-    cleanups.length = 0
-  }
+  let closed: Promise<void> | undefined
+  // Runs the cleanups once, last registered first; a second call (another signal) waits for the first.
+  const close = () =>
+    (closed ??= (async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        await cleanup().catch((error: Error) => log.warn({ msg: 'cleanup failed', err: error.message }))
+      }
+    })())
   try {
     const { publicClient, walletClient: wallet, chain } = await connectWith(config.chain.rpcUrl, account)
     if (config.chain.chainId && config.chain.chainId !== chain.id) {
@@ -158,18 +160,26 @@ export async function startProvider({
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.server.port
     const url = `http://${config.server.host}:${port}`
-    cleanups.push(async () => {
-      ready = false
-      closing = true
-      await app.close() // stops listening, waits for requests in flight
-    })
-    settler.start()
+    // Cleanups run in reverse: the server drains first, then the last vouchers are redeemed.
     cleanups.push(async () => {
       await settler.stop()
       await settler
         .settleNow()
         .catch((error: Error) => log.warn({ msg: 'final settlement failed', err: error.message }))
     })
+    cleanups.push(async () => {
+      ready = false
+      closing = true
+      // A request in flight leaves its connection idle (keep-alive) when it ends: close such connections
+      // as they appear, or a client that keeps its connection open would hold up the shutdown.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+      try {
+        await app.close() // stops listening, waits for requests in flight
+      } finally {
+        clearInterval(sweep)
+      }
+    })
+    settler.start()
     ready = true
     log.info({ msg: 'provider ready', url, provider: account.address, models: models.map((m) => m.name) })
     return { url, address: account.address, models, settler, close }

@@ -51,7 +51,6 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       throw new ProviderError(`The upstream at ${base} did not answer: ${(cause as Error).message}`, {
         status: 502,
         code: 'upstream_unavailable',
-        type: 'upstream_error',
         cause,
       })
     }
@@ -66,7 +65,6 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       throw new ProviderError(`The upstream at ${base} failed with ${response.status}: ${message}`, {
         status: 502,
         code: 'upstream_unavailable',
-        type: 'upstream_error',
       })
     }
     const code = /context|too long|maximum context/i.test(message)
@@ -120,7 +118,6 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
                 throw new ProviderError(`The upstream failed mid-stream: ${json.error.message}`, {
                   status: 502,
                   code: 'upstream_unavailable',
-                  type: 'upstream_error',
                 })
               if (json.usage) usage = json.usage
               const choice = json.choices?.[0]

@@ -1,4 +1,4 @@
-import { decodeSignedVoucher, verifyVoucher } from '@infermesh/protocol'
+import { decodeSignedVoucher, verifyVoucher, voucherHeader } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
 import { ProviderError } from '../errors.js'
 import type { ChannelStore } from '../store/channelStore.js'
@@ -18,14 +18,15 @@ export type PaymentGateOptions = {
 /** A request let through the gate: who pays, and the reservation to release once it is billed. */
 export type Admission = { payer: Address; release: () => void }
 
-const paymentRequired = (code: string, message: string, cause?: unknown) =>
+const paymentRequired = (code: string, message: string, details?: Record<string, string>) =>
   new ProviderError(message, {
     status: 402,
     code,
     type: 'payment_error',
-    param: null,
+    // The voucher is at fault for the voucher_* refusals; the payer's funds or credit for the others.
+    param: code.startsWith('voucher_') ? voucherHeader : null,
     retryable: false,
-    cause,
+    ...(details && { details }),
   })
 
 /**
@@ -43,6 +44,18 @@ export function createPaymentGate(options: PaymentGateOptions) {
     const next = (map.get(key) ?? 0n) + amount
     if (next === 0n) map.delete(key)
     else map.set(key, next)
+  }
+
+  /** Per payer, the admission running or last queued: the next one starts after it settles. */
+  const payerQueues = new Map<string, Promise<unknown>>()
+  function withPayerLock<T>(payer: string, run: () => Promise<T>): Promise<T> {
+    const result = (payerQueues.get(payer) ?? Promise.resolve()).then(run)
+    const done = result.catch(() => {})
+    payerQueues.set(payer, done)
+    void done.then(() => {
+      if (payerQueues.get(payer) === done) payerQueues.delete(payer)
+    })
+    return result
   }
 
   return {
@@ -63,11 +76,12 @@ export function createPaymentGate(options: PaymentGateOptions) {
       try {
         signed = decodeSignedVoucher(header)
       } catch (cause) {
-        throw paymentRequired(
-          'voucher_invalid',
-          `The voucher header is malformed: ${(cause as Error).message}`,
+        throw new ProviderError(`The voucher header is malformed: ${(cause as Error).message}`, {
+          status: 400,
+          code: 'invalid_request',
+          param: voucherHeader,
           cause,
-        )
+        })
       }
       const { voucher, signature } = signed
       if (!isAddressEqual(voucher.provider, options.provider)) {
@@ -96,61 +110,66 @@ export function createPaymentGate(options: PaymentGateOptions) {
       }
 
       const payer = voucher.payer
-      const id = modelId.toLowerCase() as Hex
-      let channel = await store.get(payer, id)
-      if (voucher.cumulativeAmount < channel.voucher) {
-        throw paymentRequired(
-          'voucher_lowered',
-          `The voucher's cumulative ${voucher.cumulativeAmount} is below the ${channel.voucher} already signed for this channel.`,
-        )
-      }
-      if (voucher.cumulativeAmount > channel.voucher) {
-        channel = await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
-      }
-
-      const unpaid = await store.unpaid(payer)
-      const details = () => ({
-        owed: channel.owed.toString(),
-        vouchered: channel.voucher.toString(),
-        unpaid: unpaid.toString(),
-        creditLimit: creditLimit.toString(),
-      })
-      if (unpaid > creditLimit) {
-        throw paymentRequired(
-          'voucher_stale',
-          `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${channel.owed} on this channel).`,
-          details(),
-        )
-      }
-      const inFlight = reservedByPayer.get(payer) ?? 0n
+      // Read before taking the lock: a chain read can be slow, and the value is cached anyway.
       const available = await options.availableDeposit(payer)
-      const exposure = (await store.exposure(payer)) + inFlight + maxCost
-      if (available < exposure) {
-        throw paymentRequired(
-          'deposit_insufficient',
-          `Payer ${payer} has ${available} available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
-          details(),
-        )
-      }
+      // One admission per payer at a time, so concurrent requests see each other's reservations.
+      return withPayerLock(payer, async () => {
+        // Read before the store: a request billed meanwhile is then counted in flight or in `unpaid`.
+        const inFlight = reservedByPayer.get(payer) ?? 0n
+        const id = modelId.toLowerCase() as Hex
+        let channel = await store.get(payer, id)
+        if (voucher.cumulativeAmount < channel.voucher) {
+          throw paymentRequired(
+            'voucher_lowered',
+            `The voucher's cumulative ${voucher.cumulativeAmount} is below the ${channel.voucher} already signed for this channel.`,
+          )
+        }
+        if (voucher.cumulativeAmount > channel.voucher) {
+          channel = await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
+        }
 
-      if (unpaid + inFlight + maxCost > creditLimit) {
-        throw paymentRequired(
-          'credit_limit_exceeded',
-          `Unpaid work (${unpaid}) plus requests in flight (${inFlight}) and this request (up to ${maxCost}) would exceed this provider's credit limit of ${creditLimit}: wait for answers and pay for them, or lower max_tokens.`,
-          details(),
-        )
-      }
+        const unpaid = await store.unpaid(payer)
+        const details = () => ({
+          owed: channel.owed.toString(),
+          vouchered: channel.voucher.toString(),
+          unpaid: unpaid.toString(),
+          creditLimit: creditLimit.toString(),
+        })
+        if (unpaid > creditLimit) {
+          throw paymentRequired(
+            'voucher_stale',
+            `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${channel.owed} on this channel).`,
+            details(),
+          )
+        }
+        const exposure = (await store.exposure(payer)) + inFlight + maxCost
+        if (available < exposure) {
+          throw paymentRequired(
+            'deposit_insufficient',
+            `Payer ${payer} has ${available} available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
+            details(),
+          )
+        }
 
-      add(reservedByPayer, payer, maxCost)
-      let released = false
-      return {
-        payer,
-        release: () => {
-          if (released) return
-          released = true
-          add(reservedByPayer, payer, -maxCost)
-        },
-      }
+        if (unpaid + inFlight + maxCost > creditLimit) {
+          throw paymentRequired(
+            'credit_limit_exceeded',
+            `Unpaid work (${unpaid}) plus requests in flight (${inFlight}) and this request (up to ${maxCost}) would exceed this provider's credit limit of ${creditLimit}: wait for answers and pay for them, or lower max_tokens.`,
+            details(),
+          )
+        }
+
+        add(reservedByPayer, payer, maxCost)
+        let released = false
+        return {
+          payer,
+          release: () => {
+            if (released) return
+            released = true
+            add(reservedByPayer, payer, -maxCost)
+          },
+        }
+      })
     },
   }
 }

@@ -96,6 +96,9 @@ export function createProviderServer(options: ProviderServerOptions) {
       : { loggerInstance: options.logger }),
     bodyLimit: options.maxBodyBytes,
     forceCloseConnections: false,
+    // While closing, requests still arriving on kept-alive connections get the OpenAI-shaped 503
+    // `shutting_down` of the onRequest hook below, not Fastify's own 503 body.
+    return503OnClosing: false,
   })
 
   function findModel(name: string, param = 'model'): ServedModel {
@@ -350,7 +353,7 @@ export function createProviderServer(options: ProviderServerOptions) {
     if (body.n && body.n > 1) unsupported('n', 'n > 1 is not supported yet: send one request per completion.')
     if (body.logprobs) unsupported('logprobs', 'logprobs are not supported by this provider yet.')
     if (body.stream_options && !body.stream)
-      invalid('`stream_options` is only allowed when `stream` is true.', 'stream_options')
+      throw invalid('`stream_options` is only allowed when `stream` is true.', 'stream_options')
   }
   const stops = (stop: string | string[] | null | undefined) =>
     stop == null ? undefined : Array.isArray(stop) ? stop : [stop]
@@ -370,6 +373,8 @@ export function createProviderServer(options: ProviderServerOptions) {
     commonChecks(body)
     if (body.tools && body.tools.length > 0)
       unsupported('tools', 'tools (function calling) are not supported yet.')
+    if (body.functions != null)
+      unsupported('functions', 'functions (function calling) are not supported yet.')
     const model = findModel(body.model)
     const messages: ChatMessage[] = body.messages.map((m) => ({
       role: m.role === 'developer' ? 'system' : m.role,

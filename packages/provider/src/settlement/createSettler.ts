@@ -1,5 +1,13 @@
 import { paymentsAbi } from '@infermesh/protocol'
-import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem'
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type PublicClient,
+  parseEventLogs,
+  type Transport,
+  type WalletClient,
+} from 'viem'
 import type { ChannelStore } from '../store/channelStore.js'
 
 export type SettlerOptions = {
@@ -31,14 +39,15 @@ export function createSettler(options: SettlerOptions) {
   const { store, publicClient, walletClient, payments } = options
   const provider = walletClient.account.address
   let running: Promise<SettleResult> | undefined
-  let again = false
+  /** The smallest minimum amount a settlement asked for while one was running: the follow-up uses it. */
+  let again: bigint | undefined
   let timer: NodeJS.Timeout | undefined
   let unwatch: (() => void) | undefined
 
-  async function settleOnce(): Promise<SettleResult> {
+  async function settleOnce(minAmount: bigint): Promise<SettleResult> {
     const result: SettleResult = { channels: 0, amount: 0n, transactions: 0 }
     for (;;) {
-      const channels = await store.redeemable(options.batchSize, options.minAmount)
+      const channels = await store.redeemable(options.batchSize, minAmount)
       if (channels.length === 0) return result
       const vouchers = channels.map((channel) => ({
         voucher: {
@@ -57,7 +66,11 @@ export function createSettler(options: SettlerOptions) {
       })
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new Error(`redeemBatch transaction ${hash} reverted`)
-      let amount = 0n
+      // What this transaction paid; `paid - redeemed` would count payments the database missed.
+      const amount = parseEventLogs({ abi: paymentsAbi, eventName: 'Redeemed', logs: receipt.logs }).reduce(
+        (sum, log) => sum + log.args.amount,
+        0n,
+      )
       for (const channel of channels) {
         const paid = await publicClient.readContract({
           address: payments,
@@ -65,7 +78,6 @@ export function createSettler(options: SettlerOptions) {
           functionName: 'paid',
           args: [channel.payer, provider, channel.modelId],
         })
-        amount += paid - channel.redeemed
         await store.setRedeemed(channel.payer, channel.modelId, paid)
       }
       result.channels += channels.length
@@ -83,18 +95,22 @@ export function createSettler(options: SettlerOptions) {
     }
   }
 
-  /** Redeems everything redeemable now; concurrent calls share one run (plus one follow-up). */
-  async function settleNow(): Promise<SettleResult> {
+  /**
+   * Redeems every channel with at least `minAmount` unredeemed (default: the configured minimum);
+   * concurrent calls share one run (plus one follow-up).
+   */
+  async function settleNow(minAmount = options.minAmount): Promise<SettleResult> {
     if (running) {
-      again = true
+      again = again === undefined || minAmount < again ? minAmount : again
       return running
     }
     running = (async () => {
       try {
-        let total = await settleOnce()
-        while (again) {
-          again = false
-          const next = await settleOnce()
+        let total = await settleOnce(minAmount)
+        while (again !== undefined) {
+          const followUp = again
+          again = undefined
+          const next = await settleOnce(followUp)
           total = {
             channels: total.channels + next.channels,
             amount: total.amount + next.amount,
@@ -109,8 +125,8 @@ export function createSettler(options: SettlerOptions) {
     return running
   }
 
-  const safeSettle = (reason: string) =>
-    settleNow().catch((error: Error) =>
+  const safeSettle = (reason: string, minAmount?: bigint) =>
+    settleNow(minAmount).catch((error: Error) =>
       options.log.warn({ msg: 'settlement failed; will retry', reason, err: error.message }),
     )
 
@@ -132,7 +148,8 @@ export function createSettler(options: SettlerOptions) {
           for (const payer of ours) options.onWithdrawRequested?.(payer)
           if (ours.length > 0) {
             options.log.info({ msg: 'payer requested withdrawal; redeeming now', payers: ours })
-            void safeSettle('withdrawal')
+            // Before the withdrawal unlocks, whatever the amount: the deposit may be gone after.
+            void safeSettle('withdrawal', 0n)
           }
         },
         onError: (error) => options.log.warn({ msg: 'watching withdrawals failed', err: error.message }),

@@ -11,6 +11,7 @@ import {
   encodeSignedVoucher,
   meshTokenAbi,
   modelRegistryAbi,
+  type ProviderConfig,
   paymentsAbi,
   providerConfigSchema,
   signVoucher,
@@ -30,10 +31,38 @@ const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae78
 /** Prices of the test offer, in MESH wei per 1M tokens: 0.002 MESH per input token, 0.004 per output token. */
 export const prices = { pricePerMInput: parseEther('2000'), pricePerMOutput: parseEther('4000') }
 
+/** What a test may change about the fixture's network and provider; the defaults suit most tests. */
+export type FixtureOptions = {
+  /** The provider's credit limit per payer. Default 5 MESH. */
+  creditLimit?: bigint
+  /** The payer's deposit in Payments. Default 100 MESH. */
+  deposit?: bigint
+  /** Largest request body. Default the provider's (1 MiB). */
+  maxBodyBytes?: number
+  /** Requests that may wait for a sequence. Default 16. */
+  maxQueue?: number
+  /** Requests the model runs at once. Default 2. */
+  sequences?: number
+  /** How often the provider redeems on its own. Default one hour (tests call `settleNow`). */
+  settleIntervalMs?: number
+}
+
 export type Fixture = {
   anvil: Anvil
   deployment: Deployment
+  /** The running provider (the new one after `restartProvider`). */
   provider: RunningProvider
+  /** The provider's resolved configuration, e.g. to start a variant of it. */
+  config: ProviderConfig
+  /** Scratch directory of the fixture (model file, database); removed by `close`. */
+  dir: string
+  /**
+   * Closes the provider and starts a new one with the same key, configuration and database (the chain
+   * keeps running), as an operator restarting the daemon does. `changes` adjust its payments settings.
+   */
+  restartProvider: (
+    changes?: Partial<Pick<ProviderConfig['payments'], 'creditLimit' | 'minRedeemAmount'>>,
+  ) => Promise<RunningProvider>
   providerAccount: LocalAccount
   payer: LocalAccount
   modelId: Hex
@@ -88,9 +117,7 @@ export function createPayerWallet(params: {
  * A real network for provider tests: anvil with the contracts, the tiny GGUF model registered with a
  * 10% royalty, a payer with a deposit, and a provider daemon serving the model with llama.cpp.
  */
-export async function startFixture(
-  options: { creditLimit?: bigint; deposit?: bigint; maxBodyBytes?: number } = {},
-): Promise<Fixture> {
+export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-provider-'))
   const anvil = await startAnvil()
   try {
@@ -102,11 +129,7 @@ export async function startFixture(
   }
 }
 
-async function startOn(
-  anvil: Anvil,
-  dir: string,
-  options: { creditLimit?: bigint; deposit?: bigint; maxBodyBytes?: number },
-): Promise<Fixture> {
+async function startOn(anvil: Anvil, dir: string, options: FixtureOptions): Promise<Fixture> {
   const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
   const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
   const deployer = devAccount(0)
@@ -145,11 +168,15 @@ async function startOn(
   const config = providerConfigSchema.parse({
     chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
     keystore: { privateKey: deployerKey },
-    server: { port: 0, ...(options.maxBodyBytes && { maxBodyBytes: options.maxBodyBytes }), maxQueue: 16 },
+    server: {
+      port: 0,
+      ...(options.maxBodyBytes && { maxBodyBytes: options.maxBodyBytes }),
+      maxQueue: options.maxQueue ?? 16,
+    },
     backend: {
       kind: 'llama',
       models: [{ name: 'tiny', path: modelPath, embeddings: true, contextLength: 256 }],
-      sequences: 2,
+      sequences: options.sequences ?? 2,
       threads: 1,
     },
     offers: [
@@ -162,22 +189,34 @@ async function startOn(
     payments: {
       creditLimit: (options.creditLimit ?? parseEther('5')).toString(),
       depositRefreshMs: 50,
-      settleIntervalMs: 3_600_000,
+      settleIntervalMs: options.settleIntervalMs ?? 3_600_000,
     },
     database: { dir: join(dir, 'db') },
     registration: { endpoint: 'http://127.0.0.1:1', region: 'test', hardware: { cpuCores: 2, ramMb: 1024 } },
   })
-  const provider = await startProvider({ config, account: providerAccount, logger: pino({ level: 'warn' }) })
+  const logger = pino({ level: 'warn' })
+  const provider = await startProvider({ config, account: providerAccount, logger })
   const wallet = createPayerWallet({
     payer,
     chainId: deployment.chainId,
     payments,
     provider: providerAccount.address,
   })
-  return {
+  const fixture: Fixture = {
     anvil,
     deployment,
     provider,
+    config,
+    dir,
+    restartProvider: async (changes = {}) => {
+      await fixture.provider.close()
+      fixture.config = {
+        ...fixture.config,
+        payments: { ...fixture.config.payments, ...changes },
+      }
+      fixture.provider = await startProvider({ config: fixture.config, account: providerAccount, logger })
+      return fixture.provider
+    },
     providerAccount,
     payer,
     modelId,
@@ -186,9 +225,10 @@ async function startOn(
     wallet,
     read: publicClient,
     close: async () => {
-      await provider.close()
+      await fixture.provider.close()
       await anvil.stop()
       await rm(dir, { recursive: true, force: true })
     },
   }
+  return fixture
 }

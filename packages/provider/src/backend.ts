@@ -21,6 +21,11 @@ export type GenerateParams = {
   prompt?: string
   /** Most tokens to generate. */
   maxTokens: number
+  /**
+   * The request named no max_tokens: `maxTokens` is only a ceiling, and the backend generates at
+   * most what the context has left after the prompt (instead of refusing the request).
+   */
+  upToContext?: boolean
   /** 0 means greedy decoding. */
   temperature?: number
   topP?: number

@@ -84,6 +84,19 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
     assert.equal(receipt.cumulativeAmount, receipt.cost)
   })
 
+  it('generates until the context is full when the request names no max_tokens, as OpenAI does', async () => {
+    const { data, response } = await client.chat.completions
+      .create(
+        { model: 'tiny', messages: [{ role: 'user', content: 'Go on' }], temperature: 0 },
+        { headers: { [voucherHeader]: await fx.wallet.header(fx.modelId) } },
+      )
+      .withResponse()
+    assert.ok(data.usage)
+    assert.equal(data.choices[0]?.finish_reason, 'length')
+    assert.equal(data.usage.prompt_tokens + data.usage.completion_tokens, 256) // the fixture's context
+    await verified(response.headers.get(receiptHeader))
+  })
+
   it('streams a chat completion with usage, then the receipt, then [DONE]', async () => {
     const stream = await client.chat.completions.create(
       {

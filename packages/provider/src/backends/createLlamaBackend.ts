@@ -170,7 +170,8 @@ function loadError(config: LlamaBackendModel, error: unknown) {
 
 async function generate(served: ServedModel, request: GenerateParams): Promise<GenerateResult> {
   const { model, info } = served
-  const { maxTokens, signal, onText } = request
+  const { signal, onText } = request
+  let maxTokens = request.maxTokens
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
     throw new ProviderError(`max_tokens must be a positive integer, got ${maxTokens}`, {
       status: 400,
@@ -179,6 +180,8 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
     })
   const input = templateInput(served, request)
   const inputTokens = input.tokens.length
+  // No max_tokens in the request: generate until the context is full, as OpenAI does.
+  if (request.upToContext) maxTokens = Math.max(1, Math.min(maxTokens, info.contextLength - inputTokens))
   assertFits(info, inputTokens, maxTokens, request.messages === undefined ? 'prompt' : 'messages')
 
   const nothing: GenerateResult = { text: '', inputTokens, outputTokens: 0, finishReason: 'aborted' }

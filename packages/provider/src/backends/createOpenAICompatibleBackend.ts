@@ -86,7 +86,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       const body = {
         model: params.model,
         ...(chat ? { messages: params.messages } : { prompt: params.prompt }),
-        max_tokens: params.maxTokens,
+        ...(!params.upToContext && { max_tokens: params.maxTokens }),
         ...(params.temperature !== undefined && { temperature: params.temperature }),
         ...(params.topP !== undefined && { top_p: params.topP }),
         ...(params.seed !== undefined && { seed: params.seed }),

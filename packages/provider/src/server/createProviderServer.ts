@@ -166,6 +166,7 @@ export function createProviderServer(options: ProviderServerOptions) {
     params: {
       model: ServedModel
       maxTokens: number
+      upToContext: boolean
       temperature?: number
       topP?: number
       seed?: number
@@ -248,6 +249,7 @@ export function createProviderServer(options: ProviderServerOptions) {
         model: model.name,
         ...input,
         maxTokens: params.maxTokens,
+        upToContext: params.upToContext,
         ...(params.temperature !== undefined && { temperature: params.temperature }),
         ...(params.topP !== undefined && { topP: params.topP }),
         ...(params.seed !== undefined && { seed: params.seed }),
@@ -388,7 +390,9 @@ export function createProviderServer(options: ProviderServerOptions) {
       { messages },
       {
         model,
-        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? options.defaultMaxTokens ?? 256,
+        maxTokens:
+          body.max_completion_tokens ?? body.max_tokens ?? options.defaultMaxTokens ?? model.contextLength,
+        upToContext: (body.max_completion_tokens ?? body.max_tokens) == null,
         ...(body.temperature != null && { temperature: body.temperature }),
         ...(body.top_p != null && { topP: body.top_p }),
         ...(body.seed != null && { seed: body.seed }),
@@ -413,6 +417,7 @@ export function createProviderServer(options: ProviderServerOptions) {
       {
         model,
         maxTokens: body.max_tokens ?? options.defaultMaxTokens ?? 16,
+        upToContext: false,
         ...(body.temperature != null && { temperature: body.temperature }),
         ...(body.top_p != null && { topP: body.top_p }),
         ...(body.seed != null && { seed: body.seed }),

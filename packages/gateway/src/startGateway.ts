@@ -1,5 +1,5 @@
 import { connect, paymentsAbi, voucherHeader } from '@infermesh/protocol'
-import { openDatabase } from '@infermesh/provider'
+import { openDatabase } from '@infermesh/provider/database'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
 import { createDiscovery } from './discovery/createDiscovery.js'

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Database } from '@infermesh/provider'
+import type { Database } from '@infermesh/provider/database'
 import type { Address, Hex } from 'viem'
 
 const schema = [

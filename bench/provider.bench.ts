@@ -47,13 +47,15 @@ const median = (values: number[]) => {
 
 const dir = await mkdtemp(join(tmpdir(), 'infermesh-bench-'))
 const modelPath = join(dir, 'bench.gguf')
-const modelShape = {
-  embeddingLength: 256,
-  blockCount: 4,
-  headCount: 4,
-  feedForwardLength: 768,
-  contextLength: 1024,
-}
+// `small` (~3M parameters, ~1,000 tokens/s here) shows the HTTP path's per-token cost at its worst;
+// `mid` (~45M parameters) is closer to the time a real model spends per token. BENCH_MODEL picks one.
+const shapes = {
+  small: { embeddingLength: 256, blockCount: 4, headCount: 4, feedForwardLength: 768, contextLength: 1024 },
+  mid: { embeddingLength: 768, blockCount: 6, headCount: 12, feedForwardLength: 2048, contextLength: 1024 },
+} as const
+const shapeName = (process.env.BENCH_MODEL ?? 'mid') as keyof typeof shapes
+const modelShape = shapes[shapeName]
+if (!modelShape) throw new Error(`BENCH_MODEL must be one of ${Object.keys(shapes).join(', ')}`)
 await writeTinyModel({ out: modelPath, seed: 5, ...modelShape })
 const modelId = await modelIdOfFile(modelPath)
 console.log(`model: ${JSON.stringify(modelShape)} (${modelId.slice(0, 10)}…), threads ${THREADS}`)
@@ -234,7 +236,7 @@ const result = {
   benchmark: 'provider',
   date: new Date().toISOString(),
   machine: '2 cores, no GPU',
-  model: { ...modelShape, threads: THREADS, maxTokens: MAX_TOKENS },
+  model: { name: shapeName, ...modelShape, threads: THREADS, maxTokens: MAX_TOKENS },
   httpOverInProcess: {
     inProcessTokensPerSecond: Math.round(median(inProcess)),
     httpTokensPerSecond: Math.round(median(overHttp)),
@@ -249,5 +251,8 @@ const result = {
       'voucher decode + EIP-712 recover + channel read/write, cost, receipt EIP-712 sign, atomic owed update + receipt row (PGlite)',
   },
 }
-await writeFile(new URL('./results/provider.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
+await writeFile(
+  new URL(`./results/provider-${shapeName}.json`, import.meta.url),
+  `${JSON.stringify(result, null, 2)}\n`,
+)
 console.log(JSON.stringify(result, null, 2))

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the benchmarks that exist so far and writes their results to bench/results/.
 //   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
-//   provider.json  provider tokens/s over HTTP vs in-process, concurrency, payment-path cost
+//   provider-small.json, provider-mid.json  provider tokens/s over HTTP vs in-process (two model
+//                  sizes), concurrency, payment-path cost
 //   gateway.json   routing time with 10,000 offers; latency the gateway adds, throughput ratio
 // Run one: `npm run bench -- gas`, `npm run bench -- provider` or `npm run bench -- gateway`.
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.

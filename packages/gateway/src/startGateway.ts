@@ -112,7 +112,7 @@ export async function startGateway({
         try {
           const response = await fetch(`${endpoint}/infermesh/v1/vouchers`, {
             method: 'POST',
-            headers: { [voucherHeader]: await payer.voucherHeader(channel.provider, channel.modelId) },
+            headers: { [voucherHeader]: await payer.voucherHeader(channel.provider, channel.modelId, true) },
             signal: AbortSignal.timeout(5000),
           })
           if (response.ok) sent++

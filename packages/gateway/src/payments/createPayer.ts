@@ -42,24 +42,36 @@ const badReceipt = (provider: Address, why: string) =>
  */
 export function createPayer(options: PayerOptions) {
   const { account, store } = options
+  /**
+   * Per channel: the billed total this process last saw and the voucher signed for it. Requests in a
+   * burst share one signature; the database is read again when a provider says the voucher is behind
+   * (another gateway on the same database billed more).
+   */
+  const channels = new Map<string, { billed: bigint; header?: string }>()
+  const channelKey = (provider: Address, modelId: Hex) => `${provider.toLowerCase()}:${modelId.toLowerCase()}`
   return {
     address: account.address,
 
-    /** The voucher header for a request on the channel (provider, model). */
-    async voucherHeader(provider: Address, modelId: Hex): Promise<string> {
-      const voucher = {
-        payer: account.address,
-        provider,
-        modelId,
-        cumulativeAmount: await store.billed(provider, modelId),
+    /** The voucher header for a request on the channel (provider, model); `fresh` re-reads the database. */
+    async voucherHeader(provider: Address, modelId: Hex, fresh = false): Promise<string> {
+      const key = channelKey(provider, modelId)
+      let channel = channels.get(key)
+      if (!channel || fresh) {
+        const billed = await store.billed(provider, modelId)
+        // Billed totals only grow: keep whichever is higher.
+        if (!channel || billed > channel.billed) channel = { billed }
+        channels.set(key, channel)
       }
+      if (channel.header) return channel.header
+      const voucher = { payer: account.address, provider, modelId, cumulativeAmount: channel.billed }
       const signature = await signVoucher({
         account,
         chainId: options.chainId,
         payments: options.payments,
         voucher,
       })
-      return encodeSignedVoucher({ voucher, signature })
+      channel.header = encodeSignedVoucher({ voucher, signature })
+      return channel.header
     },
 
     /** Verifies an encoded receipt against what was sent and adds its cost to the channel. */
@@ -101,7 +113,10 @@ export function createPayer(options: PayerOptions) {
         throw badReceipt(candidate.provider, `it costs ${receipt.cost}, more than the offer's ${fair}`)
       if (receipt.cumulativeAmount < receipt.cost)
         throw badReceipt(candidate.provider, 'its cumulative is below its cost')
-      await store.addBilled(candidate.provider, candidate.modelId, receipt.cost)
+      const billed = await store.addBilled(candidate.provider, candidate.modelId, receipt.cost)
+      const key = channelKey(candidate.provider, candidate.modelId)
+      const channel = channels.get(key)
+      if (!channel || billed > channel.billed) channels.set(key, { billed })
       return receipt
     },
   }

@@ -94,11 +94,23 @@ export function createGatewayServer(options: GatewayServerOptions) {
     bodyLimit: options.maxBodyBytes,
   })
 
+  // Keys looked up in the last few seconds, so a burst of requests costs one database read;
+  // spending is added here as well as in the database, so limits hold between reads.
+  const keyCache = new Map<string, { apiKey: ApiKey; at: number }>()
+  const findKey = async (key: string) => {
+    const cached = keyCache.get(key)
+    if (cached && Date.now() - cached.at < 5000) return cached.apiKey
+    const apiKey = await store.findApiKey(key)
+    if (apiKey) keyCache.set(key, { apiKey, at: Date.now() })
+    else keyCache.delete(key)
+    return apiKey
+  }
+
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/')) return
     const header = request.headers.authorization
     const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
-    const apiKey = key ? await store.findApiKey(key) : undefined
+    const apiKey = key ? await findKey(key) : undefined
     if (!apiKey) {
       throw new GatewayError(
         key
@@ -177,7 +189,7 @@ export function createGatewayServer(options: GatewayServerOptions) {
             method: 'POST',
             headers: {
               'content-type': 'application/json',
-              [voucherHeader]: await payer.voucherHeader(candidate.provider, candidate.modelId),
+              [voucherHeader]: await payer.voucherHeader(candidate.provider, candidate.modelId, resynced),
             },
             body: JSON.stringify(upstreamBody),
             signal,
@@ -314,8 +326,10 @@ export function createGatewayServer(options: GatewayServerOptions) {
       metrics.billed.inc(Number(receipt.cost))
       metrics.tokens.inc({ kind: 'prompt' }, Number(receipt.inputTokens))
       metrics.tokens.inc({ kind: 'completion' }, Number(receipt.outputTokens))
+      const apiKey = params.request.apiKey as ApiKey
+      apiKey.spent += receipt.cost
       await store.recordUsage({
-        apiKeyId: (params.request.apiKey as ApiKey).id,
+        apiKeyId: apiKey.id,
         provider: candidate.provider,
         model: params.model,
         modelId: candidate.modelId,

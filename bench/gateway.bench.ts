@@ -11,20 +11,18 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  connect,
-  deployContracts,
+  devDeployerKey,
   encodeSignedVoucher,
   meshTokenAbi,
-  paymentsAbi,
   providerConfigSchema,
   registryAbi,
   signVoucher,
-  startAnvil,
+  startDevChain,
   voucherHeader,
 } from '@infermesh/protocol'
 import { startProvider } from '@infermesh/provider'
 import pino from 'pino'
-import { createWalletClient, type Hex, http, parseEther } from 'viem'
+import { type Hex, parseEther } from 'viem'
 import { gatewayConfigSchema } from '../packages/gateway/src/gatewayConfig.js'
 import { createProviderStats } from '../packages/gateway/src/routing/createProviderStats.js'
 import { rankProviders } from '../packages/gateway/src/routing/rankProviders.js'
@@ -94,43 +92,21 @@ await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
 const upstreamPort = (upstream.address() as { port: number }).port
 
 const dir = await mkdtemp(join(tmpdir(), 'infermesh-gwbench-'))
-const anvil = await startAnvil()
-const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
-const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
-const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
-const send = async (account: ReturnType<typeof devAccount>, call: object) => {
-  const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
-  await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(call as never) })
-}
+const devChain = await startDevChain()
+const { anvil, deployment, send } = devChain
 const { token, payments, registry } = deployment.contracts
 const gatewayPayer = devAccount(1)
 const directPayer = devAccount(5)
 const providerAccount = devAccount(2)
 for (const payer of [gatewayPayer, directPayer]) {
-  await send(devAccount(0), {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'mint',
-    args: [payer.address, parseEther('100000')],
-  })
-  await send(payer, {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'approve',
-    args: [payments, parseEther('100000')],
-  })
-  await send(payer, {
-    address: payments,
-    abi: paymentsAbi,
-    functionName: 'deposit',
-    args: [parseEther('100000')],
-  })
+  await devChain.mint(payer.address, parseEther('100000'))
+  await devChain.deposit(payer, parseEther('100000'))
 }
 const modelId: Hex = `0x${'cd'.repeat(32)}`
 const provider = await startProvider({
   config: providerConfigSchema.parse({
     chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
-    keystore: { privateKey: deployerKey },
+    keystore: { privateKey: devDeployerKey },
     server: { port: 0, maxQueue: 1000 },
     backend: {
       kind: 'openai-compatible',
@@ -145,12 +121,7 @@ const provider = await startProvider({
   account: providerAccount,
   logger: pino({ level: 'silent' }),
 })
-await send(devAccount(0), {
-  address: token,
-  abi: meshTokenAbi,
-  functionName: 'mint',
-  args: [providerAccount.address, parseEther('5000')],
-})
+await devChain.mint(providerAccount.address, parseEther('5000'))
 await send(providerAccount, {
   address: token,
   abi: meshTokenAbi,
@@ -259,7 +230,7 @@ for (const concurrency of [1, 50, 200]) {
 await gateway.close()
 await provider.close()
 upstream.close()
-await anvil.stop()
+await devChain.stop()
 await rm(dir, { recursive: true, force: true })
 
 const result = {

@@ -12,19 +12,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   computeCost,
-  connect,
-  deployContracts,
+  devDeployerKey,
   encodeSignedReceipt,
-  meshTokenAbi,
-  paymentsAbi,
   providerConfigSchema,
   signReceipt,
-  startAnvil,
+  startDevChain,
   voucherHeader,
 } from '@infermesh/protocol'
 import OpenAI from 'openai'
 import pino from 'pino'
-import { createWalletClient, type Hex, http, parseEther } from 'viem'
+import { type Hex, parseEther } from 'viem'
 import { createLlamaBackend } from '../packages/provider/src/backends/createLlamaBackend.js'
 import { modelIdOfFile } from '../packages/provider/src/model/modelIdOfFile.js'
 import { writeTinyModel } from '../packages/provider/src/model/writeTinyModel.js'
@@ -38,7 +35,6 @@ const THREADS = 1
 const MAX_TOKENS = 128
 const ROUNDS = 5
 const PROMPT = 'Tell me a long story about a lighthouse keeper and the sea.'
-const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -83,37 +79,16 @@ const inProcess: number[] = []
 }
 
 // 1b, 2. Through HTTP, paid: anvil, contracts, a deposit, a provider daemon.
-const anvil = await startAnvil()
-const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
-const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
+const devChain = await startDevChain()
+const { anvil, deployment } = devChain
 const payer = devAccount(1)
 const providerAccount = devAccount(2)
-const send = async (account: ReturnType<typeof devAccount>, call: object) => {
-  const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
-  await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(call as never) })
-}
-const { token, payments } = deployment.contracts
-await send(devAccount(0), {
-  address: token,
-  abi: meshTokenAbi,
-  functionName: 'mint',
-  args: [payer.address, parseEther('1000000')],
-})
-await send(payer, {
-  address: token,
-  abi: meshTokenAbi,
-  functionName: 'approve',
-  args: [payments, parseEther('1000000')],
-})
-await send(payer, {
-  address: payments,
-  abi: paymentsAbi,
-  functionName: 'deposit',
-  args: [parseEther('1000000')],
-})
+const { payments } = deployment.contracts
+await devChain.mint(payer.address, parseEther('1000000'))
+await devChain.deposit(payer, parseEther('1000000'))
 const config = providerConfigSchema.parse({
   chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
-  keystore: { privateKey: deployerKey },
+  keystore: { privateKey: devDeployerKey },
   server: { port: 0 },
   backend: { kind: 'llama', models: [{ name: 'bench', path: modelPath }], sequences: 8, threads: THREADS },
   offers: [{ model: 'bench', pricePerMInput: '1000000000000', pricePerMOutput: '2000000000000' }],
@@ -229,7 +204,7 @@ for (let i = 0; i < N; i++) {
 }
 const perRequestMs = (performance.now() - start) / N
 await db.close()
-await anvil.stop()
+await devChain.stop()
 await rm(dir, { recursive: true, force: true })
 
 const result = {

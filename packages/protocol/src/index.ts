@@ -36,6 +36,7 @@ export {
   type StartAnvilOptions,
   startAnvil,
 } from './startAnvil.js'
+export { type DevChain, type DevContractCall, devDeployerKey, startDevChain } from './startDevChain.js'
 export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

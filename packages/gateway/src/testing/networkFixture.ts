@@ -4,26 +4,25 @@ import { join } from 'node:path'
 import {
   type Anvil,
   anvilMnemonic,
-  connect,
+  type Connection,
   type Deployment,
-  deployContracts,
+  devDeployerKey,
   meshTokenAbi,
   modelRegistryAbi,
-  paymentsAbi,
   providerConfigSchema,
   registryAbi,
-  startAnvil,
+  startDevChain,
 } from '@infermesh/protocol'
 import { modelIdOfFile, type RunningProvider, startProvider, writeTinyModel } from '@infermesh/provider'
 import pino from 'pino'
-import { createWalletClient, type Hex, http, type LocalAccount, parseEther } from 'viem'
+import type { Hex, LocalAccount } from 'viem'
+import { parseEther } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { gatewayConfigSchema } from '../gatewayConfig.js'
 import { type RunningGateway, startGateway } from '../startGateway.js'
 
 export const devAccount = (index: number): LocalAccount =>
   mnemonicToAccount(anvilMnemonic, { addressIndex: index })
-const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 
 export type FixtureProvider = {
   account: LocalAccount
@@ -41,7 +40,7 @@ export type NetworkFixture = {
   providers: FixtureProvider[]
   gateway: RunningGateway
   apiKey: string
-  read: Awaited<ReturnType<typeof connect>>['publicClient']
+  read: Connection['publicClient']
   /** Starts (or restarts) a gateway on the fixture's database (PostgreSQL at `databaseUrl` when given). */
   startGateway: (port?: number) => Promise<RunningGateway>
   close: () => Promise<void>
@@ -56,25 +55,17 @@ export async function startNetwork(
   options: { providers?: number; deposit?: bigint; databaseUrl?: string } = {},
 ): Promise<NetworkFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-net-'))
-  const anvil = await startAnvil()
+  const devChain = await startDevChain()
+  const { anvil, deployment, publicClient, send } = devChain
   const cleanups: (() => Promise<void>)[] = [
-    async () => anvil.stop(),
+    async () => devChain.stop(),
     async () => rm(dir, { recursive: true, force: true }),
   ]
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
   }
   try {
-    const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
-    const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
-    const send = async (account: LocalAccount, call: object) => {
-      const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
-      const receipt = await publicClient.waitForTransactionReceipt({
-        hash: await wallet.writeContract(call as never),
-      })
-      if (receipt.status !== 'success') throw new Error('transaction reverted')
-    }
-    const { token, payments, registry, models } = deployment.contracts
+    const { token, registry, models } = deployment.contracts
     const payer = devAccount(1)
     const royaltyReceiver = devAccount(9).address
     const modelPath = join(dir, 'tiny.gguf')
@@ -87,30 +78,14 @@ export async function startNetwork(
       args: [modelId, 'tiny', '', 1000, royaltyReceiver],
     })
     const deposit = options.deposit ?? parseEther('1000')
-    await send(devAccount(0), {
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'mint',
-      args: [payer.address, parseEther('100000')],
-    })
-    await send(payer, {
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'approve',
-      args: [payments, deposit],
-    })
-    await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [deposit] })
+    await devChain.mint(payer.address, parseEther('100000'))
+    await devChain.deposit(payer, deposit)
 
     const providers: FixtureProvider[] = []
     for (let i = 0; i < (options.providers ?? 3); i++) {
       const account = devAccount(2 + i)
       const price = { input: parseEther(String(1000 * (i + 1))), output: parseEther(String(2000 * (i + 1))) }
-      await send(devAccount(0), {
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'mint',
-        args: [account.address, parseEther('5000')],
-      })
+      await devChain.mint(account.address, parseEther('5000'))
       await send(account, {
         address: token,
         abi: meshTokenAbi,
@@ -125,7 +100,7 @@ export async function startNetwork(
       })
       const config = providerConfigSchema.parse({
         chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
-        keystore: { privateKey: deployerKey },
+        keystore: { privateKey: devDeployerKey },
         server: { port: 0 },
         backend: {
           kind: 'llama',

@@ -4,21 +4,20 @@ import { join } from 'node:path'
 import {
   type Anvil,
   anvilMnemonic,
-  connect,
+  type connect,
   type Deployment,
+  type DevChain,
   decodeSignedReceipt,
-  deployContracts,
+  devDeployerKey,
   encodeSignedVoucher,
-  meshTokenAbi,
   modelRegistryAbi,
   type ProviderConfig,
-  paymentsAbi,
   providerConfigSchema,
   signVoucher,
-  startAnvil,
+  startDevChain,
 } from '@infermesh/protocol'
 import pino from 'pino'
-import { type Address, createWalletClient, type Hex, http, type LocalAccount, parseEther } from 'viem'
+import { type Address, type Hex, type LocalAccount, parseEther } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { modelIdOfFile } from '../model/modelIdOfFile.js'
 import { writeTinyModel } from '../model/writeTinyModel.js'
@@ -26,7 +25,6 @@ import { type RunningProvider, startProvider } from '../startProvider.js'
 
 export const devAccount = (index: number): LocalAccount =>
   mnemonicToAccount(anvilMnemonic, { addressIndex: index })
-const deployerKey: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 
 /** Prices of the test offer, in MESH wei per 1M tokens: 0.002 MESH per input token, 0.004 per output token. */
 export const prices = { pricePerMInput: parseEther('2000'), pricePerMOutput: parseEther('4000') }
@@ -119,20 +117,18 @@ export function createPayerWallet(params: {
  */
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-provider-'))
-  const anvil = await startAnvil()
+  const devChain = await startDevChain()
   try {
-    return await startOn(anvil, dir, options)
+    return await startOn(devChain, dir, options)
   } catch (error) {
-    await anvil.stop()
+    await devChain.stop()
     await rm(dir, { recursive: true, force: true })
     throw error
   }
 }
 
-async function startOn(anvil: Anvil, dir: string, options: FixtureOptions): Promise<Fixture> {
-  const deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
-  const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
-  const deployer = devAccount(0)
+async function startOn(devChain: DevChain, dir: string, options: FixtureOptions): Promise<Fixture> {
+  const { anvil, deployment, publicClient, send } = devChain
   const payer = devAccount(1)
   const providerAccount = devAccount(2)
   const author = devAccount(3)
@@ -142,32 +138,20 @@ async function startOn(anvil: Anvil, dir: string, options: FixtureOptions): Prom
   await writeTinyModel({ out: modelPath, seed: 1 })
   const modelId = await modelIdOfFile(modelPath)
 
-  const send = async (account: LocalAccount, call: object) => {
-    const walletClient = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
-    const hash = await walletClient.writeContract(call as never)
-    const receipt = await publicClient.waitForTransactionReceipt({ hash })
-    if (receipt.status !== 'success') throw new Error('transaction reverted')
-  }
-  const { token, payments, models } = deployment.contracts
+  const { models, payments } = deployment.contracts
   const deposit = options.deposit ?? parseEther('100')
-  await send(deployer, {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'mint',
-    args: [payer.address, parseEther('1000')],
-  })
+  await devChain.mint(payer.address, parseEther('1000'))
   await send(author, {
     address: models,
     abi: modelRegistryAbi,
     functionName: 'register',
     args: [modelId, 'tiny', '', 1000, royaltyReceiver],
   })
-  await send(payer, { address: token, abi: meshTokenAbi, functionName: 'approve', args: [payments, deposit] })
-  await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [deposit] })
+  await devChain.deposit(payer, deposit)
 
   const config = providerConfigSchema.parse({
     chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
-    keystore: { privateKey: deployerKey },
+    keystore: { privateKey: devDeployerKey },
     server: {
       port: 0,
       ...(options.maxBodyBytes && { maxBodyBytes: options.maxBodyBytes }),

@@ -10,6 +10,13 @@ const commands = [
   'provider start',
   'provider unregister',
   'provider withdraw',
+  'gateway start',
+  'keys create',
+  'chat',
+  'models',
+  'status',
+  'deposit',
+  'withdraw',
 ]
 
 describe('infermesh (the command dispatcher)', () => {

@@ -5,13 +5,20 @@
  */
 import { CliError, exitCode } from './CliError.js'
 import type { Command } from './commands/Command.js'
+import { chatCommand } from './commands/chatCommand.js'
+import { depositCommand } from './commands/depositCommand.js'
+import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
+import { keysCreateCommand } from './commands/keysCreateCommand.js'
+import { modelsCommand } from './commands/modelsCommand.js'
 import { modelTinyCommand } from './commands/modelTinyCommand.js'
 import { providerInitCommand } from './commands/providerInitCommand.js'
 import { providerRegisterCommand } from './commands/providerRegisterCommand.js'
 import { providerStartCommand } from './commands/providerStartCommand.js'
 import { providerUnregisterCommand } from './commands/providerUnregisterCommand.js'
 import { providerWithdrawCommand } from './commands/providerWithdrawCommand.js'
+import { statusCommand } from './commands/statusCommand.js'
 import { upCommand } from './commands/upCommand.js'
+import { withdrawCommand } from './commands/withdrawCommand.js'
 import { formatError } from './formatError.js'
 
 const commands: Command[] = [
@@ -22,6 +29,13 @@ const commands: Command[] = [
   providerStartCommand,
   providerUnregisterCommand,
   providerWithdrawCommand,
+  gatewayStartCommand,
+  keysCreateCommand,
+  chatCommand,
+  modelsCommand,
+  statusCommand,
+  depositCommand,
+  withdrawCommand,
 ]
 
 function list(prefix = ''): string {

@@ -17,3 +17,4 @@ export type { RunningProvider } from '../../provider/src/startProvider.js'
  */
 export const loadStartProvider = async () =>
   (await import('../../provider/src/startProvider.js')).startProvider
+export { writeTinyModel } from '../../provider/src/model/writeTinyModel.js'

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { meshTokenAbi, paymentsAbi } from '@infermesh/protocol'
 import { createPublicClient, http, parseEther } from 'viem'
+import { runCli } from './testing/runCli.js'
+import { spawnCli } from './testing/spawnCli.js'
 import type { Devnet } from './up.js'
 
-const bin = new URL('../bin/infermesh.mjs', import.meta.url).pathname
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 describe('infermesh up', () => {
   const dirs: string[] = []
@@ -16,36 +24,41 @@ describe('infermesh up', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
 
-  it('starts a chain with the contracts and a funded payer, writes devnet.json, and stops cleanly on SIGTERM', async () => {
+  it('with --providers 0 starts the chain, the contracts, a funded payer and the gateway, writes devnet.json, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'infermesh-up-'))
     dirs.push(dir)
-    const child = spawn(
-      process.execPath,
-      [bin, 'up', '--dir', dir, '--chain-port', '0', '--deposit', '250'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let output = ''
-    child.stderr.on('data', (data) => {
-      output += data
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (data) => {
-        output += data
-        if (output.includes('Press Ctrl-C to stop.')) resolve()
-      })
-      child.once('exit', () => reject(new Error(`infermesh up exited early:\n${output}`)))
-    })
+    const up = spawnCli([
+      'up',
+      '--dir',
+      dir,
+      '--chain-port',
+      '0',
+      '--port',
+      '0',
+      '--providers',
+      '0',
+      '--deposit',
+      '250',
+    ])
+    await up.waitFor(/Press Ctrl-C to stop\./, 120_000)
+    assert.match(up.output(), /^\[ +\d+\.\ds\] chain {7}starting anvil on port \d+…$/m)
+    assert.match(up.output(), /^InferMesh devnet is up after \d+\.\d s \(/m)
 
     const devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as Devnet
+    assert.equal((await stat(join(dir, 'devnet.json'))).mode & 0o777, 0o600, 'it holds dev keys: owner only')
     assert.equal(devnet.chainId, 31337)
     assert.deepEqual(Object.keys(devnet.contracts).sort(), ['models', 'payments', 'registry', 'token'])
+    assert.deepEqual(devnet.providers, [])
+    assert.ok(devnet.gateway)
+    const ready = await fetch(`${devnet.gateway.url}/ready`)
+    assert.equal(ready.status, 200)
+    const models = await fetch(`${devnet.gateway.url}/v1/models`, {
+      headers: { authorization: `Bearer ${devnet.gateway.apiKey}` },
+    })
+    assert.deepEqual(await models.json(), { object: 'list', data: [] })
     const client = createPublicClient({ transport: http(devnet.rpcUrl) })
-    for (const address of Object.values(devnet.contracts)) {
+    for (const address of Object.values(devnet.contracts))
       assert.ok((await client.getCode({ address }))?.length, `no code at ${address}`)
-    }
     const deposit = await client.readContract({
       address: devnet.contracts.payments,
       abi: paymentsAbi,
@@ -61,22 +74,24 @@ describe('infermesh up', () => {
     })
     assert.equal(providerBalance, parseEther('100000'))
 
-    child.kill('SIGTERM')
-    assert.equal(await exited, 0)
-    assert.match(output, /SIGTERM: stopping the devnet…\nstopped\./)
+    assert.equal(await up.stop('SIGTERM'), 0)
+    assert.match(up.output(), /SIGTERM: stopping the devnet…\n.*gateway +stopping[\s\S]*\nstopped\.\n$/)
+    assert.equal(alive(devnet.gateway.pid), false, 'the gateway process is gone')
     await assert.rejects(client.getChainId(), 'the chain should be stopped')
   })
 
-  it('rejects a bad option with a message and exit code 2', async () => {
-    const child = spawn(process.execPath, [bin, 'up', '--chain-port', 'eighty'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('rejects bad options with a message and exit code 2', async () => {
+    const cases: [string[], string][] = [
+      [['--chain-port', 'eighty'], '--chain-port must be a port number (0 for any free port)'],
+      [['--port', '70000'], '--port must be a port number (0 for any free port)'],
+      [['--providers', '9'], '--providers must be a whole number from 0 to 8'],
+      [['--model', 'weights.bin'], '--model must be a GGUF file (llama.cpp\'s format), got "weights.bin"'],
+      [['--threads', '0'], '--threads must be a whole number from 1 to 256'],
+    ]
+    const results = await Promise.all(cases.map(([args]) => runCli(['up', ...args])))
+    results.forEach((result, i) => {
+      assert.equal(result.code, 2, result.stderr)
+      assert.equal(result.stderr, `infermesh: ${cases[i]?.[1]}\nRun "infermesh up --help" for usage.\n`)
     })
-    let stderr = ''
-    child.stderr.on('data', (data) => {
-      stderr += data
-    })
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-    assert.equal(code, 2)
-    assert.match(stderr, /infermesh: --chain-port must be a port number/)
   })
 })

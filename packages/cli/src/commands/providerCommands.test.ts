@@ -27,7 +27,11 @@ describe('infermesh provider commands on a devnet from "infermesh up"', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'infermesh-provider-cli-'))
-    devnetProcess = spawnCli(['up', '--dir', join(dir, 'devnet'), '--chain-port', '0', '--deposit', '100'])
+    devnetProcess = spawnCli([
+      'up',
+      ...['--dir', join(dir, 'devnet'), '--chain-port', '0', '--port', '0', '--providers', '0'],
+      ...['--deposit', '100'],
+    ])
     await devnetProcess.waitFor(/Press Ctrl-C to stop\./)
     devnetFile = join(dir, 'devnet', 'devnet.json')
     devnet = JSON.parse(await readFile(devnetFile, 'utf8')) as Devnet

@@ -9,7 +9,7 @@ const configField: Record<string, string> = {
 const roles = ['no role', 'a provider', 'a validator']
 
 /**
- * A sentence a person can act on for a custom error of the Registry or MeshToken, by error name and
+ * A sentence a person can act on for a custom error of the Registry, Payments or MeshToken, by error name and
  * arguments; `undefined` for errors it does not know.
  */
 export function describeRevert(errorName: string, args: readonly unknown[] = []): string | undefined {
@@ -35,7 +35,15 @@ export function describeRevert(errorName: string, args: readonly unknown[] = [])
     case 'ERC20InsufficientBalance':
       return `${String(args[0])} holds ${mesh(args[1])} but ${mesh(args[2])} is needed`
     case 'ERC20InsufficientAllowance':
-      return `the Registry may spend ${mesh(args[1])} of the MESH but needs ${mesh(args[2])}`
+      return `the contract may spend ${mesh(args[1])} of the MESH but needs ${mesh(args[2])}`
+    case 'InsufficientBalance':
+      return `the deposit is ${mesh(args[0])}, less than the ${mesh(args[1])} asked for`
+    case 'NoWithdrawalRequested':
+      return `${String(args[0])} has no withdrawal pending: "infermesh withdraw MESH" requests one`
+    case 'WithdrawalLocked':
+      return `the withdrawal is locked until ${new Date(Number(args[0]) * 1000).toISOString()}`
+    case 'ZeroAmount':
+      return 'the amount is zero'
     default:
       return undefined
   }

@@ -11,6 +11,8 @@ export type LoadProviderAccountParams = {
   env: NodeJS.ProcessEnv
   /** `--password-file`, when given. */
   passwordFile?: string
+  /** The config field naming the keystore, for messages. Default `keystore.path`. */
+  field?: string
 }
 
 export type LoadedAccount = {
@@ -37,7 +39,10 @@ export async function loadProviderAccount(params: LoadProviderAccountParams): Pr
   try {
     text = await readFile(path, 'utf8')
   } catch (cause) {
-    throw usageError(`cannot read the keystore ${path} (keystore.path): ${(cause as Error).message}`, cause)
+    throw usageError(
+      `cannot read the keystore ${path} (${params.field ?? 'keystore.path'}): ${(cause as Error).message}`,
+      cause,
+    )
   }
   let named = ''
   try {

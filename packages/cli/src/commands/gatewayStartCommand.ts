@@ -1,0 +1,136 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import pino from 'pino'
+import { formatEther } from 'viem'
+import { CliError, usageError } from '../CliError.js'
+import { formatError } from '../formatError.js'
+import { acquireDatabaseLock, type HeldLock } from '../gateway/databaseLock.js'
+import { maskGatewayConfig } from '../gateway/maskGatewayConfig.js'
+import { resolveGatewayConfig } from '../gateway/resolveGatewayConfig.js'
+import { type KeysAdmin, startKeysAdmin } from '../gateway/startKeysAdmin.js'
+import { loadStartGateway, type RunningGateway } from '../gatewayPackage.js'
+import { parseCommandArgs } from '../parseCommandArgs.js'
+import { loadProviderAccount } from '../provider/loadProviderAccount.js'
+import type { Command } from './Command.js'
+
+const usage = `Usage: infermesh gateway start [options]
+
+Runs the gateway: the customer's OpenAI-compatible API (/v1/chat/completions, /v1/completions,
+/v1/embeddings, /v1/models, /v1/usage) with API keys, over every provider in the Registry: routing,
+failover, metering, and vouchers signed by the payer key. /health, /ready and /metrics too.
+Prints the resolved configuration (secrets masked) first. Runs until Ctrl-C or SIGTERM, then
+finishes the requests in flight, hands every provider its last voucher and exits 0.
+
+Configuration precedence: flag > environment > config file > default. The file is the gateway's
+config (gatewayConfigSchema) plus "payer": { "keystore": "FILE" } or, on a devnet only,
+{ "privateKey": "0x…" }.
+
+Options:
+  --config FILE         the gateway config (default .infermesh/gateway/gateway.json;
+                        env INFERMESH_GATEWAY_CONFIG)
+  --rpc-url URL         override chain.rpcUrl (env INFERMESH_RPC_URL)
+  --host HOST           override server.host (env INFERMESH_GATEWAY_HOST)
+  --port PORT           override server.port, 0 for any free port (env INFERMESH_GATEWAY_PORT)
+  --database-url URL    override database.url, a postgres:// URL (env INFERMESH_DATABASE_URL or
+                        DATABASE_URL)
+  --keystore FILE       override payer.keystore (env INFERMESH_KEYSTORE)
+  --password-file FILE  read the keystore password from FILE (env INFERMESH_KEYSTORE_PASSWORD_FILE;
+                        or INFERMESH_KEYSTORE_PASSWORD; else a prompt on the terminal)
+  --log-level LEVEL     fatal, error, warn, info, debug or trace (default info; env INFERMESH_LOG_LEVEL)
+  -h, --help            this help
+
+API keys: "infermesh keys create --config FILE". On a PGlite database (database.dir) only one
+process may open it, so while the gateway runs it takes keys create's requests on an admin route
+(127.0.0.1, a random port and token, both in <database.dir>.lock, readable by its owner only).`
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** `infermesh gateway start`: the gateway daemon, until a signal. */
+export const gatewayStartCommand: Command = {
+  name: 'gateway start',
+  summary: 'Run the gateway until Ctrl-C (OpenAI-compatible API over the network, API keys, vouchers).',
+  usage,
+  async run(argv) {
+    const values = parseCommandArgs('gateway start', argv, {
+      config: { type: 'string' },
+      'rpc-url': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'database-url': { type: 'string' },
+      keystore: { type: 'string' },
+      'password-file': { type: 'string' },
+      'log-level': { type: 'string' },
+    })
+    const level = values['log-level'] ?? (process.env.INFERMESH_LOG_LEVEL || 'info')
+    if (!levels.includes(level))
+      throw usageError(
+        `${values['log-level'] !== undefined ? '--log-level' : 'INFERMESH_LOG_LEVEL'} must be one of ${levels.join(', ')}, got "${level}"`,
+      )
+    const { config, file, sources } = await resolveGatewayConfig({ flags: values, env: process.env })
+    const overridden = Object.entries(sources).map(([path, source]) => `${path} from ${source}`)
+    console.log(
+      `config ${file}${overridden.length > 0 ? ` (overridden: ${overridden.join(', ')})` : ''}\n${JSON.stringify(maskGatewayConfig(config), null, 2)}`,
+    )
+    const { account, origin } = await loadProviderAccount({
+      keystore: 'keystore' in config.payer ? { path: config.payer.keystore } : config.payer,
+      field: 'payer.keystore',
+      env: process.env,
+      ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+    })
+    console.log(`payer ${account.address} (${origin})`)
+    const { payer: _payer, ...gatewayConfig } = config
+
+    // Signals are caught from here on: one during start-up stops the gateway as soon as it is up.
+    let stopping: string | undefined
+    let stop: (signal: string) => void = () => {}
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve
+    })
+    const onSignal = (signal: string) => {
+      if (stopping !== undefined) {
+        console.error(`${signal} again: exiting without finishing requests or handing in vouchers`)
+        process.exit(1)
+      }
+      stopping = signal
+      stop(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+
+    let lock: HeldLock | undefined
+    const pglite = !config.database.url && config.database.dir
+    if (pglite) {
+      lock = await acquireDatabaseLock(pglite, 'gateway')
+      await mkdir(dirname(pglite), { recursive: true })
+    } else if (!config.database.url)
+      console.log(
+        'note: no database.dir or database.url: API keys and billing live in memory and vanish on stop',
+      )
+
+    const logger = pino({ name: 'infermesh-gateway', level })
+    let gateway: RunningGateway
+    let admin: KeysAdmin | undefined
+    try {
+      const startGateway = await loadStartGateway()
+      gateway = await startGateway({ config: gatewayConfig, account, logger })
+      if (lock) {
+        admin = await startKeysAdmin(gateway.store)
+        await lock.update({ holder: 'gateway', admin: { url: admin.url, token: admin.token } })
+      }
+    } catch (error) {
+      await lock?.release()
+      throw new CliError(`the gateway did not start: ${formatError(error)}`, { cause: error })
+    }
+    if (stopping === undefined)
+      console.log(
+        `gateway ${gateway.url} paying as ${gateway.payer}, ${gateway.discovery.providerCount()} providers, low-deposit warning below ${formatEther(config.payments.lowDepositWei)} MESH\nPress Ctrl-C to stop.`,
+      )
+    const signal = await stopped
+    console.log(`\n${signal}: stopping: finishing requests in flight and handing in the last vouchers…`)
+    await admin?.close()
+    await gateway.close()
+    await lock?.release()
+    console.log('stopped.')
+    return 0
+  },
+}

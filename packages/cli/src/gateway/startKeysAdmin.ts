@@ -1,0 +1,81 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { GatewayStore } from '../gatewayPackage.js'
+
+export type KeysAdmin = {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  /** The bearer token the route wants; written to the database's lock file (owner-only). */
+  token: string
+  close: () => Promise<void>
+}
+
+/** What `POST /keys` takes: a name, and optionally a spending limit in MESH wei (decimal string). */
+export type CreateKeyRequest = { name: string; spendLimit?: string }
+
+async function readJson(request: IncomingMessage, limit = 16_384): Promise<unknown> {
+  let text = ''
+  for await (const chunk of request) {
+    text += chunk
+    if (text.length > limit) throw new Error('body too large')
+  }
+  return JSON.parse(text)
+}
+
+/**
+ * The gateway's admin route for API keys, for `infermesh gateway start` on a PGlite database (which
+ * only one process may open): `POST /keys` `{ name, spendLimit? }` → `201 { id, key }`. It listens on
+ * 127.0.0.1 only, on a free port, and wants `Authorization: Bearer <token>`; the URL and token are in
+ * the database's lock file, readable by its owner only, so whoever may read the database may create
+ * keys, and nobody else.
+ *
+ * @example
+ * ```ts
+ * const admin = await startKeysAdmin(running.store)
+ * await lock.update({ holder: 'gateway', admin: { url: admin.url, token: admin.token } })
+ * ```
+ */
+export async function startKeysAdmin(store: GatewayStore): Promise<KeysAdmin> {
+  const token = randomBytes(24).toString('base64url')
+  const expected = Buffer.from(`Bearer ${token}`)
+  const server = createServer(async (request, response) => {
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(body))
+    }
+    try {
+      const given = Buffer.from(request.headers.authorization ?? '')
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return reply(401, { error: { message: 'wrong or missing admin token' } })
+      if (request.method !== 'POST' || request.url !== '/keys')
+        return reply(404, { error: { message: `no route ${request.method} ${request.url}` } })
+      const body = (await readJson(request)) as Partial<CreateKeyRequest>
+      if (typeof body.name !== 'string' || body.name === '')
+        return reply(400, { error: { message: '`name` must be a non-empty string' } })
+      if (body.spendLimit !== undefined && !/^\d+$/.test(String(body.spendLimit)))
+        return reply(400, { error: { message: '`spendLimit` must be a decimal string of MESH wei' } })
+      const created = await store.createApiKey(
+        body.name,
+        body.spendLimit === undefined ? undefined : BigInt(body.spendLimit),
+      )
+      return reply(201, created)
+    } catch (error) {
+      return reply(500, { error: { message: (error as Error).message } })
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,193 @@
+import { meshTokenAbi, modelRegistryAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
+import type { Address, Hex, PublicClient } from 'viem'
+import type { PayerTarget } from '../payer/resolvePayer.js'
+
+export type ChannelEarnings = { payer: Address; modelId: Hex; model?: string; paid: bigint }
+
+export type ProviderStatus = {
+  address: Address
+  active: boolean
+  endpoint: string
+  region: string
+  stake: bigint
+  unbonding: bigint
+  /** Whether its /v1/models answered just now. */
+  answers: boolean
+  offers: { modelId: Hex; model?: string; pricePerMInput: bigint; pricePerMOutput: bigint }[]
+  /** MESH in the provider's wallet (what redemptions paid it, plus what it had). */
+  balance: bigint
+  /** Payments.paid per channel (payer, provider, model): the payer's channels and every redeemed one. */
+  channels: ChannelEarnings[]
+}
+
+export type NetworkStatus = {
+  chainId: number
+  block: bigint
+  /** Chain time, seconds. */
+  time: bigint
+  payer?: {
+    address: Address
+    deposit: bigint
+    wallet: bigint
+    withdrawal: { amount: bigint; unlockAt: bigint } | undefined
+  }
+  providers: ProviderStatus[]
+}
+
+export type ReadNetworkStatusParams = {
+  target: PayerTarget
+  publicClient: PublicClient
+  /** The payer whose deposit and channels to show. */
+  payer?: Address
+  /** First block of the deployment: Redeemed events are read from here (all payers' channels). */
+  fromBlock?: bigint
+}
+
+/** Model names a provider's /v1/models gives its model ids; empty when it does not answer in 1.5 s. */
+async function probeNames(endpoint: string): Promise<Map<string, string> | undefined> {
+  try {
+    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/v1/models`, {
+      signal: AbortSignal.timeout(1500),
+    })
+    if (!response.ok) return undefined
+    const body = (await response.json()) as { data?: { id: string; infermesh?: { modelId?: string } }[] }
+    return new Map(
+      (body.data ?? []).flatMap((m) =>
+        m.infermesh?.modelId ? [[m.infermesh.modelId.toLowerCase(), m.id]] : [],
+      ),
+    )
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Reads the network as the chain holds it: every provider in the Registry (endpoint, region, stake,
+ * offers, active) and whether it answers; the payer's deposit and pending withdrawal; each provider's
+ * earnings: the MESH in its wallet and `Payments.paid` per channel. Model names come from the
+ * ModelRegistry, else from the provider's /v1/models.
+ */
+export async function readNetworkStatus(params: ReadNetworkStatusParams): Promise<NetworkStatus> {
+  const { publicClient: client, target, payer } = params
+  const { registry, payments, token, models } = target.contracts
+  const read = <T>(address: Address, abi: unknown, functionName: string, args: readonly unknown[] = []) =>
+    client.readContract({ address, abi, functionName, args } as never) as Promise<T>
+
+  type View = {
+    provider: Address
+    active: boolean
+    stake: bigint
+    unbonding: bigint
+    endpoint: string
+    region: string
+    offers: readonly { modelId: Hex; pricePerMInput: bigint; pricePerMOutput: bigint }[]
+  }
+  const views: View[] = []
+  for (let offset = 0n; ; offset += 100n) {
+    const page = await read<readonly View[]>(registry, registryAbi, 'getProviders', [offset, 100n])
+    views.push(...page)
+    if (page.length < 100) break
+  }
+  const [chainId, block, redeemed] = await Promise.all([
+    client.getChainId(),
+    client.getBlock(),
+    params.fromBlock === undefined
+      ? Promise.resolve([])
+      : client.getContractEvents({
+          address: payments,
+          abi: paymentsAbi,
+          eventName: 'Redeemed',
+          fromBlock: params.fromBlock,
+        }),
+  ])
+
+  const names = new Map<string, string>()
+  const ids = new Set(views.flatMap((v) => v.offers.map((o) => o.modelId.toLowerCase())))
+  await Promise.all(
+    [...ids].map(async (id) => {
+      const model = await read<{ owner: Address; name: string }>(models, modelRegistryAbi, 'getModel', [
+        id,
+      ]).catch(() => undefined)
+      if (model && BigInt(model.owner) !== 0n) names.set(id, model.name)
+    }),
+  )
+
+  const providers = await Promise.all(
+    views.map(async (view): Promise<ProviderStatus> => {
+      const probed = await probeNames(view.endpoint)
+      const nameOf = (id: Hex) => names.get(id.toLowerCase()) ?? probed?.get(id.toLowerCase())
+      const channels = new Map<string, { payer: Address; modelId: Hex }>()
+      if (payer)
+        for (const offer of view.offers)
+          channels.set(`${payer}:${offer.modelId.toLowerCase()}`, { payer, modelId: offer.modelId })
+      for (const log of redeemed) {
+        const args = log.args as { payer?: Address; provider?: Address; modelId?: Hex }
+        if (args.provider?.toLowerCase() !== view.provider.toLowerCase() || !args.payer || !args.modelId)
+          continue
+        channels.set(`${args.payer}:${args.modelId.toLowerCase()}`, {
+          payer: args.payer,
+          modelId: args.modelId,
+        })
+      }
+      const [balance, paid] = await Promise.all([
+        read<bigint>(token, meshTokenAbi, 'balanceOf', [view.provider]),
+        Promise.all(
+          [...channels.values()].map(async (channel) => {
+            const model = nameOf(channel.modelId)
+            return {
+              ...channel,
+              ...(model && { model }),
+              paid: await read<bigint>(payments, paymentsAbi, 'paid', [
+                channel.payer,
+                view.provider,
+                channel.modelId,
+              ]),
+            }
+          }),
+        ),
+      ])
+      return {
+        address: view.provider,
+        active: view.active,
+        endpoint: view.endpoint,
+        region: view.region,
+        stake: view.stake,
+        unbonding: view.unbonding,
+        answers: probed !== undefined,
+        offers: view.offers.map((offer) => {
+          const model = nameOf(offer.modelId)
+          return {
+            modelId: offer.modelId,
+            ...(model && { model }),
+            pricePerMInput: offer.pricePerMInput,
+            pricePerMOutput: offer.pricePerMOutput,
+          }
+        }),
+        balance,
+        channels: paid,
+      }
+    }),
+  )
+
+  let payerStatus: NetworkStatus['payer']
+  if (payer) {
+    const [deposit, wallet, [amount, unlockAt]] = await Promise.all([
+      read<bigint>(payments, paymentsAbi, 'balanceOf', [payer]),
+      read<bigint>(token, meshTokenAbi, 'balanceOf', [payer]),
+      read<readonly [bigint, number | bigint]>(payments, paymentsAbi, 'withdrawal', [payer]),
+    ])
+    payerStatus = {
+      address: payer,
+      deposit,
+      wallet,
+      withdrawal: amount > 0n ? { amount, unlockAt: BigInt(unlockAt) } : undefined,
+    }
+  }
+  return {
+    chainId,
+    block: block.number,
+    time: block.timestamp,
+    ...(payerStatus && { payer: payerStatus }),
+    providers,
+  }
+}

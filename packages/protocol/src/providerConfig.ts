@@ -177,7 +177,7 @@ const registrationSchema = z.strictObject({
   /** What the machine has, as published on-chain (uint16/uint32 fields). */
   hardware: z.strictObject({
     /** GPU model, e.g. `RTX 4090`; empty for CPU-only machines. Default empty. */
-    gpuModel: z.string().max(128).default(''),
+    gpuModel: z.string().max(64, { error: 'must be at most 64 characters, the Registry limit' }).default(''),
     /** Number of GPUs. Default 0. */
     gpuCount: uint16.default(0),
     /** Total GPU memory in MiB. Default 0. */

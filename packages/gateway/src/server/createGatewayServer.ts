@@ -3,6 +3,7 @@ import {
   computeCost,
   hashRequest,
   hashResponse,
+  readServerSentEvents,
   receiptEvent,
   receiptHeader,
   voucherHeader,
@@ -55,28 +56,6 @@ const paths: Record<Kind, string> = {
 declare module 'fastify' {
   interface FastifyRequest {
     apiKey?: ApiKey
-  }
-}
-
-/** Reads server-sent events from a fetch body: yields { event, data, raw } per event. */
-async function* readEvents(body: ReadableStream<Uint8Array>) {
-  const decoder = new TextDecoder()
-  let buffer = ''
-  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(bytes, { stream: true })
-    let end = buffer.indexOf('\n\n')
-    while (end !== -1) {
-      const raw = buffer.slice(0, end + 2)
-      buffer = buffer.slice(end + 2)
-      end = buffer.indexOf('\n\n')
-      let event: string | undefined
-      const data: string[] = []
-      for (const line of raw.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim()
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart())
-      }
-      yield { event, data: data.join('\n'), raw }
-    }
   }
 }
 
@@ -380,7 +359,7 @@ export function createGatewayServer(options: GatewayServerOptions) {
     let done = false
     const chat = params.upstreamBody.messages !== undefined
     try {
-      for await (const event of readEvents(response.body as ReadableStream<Uint8Array>)) {
+      for await (const event of readServerSentEvents(response.body as ReadableStream<Uint8Array>)) {
         if (event.event === receiptEvent) {
           receipt = (JSON.parse(event.data) as { receipt?: string }).receipt
           continue

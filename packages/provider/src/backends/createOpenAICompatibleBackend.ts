@@ -1,3 +1,4 @@
+import { readServerSentEvents } from '@infermesh/protocol'
 import type { Backend, BackendModel, EmbedResult, GenerateParams, GenerateResult } from '../backend.js'
 import { ProviderError } from '../errors.js'
 
@@ -99,38 +100,25 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       let usage: Usage | undefined
       let finish: string | null = null
       let pieces = 0
-      const decoder = new TextDecoder()
-      let buffer = ''
       try {
-        for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(bytes, { stream: true })
-          let end = buffer.indexOf('\n\n')
-          while (end !== -1) {
-            const event = buffer.slice(0, end)
-            buffer = buffer.slice(end + 2)
-            end = buffer.indexOf('\n\n')
-            for (const line of event.split('\n')) {
-              if (!line.startsWith('data:')) continue
-              const data = line.slice(5).trim()
-              if (data === '[DONE]') continue
-              const json = JSON.parse(data)
-              if (json.error)
-                throw new ProviderError(`The upstream failed mid-stream: ${json.error.message}`, {
-                  status: 502,
-                  code: 'upstream_unavailable',
-                })
-              if (json.usage) usage = json.usage
-              const choice = json.choices?.[0]
-              if (!choice) continue
-              const piece: string = (chat ? choice.delta?.content : choice.text) ?? ''
-              if (piece) {
-                text += piece
-                pieces++
-                params.onText?.(piece)
-              }
-              if (choice.finish_reason) finish = choice.finish_reason
-            }
+        for await (const { data } of readServerSentEvents(response.body as ReadableStream<Uint8Array>)) {
+          if (!data || data === '[DONE]') continue
+          const json = JSON.parse(data)
+          if (json.error)
+            throw new ProviderError(`The upstream failed mid-stream: ${json.error.message}`, {
+              status: 502,
+              code: 'upstream_unavailable',
+            })
+          if (json.usage) usage = json.usage
+          const choice = json.choices?.[0]
+          if (!choice) continue
+          const piece: string = (chat ? choice.delta?.content : choice.text) ?? ''
+          if (piece) {
+            text += piece
+            pieces++
+            params.onText?.(piece)
           }
+          if (choice.finish_reason) finish = choice.finish_reason
         }
       } catch (error) {
         if (!params.signal?.aborted) throw error

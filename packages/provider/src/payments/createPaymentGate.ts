@@ -128,7 +128,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
           channel = await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
         }
 
-        const unpaid = await store.unpaid(payer)
+        const { unpaid, exposure: owedOnChain } = await store.payerTotals(payer)
         const details = () => ({
           owed: channel.owed.toString(),
           vouchered: channel.voucher.toString(),
@@ -142,7 +142,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
             details(),
           )
         }
-        const exposure = (await store.exposure(payer)) + inFlight + maxCost
+        const exposure = owedOnChain + inFlight + maxCost
         if (available < exposure) {
           throw paymentRequired(
             'deposit_insufficient',

@@ -96,20 +96,22 @@ export async function createChannelStore(db: Database) {
 
     /** Everything the payer owes across its channels and that the chain has not paid yet. */
     async exposure(payer: Address): Promise<bigint> {
-      const [row] = await db.query<{ total: string | null }>(
-        'select sum(greatest(owed, voucher) - redeemed) as total from channels where payer = $1',
-        [payer],
-      )
-      return BigInt(row?.total ?? 0)
+      return (await this.payerTotals(payer)).exposure
     },
 
     /** Completed work the payer has not covered with vouchers, across its channels. */
     async unpaid(payer: Address): Promise<bigint> {
-      const [row] = await db.query<{ total: string | null }>(
-        'select sum(greatest(owed - voucher, 0)) as total from channels where payer = $1',
+      return (await this.payerTotals(payer)).unpaid
+    },
+
+    /** `unpaid` and `exposure` together, in one query (the payment gate needs both per request). */
+    async payerTotals(payer: Address): Promise<{ unpaid: bigint; exposure: bigint }> {
+      const [row] = await db.query<{ unpaid: string | null; exposure: string | null }>(
+        `select sum(greatest(owed - voucher, 0)) as unpaid, sum(greatest(owed, voucher) - redeemed) as exposure
+         from channels where payer = $1`,
         [payer],
       )
-      return BigInt(row?.total ?? 0)
+      return { unpaid: BigInt(row?.unpaid ?? 0), exposure: BigInt(row?.exposure ?? 0) }
     },
 
     /**

@@ -11,7 +11,15 @@ import { join } from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const outDir = join(root, 'contracts', 'out')
 const abiDir = join(root, 'packages', 'protocol', 'src', 'abis')
-const contracts = ['MeshToken', 'ModelRegistry', 'Registry', 'Payments'] as const
+const contracts = [
+  'MeshToken',
+  'ModelRegistry',
+  'Registry',
+  'Payments',
+  'Uptime',
+  'Disputes',
+  'Emissions',
+] as const
 
 const lowerFirst = (name: string) => name[0]?.toLowerCase() + name.slice(1)
 

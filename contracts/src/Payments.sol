@@ -10,6 +10,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {IPayments} from "./interfaces/IPayments.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {Epochs} from "./libraries/Epochs.sol";
 
 /// @title Payments
 /// @notice Deposits, cumulative vouchers and their redemption. See IPayments.
@@ -18,7 +19,9 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 ///   except by mistake, which only makes the left side larger);
 /// - for every channel, `_paid[channel]` never exceeds the highest cumulative amount the payer signed
 ///   for it, and never decreases;
-/// - a payment of `amount` splits exactly: burned + royalty + provider share == amount.
+/// - a payment of `amount` splits exactly: burned + royalty + provider share == amount;
+/// - for every epoch, totalWork(epoch) == sum over providers of workOf(epoch, provider) == the sum of
+///   `amount` over the redemptions made during that epoch; past epochs never change.
 contract Payments is IPayments, Ownable2Step, EIP712 {
     using SafeERC20 for IMeshToken;
 
@@ -36,6 +39,10 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
 
     IMeshToken private immutable _token;
     IModelRegistry private immutable _models;
+    /// @inheritdoc IPayments
+    uint64 public immutable genesis;
+    /// @inheritdoc IPayments
+    uint64 public immutable epochLength;
 
     /// @inheritdoc IPayments
     uint16 public burnBps;
@@ -47,14 +54,28 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     mapping(address payer => uint256) private _balances;
     mapping(address payer => Withdrawal) private _withdrawals;
     mapping(bytes32 channel => uint256) private _paid;
+    /// @inheritdoc IPayments
+    mapping(uint64 epoch => mapping(address provider => uint256)) public workOf;
+    /// @inheritdoc IPayments
+    mapping(uint64 epoch => uint256) public totalWork;
 
-    constructor(address owner_, IMeshToken token_, IModelRegistry models_, uint16 burnBps_, uint64 withdrawDelay_)
-        Ownable(owner_)
-        EIP712("InferMesh Payments", "1")
-    {
+    constructor(
+        address owner_,
+        IMeshToken token_,
+        IModelRegistry models_,
+        uint16 burnBps_,
+        uint64 withdrawDelay_,
+        uint64 genesis_,
+        uint64 epochLength_
+    ) Ownable(owner_) EIP712("InferMesh Payments", "1") {
         if (address(token_) == address(0) || address(models_) == address(0)) revert ZeroAddress();
+        if (!Epochs.isValidLength(epochLength_)) {
+            revert ParameterOutOfRange("epochLength", epochLength_, Epochs.MIN_EPOCH_LENGTH, Epochs.MAX_EPOCH_LENGTH);
+        }
         _token = token_;
         _models = models_;
+        genesis = genesis_;
+        epochLength = epochLength_;
         _setBurnBps(burnBps_);
         _setWithdrawDelay(withdrawDelay_);
     }
@@ -119,6 +140,7 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         uint256 toProvider;
         uint256 burned;
         (amount, toProvider, burned) = _redeem(voucher, signature, true);
+        _creditWork(voucher.provider, amount);
         if (burned != 0) _token.burn(burned);
         if (toProvider != 0) _token.safeTransfer(voucher.provider, toProvider);
     }
@@ -140,6 +162,7 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
                 burned += burnShare;
             }
         }
+        _creditWork(provider, amount);
         if (burned != 0) _token.burn(burned);
         if (toProvider != 0) _token.safeTransfer(provider, toProvider);
     }
@@ -195,6 +218,11 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     }
 
     /// @inheritdoc IPayments
+    function currentEpoch() public view returns (uint64) {
+        return Epochs.current(genesis, epochLength);
+    }
+
+    /// @inheritdoc IPayments
     function token() external view returns (address) {
         return address(_token);
     }
@@ -211,6 +239,17 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         _balances[payer] += amount;
         emit Deposited(payer, msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev Counts `amount` as `provider`'s work in the current epoch; one write per transaction.
+    function _creditWork(address provider, uint256 amount) private {
+        if (amount == 0) return;
+        uint64 epoch = currentEpoch();
+        // Both sums are bounded by the total MESH ever deposited, far below 2^256.
+        unchecked {
+            workOf[epoch][provider] += amount;
+            totalWork[epoch] += amount;
+        }
     }
 
     /// @dev Every payment out of a deposit passes here: checks the voucher, moves the channel's paid

@@ -12,6 +12,9 @@ import {IMeshToken} from "./interfaces/IMeshToken.sol";
 /// @dev Invariants:
 /// - token.balanceOf(this) >= totalStaked == sum over accounts of (stake + unbonding);
 /// - an account's slashed total never exceeds what it staked;
+/// - withdrawals never take an account's `stake + unbonding` below its locked stake, and a lock is only
+///   placed on what `stake + unbonding - locked` covers (a slash, which may take locked stake, is the only
+///   way `locked` can exceed `stake + unbonding`; the slasher unlocks before it slashes);
 /// - `_providers` and `_validators` list exactly the accounts whose role is Provider / Validator,
 ///   and `_stakers[a].index` is a's position in its role's list.
 contract Registry is IRegistry, Ownable2Step {
@@ -58,6 +61,7 @@ contract Registry is IRegistry, Ownable2Step {
     mapping(address account => bool) public isSlasher;
 
     mapping(address account => Staker) private _stakers;
+    mapping(address account => uint256) private _locked;
     mapping(address provider => ProviderProfile) private _profiles;
     mapping(address validator => string) private _validatorEndpoints;
     mapping(address provider => Offer[]) private _offers;
@@ -108,10 +112,21 @@ contract Registry is IRegistry, Ownable2Step {
     /// @inheritdoc IRegistry
     function withdrawStake() external {
         Staker storage s = _stakers[msg.sender];
-        uint256 amount = s.unbonding;
-        if (amount == 0 || block.timestamp < s.unbondingEnd) revert UnbondingNotFinished(amount, s.unbondingEnd);
-        s.unbonding = 0;
-        s.unbondingEnd = 0;
+        uint256 unbonding = s.unbonding;
+        if (unbonding == 0 || block.timestamp < s.unbondingEnd) {
+            revert UnbondingNotFinished(unbonding, s.unbondingEnd);
+        }
+        // Only what keeps stake + unbonding >= locked may leave.
+        uint256 locked = _locked[msg.sender];
+        uint256 mustStay = locked > s.stake ? locked - s.stake : 0;
+        if (mustStay >= unbonding) revert StakeIsLocked(locked);
+        // mustStay < unbonding was checked above.
+        uint256 amount;
+        unchecked {
+            amount = unbonding - mustStay;
+        }
+        s.unbonding = mustStay;
+        if (mustStay == 0) s.unbondingEnd = 0;
         totalStaked -= amount;
         emit StakeWithdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
@@ -133,6 +148,37 @@ contract Registry is IRegistry, Ownable2Step {
         emit Slashed(account, msg.sender, recipient, fromStake, fromUnbonding);
         if (recipient == address(0)) _token.burn(slashed);
         else _token.safeTransfer(recipient, slashed);
+    }
+
+    /// @inheritdoc IRegistry
+    function lockStake(address account, uint256 amount) external {
+        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        Staker storage s = _stakers[account];
+        uint256 locked = _locked[account];
+        uint256 held = s.stake + s.unbonding;
+        uint256 available = held > locked ? held - locked : 0;
+        if (amount > available) revert LockExceedsStake(account, amount, available);
+        // amount <= available <= held - locked, so locked + amount <= held: no overflow.
+        unchecked {
+            locked += amount;
+        }
+        _locked[account] = locked;
+        emit StakeLocked(account, amount, locked);
+    }
+
+    /// @inheritdoc IRegistry
+    function unlockStake(address account, uint256 amount) external {
+        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        uint256 locked = _locked[account];
+        if (amount > locked) revert UnlockExceedsLocked(account, amount, locked);
+        // amount <= locked was checked above.
+        unchecked {
+            locked -= amount;
+        }
+        _locked[account] = locked;
+        emit StakeUnlocked(account, amount, locked);
     }
 
     // -------------------------------------------------------------- providers
@@ -283,6 +329,16 @@ contract Registry is IRegistry, Ownable2Step {
     {
         Staker storage s = _stakers[account];
         return (s.role, s.stake, s.unbonding, s.unbondingEnd);
+    }
+
+    /// @inheritdoc IRegistry
+    function roleOf(address account) external view returns (Role) {
+        return _stakers[account].role;
+    }
+
+    /// @inheritdoc IRegistry
+    function lockedOf(address account) external view returns (uint256) {
+        return _locked[account];
     }
 
     /// @inheritdoc IRegistry

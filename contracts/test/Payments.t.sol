@@ -18,6 +18,8 @@ import {IPayments} from "../src/interfaces/IPayments.sol";
 abstract contract PaymentsTestBase is Test {
     uint16 internal constant BURN_BPS = 1000;
     uint64 internal constant DELAY = 1 days;
+    uint64 internal constant GENESIS = 1;
+    uint64 internal constant EPOCH_LENGTH = 1 hours;
     uint16 internal constant MAX_ROYALTY_BPS = 2000;
     uint16 internal constant ROYALTY_BPS = 1500;
     uint256 internal constant BPS = 10_000;
@@ -50,7 +52,7 @@ abstract contract PaymentsTestBase is Test {
         vm.prank(owner);
         token.setMinter(owner, true);
         models = new ModelRegistry(owner, MAX_ROYALTY_BPS);
-        payments = new Payments(owner, token, models, BURN_BPS, DELAY);
+        payments = new Payments(owner, token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
         vm.label(address(token), "MESH");
         vm.label(address(models), "ModelRegistry");
         vm.label(address(payments), "Payments");
@@ -166,22 +168,22 @@ contract PaymentsTest is PaymentsTestBase {
         emit IPayments.BurnBpsSet(BURN_BPS);
         vm.expectEmit();
         emit IPayments.WithdrawDelaySet(DELAY);
-        new Payments(owner, token, models, BURN_BPS, DELAY);
+        new Payments(owner, token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
     }
 
     function test_constructor_revertsZeroToken() public {
         vm.expectRevert(IPayments.ZeroAddress.selector);
-        new Payments(owner, IMeshToken(address(0)), models, BURN_BPS, DELAY);
+        new Payments(owner, IMeshToken(address(0)), models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
     }
 
     function test_constructor_revertsZeroModelRegistry() public {
         vm.expectRevert(IPayments.ZeroAddress.selector);
-        new Payments(owner, token, IModelRegistry(address(0)), BURN_BPS, DELAY);
+        new Payments(owner, token, IModelRegistry(address(0)), BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
     }
 
     function test_constructor_revertsZeroOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableInvalidOwner.selector, address(0)));
-        new Payments(address(0), token, models, BURN_BPS, DELAY);
+        new Payments(address(0), token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
     }
 
     function test_constructor_revertsBurnBpsOutOfRange() public {
@@ -190,7 +192,7 @@ contract PaymentsTest is PaymentsTestBase {
                 IPayments.ParameterOutOfRange.selector, "burnBps", uint256(5001), uint256(0), uint256(5000)
             )
         );
-        new Payments(owner, token, models, 5001, DELAY);
+        new Payments(owner, token, models, 5001, DELAY, GENESIS, EPOCH_LENGTH);
     }
 
     function test_constructor_revertsWithdrawDelayOutOfRange() public {
@@ -203,7 +205,7 @@ contract PaymentsTest is PaymentsTestBase {
                 uint256(30 days)
             )
         );
-        new Payments(owner, token, models, BURN_BPS, 1 hours - 1);
+        new Payments(owner, token, models, BURN_BPS, 1 hours - 1, GENESIS, EPOCH_LENGTH);
     }
 
     // ================================================================ deposit

@@ -13,9 +13,11 @@ import {IRegistry} from "../src/interfaces/IRegistry.sol";
 /// Every state a measured call reads is prepared in setUp, so that the measured call, the only call
 /// its test makes to the contracts, finds storage cold as a real transaction would.
 contract PaymentsGasTest is Test {
-    uint256 internal constant REDEEM_BUDGET = 80_000;
+    uint256 internal constant REDEEM_BUDGET = 90_000;
     uint256 internal constant BATCH_BUDGET_PER_CHANNEL = 35_000;
     uint256 internal constant CHANNELS = 10;
+    uint64 internal constant GENESIS = 1;
+    uint64 internal constant EPOCH_LENGTH = 1 hours;
 
     bytes32 internal constant MODEL = keccak256("tinyllama-1.1b-q4.gguf");
 
@@ -52,7 +54,7 @@ contract PaymentsGasTest is Test {
         vm.prank(owner);
         token.setMinter(owner, true);
         models = new ModelRegistry(owner, 2000);
-        payments = new Payments(owner, token, models, 1000, 1 days);
+        payments = new Payments(owner, token, models, 1000, 1 days, GENESIS, EPOCH_LENGTH);
         registry = new Registry(owner, token, 1000 ether, 1000 ether, 7 days, 16);
         vm.prank(royaltyReceiver);
         models.register(MODEL, "tinyllama", "ipfs://tinyllama", 1500, royaltyReceiver);

@@ -249,6 +249,8 @@ contract PaymentsHandler is Test {
 
 /// @notice Invariants of Payments under random deposits, withdrawals, vouchers, redemptions and claims.
 contract PaymentsInvariantTest is Test {
+    uint64 internal constant GENESIS = 1;
+    uint64 internal constant EPOCH_LENGTH = 1 hours;
     MeshToken internal token;
     ModelRegistry internal models;
     Payments internal payments;
@@ -263,7 +265,7 @@ contract PaymentsInvariantTest is Test {
 
         token = new MeshToken(owner);
         models = new ModelRegistry(owner, 2000);
-        payments = new Payments(owner, token, models, 1000, 1 days);
+        payments = new Payments(owner, token, models, 1000, 1 days, GENESIS, EPOCH_LENGTH);
         vm.prank(modelOwner);
         models.register(model, "tinyllama", "ipfs://tinyllama", 1500, royaltyReceiver);
 

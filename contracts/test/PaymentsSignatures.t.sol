@@ -156,7 +156,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
     }
 
     function test_redeem_revertsInvalidSignatureForOtherDeployment() public {
-        Payments other = new Payments(owner, token, models, BURN_BPS, DELAY);
+        Payments other = new Payments(owner, token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
         IPayments.Voucher memory voucher = _voucher(payer, provider, MODEL, 100 ether);
         bytes memory sig = _signDigest(payerKey, other.hashVoucher(voucher));
         vm.assertEq(other.hashVoucher(voucher), _digest(voucher, block.chainid, address(other)));
@@ -288,7 +288,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function test_redeem_paysOnlyOnceAcrossDeployments() public {
         // The same payer and provider on a second deployment: a voucher signed for the first pays there only.
-        Payments other = new Payments(owner, token, models, BURN_BPS, DELAY);
+        Payments other = new Payments(owner, token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
         vm.prank(payer);
         token.approve(address(other), type(uint256).max);
         vm.prank(payer);

@@ -7,6 +7,8 @@ pragma solidity ^0.8.24;
 /// highest voucher: the contract pays the difference to what the channel was already paid, never more
 /// than the payer's deposit. A share of every payment is burned and a share goes to the model's royalty
 /// receiver. A payer leaves through a withdrawal delay, which gives providers time to redeem.
+/// Every redemption also counts what left the payer's deposit as the provider's work in the current
+/// epoch (`workOf`, `totalWork`), which Emissions rewards once the epoch's challenge window has passed.
 interface IPayments {
     /// @notice EIP-712 `Voucher(address payer,address provider,bytes32 modelId,uint256 cumulativeAmount)`.
     struct Voucher {
@@ -108,6 +110,20 @@ interface IPayments {
 
     /// @notice Only the owner; between `MIN_WITHDRAW_DELAY` and `MAX_WITHDRAW_DELAY`.
     function setWithdrawDelay(uint64 withdrawDelay) external;
+
+    /// @notice What left payers' deposits to `provider` in redemptions made during `epoch` (burn and
+    /// royalty included): the provider's paid work in that epoch.
+    function workOf(uint64 epoch, address provider) external view returns (uint256);
+
+    /// @notice The sum of `workOf(epoch, provider)` over every provider.
+    function totalWork(uint64 epoch) external view returns (uint256);
+
+    /// @notice Start of epoch 0 (seconds since the Unix epoch).
+    function genesis() external view returns (uint64);
+    /// @notice Length of an epoch in seconds.
+    function epochLength() external view returns (uint64);
+    /// @notice `(block.timestamp - genesis) / epochLength`.
+    function currentEpoch() external view returns (uint64);
 
     /// @notice The payer's deposit.
     function balanceOf(address payer) external view returns (uint256);

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice Stake and discovery. Providers stake MESH and publish their endpoint, region, hardware and
 /// per-model prices; validators stake and publish their endpoint. Stake leaves through an unbonding
 /// period, and an authorized slasher (the disputes contract) can take stake, including stake in unbonding.
+/// A slasher can also lock stake while a dispute runs: locked stake cannot be withdrawn.
 /// An account is either a provider or a validator, never both, so each stake backs one role.
 interface IRegistry {
     /// @notice The role an account has registered for.
@@ -81,6 +82,13 @@ interface IRegistry {
     error NotSlasher(address caller);
     /// @notice A parameter is outside its allowed range.
     error ParameterOutOfRange(string parameter, uint256 value, uint256 min, uint256 max);
+    /// @notice Everything unbonding is locked by open disputes: nothing can be withdrawn now.
+    /// (Named `StakeIsLocked`, not `StakeLocked`, because the event `StakeLocked` takes that name.)
+    error StakeIsLocked(uint256 locked);
+    /// @notice Locking `amount` more would lock more than the account's stake and unbonding stake.
+    error LockExceedsStake(address account, uint256 amount, uint256 available);
+    /// @notice Unlocking `amount` is more than is locked.
+    error UnlockExceedsLocked(address account, uint256 amount, uint256 locked);
 
     /// @notice Stake was added to `account`.
     event Staked(address indexed account, uint256 amount, uint256 stake);
@@ -104,6 +112,10 @@ interface IRegistry {
     event StakeWithdrawn(address indexed account, uint256 amount);
     /// @notice Stake was slashed: `fromStake + fromUnbonding` went to `recipient` (burned when zero).
     event Slashed(address indexed account, address indexed slasher, address recipient, uint256 fromStake, uint256 fromUnbonding);
+    /// @notice A slasher locked `amount` of `account`'s stake; `locked` is the account's total lock now.
+    event StakeLocked(address indexed account, uint256 amount, uint256 locked);
+    /// @notice A slasher unlocked `amount` of `account`'s stake; `locked` is what stays locked.
+    event StakeUnlocked(address indexed account, uint256 amount, uint256 locked);
     /// @notice The slasher role was granted or revoked.
     event SlasherSet(address indexed slasher, bool allowed);
     /// @notice A parameter changed.
@@ -146,13 +158,24 @@ interface IRegistry {
     /// Restarts the unbonding clock for everything unbonding.
     function requestUnstake(uint256 amount) external;
 
-    /// @notice Pays out unbonded stake once the unbonding period has ended.
+    /// @notice Pays out unbonded stake once the unbonding period has ended, except what must stay to
+    /// cover locked stake: after it, `stake + unbonding >= lockedOf(account)` still holds. What stays
+    /// keeps unbonding and can be withdrawn once unlocked.
     function withdrawStake() external;
 
     /// @notice Takes up to `amount` from `account`'s stake, then from its unbonding stake, and sends it
     /// to `recipient`, or burns it when `recipient` is zero. Only a slasher.
     /// @return slashed What was actually taken (less than `amount` when the account has less).
     function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed);
+
+    /// @notice Locks `amount` more of `account`'s stake (stake and unbonding stake count) so that it
+    /// cannot be withdrawn while a dispute runs. Only a slasher. The total lock never exceeds
+    /// `stake + unbonding` at the time of locking.
+    function lockStake(address account, uint256 amount) external;
+
+    /// @notice Releases `amount` of `account`'s locked stake. Only a slasher; a slasher that slashes
+    /// stake it locked unlocks it first.
+    function unlockStake(address account, uint256 amount) external;
 
     /// @notice Grants or revokes the slasher role. Only the owner.
     function setSlasher(address slasher, bool allowed) external;
@@ -178,6 +201,12 @@ interface IRegistry {
         external
         view
         returns (Role role, uint256 staked, uint256 unbonding, uint64 unbondingEnd);
+
+    /// @notice The account's role (one storage read; cheaper than stakeOf for role checks).
+    function roleOf(address account) external view returns (Role);
+
+    /// @notice Stake of `account` locked by slashers (open disputes).
+    function lockedOf(address account) external view returns (uint256);
 
     /// @notice Everything held for stakers: the sum of every stake and unbonding stake.
     function totalStaked() external view returns (uint256);

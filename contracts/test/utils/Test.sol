@@ -16,6 +16,8 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectEmit() external;
     function expectEmit(address emitter) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function addr(uint256 privateKey) external pure returns (address);
     function label(address account, string calldata newLabel) external;
@@ -26,6 +28,7 @@ interface Vm {
     function assertFalse(bool condition) external pure;
     function assertFalse(bool condition, string calldata error) external pure;
     function assertEq(bool left, bool right) external pure;
+    function assertEq(bool left, bool right, string calldata error) external pure;
     function assertEq(uint256 left, uint256 right) external pure;
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(int256 left, int256 right) external pure;

@@ -12,10 +12,13 @@ import {
   BaseError as ViemBaseError,
 } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
+import { disputesAbi } from './abis/Disputes.js'
+import { emissionsAbi } from './abis/Emissions.js'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { modelRegistryAbi } from './abis/ModelRegistry.js'
 import { paymentsAbi } from './abis/Payments.js'
 import { registryAbi } from './abis/Registry.js'
+import { uptimeAbi } from './abis/Uptime.js'
 import { type Connection, connect } from './connect.js'
 import { deployContracts } from './deployContracts.js'
 import type { Deployment } from './deployment.js'
@@ -94,9 +97,25 @@ describe('contracts deployed to a real anvil with viem', () => {
     await anvil?.stop()
   })
 
-  it('deploys four contracts wired to each other with the default parameters', async () => {
-    const { token, registry, payments, models } = deployment.contracts
+  it('deploys seven contracts wired to each other with the default parameters', async () => {
+    const { token, registry, payments, models, uptime, disputes, emissions } = deployment.contracts
     const read = chain.publicClient.readContract
+    assert.equal(
+      await read({ address: registry, abi: registryAbi, functionName: 'isSlasher', args: [disputes] }),
+      true,
+    )
+    assert.equal(
+      await read({ address: token, abi: meshTokenAbi, functionName: 'isMinter', args: [emissions] }),
+      true,
+    )
+    assert.equal(await read({ address: uptime, abi: uptimeAbi, functionName: 'floor' }), 8000)
+    assert.equal(await read({ address: disputes, abi: disputesAbi, functionName: 'payments' }), payments)
+    assert.equal(await read({ address: emissions, abi: emissionsAbi, functionName: 'uptime' }), uptime)
+    const genesis = await read({ address: payments, abi: paymentsAbi, functionName: 'genesis' })
+    for (const address of [uptime, disputes, emissions]) {
+      assert.equal(await read({ address, abi: uptimeAbi, functionName: 'genesis' }), genesis)
+      assert.equal(await read({ address, abi: uptimeAbi, functionName: 'epochLength' }), 3600n)
+    }
     assert.equal(deployment.chainId, 31337)
     assert.equal(await read({ address: registry, abi: registryAbi, functionName: 'token' }), token)
     assert.equal(await read({ address: payments, abi: paymentsAbi, functionName: 'token' }), token)

@@ -28,10 +28,47 @@ export const deployParamsSchema = z.object({
   burnBps: uint,
   /** Seconds between a payer's withdrawal request and the withdrawal: providers redeem before it ends. */
   withdrawDelay: uint,
+  /** Seconds per epoch, the same in Payments, Uptime, Disputes and Emissions (60 to 30 days). */
+  epochLength: uint,
+  /** Lowest stake-weighted median uptime score (0–10,000) that keeps a provider routable and rewarded. */
+  uptimeFloor: uint,
+  /** MESH wei a challenger posts with a dispute; the provider gets it when the dispute fails. */
+  challengerBond: uint,
+  /** Share of a guilty provider's stake slashed, in basis points (at most 5000). */
+  slashBps: uint,
+  /** Share of a slash paid to the challenger, in basis points; the rest is burned. */
+  challengerRewardBps: uint,
+  /** Validators drawn to vote on a dispute (1–21). */
+  committeeSize: uint,
+  /** Blocks between opening a dispute and the block whose hash seeds its committee (at least 1). */
+  drawDelay: uint,
+  /** Seconds a committee has to vote. */
+  votingPeriod: uint,
+  /** Share of its stake a committee member loses for not voting, in basis points (at most 1000). */
+  absentSlashBps: uint,
+  /** MESH wei minted per epoch before the first halving. */
+  initialEmission: uint,
+  /** Epochs between halvings of the emission. */
+  halvingEpochs: uint,
+  /** Share of an epoch's emission for providers by uptime, in basis points. */
+  availabilityBps: uint,
+  /** Share for providers by paid work, in basis points. */
+  workBps: uint,
+  /** Share for validators by uptime reports, in basis points (the three shares sum to 10,000). */
+  validatorBps: uint,
+  /** Cap of a provider's work reward as a share of its paid work; below burnBps, so self-dealing loses. */
+  maxWorkRewardBps: uint,
+  /** Epochs after an epoch during which its work can still be disputed before rewards are claimable. */
+  challengeEpochs: uint,
 })
 export type DeployParams = z.output<typeof deployParamsSchema>
 
-/** Parameters used when none are given: 1,000 MESH stake, 7 days unbonding, 5% burn, 1 day withdrawal delay. */
+/**
+ * Parameters used when none are given: 1,000 MESH stake, 7 days unbonding, 5% burn, 1 day withdrawal delay,
+ * 1-hour epochs, uptime floor 80%, disputes with a 100 MESH bond, 10% slash (half to the challenger),
+ * 3-member committees voting for a day, and 1,000 MESH per epoch halving yearly (40% uptime, 40% work
+ * capped at 2.5% of paid work, 20% validators).
+ */
 export const defaultDeployParams: DeployParams = {
   minStake: 1000n * 10n ** 18n,
   minValidatorStake: 1000n * 10n ** 18n,
@@ -40,6 +77,22 @@ export const defaultDeployParams: DeployParams = {
   maxRoyaltyBps: 2000n,
   burnBps: 500n,
   withdrawDelay: 24n * 3600n,
+  epochLength: 3600n,
+  uptimeFloor: 8000n,
+  challengerBond: 100n * 10n ** 18n,
+  slashBps: 1000n,
+  challengerRewardBps: 5000n,
+  committeeSize: 3n,
+  drawDelay: 1n,
+  votingPeriod: 86400n,
+  absentSlashBps: 100n,
+  initialEmission: 1000n * 10n ** 18n,
+  halvingEpochs: 8760n,
+  availabilityBps: 4000n,
+  workBps: 4000n,
+  validatorBps: 2000n,
+  maxWorkRewardBps: 250n,
+  challengeEpochs: 1n,
 }
 
 /** Where a deployment lives: written by `deployContracts`, read by every process. */
@@ -49,7 +102,15 @@ export const deploymentSchema = z.object({
   deployer: address,
   /** Block of the first deployment transaction: indexers start here. */
   startBlock: uint,
-  contracts: z.object({ token: address, models: address, registry: address, payments: address }),
+  contracts: z.object({
+    token: address,
+    models: address,
+    registry: address,
+    payments: address,
+    uptime: address,
+    disputes: address,
+    emissions: address,
+  }),
   params: deployParamsSchema,
 })
 export type Deployment = z.output<typeof deploymentSchema>

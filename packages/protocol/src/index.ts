@@ -1,7 +1,10 @@
+export { disputesAbi, disputesBytecode } from './abis/Disputes.js'
+export { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
 export { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 export { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 export { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 export { registryAbi, registryBytecode } from './abis/Registry.js'
+export { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
 export { canonicalJson } from './canonicalJson.js'
 export { type ComputeCostParameters, computeCost } from './computeCost.js'
 export { type Connection, type ConnectOptions, chainFor, connect } from './connect.js'
@@ -27,6 +30,15 @@ export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
 export { readServerSentEvents, type ServerSentEvent } from './readServerSentEvents.js'
 export type { Receipt } from './receipt.js'
+export {
+  hashReceipt,
+  recoverSampleSigner,
+  type SampleBody,
+  type SignSampleParameters,
+  sampleTypes,
+  signSample,
+  validationDomain,
+} from './sample.js'
 export { type SignReceiptParameters, signReceipt } from './signReceipt.js'
 export { type SignVoucherParameters, signVoucher } from './signVoucher.js'
 export {

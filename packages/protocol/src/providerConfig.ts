@@ -52,6 +52,12 @@ const chainSchema = z.strictObject({
     payments: address,
     /** ModelRegistry: model ids, owners, royalties. */
     models: address,
+    /** Uptime: validators' per-epoch scores (issue 5); optional so older deployment files still load. */
+    uptime: address.optional(),
+    /** Disputes: receipts challenged before a committee (issue 5). */
+    disputes: address.optional(),
+    /** Emissions: per-epoch rewards for uptime and paid work (issue 5). */
+    emissions: address.optional(),
   }),
 })
 

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IDisputes} from "./interfaces/IDisputes.sol";
+import {IEmissions} from "./interfaces/IEmissions.sol";
+import {IMeshToken} from "./interfaces/IMeshToken.sol";
+import {IPayments} from "./interfaces/IPayments.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
+import {IUptime} from "./interfaces/IUptime.sol";
+import {Epochs} from "./libraries/Epochs.sol";
+
+/// @title Emissions
+/// @notice Mints each epoch's rewards on claim. See IEmissions.
+/// @dev Invariants:
+/// - emittedIn(e) <= emissionFor(e) for every epoch e, and totalEmitted == sum of emittedIn(e): each pool
+///   is split by shares whose sum is at most the whole (scores >= floor sum to sumActiveScores, work sums
+///   to totalWork, reports sum to the epoch's reports), every share rounds down, and the inputs are fixed
+///   before the first claim (Uptime finalized, the epoch's work past); `claim` also checks it;
+/// - an (epoch, account) pair is paid at most once;
+/// - a provider's work reward is at most workOf * maxWorkRewardBps / 10,000, and maxWorkRewardBps is
+///   below Payments' burnBps (checked at deployment; claims also cap it at the current burnBps).
+/// The schedule is immutable; the owner can only transfer ownership (kept for a later migration).
+contract Emissions is IEmissions, Ownable2Step {
+    uint256 private constant BPS = 10_000;
+    uint64 public constant MAX_CHALLENGE_EPOCHS = 1000;
+    uint256 public constant MAX_INITIAL_EMISSION = 1e9 ether;
+
+    IMeshToken private immutable _token;
+    IRegistry private immutable _registry;
+    IUptime private immutable _uptime;
+    IPayments private immutable _payments;
+    IDisputes private immutable _disputes;
+    /// @inheritdoc IEmissions
+    uint64 public immutable genesis;
+    /// @inheritdoc IEmissions
+    uint64 public immutable epochLength;
+
+    uint256 private immutable _initialEmission;
+    uint64 private immutable _halvingEpochs;
+    uint16 private immutable _availabilityBps;
+    uint16 private immutable _workBps;
+    uint16 private immutable _validatorBps;
+    uint16 private immutable _maxWorkRewardBps;
+    uint64 private immutable _challengeEpochs;
+
+    /// @inheritdoc IEmissions
+    mapping(uint64 epoch => uint256) public emittedIn;
+    /// @inheritdoc IEmissions
+    uint256 public totalEmitted;
+    /// @inheritdoc IEmissions
+    mapping(uint64 epoch => mapping(address account => bool)) public claimed;
+
+    constructor(
+        address owner_,
+        IMeshToken token_,
+        IRegistry registry_,
+        IUptime uptime_,
+        IPayments payments_,
+        IDisputes disputes_,
+        uint64 genesis_,
+        uint64 epochLength_,
+        Schedule memory schedule_
+    ) Ownable(owner_) {
+        if (
+            address(token_) == address(0) || address(registry_) == address(0) || address(uptime_) == address(0)
+                || address(payments_) == address(0) || address(disputes_) == address(0)
+        ) revert ZeroAddress();
+        if (!Epochs.isValidLength(epochLength_)) {
+            revert ParameterOutOfRange("epochLength", epochLength_, Epochs.MIN_EPOCH_LENGTH, Epochs.MAX_EPOCH_LENGTH);
+        }
+        if (uptime_.genesis() != genesis_ || uptime_.epochLength() != epochLength_) {
+            revert EpochClockMismatch(address(uptime_));
+        }
+        if (payments_.genesis() != genesis_ || payments_.epochLength() != epochLength_) {
+            revert EpochClockMismatch(address(payments_));
+        }
+        if (disputes_.genesis() != genesis_ || disputes_.epochLength() != epochLength_) {
+            revert EpochClockMismatch(address(disputes_));
+        }
+        _checkSchedule(schedule_, payments_.burnBps());
+        _token = token_;
+        _registry = registry_;
+        _uptime = uptime_;
+        _payments = payments_;
+        _disputes = disputes_;
+        genesis = genesis_;
+        epochLength = epochLength_;
+        _initialEmission = schedule_.initialEmission;
+        _halvingEpochs = schedule_.halvingEpochs;
+        _availabilityBps = schedule_.availabilityBps;
+        _workBps = schedule_.workBps;
+        _validatorBps = schedule_.validatorBps;
+        _maxWorkRewardBps = schedule_.maxWorkRewardBps;
+        _challengeEpochs = schedule_.challengeEpochs;
+    }
+
+    /// @inheritdoc IEmissions
+    function claim(uint64 epoch, address account) external {
+        if (!_uptime.isFinalized(epoch)) revert EpochNotFinalized(epoch);
+        uint64 current = currentEpoch();
+        // epoch + challengeEpochs: both far below 2^63 for any real epoch; checked arithmetic reverts otherwise.
+        if (current <= epoch + _challengeEpochs) revert ChallengeWindowOpen(epoch, current);
+        if (_disputes.openDisputesOf(account) != 0) revert DisputesOpen(account);
+        if (claimed[epoch][account]) revert AlreadyClaimed(epoch, account);
+        (uint256 availability, uint256 work, uint256 validation) = _rewards(epoch, account);
+        uint256 amount = availability + work + validation;
+        uint256 emitted = emittedIn[epoch] + amount;
+        uint256 emission = emissionFor(epoch);
+        if (emitted > emission) revert ScheduleExceeded(epoch, emitted, emission);
+
+        claimed[epoch][account] = true;
+        if (amount != 0) {
+            emittedIn[epoch] = emitted;
+            totalEmitted += amount;
+        }
+        emit Claimed(epoch, account, availability, work, validation);
+        if (amount != 0) _token.mint(account, amount);
+    }
+
+    /// @inheritdoc IEmissions
+    function emissionFor(uint64 epoch) public view returns (uint256) {
+        uint256 halvings = epoch / _halvingEpochs;
+        return halvings > 255 ? 0 : _initialEmission >> halvings;
+    }
+
+    /// @inheritdoc IEmissions
+    function claimable(uint64 epoch, address account)
+        external
+        view
+        returns (uint256 availability, uint256 work, uint256 validation)
+    {
+        if (claimed[epoch][account]) return (0, 0, 0);
+        return _rewards(epoch, account);
+    }
+
+    /// @inheritdoc IEmissions
+    function schedule() external view returns (Schedule memory) {
+        return Schedule(
+            _initialEmission,
+            _halvingEpochs,
+            _availabilityBps,
+            _workBps,
+            _validatorBps,
+            _maxWorkRewardBps,
+            _challengeEpochs
+        );
+    }
+
+    /// @inheritdoc IEmissions
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IEmissions
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IEmissions
+    function uptime() external view returns (address) {
+        return address(_uptime);
+    }
+
+    /// @inheritdoc IEmissions
+    function payments() external view returns (address) {
+        return address(_payments);
+    }
+
+    /// @inheritdoc IEmissions
+    function disputes() external view returns (address) {
+        return address(_disputes);
+    }
+
+    /// @inheritdoc IEmissions
+    function currentEpoch() public view returns (uint64) {
+        return Epochs.current(genesis, epochLength);
+    }
+
+    /// @dev The three rewards of `account` for `epoch`, each a share of its pool rounded down.
+    function _rewards(uint64 epoch, address account)
+        private
+        view
+        returns (uint256 availability, uint256 work, uint256 validation)
+    {
+        uint256 emission = emissionFor(epoch);
+        if (emission == 0) return (0, 0, 0);
+        (uint256 sumActiveScores,, uint256 reports) = _uptime.epochTotals(epoch);
+
+        (uint16 score, bool reported) = _uptime.scoreOf(epoch, account);
+        if (reported && score >= _uptime.epochFloor(epoch) && sumActiveScores != 0) {
+            availability = emission * _availabilityBps / BPS * score / sumActiveScores;
+            if (!_disputes.penalized(account, epoch)) work = _workReward(epoch, account, emission);
+        }
+        if (reports != 0) {
+            uint256 reportsBy = _uptime.reportsBy(epoch, account);
+            if (reportsBy != 0) validation = emission * _validatorBps / BPS * reportsBy / reports;
+        }
+    }
+
+    /// @dev min(pool * workOf / totalWork, workOf * min(maxWorkRewardBps, burnBps) / 10,000).
+    function _workReward(uint64 epoch, address provider, uint256 emission) private view returns (uint256) {
+        uint256 workOf = _payments.workOf(epoch, provider);
+        if (workOf == 0) return 0;
+        uint256 share = emission * _workBps / BPS * workOf / _payments.totalWork(epoch);
+        uint256 capBps = _maxWorkRewardBps;
+        uint256 burnBps = _payments.burnBps();
+        if (burnBps < capBps) capBps = burnBps;
+        uint256 cap = workOf * capBps / BPS;
+        return share < cap ? share : cap;
+    }
+
+    function _checkSchedule(Schedule memory s, uint16 burnBps) private pure {
+        if (s.initialEmission > MAX_INITIAL_EMISSION) {
+            revert ParameterOutOfRange("initialEmission", s.initialEmission, 0, MAX_INITIAL_EMISSION);
+        }
+        if (s.halvingEpochs == 0) revert ParameterOutOfRange("halvingEpochs", 0, 1, type(uint64).max);
+        uint256 sum = uint256(s.availabilityBps) + s.workBps + s.validatorBps;
+        if (sum != BPS) revert ParameterOutOfRange("availabilityBps + workBps + validatorBps", sum, BPS, BPS);
+        if (burnBps == 0 || s.maxWorkRewardBps >= burnBps) {
+            revert ParameterOutOfRange("maxWorkRewardBps", s.maxWorkRewardBps, 0, burnBps == 0 ? 0 : burnBps - 1);
+        }
+        if (s.challengeEpochs == 0 || s.challengeEpochs > MAX_CHALLENGE_EPOCHS) {
+            revert ParameterOutOfRange("challengeEpochs", s.challengeEpochs, 1, MAX_CHALLENGE_EPOCHS);
+        }
+    }
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ConsensusBase} from "./utils/ConsensusBase.sol";
+import {Emissions} from "../src/Emissions.sol";
+import {Payments} from "../src/Payments.sol";
+import {Uptime} from "../src/Uptime.sol";
+import {Disputes} from "../src/Disputes.sol";
+import {IDisputes} from "../src/interfaces/IDisputes.sol";
+import {IEmissions} from "../src/interfaces/IEmissions.sol";
+import {IMeshToken} from "../src/interfaces/IMeshToken.sol";
+import {IPayments} from "../src/interfaces/IPayments.sol";
+import {IRegistry} from "../src/interfaces/IRegistry.sol";
+import {IUptime} from "../src/interfaces/IUptime.sol";
+import {Epochs} from "../src/libraries/Epochs.sol";
+
+contract EmissionsTest is ConsensusBase {
+    uint256 internal constant AVAILABILITY_POOL = EMISSION * AVAILABILITY_BPS / BPS; // 400
+    uint256 internal constant WORK_POOL = EMISSION * WORK_BPS / BPS; // 400
+    uint256 internal constant VALIDATOR_POOL = EMISSION * VALIDATOR_BPS / BPS; // 200
+
+    address internal p1;
+    address internal p2;
+    address internal p3;
+    address internal v1;
+    address internal v2;
+
+    function setUp() public override {
+        super.setUp();
+        p1 = _provider("p1", 2000 ether);
+        p2 = _provider("p2", 2000 ether);
+        p3 = _provider("p3", 2000 ether);
+        v1 = _validator("v1", 1000 ether);
+        v2 = _validator("v2", 2000 ether);
+    }
+
+    /// @dev Epoch 0: p1 median 10,000, p3 8,000 (active), p2 7,000 (below the floor). v1 reports p1 and
+    /// p2, v2 reports p1 and p3: four reports. Then the clock moves to epoch 2 and epoch 0 is finalized.
+    function _scoreEpochZero() internal {
+        address[] memory providers = new address[](2);
+        uint16[] memory scores = new uint16[](2);
+        providers[0] = p1;
+        providers[1] = p2;
+        scores[0] = 9000;
+        scores[1] = 7000;
+        vm.prank(v1);
+        uptime.submitScores(0, providers, scores);
+        providers[1] = p3;
+        scores[0] = 10_000;
+        scores[1] = 8000;
+        vm.prank(v2);
+        uptime.submitScores(0, providers, scores);
+    }
+
+    function _finalizeEpochZero() internal {
+        _warpToEpoch(2);
+        uptime.finalize(0, 10);
+    }
+
+    // =========================================================== constructor
+
+    function test_constructor_setsScheduleAndContracts() public view {
+        IEmissions.Schedule memory s = emissions.schedule();
+        vm.assertEq(s.initialEmission, EMISSION);
+        vm.assertEq(s.halvingEpochs, HALVING);
+        vm.assertEq(s.availabilityBps, AVAILABILITY_BPS);
+        vm.assertEq(s.workBps, WORK_BPS);
+        vm.assertEq(s.validatorBps, VALIDATOR_BPS);
+        vm.assertEq(s.maxWorkRewardBps, MAX_WORK_BPS);
+        vm.assertEq(s.challengeEpochs, CHALLENGE_EPOCHS);
+        vm.assertEq(emissions.token(), address(token));
+        vm.assertEq(emissions.registry(), address(registry));
+        vm.assertEq(emissions.uptime(), address(uptime));
+        vm.assertEq(emissions.payments(), address(payments));
+        vm.assertEq(emissions.disputes(), address(disputes));
+        vm.assertEq(emissions.genesis(), GENESIS);
+        vm.assertEq(emissions.epochLength(), EPOCH);
+        vm.assertEq(emissions.currentEpoch(), 0);
+        vm.assertEq(emissions.totalEmitted(), 0);
+    }
+
+    function _new(IEmissions.Schedule memory s) internal returns (Emissions) {
+        return new Emissions(owner, token, registry, uptime, payments, disputes, GENESIS, EPOCH, s);
+    }
+
+    function test_constructor_revertsWhenAddressZero() public {
+        IEmissions.Schedule memory s = _schedule();
+        vm.expectRevert(IEmissions.ZeroAddress.selector);
+        new Emissions(owner, IMeshToken(address(0)), registry, uptime, payments, disputes, GENESIS, EPOCH, s);
+        vm.expectRevert(IEmissions.ZeroAddress.selector);
+        new Emissions(owner, token, IRegistry(address(0)), uptime, payments, disputes, GENESIS, EPOCH, s);
+        vm.expectRevert(IEmissions.ZeroAddress.selector);
+        new Emissions(owner, token, registry, IUptime(address(0)), payments, disputes, GENESIS, EPOCH, s);
+        vm.expectRevert(IEmissions.ZeroAddress.selector);
+        new Emissions(owner, token, registry, uptime, IPayments(address(0)), disputes, GENESIS, EPOCH, s);
+        vm.expectRevert(IEmissions.ZeroAddress.selector);
+        new Emissions(owner, token, registry, uptime, payments, IDisputes(address(0)), GENESIS, EPOCH, s);
+    }
+
+    function test_constructor_revertsWhenEpochLengthOutOfRange() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IEmissions.ParameterOutOfRange.selector,
+                "epochLength",
+                uint256(0),
+                uint256(Epochs.MIN_EPOCH_LENGTH),
+                uint256(Epochs.MAX_EPOCH_LENGTH)
+            )
+        );
+        new Emissions(owner, token, registry, uptime, payments, disputes, GENESIS, 0, _schedule());
+    }
+
+    function test_constructor_revertsWhenEpochClockMismatch() public {
+        Uptime otherUptime = new Uptime(owner, registry, GENESIS + 1, EPOCH, FLOOR);
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.EpochClockMismatch.selector, address(otherUptime)));
+        new Emissions(owner, token, registry, otherUptime, payments, disputes, GENESIS, EPOCH, _schedule());
+
+        Payments otherPayments = new Payments(owner, token, models, BURN_BPS, 1 days, GENESIS, 2 * EPOCH);
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.EpochClockMismatch.selector, address(otherPayments)));
+        new Emissions(owner, token, registry, uptime, otherPayments, disputes, GENESIS, EPOCH, _schedule());
+
+        Disputes otherDisputes = new Disputes(owner, token, registry, address(payments), 0, EPOCH, _params());
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.EpochClockMismatch.selector, address(otherDisputes)));
+        new Emissions(owner, token, registry, uptime, payments, otherDisputes, GENESIS, EPOCH, _schedule());
+    }
+
+    function _expectScheduleOutOfRange(
+        IEmissions.Schedule memory s,
+        string memory name,
+        uint256 value,
+        uint256 min,
+        uint256 max
+    ) internal {
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.ParameterOutOfRange.selector, name, value, min, max));
+        _new(s);
+    }
+
+    function test_constructor_revertsWhenScheduleOutOfRange() public {
+        IEmissions.Schedule memory s = _schedule();
+        s.initialEmission = 1e9 ether + 1;
+        _expectScheduleOutOfRange(s, "initialEmission", 1e9 ether + 1, 0, 1e9 ether);
+        s = _schedule();
+        s.halvingEpochs = 0;
+        _expectScheduleOutOfRange(s, "halvingEpochs", 0, 1, type(uint64).max);
+        s = _schedule();
+        s.validatorBps = 2001;
+        _expectScheduleOutOfRange(s, "availabilityBps + workBps + validatorBps", 10_001, 10_000, 10_000);
+        s = _schedule();
+        s.challengeEpochs = 0;
+        _expectScheduleOutOfRange(s, "challengeEpochs", 0, 1, 1000);
+        s.challengeEpochs = 1001;
+        _expectScheduleOutOfRange(s, "challengeEpochs", 1001, 1, 1000);
+    }
+
+    function test_constructor_revertsWhenWorkRewardNotBelowTheBurn() public {
+        IEmissions.Schedule memory s = _schedule();
+        s.maxWorkRewardBps = BURN_BPS;
+        _expectScheduleOutOfRange(s, "maxWorkRewardBps", BURN_BPS, 0, BURN_BPS - 1);
+        Payments noBurn = new Payments(owner, token, models, 0, 1 days, GENESIS, EPOCH);
+        s.maxWorkRewardBps = 0;
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.ParameterOutOfRange.selector, "maxWorkRewardBps", 0, 0, 0));
+        new Emissions(owner, token, registry, uptime, noBurn, disputes, GENESIS, EPOCH, s);
+    }
+
+    // =========================================================== emissionFor
+
+    function test_emissionFor_halvesEveryHalvingEpochs() public view {
+        vm.assertEq(emissions.emissionFor(0), EMISSION);
+        vm.assertEq(emissions.emissionFor(HALVING - 1), EMISSION);
+        vm.assertEq(emissions.emissionFor(HALVING), EMISSION / 2);
+        vm.assertEq(emissions.emissionFor(3 * HALVING + 5), EMISSION / 8);
+    }
+
+    function test_emissionFor_isZeroPast255Halvings() public {
+        IEmissions.Schedule memory s = _schedule();
+        s.halvingEpochs = 1;
+        Emissions fast = _new(s);
+        vm.assertEq(fast.emissionFor(255), EMISSION >> 255);
+        vm.assertEq(fast.emissionFor(256), 0);
+        vm.assertEq(fast.emissionFor(type(uint64).max), 0);
+    }
+
+    // ============================================================= claimable
+
+    function test_claimable_splitsAvailabilityByScoreAboveTheFloor() public {
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        (uint256 a1, uint256 w1, uint256 r1) = emissions.claimable(0, p1);
+        (uint256 a3,,) = emissions.claimable(0, p3);
+        (uint256 a2, uint256 w2,) = emissions.claimable(0, p2);
+        vm.assertEq(a1, AVAILABILITY_POOL * 10_000 / 18_000);
+        vm.assertEq(a3, AVAILABILITY_POOL * 8000 / 18_000);
+        vm.assertEq(a2, 0);
+        vm.assertEq(w1, 0);
+        vm.assertEq(w2, 0);
+        vm.assertEq(r1, 0);
+    }
+
+    function test_claimable_splitsValidationByReports() public {
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        (uint256 a, uint256 w, uint256 r1) = emissions.claimable(0, v1);
+        (,, uint256 r2) = emissions.claimable(0, v2);
+        vm.assertEq(a, 0);
+        vm.assertEq(w, 0);
+        vm.assertEq(r1, VALIDATOR_POOL / 2);
+        vm.assertEq(r2, VALIDATOR_POOL / 2);
+    }
+
+    function test_claimable_capsWorkBelowWhatThePaymentBurned() public {
+        _scoreEpochZero();
+        _work("payer1", p1, 100 ether);
+        _finalizeEpochZero();
+        (, uint256 work,) = emissions.claimable(0, p1);
+        // The pool share (all 400) is far above the cap: 2.5% of 100 MESH, while 5% was burned.
+        vm.assertEq(work, 2.5 ether);
+    }
+
+    function test_claimable_sharesTheWorkPoolWhenTheCapDoesNotBind() public {
+        _scoreEpochZero();
+        _work("payer1", p1, 100_000 ether);
+        _work("payer2", p3, 300_000 ether);
+        _work("payer3", p2, 100_000 ether); // below the floor: its work counts in the total but earns nothing
+        _finalizeEpochZero();
+        (, uint256 w1,) = emissions.claimable(0, p1);
+        (, uint256 w3,) = emissions.claimable(0, p3);
+        (, uint256 w2,) = emissions.claimable(0, p2);
+        vm.assertEq(w1, WORK_POOL * 100_000 / 500_000);
+        vm.assertEq(w3, WORK_POOL * 300_000 / 500_000);
+        vm.assertEq(w2, 0);
+    }
+
+    function test_claimable_paysNoWorkForAPenalizedEpoch() public {
+        _scoreEpochZero();
+        _work("payer1", p1, 100 ether);
+        address challenger = _challenger("challenger", 1000 ether);
+        _validator("v3", 1000 ether);
+        _validator("v4", 1000 ether);
+        _warpToEpoch(1);
+        uint256 id = _open(challenger, p1, 1 ether); // opened in epoch 1: penalizes epochs 1 and 0
+        _draw(id);
+        _voteAll(id, true);
+        disputes.resolve(id);
+        _finalizeEpochZero();
+        (uint256 a, uint256 w,) = emissions.claimable(0, p1);
+        vm.assertEq(w, 0);
+        vm.assertEq(a, AVAILABILITY_POOL * 10_000 / 18_000);
+    }
+
+    function test_claimable_isZeroBeforeFinalizationAndAfterTheClaim() public {
+        _scoreEpochZero();
+        (uint256 a, uint256 w, uint256 r) = emissions.claimable(0, p1);
+        vm.assertEq(a + w + r, 0);
+        _finalizeEpochZero();
+        emissions.claim(0, p1);
+        (a, w, r) = emissions.claimable(0, p1);
+        vm.assertEq(a + w + r, 0);
+    }
+
+    // ================================================================= claim
+
+    function test_claim_mintsRecordsAndEmits() public {
+        _scoreEpochZero();
+        _work("payer1", p1, 100 ether);
+        _finalizeEpochZero();
+        uint256 availability = AVAILABILITY_POOL * 10_000 / 18_000;
+        uint256 before = token.balanceOf(p1);
+        vm.expectEmit(address(emissions));
+        emit IEmissions.Claimed(0, p1, availability, 2.5 ether, 0);
+        vm.prank(stranger); // anyone may claim for an account; the account is paid
+        emissions.claim(0, p1);
+        vm.assertEq(token.balanceOf(p1), before + availability + 2.5 ether);
+        vm.assertEq(emissions.emittedIn(0), availability + 2.5 ether);
+        vm.assertEq(emissions.totalEmitted(), availability + 2.5 ether);
+        vm.assertTrue(emissions.claimed(0, p1));
+    }
+
+    function test_claim_paysEveryoneWithinTheEpochEmission() public {
+        _scoreEpochZero();
+        _work("payer1", p1, 100_000 ether);
+        _work("payer2", p3, 300_000 ether);
+        _finalizeEpochZero();
+        address[5] memory accounts = [p1, p2, p3, v1, v2];
+        for (uint256 i; i < accounts.length; ++i) {
+            emissions.claim(0, accounts[i]);
+        }
+        vm.assertLe(emissions.emittedIn(0), emissions.emissionFor(0));
+        // Everything is distributed except rounding dust and p2's share of the work total (none here).
+        vm.assertGe(emissions.emittedIn(0), EMISSION - 10);
+    }
+
+    function test_claim_recordsAZeroClaim() public {
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        vm.expectEmit(address(emissions));
+        emit IEmissions.Claimed(0, p2, 0, 0, 0);
+        emissions.claim(0, p2);
+        vm.assertTrue(emissions.claimed(0, p2));
+        vm.assertEq(emissions.emittedIn(0), 0);
+    }
+
+    function test_claim_revertsWhenEpochNotFinalized() public {
+        _scoreEpochZero();
+        _warpToEpoch(2);
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.EpochNotFinalized.selector, 0));
+        emissions.claim(0, p1);
+    }
+
+    function test_claim_revertsWhenChallengeWindowOpen() public {
+        IEmissions.Schedule memory s = _schedule();
+        s.challengeEpochs = 3;
+        Emissions slow = _new(s);
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.ChallengeWindowOpen.selector, 0, 2));
+        slow.claim(0, p1);
+        _warpToEpoch(3);
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.ChallengeWindowOpen.selector, 0, 3));
+        slow.claim(0, p1);
+    }
+
+    function test_claim_revertsWhenDisputesOpen() public {
+        _scoreEpochZero();
+        address challenger = _challenger("challenger", 1000 ether);
+        _open(challenger, p1, 1 ether);
+        _finalizeEpochZero();
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.DisputesOpen.selector, p1));
+        emissions.claim(0, p1);
+        emissions.claim(0, p3); // others are not held
+    }
+
+    function test_claim_revertsWhenAlreadyClaimed() public {
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        emissions.claim(0, p1);
+        vm.expectRevert(abi.encodeWithSelector(IEmissions.AlreadyClaimed.selector, 0, p1));
+        emissions.claim(0, p1);
+    }
+
+    function test_claim_revertsWhenNotAMinter() public {
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        vm.prank(owner);
+        token.setMinter(address(emissions), false);
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, address(emissions)));
+        emissions.claim(0, p1);
+    }
+
+    // ================================================================= fuzz
+
+    function testFuzz_emissionFor_followsTheSchedule(uint64 epoch) public view {
+        uint256 halvings = epoch / HALVING;
+        vm.assertEq(emissions.emissionFor(epoch), halvings > 255 ? 0 : EMISSION >> halvings);
+        if (epoch < type(uint64).max) vm.assertLe(emissions.emissionFor(epoch + 1), emissions.emissionFor(epoch));
+    }
+
+    /// @dev Paying yourself `amount` burns burnBps of it; the work reward it can earn is at most
+    /// maxWorkRewardBps of it, strictly less, so self-dealing always loses MESH.
+    function testFuzz_claim_selfDealingNeverPays(uint256 amount, uint256 otherWork) public {
+        amount = bound(amount, 1 ether, 1e9 ether);
+        otherWork = bound(otherWork, 0, 1e9 ether);
+        _scoreEpochZero();
+        _work("selfPayer", p1, amount); // p1's own payer account (the model has no royalty here)
+        if (otherWork != 0) _work("otherPayer", p3, otherWork);
+        uint256 burned = amount * BURN_BPS / BPS;
+        _finalizeEpochZero();
+        (, uint256 work,) = emissions.claimable(0, p1);
+        vm.assertLt(work, burned);
+        vm.assertLe(work, amount * MAX_WORK_BPS / BPS);
+    }
+
+    /// @dev Whatever the scores and work, all claims of an epoch together stay within its emission.
+    function testFuzz_claim_neverExceedsTheEmission(uint16[3] memory scores, uint256[3] memory works) public {
+        address[3] memory providers = [p1, p2, p3];
+        for (uint256 i; i < 3; ++i) {
+            scores[i] = uint16(bound(scores[i], 0, 10_000));
+            works[i] = bound(works[i], 0, 1e8 ether);
+            address[] memory one = new address[](1);
+            uint16[] memory score = new uint16[](1);
+            one[0] = providers[i];
+            score[0] = scores[i];
+            vm.prank(v1);
+            uptime.submitScores(0, one, score);
+            if (works[i] != 0) _work(string(abi.encodePacked("payer", bytes1(uint8(0x30 + i)))), providers[i], works[i]);
+        }
+        _finalizeEpochZero();
+        uint256 sum;
+        for (uint256 i; i < 3; ++i) {
+            (uint256 a, uint256 w, uint256 r) = emissions.claimable(0, providers[i]);
+            sum += a + w + r;
+            emissions.claim(0, providers[i]);
+        }
+        emissions.claim(0, v1);
+        vm.assertEq(emissions.emittedIn(0), sum + VALIDATOR_POOL);
+        vm.assertLe(emissions.emittedIn(0), emissions.emissionFor(0));
+        vm.assertEq(emissions.totalEmitted(), emissions.emittedIn(0));
+    }
+}

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ConsensusBase} from "./utils/ConsensusBase.sol";
+import {Uptime} from "../src/Uptime.sol";
+import {IRegistry} from "../src/interfaces/IRegistry.sol";
+import {IUptime} from "../src/interfaces/IUptime.sol";
+import {Epochs} from "../src/libraries/Epochs.sol";
+
+contract UptimeTest is ConsensusBase {
+    address internal p1;
+    address internal p2;
+    address internal p3;
+    address internal v1;
+    address internal v2;
+    address internal v3;
+
+    function setUp() public override {
+        super.setUp();
+        p1 = _provider("p1", 2000 ether);
+        p2 = _provider("p2", 2000 ether);
+        p3 = _provider("p3", 2000 ether);
+        v1 = _validator("v1", 1000 ether);
+        v2 = _validator("v2", 2000 ether);
+        v3 = _validator("v3", 4000 ether);
+    }
+
+    function _one(address provider) internal pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = provider;
+    }
+
+    function _score(uint16 score) internal pure returns (uint16[] memory list) {
+        list = new uint16[](1);
+        list[0] = score;
+    }
+
+    function _submit(address validator, uint64 epoch, address provider, uint16 score) internal {
+        vm.prank(validator);
+        uptime.submitScores(epoch, _one(provider), _score(score));
+    }
+
+    // =========================================================== constructor
+
+    function test_constructor_setsClockFloorAndRegistry() public view {
+        vm.assertEq(uptime.genesis(), GENESIS);
+        vm.assertEq(uptime.epochLength(), EPOCH);
+        vm.assertEq(uptime.floor(), FLOOR);
+        vm.assertEq(uptime.registry(), address(registry));
+        vm.assertEq(uptime.owner(), owner);
+        vm.assertEq(uptime.currentEpoch(), 0);
+    }
+
+    function test_constructor_emitsFloorSet() public {
+        vm.expectEmit();
+        emit IUptime.FloorSet(7000);
+        new Uptime(owner, registry, GENESIS, EPOCH, 7000);
+    }
+
+    function test_constructor_revertsWhenRegistryZero() public {
+        vm.expectRevert(IUptime.ZeroAddress.selector);
+        new Uptime(owner, IRegistry(address(0)), GENESIS, EPOCH, FLOOR);
+    }
+
+    function test_constructor_revertsWhenEpochLengthOutOfRange() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IUptime.ParameterOutOfRange.selector,
+                "epochLength",
+                uint256(30 days + 1),
+                uint256(Epochs.MIN_EPOCH_LENGTH),
+                uint256(Epochs.MAX_EPOCH_LENGTH)
+            )
+        );
+        new Uptime(owner, registry, GENESIS, 30 days + 1, FLOOR);
+    }
+
+    function test_constructor_revertsWhenFloorOutOfRange() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IUptime.ParameterOutOfRange.selector, "floor", uint256(10_001), 0, uint256(10_000))
+        );
+        new Uptime(owner, registry, GENESIS, EPOCH, 10_001);
+    }
+
+    // ========================================================== currentEpoch
+
+    function test_currentEpoch_countsWholeEpochsSinceGenesis() public {
+        vm.warp(GENESIS + EPOCH - 1);
+        vm.assertEq(uptime.currentEpoch(), 0);
+        vm.warp(GENESIS + EPOCH);
+        vm.assertEq(uptime.currentEpoch(), 1);
+        vm.warp(GENESIS + 10 * EPOCH + 5);
+        vm.assertEq(uptime.currentEpoch(), 10);
+    }
+
+    // ========================================================== submitScores
+
+    function test_submitScores_storesReportsAndEmits() public {
+        address[] memory providers = new address[](2);
+        providers[0] = p1;
+        providers[1] = p2;
+        uint16[] memory scores = new uint16[](2);
+        scores[0] = 9000;
+        scores[1] = 10_000;
+        vm.expectEmit(address(uptime));
+        emit IUptime.ScoresSubmitted(0, v1, 2);
+        vm.prank(v1);
+        uptime.submitScores(0, providers, scores);
+        vm.assertEq(uptime.reportsBy(0, v1), 2);
+        (,, uint256 reports) = uptime.epochTotals(0);
+        vm.assertEq(reports, 2);
+        (uint16 score, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 9000);
+        vm.assertEq(count, 1);
+        address[] memory listed = uptime.providersOf(0);
+        vm.assertEq(listed.length, 2);
+        vm.assertEq(listed[0], p1);
+        vm.assertEq(listed[1], p2);
+    }
+
+    function test_submitScores_acceptsThePreviousEpoch() public {
+        _warpToEpoch(4);
+        _submit(v1, 3, p1, 5000);
+        _submit(v1, 4, p1, 6000);
+        vm.assertEq(uptime.reportsBy(3, v1), 1);
+        vm.assertEq(uptime.reportsBy(4, v1), 1);
+    }
+
+    function test_submitScores_revertsWhenEpochNotOpenFuture() public {
+        vm.expectRevert(abi.encodeWithSelector(IUptime.EpochNotOpen.selector, 1, 0));
+        vm.prank(v1);
+        uptime.submitScores(1, _one(p1), _score(1));
+    }
+
+    function test_submitScores_revertsWhenEpochNotOpenPast() public {
+        _warpToEpoch(4);
+        vm.expectRevert(abi.encodeWithSelector(IUptime.EpochNotOpen.selector, 2, 4));
+        vm.prank(v1);
+        uptime.submitScores(2, _one(p1), _score(1));
+    }
+
+    function test_submitScores_revertsWhenLengthMismatch() public {
+        vm.expectRevert(abi.encodeWithSelector(IUptime.LengthMismatch.selector, 1, 0));
+        vm.prank(v1);
+        uptime.submitScores(0, _one(p1), new uint16[](0));
+    }
+
+    function test_submitScores_revertsWhenEmptyBatch() public {
+        vm.expectRevert(IUptime.EmptyBatch.selector);
+        vm.prank(v1);
+        uptime.submitScores(0, new address[](0), new uint16[](0));
+    }
+
+    function test_submitScores_revertsWhenScoreOutOfRange() public {
+        vm.expectRevert(abi.encodeWithSelector(IUptime.ScoreOutOfRange.selector, p1, 10_001));
+        vm.prank(v1);
+        uptime.submitScores(0, _one(p1), _score(10_001));
+    }
+
+    function test_submitScores_revertsWhenNotAProvider() public {
+        vm.expectRevert(abi.encodeWithSelector(IUptime.NotAProvider.selector, v2));
+        vm.prank(v1);
+        uptime.submitScores(0, _one(v2), _score(1));
+    }
+
+    function test_submitScores_revertsWhenAlreadyReported() public {
+        _submit(v1, 0, p1, 9000);
+        vm.expectRevert(abi.encodeWithSelector(IUptime.AlreadyReported.selector, 0, v1, p1));
+        vm.prank(v1);
+        uptime.submitScores(0, _one(p1), _score(1));
+    }
+
+    function test_submitScores_revertsWhenAlreadyReportedInTheSameBatch() public {
+        address[] memory providers = new address[](2);
+        providers[0] = p1;
+        providers[1] = p1;
+        vm.expectRevert(abi.encodeWithSelector(IUptime.AlreadyReported.selector, 0, v1, p1));
+        vm.prank(v1);
+        uptime.submitScores(0, providers, new uint16[](2));
+    }
+
+    function test_submitScores_revertsWhenNotAValidator() public {
+        vm.expectRevert(abi.encodeWithSelector(IUptime.NotAValidator.selector, p1));
+        vm.prank(p1);
+        uptime.submitScores(0, _one(p2), _score(1));
+        vm.prank(v1);
+        registry.unregister();
+        vm.expectRevert(abi.encodeWithSelector(IUptime.NotAValidator.selector, v1));
+        vm.prank(v1);
+        uptime.submitScores(0, _one(p2), _score(1));
+    }
+
+    // =========================================================== medianScore
+
+    function test_medianScore_isZeroWithoutReports() public view {
+        (uint16 score, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 0);
+        vm.assertEq(count, 0);
+    }
+
+    function test_medianScore_followsStakeNotHeadcount() public {
+        // v1 (1000) and v2 (2000) say 2000; v3 (4000) says 9000: v3 holds more than half the weight.
+        _submit(v1, 0, p1, 2000);
+        _submit(v2, 0, p1, 2000);
+        _submit(v3, 0, p1, 9000);
+        (uint16 score, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 9000);
+        vm.assertEq(count, 3);
+    }
+
+    function test_medianScore_takesTheLowerScoreAtExactlyHalf() public {
+        address v4 = _validator("v4", 1000 ether); // v1 + v2 = 3000 = half of 6000 with v4 + ... no: use v3 alone
+        _submit(v3, 0, p1, 9000); // 4000
+        _submit(v1, 0, p1, 1000); // 1000
+        _submit(v4, 0, p1, 1000); // 1000
+        _submit(v2, 0, p1, 5000); // 2000  -> weights <= 1000: 2000 of 8000 (25%), <= 5000: 4000 (50%)
+        (uint16 score,) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 5000);
+    }
+
+    // ============================================================== isActive
+
+    function test_isActive_isTrueInEpochZeroAndWithoutReports() public {
+        vm.assertTrue(uptime.isActive(p1));
+        _warpToEpoch(1);
+        vm.assertTrue(uptime.isActive(p1));
+    }
+
+    function test_isActive_followsThePreviousEpochMedian() public {
+        _submit(v3, 0, p1, FLOOR - 1);
+        _submit(v3, 0, p2, FLOOR);
+        vm.assertTrue(uptime.isActive(p1)); // epoch 0 has no previous epoch
+        _warpToEpoch(1);
+        vm.assertFalse(uptime.isActive(p1));
+        vm.assertTrue(uptime.isActive(p2));
+        _warpToEpoch(2); // epoch 1 has no reports
+        vm.assertTrue(uptime.isActive(p1));
+    }
+
+    // ============================================================== finalize
+
+    function test_finalize_storesMediansTotalsAndEmits() public {
+        _submit(v1, 0, p1, 9000);
+        _submit(v2, 0, p1, 9500);
+        _submit(v3, 0, p2, 3000);
+        _warpToEpoch(2);
+        vm.expectEmit(address(uptime));
+        emit IUptime.EpochScore(0, p1, 9500, true);
+        vm.expectEmit(address(uptime));
+        emit IUptime.EpochScore(0, p2, 3000, false);
+        vm.expectEmit(address(uptime));
+        emit IUptime.EpochFinalized(0, 2, 9500);
+        bool done = uptime.finalize(0, 10);
+        vm.assertTrue(done);
+        vm.assertTrue(uptime.isFinalized(0));
+        (uint16 s1, bool r1) = uptime.scoreOf(0, p1);
+        vm.assertEq(s1, 9500);
+        vm.assertTrue(r1);
+        (uint16 s3, bool r3) = uptime.scoreOf(0, p3);
+        vm.assertEq(s3, 0);
+        vm.assertFalse(r3);
+        (uint256 sum, uint256 active, uint256 reports) = uptime.epochTotals(0);
+        vm.assertEq(sum, 9500);
+        vm.assertEq(active, 1);
+        vm.assertEq(reports, 3);
+        vm.assertEq(uptime.epochFloor(0), FLOOR);
+    }
+
+    function test_finalize_worksInBatches() public {
+        _submit(v1, 0, p1, 9000);
+        _submit(v1, 0, p2, 8000);
+        _submit(v1, 0, p3, 10_000);
+        _warpToEpoch(2);
+        vm.assertFalse(uptime.finalize(0, 2));
+        vm.assertFalse(uptime.isFinalized(0));
+        vm.assertTrue(uptime.finalize(0, 2));
+        (uint256 sum, uint256 active,) = uptime.epochTotals(0);
+        vm.assertEq(sum, 27_000);
+        vm.assertEq(active, 3);
+    }
+
+    function test_finalize_finalizesAnEmptyEpoch() public {
+        _warpToEpoch(5);
+        vm.expectEmit(address(uptime));
+        emit IUptime.EpochFinalized(3, 0, 0);
+        vm.assertTrue(uptime.finalize(3, 0));
+    }
+
+    function test_finalize_keepsTheFloorItStartedWith() public {
+        _submit(v1, 0, p1, 8500);
+        _submit(v1, 0, p2, 8500);
+        _warpToEpoch(2);
+        uptime.finalize(0, 1);
+        vm.prank(owner);
+        uptime.setFloor(9000);
+        uptime.finalize(0, 1);
+        (uint256 sum, uint256 active,) = uptime.epochTotals(0);
+        vm.assertEq(sum, 17_000);
+        vm.assertEq(active, 2);
+        vm.assertEq(uptime.epochFloor(0), FLOOR);
+        vm.assertEq(uptime.epochFloor(1), 9000);
+    }
+
+    function test_finalize_revertsWhenEpochNotOver() public {
+        _warpToEpoch(1);
+        vm.expectRevert(abi.encodeWithSelector(IUptime.EpochNotOver.selector, 0, 1));
+        uptime.finalize(0, 10);
+        _warpToEpoch(3);
+        vm.expectRevert(abi.encodeWithSelector(IUptime.EpochNotOver.selector, 2, 3));
+        uptime.finalize(2, 10);
+    }
+
+    function test_finalize_revertsWhenAlreadyFinalized() public {
+        _warpToEpoch(2);
+        uptime.finalize(0, 10);
+        vm.expectRevert(abi.encodeWithSelector(IUptime.AlreadyFinalized.selector, 0));
+        uptime.finalize(0, 10);
+    }
+
+    // ============================================================== setFloor
+
+    function test_setFloor_storesAndEmits() public {
+        vm.expectEmit(address(uptime));
+        emit IUptime.FloorSet(5000);
+        vm.prank(owner);
+        uptime.setFloor(5000);
+        vm.assertEq(uptime.floor(), 5000);
+    }
+
+    function test_setFloor_revertsWhenOutOfRange() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IUptime.ParameterOutOfRange.selector, "floor", uint256(10_001), 0, uint256(10_000))
+        );
+        vm.prank(owner);
+        uptime.setFloor(10_001);
+    }
+
+    function test_setFloor_revertsWhenNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.prank(stranger);
+        uptime.setFloor(1);
+    }
+
+    // ================================================================= fuzz
+
+    /// @dev The weighted median is a reported score; reports at or below it carry at least half the
+    /// weight, and reports strictly below it carry less than half (it is the smallest such score).
+    function testFuzz_medianScore_isTheWeightedMedian(uint16[6] memory scores, uint96[6] memory stakes, uint8 n)
+        public
+    {
+        n = uint8(bound(n, 1, 6));
+        uint256 total;
+        uint256[] memory weight = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            scores[i] = uint16(bound(scores[i], 0, 10_000));
+            weight[i] = bound(stakes[i], MIN_VALIDATOR_STAKE, 1e9 ether);
+            total += weight[i];
+            address v = _validator(string(abi.encodePacked("fv", bytes1(uint8(0x30 + i)))), weight[i]);
+            _submit(v, 0, p1, scores[i]);
+        }
+        (uint16 median, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(count, n);
+        uint256 atOrBelow;
+        uint256 below;
+        bool reported;
+        for (uint256 i; i < n; ++i) {
+            if (scores[i] <= median) atOrBelow += weight[i];
+            if (scores[i] < median) below += weight[i];
+            if (scores[i] == median) reported = true;
+        }
+        vm.assertTrue(reported);
+        vm.assertGe(2 * atOrBelow, total);
+        vm.assertLt(2 * below, total);
+    }
+
+    /// @dev A coalition holding less than half the reporting stake cannot move the median outside the
+    /// range of the honest reports.
+    function testFuzz_medianScore_minorityCannotMoveIt(uint16 honest, uint16 liar, uint96 liarStake) public {
+        honest = uint16(bound(honest, 0, 10_000));
+        liar = uint16(bound(liar, 0, 10_000));
+        // Honest: v1 + v2 + v3 = 7000 MESH. The liar holds less than that.
+        uint256 stakeOfLiar = bound(liarStake, MIN_VALIDATOR_STAKE, 6999 ether);
+        address bad = _validator("liar", stakeOfLiar);
+        _submit(v1, 0, p1, honest);
+        _submit(v2, 0, p1, honest);
+        _submit(v3, 0, p1, honest);
+        _submit(bad, 0, p1, liar);
+        (uint16 median,) = uptime.medianScore(0, p1);
+        vm.assertEq(median, honest);
+    }
+}

@@ -1,0 +1,231 @@
+import type { Sql } from '@infermesh/provider/database'
+
+/**
+ * Tables the indexer derives from the chain's events. They are a pure function of `chain_events`
+ * (in block and log order), so after a reorg they are emptied and rebuilt from the events kept.
+ */
+export const derivedTables = [
+  'accounts',
+  'providers',
+  'offers',
+  'validators',
+  'models',
+  'earnings',
+  'disputes',
+  'dispute_votes',
+  'uptime_scores',
+  'emission_claims',
+  'parameters',
+] as const
+
+/**
+ * The version of what the indexer keeps and derives. Bump it when a handler or a derived table
+ * changes: at the next start, the chain's part of the database is dropped and indexed again from the
+ * deployment's block (probes, validator reports and profiles are kept).
+ */
+export const indexVersion = 3
+
+const statements = [
+  `create table if not exists explorer_meta (
+    key text primary key,
+    value text not null
+  )`,
+  // The indexer's position: the last block whose events are all in the database, and its hash.
+  `create table if not exists indexer_cursor (
+    id integer primary key check (id = 1),
+    block_number bigint not null,
+    block_hash text not null
+  )`,
+  // Headers of indexed blocks (those with events, and each batch's last block): reorg detection.
+  `create table if not exists indexed_blocks (
+    number bigint primary key,
+    hash text not null,
+    parent_hash text not null,
+    timestamp timestamptz not null
+  )`,
+  // Every decoded event the explorer keeps, arguments as JSON (integers as decimal strings).
+  `create table if not exists chain_events (
+    block_number bigint not null,
+    log_index integer not null,
+    block_hash text not null,
+    tx_hash text not null,
+    contract text not null,
+    name text not null,
+    args jsonb not null,
+    timestamp timestamptz not null,
+    primary key (block_number, log_index)
+  )`,
+  'create index if not exists chain_events_by_name on chain_events (name, block_number)',
+  `create table if not exists accounts (
+    address text primary key,
+    stake numeric(78, 0) not null default 0,
+    unbonding numeric(78, 0) not null default 0,
+    slashed numeric(78, 0) not null default 0,
+    locked numeric(78, 0) not null default 0
+  )`,
+  `create table if not exists providers (
+    address text primary key,
+    active boolean not null,
+    endpoint text not null,
+    region text not null,
+    gpu_model text not null,
+    gpu_count integer not null,
+    vram_mb bigint not null,
+    cpu_cores integer not null,
+    ram_mb bigint not null,
+    registered_block bigint not null,
+    registered_at timestamptz not null
+  )`,
+  `create table if not exists offers (
+    provider text not null,
+    model_id text not null,
+    price_in numeric(78, 0) not null,
+    price_out numeric(78, 0) not null,
+    primary key (provider, model_id)
+  )`,
+  `create table if not exists validators (
+    address text primary key,
+    active boolean not null,
+    endpoint text not null
+  )`,
+  `create table if not exists models (
+    model_id text primary key,
+    name text not null,
+    uri text not null,
+    owner text not null,
+    royalty_bps integer not null,
+    royalty_receiver text not null,
+    registered_at timestamptz not null
+  )`,
+  // Per provider and model: what redemptions paid (Payments.Redeemed).
+  `create table if not exists earnings (
+    provider text not null,
+    model_id text not null,
+    redemptions integer not null default 0,
+    amount numeric(78, 0) not null default 0,
+    burned numeric(78, 0) not null default 0,
+    royalty numeric(78, 0) not null default 0,
+    earned numeric(78, 0) not null default 0,
+    primary key (provider, model_id)
+  )`,
+  `create table if not exists disputes (
+    id bigint primary key,
+    provider text not null,
+    challenger text not null,
+    model_id text not null,
+    slash_amount numeric(78, 0) not null,
+    bond numeric(78, 0) not null,
+    status text not null,
+    members jsonb not null default '[]',
+    voting_ends timestamptz,
+    guilty boolean,
+    slashed numeric(78, 0),
+    challenger_reward numeric(78, 0),
+    absentees integer,
+    opened_block bigint not null,
+    opened_at timestamptz not null,
+    resolved_at timestamptz
+  )`,
+  `create table if not exists dispute_votes (
+    dispute_id bigint not null,
+    member text not null,
+    guilty boolean not null,
+    at timestamptz not null,
+    primary key (dispute_id, member)
+  )`,
+  `create table if not exists uptime_scores (
+    epoch bigint not null,
+    provider text not null,
+    score integer not null,
+    active boolean not null,
+    primary key (epoch, provider)
+  )`,
+  // Emissions.Claimed: MESH minted to an account for an epoch, by pool.
+  `create table if not exists emission_claims (
+    epoch bigint not null,
+    account text not null,
+    availability numeric(78, 0) not null,
+    work numeric(78, 0) not null,
+    validation numeric(78, 0) not null,
+    primary key (epoch, account)
+  )`,
+  // Protocol parameters from their events (e.g. the Registry's minStake).
+  `create table if not exists parameters (
+    name text primary key,
+    value text not null
+  )`,
+  // Not from the chain: what this explorer measured on each provider's public endpoints.
+  `create table if not exists probes (
+    provider text not null,
+    at timestamptz not null,
+    ok boolean not null,
+    latency_ms integer,
+    requests bigint,
+    tokens_in bigint,
+    tokens_out bigint,
+    primary key (provider, at)
+  )`,
+  // Not from the chain: re-executions validators reported (GET /infermesh/v1/reports), once each.
+  `create table if not exists validator_reports (
+    validator text not null,
+    receipt_digest text not null,
+    source text not null,
+    provider text not null,
+    model_id text not null,
+    verdict text not null,
+    checked_tokens integer not null,
+    reasons jsonb not null,
+    elapsed_ms integer not null,
+    dispute_id text,
+    at timestamptz not null,
+    primary key (validator, receipt_digest, source)
+  )`,
+  'create index if not exists validator_reports_by_provider on validator_reports (provider, at)',
+  // Not from the chain: each validator's latest record of each provider (GET /infermesh/v1/reputation).
+  `create table if not exists validator_reputation (
+    validator text not null,
+    provider text not null,
+    samples integer not null,
+    passed integer not null,
+    drifted integer not null,
+    breached integer not null,
+    reputation double precision not null,
+    updated_at timestamptz not null,
+    primary key (validator, provider)
+  )`,
+  // Not from the chain: whether each validator answered the explorer's last poll.
+  `create table if not exists validator_polls (
+    validator text primary key,
+    ok boolean not null,
+    error text,
+    at timestamptz not null,
+    last_ok_at timestamptz
+  )`,
+  // Not from the chain: profile texts providers signed (EIP-712), and the next nonce of each.
+  `create table if not exists profiles (
+    provider text primary key,
+    text text not null default '',
+    nonce bigint not null default 0,
+    updated_at timestamptz
+  )`,
+]
+
+/**
+ * Creates the explorer's tables (idempotent: safe on every start), and empties the chain's part of
+ * the database when it was indexed by another `indexVersion`. Resolves true when it did.
+ */
+export async function migrateExplorerDatabase(db: Sql): Promise<boolean> {
+  for (const statement of statements) await db.query(statement)
+  const [row] = await db.query<{ value: string }>(
+    `select value from explorer_meta where key = 'indexVersion'`,
+  )
+  if (row?.value === String(indexVersion)) return false
+  for (const table of ['chain_events', 'indexed_blocks', 'indexer_cursor', ...derivedTables])
+    await db.query(`delete from ${table}`)
+  await db.query(
+    `insert into explorer_meta (key, value) values ('indexVersion', $1)
+     on conflict (key) do update set value = excluded.value`,
+    [String(indexVersion)],
+  )
+  return row !== undefined
+}

@@ -1,0 +1,318 @@
+import type { Database, Sql } from '@infermesh/provider/database'
+import { decodeEventLog, type Hex, type Log, type PublicClient } from 'viem'
+import { derivedTables } from '../db/migrateExplorerDatabase.js'
+import { ExplorerError } from '../errors.js'
+import type { ContractHandlers, EventArgs, IndexedEvent } from './eventHandlers.js'
+
+export type IndexerOptions = {
+  db: Database
+  publicClient: PublicClient
+  contracts: ContractHandlers[]
+  /** First block to index (the deployment's). */
+  startBlock: bigint
+  /** Blocks a log must be under before it is indexed. */
+  confirmations: number
+  /** Blocks per eth_getLogs call. */
+  batchBlocks: number
+  /** How often to look for new blocks. */
+  pollMs: number
+  /** How far back a reorg may reach before the indexer gives up (and says so). Default 1,000. */
+  maxReorgDepth?: number
+  log: { info: (obj: object) => void; warn: (obj: object) => void }
+  /** Called after each committed batch and after each rewind. */
+  onProgress?: (progress: IndexerProgress) => void
+}
+
+export type IndexerProgress = {
+  /** Last block whose events are all in the database. */
+  indexedBlock: bigint
+  /** The chain's head when last asked. */
+  headBlock: bigint
+  /** Events stored by that batch (0 for a rewind). */
+  events: number
+  /** Set when the batch was a rewind after a reorg: the block indexing restarts after. */
+  rewoundTo?: bigint
+}
+
+export type Indexer = {
+  /** Indexes until caught up with the head (minus confirmations); resolves with the progress. */
+  syncOnce: () => Promise<IndexerProgress>
+  /** Follows the chain: `syncOnce` every `pollMs`. */
+  start: () => void
+  /** Stops following; waits for a batch in flight to commit or roll back. */
+  stop: () => Promise<void>
+  progress: () => IndexerProgress
+}
+
+/** Reorganized under us (a block hash changed while indexing): the tick is retried. */
+class ReorgDuringBatch extends Error {}
+
+type Header = { number: bigint; hash: Hex; parentHash: Hex; timestamp: bigint }
+
+function toJson(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'string') return /^0x[0-9a-fA-F]{40}$/.test(value) ? value.toLowerCase() : value
+  if (Array.isArray(value)) return value.map(toJson)
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toJson(inner)]))
+  return value
+}
+
+/**
+ * Follows the contracts' events into the database. Each batch of blocks is one transaction that
+ * stores the decoded events, folds them into the derived tables through the handler table and moves
+ * the cursor, so a restart resumes exactly after the last committed batch: no event is missed or
+ * counted twice. Only blocks `confirmations` deep are indexed. Reorgs are detected by block hashes
+ * (the cursor block must still be the parent of the next one); the indexer then walks back to the
+ * newest stored block the chain still has, deletes what came after, rebuilds the derived tables
+ * from the events kept, and goes on from there.
+ */
+export function createIndexer(options: IndexerOptions): Indexer {
+  const { db, publicClient, contracts, log } = options
+  const byAddress = new Map(contracts.map((contract) => [contract.address.toLowerCase(), contract]))
+  const maxReorgDepth = BigInt(options.maxReorgDepth ?? 1000)
+  let state: IndexerProgress = { indexedBlock: options.startBlock - 1n, headBlock: 0n, events: 0 }
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> | undefined
+  let stopped = false
+
+  const header = async (number: bigint): Promise<Header> => {
+    const block = await publicClient.getBlock({ blockNumber: number })
+    if (!block.hash) throw new ReorgDuringBatch(`block ${number} has no hash yet`)
+    return { number, hash: block.hash, parentHash: block.parentHash, timestamp: block.timestamp }
+  }
+
+  const saveHeader = (tx: Sql, h: Header) =>
+    tx.query(
+      `insert into indexed_blocks (number, hash, parent_hash, timestamp) values ($1, $2, $3, to_timestamp($4))
+       on conflict (number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp`,
+      [h.number.toString(), h.hash, h.parentHash, Number(h.timestamp)],
+    )
+
+  async function cursor(): Promise<{ number: bigint; hash: string } | undefined> {
+    const [row] = await db.query<{ block_number: string; block_hash: string }>(
+      'select block_number, block_hash from indexer_cursor where id = 1',
+    )
+    return row ? { number: BigInt(row.block_number), hash: row.block_hash } : undefined
+  }
+
+  async function apply(tx: Sql, event: IndexedEvent) {
+    const handler = contracts.find((c) => c.name === event.contract)?.handlers[event.name]
+    if (handler) await handler(tx, event)
+  }
+
+  function decode(entry: Log): Omit<IndexedEvent, 'timestamp'> | undefined {
+    const contract = byAddress.get(entry.address.toLowerCase())
+    if (!contract) return undefined
+    let decoded: { eventName?: string; args?: unknown }
+    try {
+      decoded = decodeEventLog({ abi: contract.abi, data: entry.data, topics: entry.topics })
+    } catch {
+      return undefined // an event the explorer does not follow
+    }
+    const name = decoded.eventName
+    if (!name || !(name in contract.handlers)) return undefined
+    const args = toJson(decoded.args ?? {}) as EventArgs
+    if (contract.keep && !contract.keep({ name, args })) return undefined
+    return {
+      contract: contract.name,
+      name,
+      args,
+      blockNumber: entry.blockNumber as bigint,
+      logIndex: entry.logIndex as number,
+      blockHash: (entry.blockHash as string).toLowerCase(),
+      txHash: (entry.transactionHash as string).toLowerCase(),
+    }
+  }
+
+  /** Finds the newest stored block the chain still has, and rewinds everything after it. */
+  async function rewind(from: bigint): Promise<bigint> {
+    const stored = await db.query<{ number: string; hash: string }>(
+      'select number, hash from indexed_blocks where number <= $1 order by number desc limit 1000',
+      [from.toString()],
+    )
+    let ancestor = options.startBlock - 1n
+    for (const row of stored) {
+      const number = BigInt(row.number)
+      if (from - number > maxReorgDepth)
+        throw new ExplorerError(
+          `The chain reorganized deeper than ${maxReorgDepth} blocks below block ${from}: rebuild the explorer's database.`,
+          { code: 'reorg_too_deep', retryable: false },
+        )
+      const block = await publicClient.getBlock({ blockNumber: number }).catch(() => undefined)
+      if (block?.hash?.toLowerCase() === row.hash.toLowerCase()) {
+        ancestor = number
+        break
+      }
+    }
+    await db.transaction(async (tx) => {
+      await tx.query('delete from chain_events where block_number > $1', [ancestor.toString()])
+      await tx.query('delete from indexed_blocks where number > $1', [ancestor.toString()])
+      for (const table of derivedTables) await tx.query(`delete from ${table}`)
+      const events = await tx.query<{
+        contract: string
+        name: string
+        args: EventArgs
+        block_number: string
+        log_index: number
+        block_hash: string
+        tx_hash: string
+        timestamp: Date | string
+      }>('select * from chain_events order by block_number, log_index')
+      for (const row of events)
+        await apply(tx, {
+          contract: row.contract,
+          name: row.name,
+          args: row.args,
+          blockNumber: BigInt(row.block_number),
+          logIndex: row.log_index,
+          blockHash: row.block_hash,
+          txHash: row.tx_hash,
+          timestamp: new Date(row.timestamp),
+        })
+      const [kept] = await tx.query<{ hash: string }>('select hash from indexed_blocks where number = $1', [
+        ancestor.toString(),
+      ])
+      if (ancestor < options.startBlock || !kept) await tx.query('delete from indexer_cursor')
+      else
+        await tx.query(
+          `insert into indexer_cursor (id, block_number, block_hash) values (1, $1, $2)
+           on conflict (id) do update set block_number = excluded.block_number, block_hash = excluded.block_hash`,
+          [ancestor.toString(), kept.hash],
+        )
+    })
+    log.warn({ msg: 'chain reorganized: rewound', from: from.toString(), to: ancestor.toString() })
+    state = { ...state, indexedBlock: ancestor, events: 0, rewoundTo: ancestor }
+    options.onProgress?.(state)
+    return ancestor
+  }
+
+  /** Indexes blocks after the cursor up to `target` at most `batchBlocks` at a time; false when a reorg was found. */
+  async function batch(target: bigint): Promise<boolean> {
+    const at = await cursor()
+    const from = at ? at.number + 1n : options.startBlock
+    if (from > target) {
+      // Nothing new: check that the cursor block is still on the chain (a shorter chain has none there).
+      const current = at && (await publicClient.getBlock({ blockNumber: at.number }).catch(() => undefined))
+      if (at && current?.hash?.toLowerCase() !== at.hash.toLowerCase()) {
+        await rewind(at.number)
+        return false
+      }
+      return true
+    }
+    const to =
+      from + BigInt(options.batchBlocks) - 1n < target ? from + BigInt(options.batchBlocks) - 1n : target
+    const last = await header(to)
+    const logs = await publicClient.getLogs({
+      address: contracts.map((contract) => contract.address),
+      fromBlock: from,
+      toBlock: to,
+    })
+    const first = from === to ? last : await header(from)
+    if (at && first.parentHash.toLowerCase() !== at.hash.toLowerCase()) {
+      await rewind(at.number)
+      return false
+    }
+    const decoded = logs
+      .filter((entry) => !entry.removed)
+      .map(decode)
+      .filter((event) => event !== undefined)
+    const numbers = [...new Set(decoded.map((event) => event.blockNumber))]
+    const headers = new Map<bigint, Header>([
+      [first.number, first],
+      [last.number, last],
+    ])
+    await Promise.all(
+      numbers.filter((n) => !headers.has(n)).map(async (n) => headers.set(n, await header(n))),
+    )
+    for (const event of decoded)
+      if (headers.get(event.blockNumber)?.hash.toLowerCase() !== event.blockHash)
+        throw new ReorgDuringBatch(`block ${event.blockNumber} changed while indexing`)
+    if ((await header(to)).hash !== last.hash)
+      throw new ReorgDuringBatch(`block ${to} changed while indexing`)
+
+    const events: IndexedEvent[] = decoded
+      .map((event) => ({
+        ...event,
+        timestamp: new Date(Number((headers.get(event.blockNumber) as Header).timestamp) * 1000),
+      }))
+      .sort((a, b) =>
+        a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+      )
+    await db.transaction(async (tx) => {
+      for (const h of headers.values()) await saveHeader(tx, h)
+      for (const event of events) {
+        // The primary key (block, log index) makes a batch that is somehow seen twice count once.
+        const inserted = await tx.query(
+          `insert into chain_events (block_number, log_index, block_hash, tx_hash, contract, name, args, timestamp)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning 1`,
+          [
+            event.blockNumber.toString(),
+            event.logIndex,
+            event.blockHash,
+            event.txHash,
+            event.contract,
+            event.name,
+            JSON.stringify(event.args),
+            event.timestamp,
+          ],
+        )
+        if (inserted.length > 0) await apply(tx, event)
+      }
+      await tx.query(
+        `insert into indexer_cursor (id, block_number, block_hash) values (1, $1, $2)
+         on conflict (id) do update set block_number = excluded.block_number, block_hash = excluded.block_hash`,
+        [to.toString(), last.hash.toLowerCase()],
+      )
+    })
+    state = { indexedBlock: to, headBlock: state.headBlock, events: events.length }
+    options.onProgress?.(state)
+    return to >= target
+  }
+
+  async function syncOnce(): Promise<IndexerProgress> {
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 })
+    state = { ...state, headBlock: head }
+    const target = head - BigInt(options.confirmations)
+    for (let attempts = 0; ; ) {
+      if (stopped) break
+      try {
+        if (await batch(target)) break
+      } catch (error) {
+        if (!(error instanceof ReorgDuringBatch) || ++attempts > 5) throw error
+        log.warn({ msg: 'a block changed while indexing: retrying', reason: error.message })
+      }
+    }
+    return state
+  }
+
+  return {
+    syncOnce: () => {
+      const next = (running ?? Promise.resolve()).catch(() => {}).then(syncOnce)
+      running = next
+      return next
+    },
+    start() {
+      stopped = false
+      const tick = async () => {
+        try {
+          running = syncOnce()
+          await running
+        } catch (error) {
+          log.warn({ msg: 'indexing failed; retrying', err: (error as Error).message })
+        }
+        if (!stopped) timer = setTimeout(tick, options.pollMs)
+      }
+      void cursor().then((at) => {
+        if (at) state = { ...state, indexedBlock: at.number }
+        void tick()
+      })
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running?.catch(() => {})
+    },
+    progress: () => state,
+  }
+}

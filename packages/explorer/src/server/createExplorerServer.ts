@@ -1,0 +1,197 @@
+import { readFile, stat } from 'node:fs/promises'
+import { extname, join, normalize } from 'node:path'
+import type { Database } from '@infermesh/provider/database'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
+import { ExplorerError } from '../errors.js'
+import { updateProfile } from '../profile/updateProfile.js'
+import { readDisputes } from '../queries/readDisputes.js'
+import { readModels } from '../queries/readModels.js'
+import { readOverview } from '../queries/readOverview.js'
+import { readProvider } from '../queries/readProvider.js'
+import { readProviders } from '../queries/readProviders.js'
+import { readValidators } from '../queries/readValidators.js'
+import type { ExplorerMetrics } from './createExplorerMetrics.js'
+
+export type ExplorerStatus = {
+  chainId: number
+  indexedBlock: string
+  headBlock: string
+  contracts: Record<string, string>
+}
+
+export type ExplorerServerOptions = {
+  db: Database
+  chainId: number
+  metrics: ExplorerMetrics
+  logger: FastifyBaseLogger | boolean
+  /** The indexer's position and the deployment, for `/api/status`. */
+  status: () => ExplorerStatus
+  isReady: () => boolean
+  /** A provider counts as online when its newest probe succeeded at most this long ago. */
+  onlineWithinMs: number
+  /** The Uptime contract's floor at start (0..10,000): shown until a `FloorSet` event replaces it. */
+  uptimeFloor?: number
+  /** The reference cloud price table shipped in the repository. */
+  referencePrices: unknown
+  /** Registers a listener called on every change (new block indexed, new probe figures); returns its removal. */
+  subscribe: (listener: (change: { reason: string; block: string }) => void) => () => void
+  /** Called after an accepted write (a profile), so open pages update. */
+  onWrite?: () => void
+  /** The built web app (index.html and assets); API only when absent. */
+  webDir?: string
+}
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+
+const profileRoute = /^\/api\/providers\/0x[0-9a-fA-F]{40}\/profile\/?$/
+
+/**
+ * The explorer's HTTP server: the read API (JSON under /api), live updates (Server-Sent Events on
+ * /api/stream), the web app, and /health, /ready, /metrics. The one write is
+ * `POST /api/providers/:address/profile`, signed by the provider (see `updateProfile`); any other
+ * method than GET or HEAD anywhere is refused with 405.
+ */
+export function createExplorerServer(options: ExplorerServerOptions) {
+  const { db, metrics } = options
+  const app = Fastify({
+    ...(typeof options.logger === 'boolean'
+      ? { logger: options.logger }
+      : { loggerInstance: options.logger }),
+    bodyLimit: 16 * 1024,
+  })
+  const read = { onlineWithinMs: options.onlineWithinMs }
+  const detail = {
+    ...read,
+    ...(options.uptimeFloor !== undefined && { uptimeFloor: options.uptimeFloor }),
+  }
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? ''
+    if (request.method === 'GET' || request.method === 'HEAD') return
+    if (request.method === 'POST' && profileRoute.test(path)) return
+    throw new ExplorerError(
+      `${request.method} is not allowed on ${path}: the explorer is read-only (its one write is a provider's signed POST /api/providers/:address/profile).`,
+      { status: 405, code: 'method_not_allowed', retryable: false },
+    )
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({ route: request.routeOptions.url ?? 'other', status: reply.statusCode })
+  })
+
+  app.get('/api/status', async () => options.status())
+  app.get('/api/overview', async () => ({ ...(await readOverview(db, read)), status: options.status() }))
+  app.get('/api/providers', async () => ({ providers: await readProviders(db, read) }))
+  app.get<{ Params: { address: string } }>('/api/providers/:address', async (request) => {
+    const provider = /^0x[0-9a-fA-F]{40}$/.test(request.params.address)
+      ? await readProvider(db, request.params.address, detail)
+      : undefined
+    if (!provider)
+      throw new ExplorerError(`No provider ${request.params.address} in the Registry.`, {
+        status: 404,
+        code: 'unknown_provider',
+      })
+    return provider
+  })
+  app.get('/api/models', async () => ({ models: await readModels(db) }))
+  app.get('/api/validators', async () => ({ validators: await readValidators(db) }))
+  app.get('/api/disputes', async () => readDisputes(db))
+  app.get('/api/reference-prices', async () => options.referencePrices)
+  app.post<{ Params: { address: string } }>('/api/providers/:address/profile', async (request) => {
+    const updated = await updateProfile({
+      db,
+      chainId: options.chainId,
+      address: request.params.address,
+      body: request.body,
+    })
+    options.onWrite?.()
+    return updated
+  })
+
+  app.get('/api/stream', (request, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    })
+    reply.raw.write(`event: hello\ndata: ${JSON.stringify(options.status())}\n\n`)
+    const remove = options.subscribe((change) => {
+      reply.raw.write(`event: update\ndata: ${JSON.stringify(change)}\n\n`)
+    })
+    const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000)
+    request.raw.on('close', () => {
+      clearInterval(heartbeat)
+      remove()
+    })
+  })
+
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/ready', async (_request, reply) => {
+    const ready = options.isReady()
+    reply.code(ready ? 200 : 503)
+    return { ready, ...options.status() }
+  })
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  const web = options.webDir
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = decodeURIComponent(request.url.split('?')[0] ?? '/')
+    if (!web || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      reply.code(404)
+      return new ExplorerError(`No route ${request.method} ${path}.`, {
+        status: 404,
+        code: 'not_found',
+      }).toJSON()
+    }
+    const file = normalize(join(web, path))
+    const inside = file.startsWith(normalize(web)) && (await stat(file).catch(() => undefined))?.isFile()
+    // Anything that is not a file is a page of the app (client-side routing): index.html.
+    const target = inside ? file : join(web, 'index.html')
+    const body = await readFile(target).catch(() => undefined)
+    if (!body) {
+      reply.code(404)
+      return new ExplorerError('The web app is not built.', { status: 404, code: 'not_found' }).toJSON()
+    }
+    reply.header('content-type', types[extname(target)] ?? 'application/octet-stream')
+    if (target.includes(`${join(web, 'assets')}`))
+      reply.header('cache-control', 'public, max-age=31536000, immutable')
+    return reply.send(body)
+  })
+
+  app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    let failure: ExplorerError
+    if (error instanceof ExplorerError) failure = error
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      failure = new ExplorerError('The request body is too large.', { status: 413, code: 'body_too_large' })
+    else if (
+      error instanceof SyntaxError ||
+      error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (error.statusCode ?? 500) < 500
+    )
+      failure = new ExplorerError(`Invalid request: ${error.message}`, {
+        status: error.statusCode ?? 400,
+        code: 'invalid_request',
+      })
+    else {
+      request.log.error({ err: error, msg: 'request failed' })
+      failure = new ExplorerError('The explorer failed to answer; try again.', {
+        code: 'server_error',
+        cause: error,
+      })
+    }
+    reply.code(failure.status)
+    return failure.toJSON()
+  })
+  return app
+}

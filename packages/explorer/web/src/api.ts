@@ -1,0 +1,219 @@
+import { createContext, useContext, useEffect, useState } from 'react'
+
+/** Bumped on each live update from the server (Server-Sent Events on /api/stream). */
+export const LiveVersion = createContext(0)
+
+export type Status = {
+  chainId: number
+  indexedBlock: string
+  headBlock: string
+  contracts: Record<string, string>
+}
+
+export type Offer = { modelId: string; model: string; priceIn: string; priceOut: string }
+export type Provider = {
+  address: string
+  /** Registered with at least the minimum stake (routable). */
+  active: boolean
+  registered: boolean
+  online: boolean
+  endpoint: string
+  region: string
+  gpuModel: string
+  gpuCount: number
+  vramMb: number
+  cpuCores: number
+  ramMb: number
+  registeredAt: string
+  stake: string
+  unbonding: string
+  slashed: string
+  locked: string
+  offers: Offer[]
+  earned: string
+  redemptions: number
+  uptime: number | null
+  latencyMs: number | null
+  requestsServed: number | null
+  requestsLastMinute: number
+  tokensLastMinute: number
+  profile: string
+}
+
+export type Overview = {
+  providers: { registered: number; online: number }
+  gpus: { model: string; count: number }[]
+  regions: { region: string; count: number }[]
+  totalVramMb: number
+  totalStake: string
+  modelsOffered: number
+  lastMinute: { requests: number; tokens: number; requestsServed: number }
+  prices: { model: string; modelId: string; providers: number; medianIn: string; medianOut: string }[]
+  supply: {
+    minted: string
+    burned: string
+    circulating: string
+    series: { t: string; minted: number; burned: number }[]
+  }
+  emissions: Emissions
+  disputes: { open: number; total: number }
+  slashes: { count: number; amount: string }
+  status: Status
+}
+
+/** MESH minted by emissions (Emissions.Claimed), in MESH wei; `byEpoch` newest first. */
+export type Emissions = {
+  availability: string
+  work: string
+  validation: string
+  total: string
+  byEpoch: { epoch: string; availability: string; work: string; validation: string; total: string }[]
+}
+
+export type VerificationReport = {
+  at: string
+  validator: string
+  modelId: string
+  receiptDigest: string
+  source: string
+  verdict: 'pass' | 'drift' | 'breach'
+  checkedTokens: number
+  reasons: string[]
+  elapsedMs: number
+  disputeId: string | null
+}
+
+export type Verification = {
+  samples: number
+  passed: number
+  drifted: number
+  breached: number
+  reputation: number | null
+  validators: number
+  reports: VerificationReport[]
+}
+
+export type Validator = {
+  address: string
+  active: boolean
+  endpoint: string
+  stake: string
+  answering: boolean | null
+  error: string | null
+  lastPolledAt: string | null
+  lastAnsweredAt: string | null
+  samplesChecked: number
+  reports: number
+  verdicts: { pass: number; drift: number; breach: number }
+}
+
+export type ProviderDetail = Provider & {
+  uptimeHistory: { t: string; uptime: number; probes: number }[]
+  earningsHistory: { t: string; earned: number }[]
+  recentRedemptions: {
+    t: string
+    block: string
+    tx: string
+    payer: string
+    modelId: string
+    amount: string
+    burned: string
+    royalty: string
+  }[]
+  slashes: { t: string; tx: string; amount: string; slasher: string }[]
+  disputes: {
+    id: string
+    challenger: string
+    status: string
+    guilty: boolean | null
+    slash_amount: string
+    opened_at: string
+  }[]
+  epochScores: { epoch: string; score: number; active: boolean }[]
+  uptimeFloor: number | null
+  emissions: Emissions
+  verification: Verification
+  profileNonce: string
+}
+
+export type Model = {
+  modelId: string
+  name: string | null
+  uri: string
+  owner: string | null
+  royaltyBps: number
+  royaltyReceiver: string | null
+  providers: { address: string; priceIn: string; priceOut: string }[]
+  priceIn: { min: string; median: string; max: string }
+  priceOut: { min: string; median: string; max: string }
+  royaltiesEarned: string
+  volume: string
+  redemptions: number
+}
+
+export type Dispute = {
+  id: string
+  provider: string
+  challenger: string
+  model_id: string
+  slash_amount: string
+  bond: string
+  status: string
+  members: string[]
+  voting_ends: string | null
+  guilty: boolean | null
+  slashed: string | null
+  challenger_reward: string | null
+  absentees: number | null
+  opened_block: string
+  opened_at: string
+  resolved_at: string | null
+  votes: { member: string; guilty: boolean; at: string }[]
+}
+
+export type Disputes = {
+  disputes: Dispute[]
+  slashes: {
+    t: string
+    block: string
+    tx: string
+    account: string
+    slasher: string
+    recipient: string
+    amount: string
+  }[]
+}
+
+export type ReferencePrices = {
+  title: string
+  date: string
+  note: string
+  models: { model: string; vendor: string; input: number; output: number; source: string }[]
+}
+
+/**
+ * Reads `path` from the API, and again on every live update. `data` keeps the last answer while
+ * the next one loads, so the page never flickers.
+ */
+export function useApi<T>(path: string): { data?: T; error?: string } {
+  const version = useContext(LiveVersion)
+  const [state, setState] = useState<{ data?: T; error?: string; path?: string }>({})
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` changes on each live update: read again
+  useEffect(() => {
+    let cancelled = false
+    fetch(path)
+      .then(async (response) => {
+        const body = await response.json()
+        if (!response.ok) throw new Error(body?.error?.message ?? `${response.status}`)
+        return body as T
+      })
+      .then(
+        (data) => !cancelled && setState({ data, path }),
+        (error: Error) => !cancelled && setState((previous) => ({ ...previous, error: error.message, path })),
+      )
+    return () => {
+      cancelled = true
+    }
+  }, [path, version])
+  return state.path === path ? state : {}
+}

@@ -4,7 +4,9 @@
 //   provider-small.json, provider-mid.json  provider tokens/s over HTTP vs in-process (two model
 //                  sizes), concurrency, payment-path cost
 //   gateway.json   routing time with 10,000 offers; latency the gateway adds, throughput ratio
-// Run one: `npm run bench -- gas`, `npm run bench -- provider` or `npm run bench -- gateway`.
+//   validator.json teacher-forced check time ÷ generation time, verification share of compute at p = 1%, 5%
+// Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- gateway` or
+// `npm run bench -- validator`.
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,6 +21,14 @@ const only = process.argv[2]
 if (!only || only === 'gas') benchGas()
 if (!only || only === 'provider') {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/provider.bench.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
+
+if (!only || only === 'validator') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/validator.bench.ts'], {
     cwd: root,
     stdio: 'inherit',
   })

@@ -54,7 +54,16 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
 
   it('writes devnet.json with the chain, contracts, gateway, 3 providers and the dev accounts, and prints a curl line', () => {
     assert.equal(devnet.chainId, 31337)
-    assert.deepEqual(Object.keys(devnet.contracts).sort(), ['models', 'payments', 'registry', 'token'])
+    assert.deepEqual(Object.keys(devnet.contracts).sort(), [
+      'disputes',
+      'emissions',
+      'models',
+      'payments',
+      'registry',
+      'token',
+      'uptime',
+    ])
+    assert.equal(devnet.validators.length, 3)
     assert.match(devnet.gateway?.apiKey ?? '', /^im_/)
     assert.equal(devnet.providers.length, 3)
     for (const provider of devnet.providers) {

@@ -7,17 +7,20 @@ import { CliError, exitCode } from './CliError.js'
 import type { Command } from './commands/Command.js'
 import { chatCommand } from './commands/chatCommand.js'
 import { depositCommand } from './commands/depositCommand.js'
+import { explorerCommand } from './commands/explorerCommand.js'
 import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
 import { keysCreateCommand } from './commands/keysCreateCommand.js'
 import { modelsCommand } from './commands/modelsCommand.js'
 import { modelTinyCommand } from './commands/modelTinyCommand.js'
 import { providerInitCommand } from './commands/providerInitCommand.js'
+import { providerProfileCommand } from './commands/providerProfileCommand.js'
 import { providerRegisterCommand } from './commands/providerRegisterCommand.js'
 import { providerStartCommand } from './commands/providerStartCommand.js'
 import { providerUnregisterCommand } from './commands/providerUnregisterCommand.js'
 import { providerWithdrawCommand } from './commands/providerWithdrawCommand.js'
 import { statusCommand } from './commands/statusCommand.js'
 import { upCommand } from './commands/upCommand.js'
+import { validatorStartCommand } from './commands/validatorStartCommand.js'
 import { withdrawCommand } from './commands/withdrawCommand.js'
 import { formatError } from './formatError.js'
 
@@ -29,7 +32,10 @@ const commands: Command[] = [
   providerStartCommand,
   providerUnregisterCommand,
   providerWithdrawCommand,
+  providerProfileCommand,
   gatewayStartCommand,
+  explorerCommand,
+  validatorStartCommand,
   keysCreateCommand,
   chatCommand,
   modelsCommand,

@@ -37,6 +37,8 @@ describe('infermesh up', () => {
       '0',
       '--providers',
       '0',
+      '--validators',
+      '0',
       '--deposit',
       '250',
     ])
@@ -47,8 +49,17 @@ describe('infermesh up', () => {
     const devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as Devnet
     assert.equal((await stat(join(dir, 'devnet.json'))).mode & 0o777, 0o600, 'it holds dev keys: owner only')
     assert.equal(devnet.chainId, 31337)
-    assert.deepEqual(Object.keys(devnet.contracts).sort(), ['models', 'payments', 'registry', 'token'])
+    assert.deepEqual(Object.keys(devnet.contracts).sort(), [
+      'disputes',
+      'emissions',
+      'models',
+      'payments',
+      'registry',
+      'token',
+      'uptime',
+    ])
     assert.deepEqual(devnet.providers, [])
+    assert.deepEqual(devnet.validators, [])
     assert.ok(devnet.gateway)
     const ready = await fetch(`${devnet.gateway.url}/ready`)
     assert.equal(ready.status, 200)

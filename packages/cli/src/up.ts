@@ -26,10 +26,12 @@ import type { GatewayFileConfigInput } from './gateway/gatewayFileSchema.js'
 import { copyEmptyDatabase } from './network/copyEmptyDatabase.js'
 import { type Daemon, daemonEnv, describeExit, spawnDaemon } from './network/spawnDaemon.js'
 import { type DevnetChain, startDevnetChain } from './network/startDevnetChain.js'
+import { type DevnetExplorer, startDevnetExplorer } from './network/startDevnetExplorer.js'
 import { answersOk, waitUntil } from './network/waitUntil.js'
 import { connectProviderChain } from './provider/connectProviderChain.js'
 import { registerProvider } from './provider/registerProvider.js'
 import { detectHardware, modelIdOfFile, writeTinyModel } from './providerPackage.js'
+import type { ValidatorFileConfigInput } from './validator/validatorFileSchema.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -48,6 +50,22 @@ export type UpOptions = {
   gatewayPort: number
   /** llama.cpp threads per provider. Default 1 for the tiny model, else llama.cpp's choice. */
   threads?: number
+  /** The explorer's port; 0 for any free one. Default 8080 when free, else any (any when `gatewayPort` is 0). */
+  explorerPort?: number
+  /** Validators to start (0 to 3). Default 3. */
+  validators?: number
+  /** Seconds per epoch (uptime reports, emissions). Default 30. */
+  epochSeconds?: number
+  /** Tokens of each validator's paid probe; 0 probes health only. Default 4. */
+  probeTokens?: number
+  /** Chance that the gateway sends a completed request to a validator. Default 0.1. */
+  samplingProbability?: number
+  /**
+   * Adversarial testing only: provider `index` (0-based) → how it cheats (`other-model` serves a second
+   * random-weights model while advertising the real one; `truncate`; `random-tokens`). Validators should
+   * catch and slash it.
+   */
+  cheats?: Record<number, 'other-model' | 'truncate' | 'random-tokens'>
   /** Progress lines for the person watching. */
   log: (line: string) => void
   /** Environment for the child processes (cleaned of INFERMESH_* settings). Default `process.env`. */
@@ -78,6 +96,16 @@ export type DevnetProvider = {
   log: string
 }
 
+/** A validator of the devnet, as devnet.json lists it. */
+export type DevnetValidator = {
+  address: Address
+  url: string
+  /** Its process (`infermesh validator start`). */
+  pid: number
+  config: string
+  log: string
+}
+
 /** The devnet as other tools read it from `.infermesh/devnet.json`. */
 export type Devnet = {
   chainId: number
@@ -86,7 +114,12 @@ export type Devnet = {
   contracts: Deployment['contracts']
   /** The customer's endpoint and a dev API key; absent while the network starts. */
   gateway?: { url: string; apiKey: string; pid: number; config: string; log: string }
+  /** The explorer (web app and read API); absent while the network starts. */
+  explorer?: DevnetExplorer
   providers: DevnetProvider[]
+  validators: DevnetValidator[]
+  /** Seconds per epoch. */
+  epochSeconds: number
   payer: DevAccount
   deployer: DevAccount
   /** Funded accounts for providers and validators to use, in order (the first ones are the providers'). */
@@ -109,8 +142,10 @@ export type RunningDevnet = {
   stop: () => Promise<void>
 }
 
-/** Dev accounts hold 10,000 ETH on anvil: the deployer, the payer and 8 for providers and validators. */
+/** Dev accounts hold 10,000 ETH on anvil: the deployer, the payer and 8 for providers. */
 export const maxDevnetProviders = 8
+/** Validators get the next accounts (funded with ETH by the deployer). */
+export const maxDevnetValidators = 3
 const regions = [
   'eu-west',
   'us-east',
@@ -208,7 +243,9 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     const gateway = daemons.filter((d) => d.name === 'gateway')
     for (const daemon of gateway) log(daemon.name, `stopping (pid ${daemon.pid})…`)
     await Promise.all(gateway.map(async (d) => log(d.name, `stopped (${await d.stop(20_000)})`)))
-    const providers = daemons.filter((d) => d.name !== 'gateway')
+    const validators = daemons.filter((d) => d.name.startsWith('validator'))
+    await Promise.all(validators.map(async (d) => log(d.name, `stopped (${await d.stop(20_000)})`)))
+    const providers = daemons.filter((d) => d.name !== 'gateway' && !d.name.startsWith('validator'))
     if (providers.length > 0) log('providers', 'stopping: finishing requests, redeeming vouchers…')
     await Promise.all(providers.map(async (d) => log(d.name, `stopped (${await d.stop(30_000)})`)))
     if (anvil) {
@@ -250,6 +287,12 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     const deployer = devAccount(0)
     const payer = devAccount(1)
     const accounts = Array.from({ length: maxDevnetProviders }, (_, i) => devAccount(i + 2))
+    const validatorCount = options.validators ?? 3
+    const validatorAccounts = Array.from({ length: validatorCount }, (_, i) =>
+      devAccount(2 + maxDevnetProviders + i),
+    )
+    const validatorDirs = validatorAccounts.map((_, i) => join(root, 'validators', `validator-${i + 1}`))
+    const epochSeconds = options.epochSeconds ?? 30
     const count = options.providers
     const providerDirs = Array.from({ length: count }, (_, i) => join(root, 'providers', `provider-${i + 1}`))
     const gatewayDir = join(root, 'gateway')
@@ -263,6 +306,8 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
         rpcUrl: anvil.rpcUrl,
         deployerKey: deployer.privateKey,
         deployerIsMinter: true,
+        // Short epochs and votes so a person watching sees uptime, emissions and disputes happen.
+        params: { epochLength: BigInt(epochSeconds), votingPeriod: 60n },
       })
       log(
         'contracts',
@@ -285,10 +330,16 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       return { path, name: 'tiny', modelId: await modelIdOfFile(path) }
     })()
     const databasesReady = (async () => {
-      await Promise.all([...providerDirs, gatewayDir].map((d) => mkdir(d, { recursive: true })))
+      await Promise.all(
+        [...providerDirs, gatewayDir, ...validatorDirs].map((d) => mkdir(d, { recursive: true })),
+      )
       await copyEmptyDatabase({
         cacheDir: join(dir, 'cache'),
-        targets: [...providerDirs.map((d) => join(d, 'data')), join(gatewayDir, 'data')],
+        targets: [
+          ...providerDirs.map((d) => join(d, 'data')),
+          join(gatewayDir, 'data'),
+          ...validatorDirs.map((d) => join(d, 'data')),
+        ],
       })
     })()
     // MESH for every dev account, the payer's deposit and the model's name, once the contracts are there.
@@ -299,7 +350,10 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       if (!walletClient || !payerClient) throw new Error('no wallet client')
       const { token, payments, models } = deployment.contracts
       const hashes: Hex[] = []
-      for (const account of [payer, ...accounts])
+      // Validators' accounts are beyond anvil's ten funded ones: they get ETH for gas from the deployer.
+      for (const account of validatorAccounts)
+        hashes.push(await walletClient.sendTransaction({ to: account.address, value: parseEther('100') }))
+      for (const account of [payer, ...accounts, ...validatorAccounts])
         hashes.push(
           await walletClient.writeContract({
             address: token,
@@ -325,6 +379,26 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
         const receipt = await publicClient.waitForTransactionReceipt({ hash })
         if (receipt.status !== 'success') throw new Error(`payer ${call.functionName} reverted`)
       }
+      // Validators pay for their probes like customers: a small deposit each.
+      await Promise.all(
+        validatorAccounts.map(async (account) => {
+          const client = (await connect({ rpcUrl, privateKey: account.privateKey })).walletClient
+          if (!client) throw new Error('no wallet client')
+          for (const call of [
+            {
+              address: token,
+              abi: meshTokenAbi,
+              functionName: 'approve',
+              args: [payments, parseEther('100')],
+            },
+            { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [parseEther('100')] },
+          ] as const) {
+            const hash = await client.writeContract(call as Parameters<typeof client.writeContract>[0])
+            const receipt = await publicClient.waitForTransactionReceipt({ hash })
+            if (receipt.status !== 'success') throw new Error(`validator ${call.functionName} reverted`)
+          }
+        }),
+      )
       log(
         'accounts',
         `funded with MESH; payer ${payer.address} deposited ${formatEther(options.deposit)} MESH`,
@@ -332,7 +406,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     })()
     track(chainReady, modelReady, databasesReady, fundedReady)
     const hardwareReady = detectHardware()
-    const portsReady = Promise.all([...providerDirs, gatewayDir].map(() => freePort()))
+    const portsReady = Promise.all([...providerDirs, gatewayDir, ...validatorDirs].map(() => freePort()))
 
     const [{ rpcUrl, deployment }, model, hardware, freePorts] = await Promise.race([
       Promise.all([chainReady, modelReady, hardwareReady, portsReady, databasesReady]),
@@ -344,6 +418,20 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       `${model.name}: ${model.path} (model id ${model.modelId})${options.model === undefined ? ', random weights: its text is noise' : ''}`,
     )
     const threads = options.threads ?? (options.model === undefined ? 1 : undefined)
+    // A cheating provider's environment (adversarial tests); `other-model` needs a second model file.
+    let impostorModel: Promise<string> | undefined
+    const cheatEnv = async (i: number): Promise<Record<string, string>> => {
+      const mode = options.cheats?.[i]
+      if (!mode) return {}
+      if (mode !== 'other-model') return { INFERMESH_CHEAT_MODE: mode }
+      impostorModel ??= (async () => {
+        const path = join(root, 'models', 'impostor.gguf')
+        await mkdir(join(root, 'models'), { recursive: true })
+        await writeTinyModel({ out: path, seed: 2 })
+        return path
+      })()
+      return { INFERMESH_CHEAT_MODE: mode, INFERMESH_CHEAT_MODEL: await impostorModel }
+    }
 
     // Providers: write each config and start each process at once; register each on-chain once funded.
     const providerStarts = providerDirs.map(async (providerDir, i) => {
@@ -379,7 +467,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
         name,
         args: ['provider', 'start', '--config', configFile],
         logFile: join(logs, `provider-${i + 1}.log`),
-        env,
+        env: { ...env, ...(await cheatEnv(i)) },
       })
       daemons.push(daemon)
       log(
@@ -406,6 +494,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       payer: { privateKey: payer.privateKey },
       routing: { firstByteTimeoutMs: 30_000, suspendMs: 10_000 },
       discovery: { refreshMs: 5_000, probeMs: 500 },
+      sampling: { probability: options.samplingProbability ?? 0.1 },
     }
     const gatewayConfigFile = join(gatewayDir, 'gateway.json')
     await writeFile(gatewayConfigFile, `${JSON.stringify(gatewayConfig, null, 2)}\n`, { mode: 0o600 })
@@ -418,6 +507,61 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     daemons.push(gateway)
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
     log('gateway', `starting at ${gatewayUrl} (pid ${gateway.pid}), paying as ${payer.address}`)
+
+    // The explorer (its own process): indexes the chain from the deployment's block, probes providers.
+    const explorerReady = startDevnetExplorer({
+      root,
+      dir,
+      logs,
+      env,
+      rpcUrl,
+      deployment,
+      // With the gateway on any free port (tests, several devnets), the explorer takes any free port too.
+      port: options.explorerPort ?? (options.gatewayPort === 0 ? 0 : undefined),
+      onSpawn: (daemon) => daemons.push(daemon),
+      log: (line) => log('explorer', line),
+      abandon: aborted,
+    })
+    track(explorerReady)
+
+    // Validators: each stakes and registers itself at start, then probes and re-executes.
+    const validatorStarts = validatorDirs.map(async (validatorDir, i) => {
+      const account = validatorAccounts[i] as DevAccount
+      const name = `validator ${i + 1}`
+      const port = freePorts[count + 1 + i] as number
+      const url = `http://127.0.0.1:${port}`
+      const input: ValidatorFileConfigInput = {
+        chain: { rpcUrl, contracts: deployment.contracts },
+        server: { host: '127.0.0.1', port },
+        database: { dir: 'data' },
+        key: { privateKey: account.privateKey },
+        models: [{ modelId: model.modelId, path: model.path }],
+        verifier: { threads: 1 },
+        probe: {
+          intervalMs: Math.max(2_000, Math.floor((epochSeconds * 1000) / 6)),
+          maxTokens: options.probeTokens ?? 4,
+        },
+        epochs: { pollMs: 1_000, claimForOthers: i === 0 },
+      }
+      const configFile = join(validatorDir, 'validator.json')
+      await writeFile(configFile, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 })
+      const daemon = await spawnDaemon({
+        name,
+        args: ['validator', 'start', '--config', configFile],
+        logFile: join(logs, `validator-${i + 1}.log`),
+        env,
+      })
+      daemons.push(daemon)
+      log(name, `${account.address} starting at ${url} (pid ${daemon.pid})`)
+      await waitUntil(() => answersOk(`${url}/ready`), {
+        timeoutMs: 180_000,
+        message: `${name} did not answer ${url}/ready within 3 minutes; see ${daemon.logFile}`,
+        abandon: Promise.race([exitOf(daemon), aborted]),
+      })
+      log(name, 'staked, registered and ready')
+      return { address: account.address, url, pid: daemon.pid, config: configFile, log: daemon.logFile }
+    })
+    track(...validatorStarts)
 
     // The dev API key goes in through the running gateway's admin route (its database is open there).
     const apiKeyReady = (async () => {
@@ -468,6 +612,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     )
     log('gateway', `ready, routing to ${count} provider${count === 1 ? '' : 's'}`)
 
+    const devnetValidators: DevnetValidator[] = await Promise.race([Promise.all(validatorStarts), aborted])
     const devnetProviders: DevnetProvider[] = await Promise.all(
       providers.map(async (p) => {
         const response = await fetch(`${p.url}/v1/models`, { signal: AbortSignal.timeout(5000) })
@@ -489,7 +634,10 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       startBlock: deployment.startBlock.toString(),
       contracts: deployment.contracts,
       gateway: { url: gatewayUrl, apiKey, pid: gateway.pid, config: gatewayConfigFile, log: gateway.logFile },
+      explorer: await Promise.race([explorerReady, aborted]),
       providers: devnetProviders,
+      validators: devnetValidators,
+      epochSeconds,
       payer,
       deployer,
       accounts,

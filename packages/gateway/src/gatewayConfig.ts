@@ -13,7 +13,17 @@ const wei = z
 export const gatewayConfigSchema = z.strictObject({
   chain: z.strictObject({
     rpcUrl: z.url({ protocol: /^(https?|wss?)$/ }),
-    contracts: z.strictObject({ token: address, registry: address, payments: address, models: address }),
+    contracts: z.strictObject({
+      token: address,
+      registry: address,
+      payments: address,
+      models: address,
+      /** Validators' uptime scores: providers below the floor are not routed to. */
+      uptime: address.optional(),
+      /** Samples are signed for this deployment's Disputes contract; no sampling without it. */
+      disputes: address.optional(),
+      emissions: address.optional(),
+    }),
   }),
   server: z
     .strictObject({
@@ -49,6 +59,18 @@ export const gatewayConfigSchema = z.strictObject({
       /** Warn (log + metric) when the payer's deposit falls below this. Default 10 MESH. */
       lowDepositWei: wei.default(10n * 10n ** 18n),
       depositCheckMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
+  /**
+   * Proof of Sampling. Each completed chat or completions request goes to a random validator with
+   * `probability`. Why 0.05 by default: cheating has negative expected value when p·(R+S) > C (C what
+   * cheating saves, at most the job's pay R; S the slash, 10% of at least 1,000 MESH staked). With
+   * R ≪ S any p above R/S (~1e-5 on the default network) deters a rational provider; 0.05 also catches a
+   * provider that cheats on every request within 60 requests with 95% probability (1 − 0.95^60).
+   */
+  sampling: z
+    .strictObject({
+      probability: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
 })

@@ -1,9 +1,15 @@
-export { createDiscovery, type Discovery, type NetworkModel } from './discovery/createDiscovery.js'
+export {
+  createDiscovery,
+  type Discovery,
+  type NetworkModel,
+  type NetworkValidator,
+} from './discovery/createDiscovery.js'
 export { GatewayError } from './errors.js'
 export { type GatewayConfig, type GatewayConfigInput, gatewayConfigSchema } from './gatewayConfig.js'
 export { createPayer, type Payer } from './payments/createPayer.js'
 export { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
 export { rankProviders } from './routing/rankProviders.js'
 export type { Candidate, CandidateStats, RoutingPreferences, SortPolicy } from './routing/types.js'
+export { type CompletedRequest, createSampler, type Sampler } from './sampling/createSampler.js'
 export { type RunningGateway, type StartGatewayOptions, startGateway } from './startGateway.js'
 export { createGatewayStore, type GatewayStore } from './store/createGatewayStore.js'

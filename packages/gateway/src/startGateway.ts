@@ -1,4 +1,4 @@
-import { connect, paymentsAbi, voucherHeader } from '@infermesh/protocol'
+import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
 import { openDatabase } from '@infermesh/provider/database'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
@@ -6,6 +6,8 @@ import { createDiscovery } from './discovery/createDiscovery.js'
 import type { GatewayConfig } from './gatewayConfig.js'
 import { createPayer } from './payments/createPayer.js'
 import { createProviderStats } from './routing/createProviderStats.js'
+import { createSampler, type Sampler } from './sampling/createSampler.js'
+import { samplingFloor } from './sampling/samplingFloor.js'
 import { createGatewayMetrics } from './server/createGatewayMetrics.js'
 import { createGatewayServer, type GatewayServerOptions } from './server/createGatewayServer.js'
 import { createGatewayStore, type GatewayStore } from './store/createGatewayStore.js'
@@ -23,6 +25,8 @@ export type RunningGateway = {
   payer: Address
   store: GatewayStore
   discovery: ReturnType<typeof createDiscovery>
+  /** Proof of Sampling (absent when the deployment has no Disputes contract or the rate is 0). */
+  sampler?: Sampler
   /**
    * Hands every provider the voucher for all verified work (post-pay leaves the last request of a
    * channel unvouchered until the next one), so providers can redeem everything. Runs on close too.
@@ -67,6 +71,7 @@ export async function startGateway({
     const discovery = createDiscovery({
       publicClient,
       registry: config.chain.contracts.registry,
+      ...(config.chain.contracts.uptime && { uptime: config.chain.contracts.uptime }),
       stats,
       refreshMs: config.discovery.refreshMs,
       probeMs: config.discovery.probeMs,
@@ -136,6 +141,39 @@ export async function startGateway({
       await flushVouchers()
     })
 
+    const disputes = config.chain.contracts.disputes
+    const sampler =
+      disputes && config.sampling.probability > 0
+        ? createSampler({
+            account,
+            chainId: chain.id,
+            payments: config.chain.contracts.payments,
+            disputes,
+            probability: config.sampling.probability,
+            validators: () => discovery.validators(),
+            log,
+          })
+        : undefined
+    if (sampler) cleanups.push(() => sampler.drain())
+    if (disputes) {
+      // Write the deterrence bound down where the operator sees it: p must exceed R / (R + S).
+      await logSamplingFloor({ publicClient, config, log }).catch((error: Error) =>
+        log.warn({ msg: 'could not read the dispute parameters', err: error.message }),
+      )
+    }
+    const receiptHook: GatewayServerOptions['onReceipt'] = (event) => {
+      if (sampler && event.kind !== 'embeddings') {
+        sampler.consider({
+          provider: event.candidate.provider,
+          receipt: event.receipt,
+          signedReceipt: event.signedReceipt,
+          requestBody: event.requestBody,
+          responseText: event.responseText,
+        })
+      }
+      onReceipt?.(event)
+    }
+
     let ready = false
     const app = createGatewayServer({
       discovery,
@@ -147,7 +185,7 @@ export async function startGateway({
       maxBodyBytes: config.server.maxBodyBytes,
       routing: config.routing,
       isReady: () => ready,
-      ...(onReceipt && { onReceipt }),
+      onReceipt: receiptHook,
     })
     await app.listen({ host: config.server.host, port: config.server.port })
     cleanups.push(async () => {
@@ -161,10 +199,72 @@ export async function startGateway({
     const port = typeof address === 'object' && address ? address.port : config.server.port
     const url = `http://${config.server.host}:${port}`
     ready = true
-    log.info({ msg: 'gateway ready', url, payer: account.address, providers: discovery.providerCount() })
-    return { url, payer: account.address, store, discovery, flushVouchers, close }
+    log.info({
+      msg: 'gateway ready',
+      url,
+      payer: account.address,
+      providers: discovery.providerCount(),
+      validators: discovery.validators().length,
+      samplingProbability: sampler ? config.sampling.probability : 0,
+    })
+    return {
+      url,
+      payer: account.address,
+      store,
+      discovery,
+      ...(sampler && { sampler }),
+      flushVouchers,
+      close,
+    }
   } catch (error) {
     await close()
     throw error
   }
+}
+
+/**
+ * Logs the sampling rate against its floor from the chain's parameters: S = slashBps of the minimum
+ * stake, R = a large job (4,096 input + 4,096 output tokens) at the highest offer now listed.
+ */
+async function logSamplingFloor(params: {
+  publicClient: Awaited<ReturnType<typeof connect>>['publicClient']
+  config: GatewayConfig
+  log: Logger
+}) {
+  const { publicClient, config, log } = params
+  const disputes = config.chain.contracts.disputes as `0x${string}`
+  const [{ slashBps }, minStake] = await Promise.all([
+    publicClient.readContract({ address: disputes, abi: disputesAbi, functionName: 'params' }),
+    publicClient.readContract({
+      address: config.chain.contracts.registry,
+      abi: registryAbi,
+      functionName: 'minStake',
+    }),
+  ])
+  const slash = (minStake * BigInt(slashBps)) / 10_000n
+  const providers = await publicClient.readContract({
+    address: config.chain.contracts.registry,
+    abi: registryAbi,
+    functionName: 'getProviders',
+    args: [0n, 100n],
+  })
+  let price = 0n
+  for (const provider of providers)
+    for (const offer of provider.offers) {
+      const both = offer.pricePerMInput + offer.pricePerMOutput
+      if (both > price) price = both
+    }
+  const jobPay = (price * 4096n) / 1_000_000n
+  const floor = samplingFloor({ jobPay, slash })
+  const msg =
+    config.sampling.probability > floor
+      ? 'sampling rate deters cheating: p·(R+S) > C'
+      : 'sampling rate is below the deterrence floor R/(R+S): raise sampling.probability'
+  log[config.sampling.probability > floor ? 'info' : 'warn']({
+    msg,
+    probability: config.sampling.probability,
+    floor,
+    jobPay: jobPay.toString(),
+    slash: slash.toString(),
+  })
 }

@@ -2,6 +2,7 @@ import { connect, type ProviderConfig } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
 import type { Backend } from './backend.js'
+import { type CheatMode, createCheatingBackend } from './backends/createCheatingBackend.js'
 import { createLlamaBackend } from './backends/createLlamaBackend.js'
 import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 import { ProviderError } from './errors.js'
@@ -87,6 +88,7 @@ export async function startProvider({
       })
     }
     cleanups.push(() => backend.close())
+    backend = (await cheatingFromEnv(process.env, config, backend, log)) ?? backend
 
     const backendModels = new Map(backend.models().map((m) => [m.name, m]))
     const models: ServedModel[] = config.offers.map((offer) => {
@@ -194,4 +196,50 @@ async function connectWith(rpcUrl: string, account: LocalAccount) {
   const { chain, publicClient } = await connect({ rpcUrl })
   const walletClient = createWalletClient({ account, chain, transport: http(rpcUrl), pollingInterval: 250 })
   return { chain, publicClient, walletClient }
+}
+
+const cheatModes: readonly CheatMode[] = ['other-model', 'truncate', 'random-tokens']
+
+/**
+ * TEST ONLY: `INFERMESH_CHEAT_MODE` (`other-model` with `INFERMESH_CHEAT_MODEL` = path of the other GGUF,
+ * `truncate`, `random-tokens`) wraps the backend in `createCheatingBackend`, for adversarial tests of the
+ * validator. Read once, at start-up; unset (always, in production) it changes nothing.
+ */
+async function cheatingFromEnv(
+  env: NodeJS.ProcessEnv,
+  config: ProviderConfig,
+  honest: Backend,
+  log: Logger,
+): Promise<Backend | undefined> {
+  const mode = env.INFERMESH_CHEAT_MODE
+  if (!mode) return undefined
+  if (!cheatModes.includes(mode as CheatMode))
+    throw new ProviderError(`INFERMESH_CHEAT_MODE must be one of ${cheatModes.join(', ')}, not '${mode}'.`, {
+      status: 500,
+      code: 'config_invalid',
+    })
+  let impostor: Backend | undefined
+  if (mode === 'other-model') {
+    const path = env.INFERMESH_CHEAT_MODEL
+    if (!path || config.backend.kind !== 'llama')
+      throw new ProviderError(
+        'INFERMESH_CHEAT_MODE=other-model needs a llama backend and INFERMESH_CHEAT_MODEL.',
+        {
+          status: 500,
+          code: 'config_invalid',
+        },
+      )
+    const [first] = honest.models()
+    impostor = await createLlamaBackend({
+      models: [{ name: first?.name ?? 'impostor', path }],
+      sequences: config.backend.sequences,
+      ...(config.backend.threads && { threads: config.backend.threads }),
+    })
+  }
+  log.warn({
+    msg: '!!! CHEATING PROVIDER: INFERMESH_CHEAT_MODE is set; answers are deliberately wrong (validator tests only) !!!',
+    mode,
+    ...(impostor && { impostorModel: env.INFERMESH_CHEAT_MODEL }),
+  })
+  return createCheatingBackend(honest, { mode: mode as CheatMode, ...(impostor && { impostor }) })
 }

@@ -259,6 +259,21 @@ describe('infermesh models, chat, keys, gateway, deposit, withdraw and status on
         result.stdout,
         new RegExp(`^ {14}paid by ${devnet.payer.address} for tiny: [\\d.]+ MESH$`, 'm'),
       )
+      // Consensus: validators' uptime of the provider, the epoch, disputes, the validators themselves.
+      assert.match(result.stdout, /^ {4}uptime {4}\d+% last epoch \(\d+ reports\), (above|below) the floor/m)
+      assert.match(
+        result.stdout,
+        /^consensus {2}epoch \d+ \(30 s each\); disputes 0 \(0 open, 0 guilty, 0 not guilty\); slashed 0 MESH$/m,
+      )
+      assert.match(result.stdout, /^validators 3 registered, 3 active$/m)
+      for (const validator of devnet.validators)
+        assert.match(
+          result.stdout,
+          new RegExp(
+            `^ {2}${validator.address} {2}active, ${validator.url} \\(answers\\), stake 1000 MESH$`,
+            'm',
+          ),
+        )
       const json = JSON.parse((await runCli(['status', '--json'], { env: env() })).stdout)
       assert.equal(json.providers[0].address, provider.address)
       assert.equal(json.providers[0].stake, parseEther('1000').toString())

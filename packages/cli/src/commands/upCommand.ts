@@ -1,15 +1,16 @@
 import { usageError } from '../CliError.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { parseMesh } from '../parseMesh.js'
-import { maxDevnetProviders, type RunningDevnet, UpAborted, up } from '../up.js'
+import { maxDevnetProviders, maxDevnetValidators, type RunningDevnet, UpAborted, up } from '../up.js'
 import type { Command } from './Command.js'
 
 const usage = `Usage: infermesh up [options]
 
 The whole network on this machine: an anvil chain with the contracts, funded dev accounts and a
 funded payer deposit; N providers (each with its own config directory, price and region, staked and
-registered on-chain, each its own process: "infermesh provider start"), and the gateway (its own
-process: "infermesh gateway start") with a dev API key. Without --model the providers serve a tiny
+registered on-chain, each its own process: "infermesh provider start"), validators (each its own
+process: "infermesh validator start": uptime probes, re-execution of sampled requests, disputes and
+committee votes), and the gateway (its own process: "infermesh gateway start") with a dev API key. Without --model the providers serve a tiny
 random-weights model (its text is noise) with chat, completions and embeddings.
 Once everything answers /ready, writes <dir>/devnet.json (URLs, addresses, dev keys, the API key)
 and prints how to call it. Runs until Ctrl-C or SIGTERM, then stops the gateway, the providers
@@ -17,6 +18,7 @@ and prints how to call it. Runs until Ctrl-C or SIGTERM, then stops the gateway,
 says which (and where its log is) and keeps the rest running: the gateway fails over.
 
 Files: <dir>/devnet.json; <dir>/devnet/ (providers/provider-N/provider.json, gateway/gateway.json,
+validators/validator-N/validator.json,
 their databases, logs/), wiped at each start: the chain starts empty; <dir>/cache/ (an empty
 database copied for each process).
 
@@ -24,7 +26,15 @@ Options:
   --providers N      providers to start, 0 to ${maxDevnetProviders} (default 3)
   --model FILE.gguf  the model the providers serve (default: the tiny test model, generated)
   --threads N        llama.cpp threads per provider (default 1 for the tiny model, else automatic)
+  --validators N     validators to start, 0 to ${maxDevnetValidators} (default 3)
+  --epoch SECONDS    epoch length: uptime reports and emissions (default 30)
+  --sampling P       chance the gateway sends a request to a validator, 0 to 1 (default 0.1)
+  --probe-tokens N   tokens of the validators' paid probes, 0 for health-only probes (default 4)
+  --cheat N:MODE,…   adversarial testing only: provider N cheats (MODE other-model, truncate or
+                     random-tokens); validators should catch and slash it
   --port PORT        the gateway's port, 0 for any free port (default 8000; env INFERMESH_GATEWAY_PORT)
+  --explorer-port PORT  the explorer's port, 0 for any free port (default 8080 when free, else any,
+                     and any with --port 0; env INFERMESH_EXPLORER_PORT)
   --chain-port PORT  the chain's RPC port, 0 for any free port (default 8545; env INFERMESH_CHAIN_PORT)
   --dir DIR          where devnet.json and the network's files go (default .infermesh; env INFERMESH_DIR)
   --deposit MESH     the dev payer's deposit (default 10000)
@@ -51,7 +61,10 @@ function readyText(running: RunningDevnet): string {
     ...devnet.providers.map(
       (p, i) => `  provider ${i + 1} ${p.url}  ${p.address}  ${p.region}  serving ${p.models.join(', ')}`,
     ),
+    ...devnet.validators.map((v, i) => `  validator ${i + 1} ${v.url}  ${v.address}`),
+    `  epochs     ${devnet.epochSeconds} s  uptime ${devnet.contracts.uptime}  disputes ${devnet.contracts.disputes}`,
     `  gateway    ${gateway?.url}  (OpenAI-compatible: ${gateway?.url}/v1)`,
+    `  explorer   ${devnet.explorer?.url}  (the network in a browser)`,
     `  API key    ${gateway?.apiKey}`,
     `  payer      ${devnet.payer.address} (dev key in devnet.json)`,
     '',
@@ -75,13 +88,42 @@ export const upCommand: Command = {
       dir: { type: 'string', default: process.env.INFERMESH_DIR || '.infermesh' },
       'chain-port': { type: 'string', default: process.env.INFERMESH_CHAIN_PORT || '8545' },
       port: { type: 'string', default: process.env.INFERMESH_GATEWAY_PORT || '8000' },
+      'explorer-port': { type: 'string' },
       providers: { type: 'string', default: '3' },
       model: { type: 'string' },
       threads: { type: 'string' },
       deposit: { type: 'string', default: '10000' },
+      validators: { type: 'string', default: '3' },
+      epoch: { type: 'string', default: '30' },
+      sampling: { type: 'string', default: '0.1' },
+      cheat: { type: 'string' },
+      'probe-tokens': { type: 'string', default: '4' },
     })
+    const probeTokens = Number(values['probe-tokens'])
+    if (!/^\d+$/.test(values['probe-tokens']) || probeTokens > 64)
+      throw usageError('--probe-tokens must be a whole number from 0 to 64')
+    const cheats: Record<number, 'other-model' | 'truncate' | 'random-tokens'> = {}
+    for (const item of values.cheat?.split(',').filter((x) => x.trim() !== '') ?? []) {
+      const match = /^\s*(\d+):(other-model|truncate|random-tokens)\s*$/.exec(item)
+      const n = Number(match?.[1])
+      if (!match || n < 1 || n > Number(values.providers))
+        throw usageError(
+          `--cheat takes N:MODE items (N a provider from 1 to ${values.providers}, MODE other-model, truncate or random-tokens), got "${item}"`,
+        )
+      cheats[n - 1] = match[2] as 'other-model' | 'truncate' | 'random-tokens'
+    }
+    const validators = Number(values.validators)
+    if (!/^\d+$/.test(values.validators) || validators > maxDevnetValidators)
+      throw usageError(`--validators must be a whole number from 0 to ${maxDevnetValidators}`)
+    const epochSeconds = Number(values.epoch)
+    if (!/^\d+$/.test(values.epoch) || epochSeconds < 5 || epochSeconds > 86_400)
+      throw usageError('--epoch must be a whole number of seconds from 5 to 86400')
+    const samplingProbability = Number(values.sampling)
+    if (values.sampling.trim() === '' || !(samplingProbability >= 0 && samplingProbability <= 1))
+      throw usageError(`--sampling must be a probability from 0 to 1, got "${values.sampling}"`)
     const chainPort = port(values['chain-port'], '--chain-port')
     const gatewayPort = port(values.port, '--port')
+    const explorerPortText = values['explorer-port'] ?? (process.env.INFERMESH_EXPLORER_PORT || undefined)
     const providers = Number(values.providers)
     if (!/^\d+$/.test(values.providers) || providers > maxDevnetProviders)
       throw usageError(`--providers must be a whole number from 0 to ${maxDevnetProviders}`)
@@ -124,8 +166,14 @@ export const upCommand: Command = {
         dir: values.dir,
         chainPort,
         gatewayPort,
+        ...(explorerPortText !== undefined && { explorerPort: port(explorerPortText, '--explorer-port') }),
         deposit,
         providers,
+        validators,
+        epochSeconds,
+        samplingProbability,
+        probeTokens,
+        ...(Object.keys(cheats).length > 0 && { cheats }),
         ...(values.model !== undefined && { model: values.model }),
         ...(threads !== undefined && { threads }),
         log: (line) => console.log(line),

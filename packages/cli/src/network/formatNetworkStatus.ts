@@ -41,10 +41,26 @@ export function formatNetworkStatus(
         `    ${i === 0 ? 'offers   ' : '         '} ${offer.model ?? short(offer.modelId)} (${short(offer.modelId)}): ${formatEther(offer.pricePerMInput)} MESH per 1M input tokens, ${formatEther(offer.pricePerMOutput)} MESH per 1M output tokens`,
       )
     })
+    if (provider.uptime)
+      lines.push(
+        `    uptime    ${(provider.uptime.score / 100).toFixed(0)}% last epoch (${provider.uptime.reports} reports), ${provider.uptime.active ? 'above the floor' : 'below the floor: not routed to'}`,
+      )
     lines.push(`    earnings  wallet ${mesh(provider.balance)}`)
     for (const channel of provider.channels)
       lines.push(
         `              paid by ${channel.payer} for ${channel.model ?? short(channel.modelId)}: ${mesh(channel.paid)}`,
+      )
+  }
+  const consensus = status.consensus
+  if (consensus) {
+    const { disputes } = consensus
+    lines.push(
+      `consensus  epoch ${consensus.epoch} (${formatDuration(consensus.epochLength)} each); disputes ${disputes.total} (${disputes.open} open, ${disputes.guilty} guilty, ${disputes.notGuilty} not guilty); slashed ${mesh(consensus.totalSlashed)}`,
+      `validators ${consensus.validators.length} registered, ${consensus.validators.filter((v) => v.active).length} active`,
+    )
+    for (const validator of consensus.validators)
+      lines.push(
+        `  ${validator.address}  ${validator.active ? 'active' : 'inactive'}, ${validator.endpoint} (${validator.answers ? 'answers' : 'does not answer'}), stake ${mesh(validator.stake)}`,
       )
   }
   return lines

@@ -1,4 +1,11 @@
-import { meshTokenAbi, modelRegistryAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
+import {
+  disputesAbi,
+  meshTokenAbi,
+  modelRegistryAbi,
+  paymentsAbi,
+  registryAbi,
+  uptimeAbi,
+} from '@infermesh/protocol'
 import type { Address, Hex, PublicClient } from 'viem'
 import type { PayerTarget } from '../payer/resolvePayer.js'
 
@@ -18,6 +25,25 @@ export type ProviderStatus = {
   balance: bigint
   /** Payments.paid per channel (payer, provider, model): the payer's channels and every redeemed one. */
   channels: ChannelEarnings[]
+  /** Validators' stake-weighted median uptime score of last epoch, and the Uptime contract's verdict. */
+  uptime?: { score: number; reports: bigint; active: boolean }
+}
+
+export type ValidatorStatus = {
+  address: Address
+  active: boolean
+  endpoint: string
+  stake: bigint
+  answers: boolean
+}
+
+/** Liveness and verification, when the deployment has the consensus contracts. */
+export type ConsensusStatus = {
+  epoch: bigint
+  epochLength: bigint
+  validators: ValidatorStatus[]
+  disputes: { total: bigint; open: number; guilty: number; notGuilty: number }
+  totalSlashed: bigint
 }
 
 export type NetworkStatus = {
@@ -32,6 +58,7 @@ export type NetworkStatus = {
     withdrawal: { amount: bigint; unlockAt: bigint } | undefined
   }
   providers: ProviderStatus[]
+  consensus?: ConsensusStatus
 }
 
 export type ReadNetworkStatusParams = {
@@ -183,11 +210,76 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
       withdrawal: amount > 0n ? { amount, unlockAt: BigInt(unlockAt) } : undefined,
     }
   }
+  const { uptime, disputes } = target.contracts as { uptime?: Address; disputes?: Address }
+  let consensus: ConsensusStatus | undefined
+  if (uptime && disputes) {
+    const [epochLength, genesis, total, totalSlashed, resolved] = await Promise.all([
+      read<bigint>(uptime, uptimeAbi, 'epochLength'),
+      read<bigint>(uptime, uptimeAbi, 'genesis'),
+      read<bigint>(disputes, disputesAbi, 'disputeCount'),
+      read<bigint>(registry, registryAbi, 'totalSlashed'),
+      params.fromBlock === undefined
+        ? Promise.resolve([])
+        : client.getContractEvents({
+            address: disputes,
+            abi: disputesAbi,
+            eventName: 'DisputeResolved',
+            fromBlock: params.fromBlock,
+          }),
+    ])
+    // The chain's clock (its latest block), as the contracts count epochs.
+    const epoch =
+      block.timestamp > BigInt(genesis) ? (block.timestamp - BigInt(genesis)) / BigInt(epochLength) : 0n
+    const validatorViews: { validator: Address; active: boolean; endpoint: string; stake: bigint }[] = []
+    for (let offset = 0n; ; offset += 100n) {
+      const page = await read<readonly (typeof validatorViews)[number][]>(
+        registry,
+        registryAbi,
+        'getValidators',
+        [offset, 100n],
+      )
+      validatorViews.push(...page)
+      if (page.length < 100) break
+    }
+    const validators = await Promise.all(
+      validatorViews.map(async (v) => ({
+        address: v.validator,
+        active: v.active,
+        endpoint: v.endpoint,
+        stake: v.stake,
+        answers: await fetch(`${v.endpoint.replace(/\/+$/, '')}/health`, {
+          signal: AbortSignal.timeout(1500),
+        }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      })),
+    )
+    await Promise.all(
+      providers.map(async (provider) => {
+        const [score, reports] = await read<readonly [number, bigint]>(uptime, uptimeAbi, 'medianScore', [
+          epoch > 0n ? epoch - 1n : 0n,
+          provider.address,
+        ])
+        const active = await read<boolean>(uptime, uptimeAbi, 'isActive', [provider.address])
+        provider.uptime = { score, reports, active }
+      }),
+    )
+    const guilty = resolved.filter((e) => (e.args as { guilty?: boolean }).guilty).length
+    consensus = {
+      epoch,
+      epochLength: BigInt(epochLength),
+      validators,
+      disputes: { total, open: Number(total) - resolved.length, guilty, notGuilty: resolved.length - guilty },
+      totalSlashed,
+    }
+  }
   return {
     chainId,
     block: block.number,
     time: block.timestamp,
     ...(payerStatus && { payer: payerStatus }),
     providers,
+    ...(consensus && { consensus }),
   }
 }

@@ -14,7 +14,15 @@ const privateKey = z
 const devnetSchema = z.object({
   chainId: z.number().int().positive(),
   rpcUrl: z.string().min(1),
-  contracts: z.object({ token: address, registry: address, payments: address, models: address }),
+  contracts: z.object({
+    token: address,
+    registry: address,
+    payments: address,
+    models: address,
+    uptime: address.optional(),
+    disputes: address.optional(),
+    emissions: address.optional(),
+  }),
   deployer: z.object({ address, privateKey }),
   startBlock: z
     .string()

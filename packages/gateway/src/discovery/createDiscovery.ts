@@ -1,4 +1,4 @@
-import { registryAbi } from '@infermesh/protocol'
+import { registryAbi, uptimeAbi } from '@infermesh/protocol'
 import type { Address, Hex, PublicClient } from 'viem'
 import type { ProviderStats } from '../routing/createProviderStats.js'
 import type { Candidate } from '../routing/types.js'
@@ -6,6 +6,8 @@ import type { Candidate } from '../routing/types.js'
 export type DiscoveryOptions = {
   publicClient: PublicClient
   registry: Address
+  /** The Uptime contract: providers validators scored below the floor last epoch get no traffic. */
+  uptime?: Address
   stats: ProviderStats
   /** Full re-read of the Registry, besides following its events. */
   refreshMs: number
@@ -26,6 +28,12 @@ type ProviderEntry = {
   names: Map<string, Hex>
 }
 
+/** A validator as the gateway sees it: where to send samples and read reputation. */
+export type NetworkValidator = { address: Address; endpoint: string; stake: bigint }
+
+/** One validator's record of a provider, as `GET /infermesh/v1/reputation` lists it. */
+type ReputationEntry = { provider: Address; samples: number; reputation: number }
+
 /** A model as the gateway lists it: every provider offering it, with the price range. */
 export type NetworkModel = {
   name: string
@@ -43,6 +51,7 @@ export type NetworkModel = {
 export function createDiscovery(options: DiscoveryOptions) {
   const { publicClient, registry, stats, log } = options
   let providers = new Map<string, ProviderEntry>()
+  let validators: NetworkValidator[] = []
   let index = new Map<string, Candidate[]>()
   const timers: NodeJS.Timeout[] = []
   let unwatch: (() => void) | undefined
@@ -112,7 +121,84 @@ export function createDiscovery(options: DiscoveryOptions) {
     const added = [...next.values()].filter((entry) => !providers.has(entry.address.toLowerCase()))
     providers = next
     rebuild()
-    await Promise.all(added.map(probe))
+    await Promise.all([...added.map(probe), readValidators(), readUptime()])
+  }
+
+  async function readValidators() {
+    const list: NetworkValidator[] = []
+    const pageSize = 100n
+    for (let offset = 0n; ; offset += pageSize) {
+      const page = await publicClient.readContract({
+        address: registry,
+        abi: registryAbi,
+        functionName: 'getValidators',
+        args: [offset, pageSize],
+      })
+      for (const view of page) {
+        if (view.active)
+          list.push({
+            address: view.validator,
+            endpoint: view.endpoint.replace(/\/+$/, ''),
+            stake: view.stake,
+          })
+      }
+      if (BigInt(page.length) < pageSize) break
+    }
+    validators = list
+  }
+
+  /** The Uptime contract's verdict per provider (validators' stake-weighted median last epoch). */
+  async function readUptime() {
+    const uptime = options.uptime
+    if (!uptime) return
+    await Promise.all(
+      [...providers.values()].map(async (entry) => {
+        const active = await publicClient.readContract({
+          address: uptime,
+          abi: uptimeAbi,
+          functionName: 'isActive',
+          args: [entry.address],
+        })
+        const was = stats.get(entry.address).active
+        stats.judged(entry.address, { active })
+        if (was !== active) {
+          log.warn({
+            msg: active
+              ? 'provider back above the uptime floor'
+              : 'provider below the uptime floor: not routed to',
+            provider: entry.address,
+          })
+        }
+      }),
+    )
+  }
+
+  /** Validators' reputation of each provider, weighted by how many samples each validator checked. */
+  async function readReputation() {
+    const totals = new Map<string, { samples: number; weighted: number; provider: Address }>()
+    await Promise.all(
+      validators.map(async (validator) => {
+        try {
+          const response = await fetch(`${validator.endpoint}/infermesh/v1/reputation`, {
+            signal: AbortSignal.timeout(options.probeTimeoutMs ?? 3000),
+          })
+          if (!response.ok) return
+          const body = (await response.json()) as { data?: ReputationEntry[] }
+          for (const entry of body.data ?? []) {
+            if (!(entry.samples > 0) || !Number.isFinite(entry.reputation)) continue
+            const key = entry.provider.toLowerCase()
+            const total = totals.get(key) ?? { samples: 0, weighted: 0, provider: entry.provider }
+            total.samples += entry.samples
+            total.weighted += entry.samples * entry.reputation
+            totals.set(key, total)
+          }
+        } catch {
+          // A validator that does not answer says nothing about providers.
+        }
+      }),
+    )
+    for (const total of totals.values())
+      stats.judged(total.provider, { reputation: total.weighted / total.samples })
   }
 
   async function probe(entry: ProviderEntry) {
@@ -185,6 +271,17 @@ export function createDiscovery(options: DiscoveryOptions) {
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
     },
     providerCount: () => providers.size,
+    /** Every active provider: address, endpoint and the model names it answered to its last probe. */
+    providers: () =>
+      [...providers.values()].map((entry) => ({
+        address: entry.address,
+        endpoint: entry.endpoint,
+        models: [...entry.names].map(([name, modelId]) => ({ name, modelId })),
+      })),
+    /** Active validators from the Registry. */
+    validators: () => validators,
+    /** Re-reads validators' reputation of providers now. */
+    readReputation,
     /** A registered provider's endpoint. */
     endpointOf: (provider: Address) => providers.get(provider.toLowerCase())?.endpoint,
     /** Loads the Registry, probes everyone, then follows events and probes on a schedule. */
@@ -213,7 +310,12 @@ export function createDiscovery(options: DiscoveryOptions) {
           options.refreshMs,
         ),
       )
-      timers.push(setInterval(() => void this.probeAll(), options.probeMs))
+      timers.push(
+        setInterval(() => {
+          void this.probeAll()
+          void readReputation()
+        }, options.probeMs),
+      )
       for (const timer of timers) timer.unref()
     },
     stop() {

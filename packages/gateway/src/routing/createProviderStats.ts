@@ -34,6 +34,8 @@ export function createProviderStats(options: ProviderStatsOptions = {}) {
         inFlight: 0,
         suspendedUntil: 0,
         healthy: true,
+        active: true,
+        reputation: 1,
         failures: 0,
       }
       stats.set(key, entry)
@@ -72,6 +74,13 @@ export function createProviderStats(options: ProviderStatsOptions = {}) {
     released(provider: Address) {
       const entry = get(provider)
       entry.inFlight = Math.max(0, entry.inFlight - 1)
+    },
+    /** What validators say: uptime above the floor last epoch, and the re-execution reputation. */
+    judged(provider: Address, judgement: { active?: boolean; reputation?: number }) {
+      const entry = get(provider)
+      if (judgement.active !== undefined) entry.active = judgement.active
+      if (judgement.reputation !== undefined)
+        entry.reputation = Math.min(1, Math.max(0, judgement.reputation))
     },
     /** The result of a health probe. */
     probed(provider: Address, healthy: boolean, latencyMs?: number) {

@@ -32,6 +32,8 @@ function candidate(
       inFlight: 0,
       suspendedUntil: 0,
       healthy: true,
+      active: true,
+      reputation: 1,
       ...overrides.stats,
     },
   }
@@ -121,6 +123,37 @@ describe('rankProviders', () => {
           "No provider can serve 'tiny' for this request: of 2 offering it, 2 unhealthy or suspended after errors.",
       },
     )
+  })
+
+  it('skips providers below the uptime floor and says why', () => {
+    const list = [candidate(0, { stats: { active: false } }), candidate(1)]
+    assert.deepEqual(
+      addresses(rankProviders({ model: 'tiny', candidates: list, defaultSort: 'balanced', limit: 3 })),
+      [list[1]?.provider],
+    )
+    assert.throws(
+      () =>
+        rankProviders({
+          model: 'tiny',
+          candidates: [list[0] as Candidate],
+          defaultSort: 'balanced',
+          limit: 3,
+        }),
+      {
+        name: 'GatewayError',
+        message:
+          "No provider can serve 'tiny' for this request: of 1 offering it, 1 below the uptime floor validators reported last epoch.",
+      },
+    )
+  })
+
+  it('prefers the provider validators trust more, other things equal, under every sort', () => {
+    const same = { pricePerMInput: 10n ** 18n, pricePerMOutput: 10n ** 18n }
+    const list = [candidate(0, { ...same, stats: { reputation: 0.4 } }), candidate(1, same)]
+    for (const sort of ['balanced', 'price', 'latency', 'throughput'] as const) {
+      const ranked = rankProviders({ model: 'tiny', candidates: list, defaultSort: sort, limit: 2 })
+      assert.equal(ranked[0]?.provider, list[1]?.provider, sort)
+    }
   })
 
   it('explains max_price with the cheapest offer, and unknown models with 404', () => {

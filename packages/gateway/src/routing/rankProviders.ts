@@ -68,29 +68,31 @@ export function rankProviders(params: RankProvidersParameters): Candidate[] {
     if (maxIn !== undefined && c.pricePerMInput > maxIn) continue
     if (maxOut !== undefined && c.pricePerMOutput > maxOut) continue
     const stats = c.stats
-    if (!stats.healthy || stats.suspendedUntil > now) continue
+    if (!stats.healthy || !stats.active || stats.suspendedUntil > now) continue
     eligible++
     if (order?.has(c.key)) {
       ordered.push(c)
       continue
     }
+    // Validators' reputation (1 = every sampled answer matched) weighs like the error rate.
+    const distrust = 1 - stats.reputation
     let score: number
     switch (sort) {
       case 'price':
-        score = c.priceScore * 1e6 + stats.latencyMs / 1e3
+        score = c.priceScore * 1e6 + stats.latencyMs / 1e3 + distrust * 1e6
         break
       case 'latency':
-        score = stats.latencyMs + stats.errorRate * 10_000
+        score = stats.latencyMs + (stats.errorRate + distrust) * 10_000
         break
       case 'throughput':
-        score = stats.msPerToken + stats.errorRate * 10_000
+        score = stats.msPerToken + (stats.errorRate + distrust) * 10_000
         break
       default:
         // Relative price and speed (1 = best), error rate and load as penalties, stake as a small bonus.
         score =
           c.priceScore * perPrice +
           (stats.msPerToken || 1) * perSpeed +
-          stats.errorRate * 5 +
+          (stats.errorRate + distrust) * 5 +
           stats.inFlight * 0.1 -
           c.stakeScore * perStake
     }
@@ -144,6 +146,7 @@ function explainNoMatch(
   let excludedByList = 0
   let excludedByPrice = 0
   let unavailable = 0
+  let belowFloor = 0
   let cheapestIn: bigint | undefined
   let cheapestOut: bigint | undefined
   for (const c of params.candidates) {
@@ -160,7 +163,8 @@ function explainNoMatch(
       excludedByPrice++
       continue
     }
-    if (!c.stats.healthy || c.stats.suspendedUntil > now) unavailable++
+    if (!c.stats.active) belowFloor++
+    else if (!c.stats.healthy || c.stats.suspendedUntil > now) unavailable++
   }
   const reasons: string[] = []
   if (excludedByList) reasons.push(`${excludedByList} excluded by provider.only/ignore`)
@@ -170,6 +174,7 @@ function explainNoMatch(
     )
   }
   if (unavailable) reasons.push(`${unavailable} unhealthy or suspended after errors`)
+  if (belowFloor) reasons.push(`${belowFloor} below the uptime floor validators reported last epoch`)
   return new GatewayError(
     `No provider can serve '${params.model}' for this request: of ${params.candidates.length} offering it, ${reasons.join('; ')}.`,
     { status: 503, code: 'no_provider_available', retryable: excludedByPrice === 0 && excludedByList === 0 },

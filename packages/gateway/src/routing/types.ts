@@ -34,6 +34,16 @@ export type CandidateStats = {
   suspendedUntil: number
   /** Whether the last health probe succeeded. */
   healthy: boolean
+  /**
+   * Whether validators scored the provider at or above the uptime floor last epoch (the Uptime
+   * contract's `isActive`); a provider below it gets no traffic.
+   */
+  active: boolean
+  /**
+   * Validators' re-execution record, 0..1: 1 when every sampled answer matched, lower for borderline
+   * drift. A routing weight only; stake is lost through disputes, never through reputation.
+   */
+  reputation: number
 }
 
 export type SortPolicy = 'balanced' | 'price' | 'latency' | 'throughput'

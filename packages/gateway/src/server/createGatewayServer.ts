@@ -3,6 +3,7 @@ import {
   computeCost,
   hashRequest,
   hashResponse,
+  type Receipt,
   readServerSentEvents,
   receiptEvent,
   receiptHeader,
@@ -39,14 +40,18 @@ export type GatewayServerOptions = {
   isReady?: () => boolean
   /** Called after each verified receipt (e.g. to sample it for verification). */
   onReceipt?: (event: {
+    kind: Kind
     candidate: Candidate
-    requestBody: unknown
+    /** The body as sent to the provider (what the receipt's request hash covers). */
+    requestBody: Record<string, unknown>
     responseText: string
-    receipt: unknown
+    receipt: Receipt
+    /** The receipt as the provider encoded it, signature included. */
+    signedReceipt: string
   }) => void
 }
 
-type Kind = 'chat' | 'completion' | 'embeddings'
+export type Kind = 'chat' | 'completion' | 'embeddings'
 const paths: Record<Kind, string> = {
   chat: '/v1/chat/completions',
   completion: '/v1/completions',
@@ -246,6 +251,7 @@ export function createGatewayServer(options: GatewayServerOptions) {
           response.body
         ) {
           return relayStream({
+            kind,
             request,
             reply,
             candidate,
@@ -262,6 +268,7 @@ export function createGatewayServer(options: GatewayServerOptions) {
         const responseText =
           kind === 'embeddings' ? canonicalJson(embeddingVectors(json)) : completionText(kind, json)
         await settle({
+          kind,
           request,
           candidate,
           encoded: response.headers.get(receiptHeader),
@@ -286,12 +293,13 @@ export function createGatewayServer(options: GatewayServerOptions) {
 
   /** Checks the receipt, bills it, records usage; a bad receipt is logged and not paid. */
   async function settle(params: {
+    kind: Kind
     request: FastifyRequest
     candidate: Candidate
     encoded: string | null | undefined
     requestHash: `0x${string}`
     responseText: string
-    upstreamBody: unknown
+    upstreamBody: Record<string, unknown>
     model: string
     started: number
   }) {
@@ -319,10 +327,12 @@ export function createGatewayServer(options: GatewayServerOptions) {
         requestHash: params.requestHash,
       })
       options.onReceipt?.({
+        kind: params.kind,
         candidate,
         requestBody: params.upstreamBody,
         responseText: params.responseText,
         receipt,
+        signedReceipt: params.encoded as string,
       })
     } catch (error) {
       stats.failed(candidate.provider)
@@ -335,6 +345,7 @@ export function createGatewayServer(options: GatewayServerOptions) {
   }
 
   async function relayStream(params: {
+    kind: Kind
     request: FastifyRequest
     reply: FastifyReply
     candidate: Candidate

@@ -6,6 +6,7 @@ import {
   anvilMnemonic,
   type Connection,
   type Deployment,
+  type DeployParams,
   devDeployerKey,
   meshTokenAbi,
   modelRegistryAbi,
@@ -52,10 +53,18 @@ export type NetworkFixture = {
  * a payer with a deposit, and a gateway with an API key.
  */
 export async function startNetwork(
-  options: { providers?: number; deposit?: bigint; databaseUrl?: string } = {},
+  options: {
+    providers?: number
+    deposit?: bigint
+    databaseUrl?: string
+    /** The gateway's sampling probability (Proof of Sampling). Default 0.05. */
+    sampling?: number
+    /** Protocol parameters (e.g. a short `epochLength`). */
+    params?: Partial<DeployParams>
+  } = {},
 ): Promise<NetworkFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-net-'))
-  const devChain = await startDevChain()
+  const devChain = await startDevChain(options.params ? { params: options.params } : {})
   const { anvil, deployment, publicClient, send } = devChain
   const cleanups: (() => Promise<void>)[] = [
     async () => devChain.stop(),
@@ -151,6 +160,7 @@ export async function startNetwork(
         database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
         routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000 },
         discovery: { refreshMs: 2_000, probeMs: 500 },
+        sampling: { probability: options.sampling ?? 0.05 },
       })
       const running = await startGateway({ config, account: payer, logger: pino({ level: 'silent' }) })
       launched.push(running)

@@ -1,27 +1,18 @@
 import {
-  type ChatHistoryItem,
   type ChatWrapper,
   getLlama,
   type Llama,
   type LlamaContextSequence,
   type LlamaEmbeddingContext,
   type LlamaModel,
-  type LlamaText,
   resolveChatWrapper,
-  SpecialToken,
   type Token,
 } from 'node-llama-cpp'
 import type { Hex } from 'viem'
-import type {
-  Backend,
-  BackendModel,
-  ChatMessage,
-  EmbedResult,
-  GenerateParams,
-  GenerateResult,
-} from '../backend.js'
+import type { Backend, BackendModel, EmbedResult, GenerateParams, GenerateResult } from '../backend.js'
 import { ProviderError } from '../errors.js'
 import { modelIdOfFile } from '../model/modelIdOfFile.js'
+import { buildPromptTokens } from './buildPromptTokens.js'
 
 /** One GGUF model the llama backend serves. */
 export type LlamaBackendModel = {
@@ -44,6 +35,8 @@ export type CreateLlamaBackendParams = {
   sequences?: number
   /** `false` runs on the CPU; `'auto'` uses a prebuilt GPU binary when one works here. */
   gpu?: false | 'auto'
+  /** Tokens per llama.cpp batch (prompt evaluation). Defaults to node-llama-cpp's choice. */
+  batchSize?: number
 }
 
 /**
@@ -67,7 +60,7 @@ export type CreateLlamaBackendParams = {
  * ```
  */
 export async function createLlamaBackend(params: CreateLlamaBackendParams): Promise<Backend> {
-  const { models: configs, threads, sequences = 4, gpu = false } = params
+  const { models: configs, threads, sequences = 4, gpu = false, batchSize } = params
   if (configs.length === 0) throw new Error('createLlamaBackend needs at least one model')
   const names = configs.map((config) => config.name)
   const duplicate = names.find((name, i) => names.indexOf(name) !== i)
@@ -87,7 +80,10 @@ export async function createLlamaBackend(params: CreateLlamaBackendParams): Prom
   const served = new Map<string, ServedModel>()
   try {
     for (const [i, config] of configs.entries())
-      served.set(config.name, await loadModel(llama, config, modelIds[i] as Hex, { threads, sequences }))
+      served.set(
+        config.name,
+        await loadModel(llama, config, modelIds[i] as Hex, { threads, sequences, batchSize }),
+      )
   } catch (error) {
     await llama.dispose()
     throw error
@@ -140,12 +136,21 @@ async function loadModel(
   llama: Llama,
   config: LlamaBackendModel,
   modelId: Hex,
-  { threads, sequences }: { threads: number | undefined; sequences: number },
+  {
+    threads,
+    sequences,
+    batchSize,
+  }: { threads: number | undefined; sequences: number; batchSize: number | undefined },
 ): Promise<ServedModel> {
   try {
     const model = await llama.loadModel({ modelPath: config.path })
     const requested = config.contextLength ?? model.trainContextSize
-    const context = await model.createContext({ contextSize: requested, sequences, threads })
+    const context = await model.createContext({
+      contextSize: requested,
+      sequences,
+      threads,
+      ...(batchSize !== undefined && { batchSize }),
+    })
     const contextLength = Math.min(requested, context.contextSize)
     const pool = new SequencePool(Array.from({ length: sequences }, () => context.getSequence()))
     return {
@@ -178,7 +183,7 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
       code: 'invalid_request',
       param: 'max_tokens',
     })
-  const input = templateInput(served, request)
+  const input = buildPromptTokens(served.model, served.chatWrapper, request)
   const inputTokens = input.tokens.length
   // No max_tokens in the request: generate until the context is full, as OpenAI does.
   if (request.upToContext) maxTokens = Math.max(1, Math.min(maxTokens, info.contextLength - inputTokens))
@@ -244,62 +249,6 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
   }
   // The iterator ends by itself only if the context fills, which `assertFits` rules out.
   return { text: stop.finish(), inputTokens, outputTokens, finishReason: finishReason ?? 'length' }
-}
-
-type TemplatedInput = { tokens: Token[]; stopTokens: Set<Token>; stopTexts: string[] }
-
-/** The exact tokens the model evaluates for a request, and the stops its chat template adds. */
-function templateInput(served: ServedModel, request: GenerateParams): TemplatedInput {
-  const { model, chatWrapper } = served
-  const { messages, prompt } = request
-  if ((messages === undefined) === (prompt === undefined))
-    throw new ProviderError('send exactly one of messages (chat) or prompt (completion)', {
-      status: 400,
-      code: 'invalid_request',
-      param: messages === undefined ? 'prompt' : 'messages',
-    })
-  if (messages !== undefined) {
-    if (messages.length === 0)
-      throw new ProviderError('messages is empty; send at least one message', {
-        status: 400,
-        code: 'invalid_request',
-        param: 'messages',
-      })
-    const chatHistory: ChatHistoryItem[] = [...messages.map(historyItem), { type: 'model', response: [] }]
-    const state = chatWrapper.generateContextState({ chatHistory })
-    const stops = templateStops(model, state.stopGenerationTriggers)
-    return { tokens: state.contextText.tokenize(model.tokenizer), ...stops }
-  }
-  // Like node-llama-cpp's LlamaCompletion: BOS when the model wants one, then the plain text.
-  const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null
-  const text = model.tokenize(prompt ?? '', false, bos === null ? undefined : 'trimLeadingSpace')
-  const tokens = bos === null ? text : [bos, ...text]
-  if (tokens.length === 0)
-    throw new ProviderError('prompt is empty', { status: 400, code: 'invalid_request', param: 'prompt' })
-  return { tokens, stopTokens: new Set(), stopTexts: [] }
-}
-
-function historyItem(message: ChatMessage): ChatHistoryItem {
-  if (message.role === 'system') return { type: 'system', text: message.content }
-  if (message.role === 'user') return { type: 'user', text: message.content }
-  return { type: 'model', response: [message.content] }
-}
-
-/**
- * Splits a chat template's stop triggers into single special tokens (matched by id) and plain texts
- * (matched in the decoded text). Triggers that mix special tokens with text are rare and skipped.
- */
-function templateStops(model: LlamaModel, triggers: readonly LlamaText[]) {
-  const stopTokens = new Set<Token>()
-  const stopTexts: string[] = []
-  for (const trigger of triggers) {
-    const tokens = trigger.tokenize(model.tokenizer)
-    const [first] = tokens
-    if (tokens.length === 1 && first !== undefined && model.isSpecialToken(first)) stopTokens.add(first)
-    else if (!trigger.values.some((value) => value instanceof SpecialToken))
-      stopTexts.push(trigger.toString())
-  }
-  return { stopTokens, stopTexts }
 }
 
 function assertFits(info: BackendModel, inputTokens: number, maxTokens: number, param: string) {

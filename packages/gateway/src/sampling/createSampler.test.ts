@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import {
+  encodeSignedReceipt,
+  hashReceipt,
+  hashRequest,
+  hashResponse,
+  type Receipt,
+  recoverSampleSigner,
+  type SampleBody,
+  signReceipt,
+} from '@infermesh/protocol'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createSampler } from './createSampler.js'
+
+const payer = privateKeyToAccount(`0x${'11'.repeat(32)}`)
+const provider = privateKeyToAccount(`0x${'22'.repeat(32)}`)
+const validator = `0x${'33'.repeat(20)}` as const
+const chainId = 31337
+const payments = `0x${'44'.repeat(20)}` as const
+const disputes = `0x${'55'.repeat(20)}` as const
+const quiet = { info: () => {}, warn: () => {} }
+
+describe('createSampler', () => {
+  const received: SampleBody[] = []
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      received.push(JSON.parse(body))
+      response.writeHead(202, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  let endpoint: string
+  const requestBody = { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }
+  let completed: Parameters<ReturnType<typeof createSampler>['consider']>[0]
+
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const receipt: Receipt = {
+      requestHash: hashRequest(requestBody),
+      responseHash: hashResponse('hello'),
+      modelId: `0x${'ab'.repeat(32)}`,
+      payer: payer.address,
+      provider: provider.address,
+      inputTokens: 5n,
+      outputTokens: 2n,
+      cost: 10n,
+      cumulativeAmount: 10n,
+    }
+    const signature = await signReceipt({ account: provider, chainId, payments, receipt })
+    completed = {
+      provider: provider.address,
+      receipt,
+      signedReceipt: encodeSignedReceipt({ receipt, signature }),
+      requestBody,
+      responseText: 'hello',
+    }
+  })
+  after(() => server.close())
+
+  const sampler = (probability: number, draws: number[]) =>
+    createSampler({
+      account: payer,
+      chainId,
+      payments,
+      disputes,
+      probability,
+      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      log: quiet,
+      random: () => draws.shift() ?? 0.99,
+    })
+
+  it('samples a request when the draw falls under p, and sends it signed by the payer', async () => {
+    received.length = 0
+    const s = sampler(0.1, [0.05, 0])
+    assert.equal(s.consider(completed), true)
+    await s.drain()
+    assert.equal(received.length, 1)
+    const sample = received[0] as SampleBody
+    assert.equal(sample.receipt, completed.signedReceipt)
+    assert.deepEqual(sample.request, requestBody)
+    assert.equal(sample.response, 'hello')
+    const signer = recoverSampleSigner({
+      chainId,
+      disputes,
+      receiptDigest: hashReceipt(chainId, payments, completed.receipt),
+      issuedAt: sample.issuedAt,
+      signature: sample.signature,
+    })
+    assert.equal(signer, payer.address)
+    assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
+  })
+
+  it('leaves a request alone when the draw is at or above p, and never samples at p = 0', async () => {
+    received.length = 0
+    assert.equal(sampler(0.1, [0.1]).consider(completed), false)
+    assert.equal(sampler(0, [0]).consider(completed), false)
+    assert.equal(received.length, 0)
+  })
+
+  it('samples about p of many requests, drawing each independently', async () => {
+    received.length = 0
+    const s = createSampler({
+      account: payer,
+      chainId,
+      payments,
+      disputes,
+      probability: 0.05,
+      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      log: quiet,
+    })
+    for (let i = 0; i < 2000; i++) s.consider(completed)
+    await s.drain()
+    // Binomial(2000, 0.05): mean 100, standard deviation 9.7; this band is ±4.5 deviations.
+    const { sampled, delivered } = s.counts()
+    assert.ok(sampled >= 56 && sampled <= 144, `sampled ${sampled} of 2000`)
+    assert.equal(delivered, sampled)
+    assert.equal(received.length, sampled)
+  })
+
+  it('does not fail the request when the validator is unreachable', async () => {
+    const warnings: object[] = []
+    const s = createSampler({
+      account: payer,
+      chainId,
+      payments,
+      disputes,
+      probability: 1,
+      validators: () => [{ address: validator, endpoint: 'http://127.0.0.1:1', stake: 1n }],
+      log: { info: () => {}, warn: (o) => warnings.push(o) },
+    })
+    assert.equal(s.consider(completed), true)
+    await s.drain()
+    assert.deepEqual(s.counts(), { sampled: 1, delivered: 0 })
+    assert.match(JSON.stringify(warnings[0]), /could not hand a sample to a validator/)
+  })
+})

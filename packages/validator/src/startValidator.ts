@@ -1,0 +1,309 @@
+import { createDiscovery, createGatewayStore, createPayer, createProviderStats } from '@infermesh/gateway'
+import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
+import { openDatabase } from '@infermesh/provider/database'
+import pino, { type Logger } from 'pino'
+import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
+import { createChainWriter } from './chain/createChainWriter.js'
+import { registerValidator } from './chain/registerValidator.js'
+import { createDisputeAgent } from './disputes/createDisputeAgent.js'
+import { ValidatorError } from './errors.js'
+import { createProber } from './probe/createProber.js'
+import { createReputation } from './samples/createReputation.js'
+import { createSampleQueue } from './samples/createSampleQueue.js'
+import { type CheckedSample, parseSample } from './samples/parseSample.js'
+import type { SampleCheck } from './samples/sampleCheck.js'
+import { createValidatorMetrics, createValidatorServer } from './server/createValidatorServer.js'
+import { createUptimeReporter } from './uptime/createUptimeReporter.js'
+import type { ValidatorConfig } from './validatorConfig.js'
+import { createVerifier } from './verify/createVerifier.js'
+
+export type StartValidatorOptions = {
+  config: ValidatorConfig
+  /** The validator's key: it stakes, reports uptime, pays probes, opens disputes and votes. */
+  account: LocalAccount
+  logger?: Logger
+}
+
+export type RunningValidator = {
+  url: string
+  address: Address
+  reputation: ReturnType<typeof createReputation>
+  /** Waits until every queued sample has been re-executed. */
+  idle: () => Promise<void>
+  close: () => Promise<void>
+}
+
+/**
+ * Starts a validator: stakes and registers its endpoint, loads the models it can re-execute, probes every
+ * provider (health + a tiny paid inference) and reports uptime each epoch, re-executes samples from
+ * gateways (and its own paid probes), opens a dispute on a clear breach, sits on committees and votes.
+ *
+ * @example
+ * const validator = await startValidator({ config, account })
+ */
+export async function startValidator(options: StartValidatorOptions): Promise<RunningValidator> {
+  const { config, account } = options
+  const log = options.logger ?? pino({ name: 'infermesh-validator' })
+  const cleanups: (() => Promise<void>)[] = []
+  const close = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((e: Error) => log.warn({ msg: 'cleanup failed', err: e.message }))
+    cleanups.length = 0
+  }
+  try {
+    const { publicClient, chain } = await connect({ rpcUrl: config.chain.rpcUrl })
+    const walletClient = createWalletClient({ account, chain, transport: http(config.chain.rpcUrl) })
+    const contracts = config.chain.contracts
+    const writer = createChainWriter({ publicClient, walletClient })
+    const metrics = createValidatorMetrics()
+    const reputation = createReputation()
+
+    const verifier = await createVerifier({
+      models: config.models,
+      ...(config.verifier.threads && { threads: config.verifier.threads }),
+      ...(config.verifier.batchSize && { batchSize: config.verifier.batchSize }),
+      ...(config.verifier.contextSize && { contextSize: config.verifier.contextSize }),
+    })
+    cleanups.push(() => verifier.close())
+    const knownModels = new Set(config.models.map((m) => m.modelId.toLowerCase()))
+
+    // Re-execution, then what follows from it: reputation always, a dispute on a clear breach.
+    const check: SampleCheck = async ({ receipt, request, response, source }) => {
+      const started = performance.now()
+      const result = await verifier.verify({
+        modelId: receipt.modelId,
+        request,
+        responseText: response,
+        inputTokens: Number(receipt.inputTokens),
+        outputTokens: Number(receipt.outputTokens),
+      })
+      const outcome = {
+        verdict: result.verdict,
+        checkedTokens: result.checkedTokens,
+        reasons: result.reasons,
+        elapsedMs: performance.now() - started,
+      }
+      metrics.verdicts.inc({ source, verdict: outcome.verdict })
+      return outcome
+    }
+
+    const database = await openDatabase({
+      ...(config.database.url && { url: config.database.url }),
+      ...(config.database.dir && { dataDir: config.database.dir }),
+    })
+    cleanups.push(() => database.close())
+    const store = await createGatewayStore(database)
+    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, store })
+
+    let agent: ReturnType<typeof createDisputeAgent> | undefined
+    const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {
+      const result = await check({
+        receipt: sample.receipt,
+        request: sample.request,
+        response: sample.response,
+        source,
+      })
+      reputation.record({
+        at: new Date().toISOString(),
+        provider: sample.receipt.provider,
+        modelId: sample.receipt.modelId,
+        receiptDigest: sample.receiptDigest,
+        source,
+        verdict: result.verdict,
+        checkedTokens: result.checkedTokens,
+        reasons: result.reasons,
+        elapsedMs: Math.round(result.elapsedMs),
+      })
+      if (result.verdict === 'breach') {
+        log.warn({
+          msg: 'clear breach: disputing',
+          provider: sample.receipt.provider,
+          reasons: result.reasons,
+        })
+        const id = await agent?.challenge(sample)
+        if (id !== undefined) metrics.disputes.inc()
+      } else if (result.verdict === 'drift') {
+        log.info({
+          msg: 'borderline drift (reputation only)',
+          provider: sample.receipt.provider,
+          reasons: result.reasons,
+        })
+      }
+    }
+    const queue = createSampleQueue<{ sample: CheckedSample; source: 'gateway' | 'probe' }>({
+      maxQueue: config.samples.maxQueue,
+      run: async ({ sample, source }) => {
+        metrics.queue.set(queue.waiting())
+        await judge(sample, source).catch((error: Error) =>
+          log.error({ msg: 're-execution failed', provider: sample.receipt.provider, err: error.message }),
+        )
+      },
+    })
+    cleanups.push(() => queue.idle())
+    const seen = new Set<string>()
+
+    const acceptSample = async (body: unknown) => {
+      const sample = await parseSample(body, {
+        chainId: chain.id,
+        payments: contracts.payments,
+        disputes: contracts.disputes,
+        maxAgeSeconds: config.samples.maxAgeSeconds,
+      })
+      if (!knownModels.has(sample.receipt.modelId.toLowerCase())) {
+        throw new ValidatorError(`This validator cannot re-execute model ${sample.receipt.modelId}.`, {
+          status: 422,
+          code: 'model_unavailable',
+          retryable: false,
+        })
+      }
+      if (seen.has(sample.receiptDigest)) {
+        throw new ValidatorError('This receipt was already sampled.', {
+          status: 409,
+          code: 'duplicate_sample',
+        })
+      }
+      queue.add({ sample, source: 'gateway' })
+      seen.add(sample.receiptDigest)
+      metrics.queue.set(queue.waiting())
+      return { id: sample.receiptDigest }
+    }
+
+    // Epoch clock as the contracts count it.
+    const [genesis, epochLength] = await Promise.all([
+      publicClient.readContract({ address: contracts.uptime, abi: uptimeAbi, functionName: 'genesis' }),
+      publicClient.readContract({ address: contracts.uptime, abi: uptimeAbi, functionName: 'epochLength' }),
+    ])
+    const epochAt = (ms: number) => {
+      const seconds = BigInt(Math.floor(ms / 1000))
+      return seconds <= BigInt(genesis) ? 0n : (seconds - BigInt(genesis)) / BigInt(epochLength)
+    }
+
+    const stats = createProviderStats()
+    const discovery = createDiscovery({
+      publicClient,
+      registry: contracts.registry,
+      stats,
+      refreshMs: Math.max(5_000, config.probe.intervalMs),
+      probeMs: config.probe.intervalMs,
+      log,
+    })
+    await discovery.start()
+    cleanups.push(async () => discovery.stop())
+
+    const deposit = await publicClient.readContract({
+      address: contracts.payments,
+      abi: paymentsAbi,
+      functionName: 'balanceOf',
+      args: [account.address],
+    })
+    if (deposit === 0n && config.probe.maxTokens > 0) {
+      log.warn({
+        msg: 'no deposit in Payments: probes check health only until the validator deposits (infermesh deposit)',
+        validator: account.address,
+      })
+    }
+    const prober = createProber({
+      discovery,
+      chainId: chain.id,
+      payments: contracts.payments,
+      ...(deposit > 0n && config.probe.maxTokens > 0 && { payer }),
+      epochAt,
+      intervalMs: config.probe.intervalMs,
+      timeoutMs: config.probe.timeoutMs,
+      maxTokens: config.probe.maxTokens,
+      log,
+      onAnswer: (answer) => {
+        if (!knownModels.has(answer.receipt.modelId.toLowerCase())) return
+        // A probe is paid work like any customer's: re-execute it too.
+        try {
+          queue.add({
+            sample: {
+              receipt: answer.receipt,
+              receiptSignature: answer.signature,
+              receiptDigest: answer.receiptDigest,
+              request: answer.request,
+              response: answer.response,
+              payer: account.address,
+            },
+            source: 'probe',
+          })
+        } catch {
+          // queue full: probes are the first to give way
+        }
+      },
+    })
+
+    const app = createValidatorServer({
+      logger: log,
+      maxBodyBytes: config.server.maxBodyBytes,
+      reputation,
+      acceptSample,
+      isReady: () => ready,
+      metrics,
+      status: async () => ({
+        object: 'infermesh.validator',
+        validator: account.address,
+        epoch: epochAt(Date.now()).toString(),
+        probes: prober.tallies(epochAt(Date.now())),
+        queue: { waiting: queue.waiting(), done: queue.done() },
+        disputes:
+          agent?.open().map((d) => ({ id: d.id.toString(), provider: d.provider, members: d.members })) ?? [],
+      }),
+    })
+    let ready = false
+    await app.listen({ host: config.server.host, port: config.server.port })
+    cleanups.push(async () => {
+      ready = false
+      await app.close()
+    })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.server.port
+    const url = `http://${config.server.host}:${port}`
+    const endpoint = config.server.publicUrl ?? url
+
+    const outcome = await registerValidator({
+      publicClient,
+      writer,
+      contracts,
+      endpoint,
+      ...(config.stake !== undefined && { stake: config.stake }),
+    })
+    log.info({ msg: `validator ${outcome}`, validator: account.address, endpoint })
+
+    agent = createDisputeAgent({
+      publicClient,
+      writer,
+      contracts: { disputes: contracts.disputes, token: contracts.token },
+      check,
+      // Far enough back that a restarted validator finds the disputes and committees still open.
+      fromBlock: await publicClient.getBlockNumber().then((head) => (head > 20_000n ? head - 20_000n : 0n)),
+      log,
+      onOpened: (digest, id) => reputation.linkDispute(digest, id),
+    })
+    const reporter = createUptimeReporter({
+      publicClient,
+      writer,
+      contracts: { uptime: contracts.uptime, emissions: contracts.emissions, registry: contracts.registry },
+      prober,
+      epochAt,
+      finalize: config.epochs.finalize,
+      claimForOthers: config.epochs.claimForOthers,
+      log,
+    })
+    prober.start()
+    cleanups.push(() => prober.stop())
+    const timer = setInterval(() => {
+      void reporter.tick()
+      void agent?.tick()
+    }, config.epochs.pollMs)
+    timer.unref()
+    cleanups.push(async () => clearInterval(timer))
+
+    ready = true
+    log.info({ msg: 'validator ready', url, validator: account.address, models: config.models.length })
+    return { url, address: account.address, reputation, idle: () => queue.idle(), close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}

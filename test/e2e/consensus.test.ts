@@ -1,0 +1,343 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import {
+  decodeSignedReceipt,
+  disputesAbi,
+  emissionsAbi,
+  encodeSignedVoucher,
+  meshTokenAbi,
+  paymentsAbi,
+  receiptHeader,
+  registryAbi,
+  signVoucher,
+  uptimeAbi,
+  voucherHeader,
+} from '@infermesh/protocol'
+import OpenAI from 'openai'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  parseEther,
+  stringToHex,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
+import type { Devnet } from '../../packages/cli/src/up.js'
+
+/** The configured sampling rate of this network, and the request bound it implies. */
+const samplingProbability = 0.25
+/** (1 − 0.25)^40 ≈ 1e-5: the chance an honest test run sees no sample of a cheater in 40 requests. */
+const requestBound = 40
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/**
+ * DESIGN rules 4–5 on a real network, every part its own process: `infermesh up` with five providers
+ * (1 and 2 honest; 3 serves another model than it advertises, 4 truncates its answers, 5 returns random
+ * tokens), three validators whose probes check health only (so only the gateway's samples, drawn with
+ * p = 0.25, can catch a cheat), 10-second epochs. Cheaters are caught and slashed; a false challenge
+ * loses its bond; a provider that goes offline drops below the uptime floor, gets no traffic and no
+ * availability emission for that epoch.
+ */
+describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real network', () => {
+  let dir: string
+  let up: CliProcess
+  let devnet: Devnet
+  let client: OpenAI
+  const publicClient = () => createPublicClient({ transport: http(devnet.rpcUrl) })
+  const read = <T>(address: Address, abi: unknown, functionName: string, args: readonly unknown[] = []) =>
+    publicClient().readContract({ address, abi, functionName, args } as never) as Promise<T>
+  const stakeOf = async (account: Address) =>
+    (
+      await read<readonly [number, bigint, bigint, bigint]>(
+        devnet.contracts.registry,
+        registryAbi,
+        'stakeOf',
+        [account],
+      )
+    )[1]
+  const balanceOf = (account: Address) =>
+    read<bigint>(devnet.contracts.token, meshTokenAbi, 'balanceOf', [account])
+  // biome-ignore lint/suspicious/noExplicitAny: event arguments differ by event; each use names its fields
+  type Event = { args: Record<string, any>; transactionHash: Hex }
+  const disputeEvents = async (eventName: 'DisputeOpened' | 'DisputeResolved'): Promise<Event[]> =>
+    (await publicClient().getContractEvents({
+      address: devnet.contracts.disputes,
+      abi: disputesAbi,
+      eventName,
+      fromBlock: 0n,
+    })) as unknown as Event[]
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'infermesh-consensus-'))
+    up = spawnCli([
+      'up',
+      '--providers',
+      '5',
+      '--validators',
+      '3',
+      '--epoch',
+      '10',
+      '--sampling',
+      String(samplingProbability),
+      '--probe-tokens',
+      '0',
+      '--cheat',
+      '3:other-model,4:truncate,5:random-tokens',
+      '--chain-port',
+      '0',
+      '--port',
+      '0',
+      '--dir',
+      dir,
+    ])
+    await up.waitFor(/Press Ctrl-C to stop\./, 300_000)
+    devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as Devnet
+    assert.ok(devnet.gateway)
+    client = new OpenAI({ baseURL: `${devnet.gateway.url}/v1`, apiKey: devnet.gateway.apiKey, maxRetries: 0 })
+  })
+  after(async () => {
+    await up?.stop('SIGKILL')
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('lists three validators and the consensus contracts in devnet.json', () => {
+    assert.equal(devnet.validators.length, 3)
+    for (const validator of devnet.validators) assert.match(validator.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    for (const name of ['uptime', 'disputes', 'emissions'] as const)
+      assert.match(devnet.contracts[name], /^0x/)
+  })
+
+  for (const [index, mode] of [
+    [2, 'other-model'],
+    [3, 'truncate'],
+    [4, 'random-tokens'],
+  ] as const) {
+    it(`catches and slashes the provider that cheats by ${mode} within ${requestBound} requests at p = ${samplingProbability}`, async () => {
+      const cheater = devnet.providers[index]?.address as Address
+      const stakeBefore = await stakeOf(cheater)
+      let sent = 0
+      const openedAgainst = async () =>
+        (await disputeEvents('DisputeOpened')).find((e) => e.args.provider === cheater)
+      let opened = await openedAgainst()
+      while (!opened && sent < requestBound) {
+        sent++
+        await client.chat.completions
+          .create({
+            model: 'tiny',
+            messages: [{ role: 'user', content: `question ${sent} for the ${mode} provider` }],
+            max_tokens: 12,
+            temperature: 0,
+            provider: { only: [cheater] },
+          } as never)
+          .catch(() => {})
+        // The sample is re-executed in the background; give it a moment before the next request.
+        opened = await until(
+          'a possible dispute',
+          1500,
+          async () => (await openedAgainst()) ?? undefined,
+        ).catch(() => undefined)
+      }
+      assert.ok(opened, `no dispute against the ${mode} provider after ${sent} requests`)
+      const { id, challenger, slashAmount, bond } = opened.args as {
+        id: bigint
+        challenger: Address
+        slashAmount: bigint
+        bond: bigint
+      }
+      assert.ok(
+        devnet.validators.some((v) => v.address === challenger),
+        'a validator opened it',
+      )
+      assert.equal(slashAmount, stakeBefore / 10n, 'the slash is 10% of the stake')
+      assert.equal(bond, parseEther('100'), 'the challenger bonded 100 MESH')
+      const challengerBefore = await balanceOf(challenger)
+      const resolved = await until('the committee verdict', 90_000, async () =>
+        (await disputeEvents('DisputeResolved')).find((e) => e.args.id === id),
+      )
+      const { guilty, slashed, challengerReward } = resolved.args as {
+        guilty: boolean
+        slashed: bigint
+        challengerReward: bigint
+      }
+      assert.equal(guilty, true, 'the committee found the provider guilty')
+      assert.equal(slashed, slashAmount)
+      assert.equal(challengerReward, slashAmount / 2n, 'half of the slash goes to the challenger')
+      // The challenger may have opened its bond before `challengerBefore` was read, so compare with what
+      // it gets back: the reward plus its bond.
+      const challengerAfter = await balanceOf(challenger)
+      assert.ok(
+        challengerAfter - challengerBefore >= challengerReward,
+        'the challenger is paid its reward (and its bond back)',
+      )
+      assert.ok((await stakeOf(cheater)) <= stakeBefore - slashAmount, 'the stake shows the slash')
+      console.log(
+        `# ${mode}: dispute ${id} after ${sent} customer requests; slashed ${slashed} wei, reward ${challengerReward}`,
+      )
+    })
+  }
+
+  it('takes the bond of a false challenge and pays it to the honest provider', async () => {
+    const honest = devnet.providers[0] as Devnet['providers'][number]
+    const challenger = devnet.accounts[5] as Devnet['accounts'][number]
+    const account = privateKeyToAccount(challenger.privateKey)
+    const wallet = createWalletClient({ account, transport: http(devnet.rpcUrl), chain: undefined })
+    const pc = publicClient()
+    const send = async (address: Address, abi: unknown, functionName: string, args: readonly unknown[]) => {
+      const hash = await wallet.writeContract({ address, abi, functionName, args, chain: null } as never)
+      const receipt = await pc.waitForTransactionReceipt({ hash })
+      assert.equal(receipt.status, 'success', functionName)
+      return receipt
+    }
+    // A real paid answer from the honest provider, as any customer gets it.
+    await send(devnet.contracts.token, meshTokenAbi, 'approve', [devnet.contracts.payments, parseEther('10')])
+    await send(devnet.contracts.payments, paymentsAbi, 'deposit', [parseEther('10')])
+    const models = (await (await fetch(`${honest.url}/v1/models`)).json()) as {
+      data: { id: string; infermesh: { modelId: Hex } }[]
+    }
+    const modelId = models.data[0]?.infermesh.modelId as Hex
+    const voucher = { payer: account.address, provider: honest.address, modelId, cumulativeAmount: 0n }
+    const signature = await signVoucher({
+      account,
+      chainId: devnet.chainId,
+      payments: devnet.contracts.payments,
+      voucher,
+    })
+    const request = { model: 'tiny', prompt: 'an honest answer', max_tokens: 8, temperature: 0 }
+    const response = await fetch(`${honest.url}/v1/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [voucherHeader]: encodeSignedVoucher({ voucher, signature }),
+      },
+      body: JSON.stringify(request),
+    })
+    assert.equal(response.status, 200)
+    const body = (await response.json()) as { choices: { text: string }[] }
+    const signed = decodeSignedReceipt(response.headers.get(receiptHeader) as string)
+    const { canonicalJson } = await import('@infermesh/protocol')
+
+    const params = await read<{ challengerBond: bigint }>(devnet.contracts.disputes, disputesAbi, 'params')
+    await send(devnet.contracts.token, meshTokenAbi, 'approve', [
+      devnet.contracts.disputes,
+      params.challengerBond,
+    ])
+    const [challengerBefore, providerBefore, stakeBefore] = await Promise.all([
+      balanceOf(account.address),
+      balanceOf(honest.address),
+      stakeOf(honest.address),
+    ])
+    const receipt = await send(devnet.contracts.disputes, disputesAbi, 'openDispute', [
+      signed.receipt,
+      signed.signature,
+      stringToHex(canonicalJson(request)),
+      stringToHex(body.choices[0]?.text ?? ''),
+    ])
+    const opened = (await disputeEvents('DisputeOpened')).find(
+      (e) => e.transactionHash === receipt.transactionHash,
+    )
+    assert.ok(opened)
+    const resolved = await until('the committee verdict', 90_000, async () =>
+      (await disputeEvents('DisputeResolved')).find((e) => e.args.id === opened.args.id),
+    )
+    assert.equal(resolved.args.guilty, false, 'the committee found the answer honest')
+    assert.equal(resolved.args.bondForfeited, params.challengerBond)
+    assert.equal(
+      await balanceOf(account.address),
+      challengerBefore - params.challengerBond,
+      'the challenger lost its bond',
+    )
+    assert.equal(
+      await balanceOf(honest.address),
+      providerBefore + params.challengerBond,
+      'the provider got it',
+    )
+    assert.equal(await stakeOf(honest.address), stakeBefore, 'the honest stake is untouched')
+  })
+
+  it('drops a provider that goes offline below the uptime floor: no traffic, no availability emission that epoch', async () => {
+    const victim = devnet.providers[1] as Devnet['providers'][number]
+    const honest = devnet.providers[0] as Devnet['providers'][number]
+    process.kill(victim.pid, 'SIGKILL')
+    const killedAt = await read<bigint>(devnet.contracts.uptime, uptimeAbi, 'currentEpoch')
+    await until('the Uptime contract to mark it inactive', 60_000, async () =>
+      (await read<boolean>(devnet.contracts.uptime, uptimeAbi, 'isActive', [victim.address]))
+        ? undefined
+        : true,
+    )
+    // Routing follows the Uptime contract (the gateway refreshes it every few seconds).
+    const refusal = await until('the gateway to refuse it', 30_000, async () => {
+      const error = await client.chat.completions
+        .create({
+          model: 'tiny',
+          messages: [{ role: 'user', content: 'hello' }],
+          max_tokens: 4,
+          provider: { only: [victim.address] },
+        } as never)
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        )
+      return error && /below the uptime floor/.test(error.message) ? error : undefined
+    })
+    assert.match(refusal.message, /below the uptime floor validators reported last epoch/)
+
+    // The first whole epoch it was offline: finalized with a score below the floor, and no availability share.
+    const epoch = killedAt + 1n
+    await until(`epoch ${epoch} to be finalized`, 90_000, async () =>
+      (await read<boolean>(devnet.contracts.uptime, uptimeAbi, 'isFinalized', [epoch])) ? true : undefined,
+    )
+    const [score] = await read<readonly [number, boolean]>(devnet.contracts.uptime, uptimeAbi, 'scoreOf', [
+      epoch,
+      victim.address,
+    ])
+    const floor = await read<number>(devnet.contracts.uptime, uptimeAbi, 'floor')
+    assert.ok(score < floor, `its epoch score ${score} is below the floor ${floor}`)
+    const [victimAvailability] = await read<readonly [bigint, bigint, bigint]>(
+      devnet.contracts.emissions,
+      emissionsAbi,
+      'claimable',
+      [epoch, victim.address],
+    )
+    assert.equal(victimAvailability, 0n)
+    const [honestScore] = await read<readonly [number, boolean]>(
+      devnet.contracts.uptime,
+      uptimeAbi,
+      'scoreOf',
+      [epoch, honest.address],
+    )
+    assert.ok(honestScore >= floor, `the honest provider scored ${honestScore}`)
+    // The honest provider's share: still claimable, or already claimed for it by a validator.
+    const claimed = await publicClient().getContractEvents({
+      address: devnet.contracts.emissions,
+      abi: emissionsAbi,
+      eventName: 'Claimed',
+      fromBlock: 0n,
+    })
+    const honestClaim = claimed.find((e) => e.args.epoch === epoch && e.args.account === honest.address)
+    const [stillClaimable] = await read<readonly [bigint, bigint, bigint]>(
+      devnet.contracts.emissions,
+      emissionsAbi,
+      'claimable',
+      [epoch, honest.address],
+    )
+    assert.ok(
+      (honestClaim?.args.availability ?? 0n) > 0n || stillClaimable > 0n,
+      'the honest provider earns availability',
+    )
+  })
+})

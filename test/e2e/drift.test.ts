@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { disputesAbi } from '@infermesh/protocol'
+import OpenAI from 'openai'
+import { createPublicClient, http } from 'viem'
+import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
+import type { Devnet } from '../../packages/cli/src/up.js'
+
+/** Sum of a Prometheus counter's series whose labels contain `match`. */
+async function counter(url: string, name: string, match: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(match))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
+}
+
+const requests = 520
+
+/**
+ * DESIGN rule 4's other half: honest numeric drift is never slashed. Two honest providers run llama.cpp
+ * with 2 threads and 4 sequences per context (batched decoding under concurrent load); the three
+ * validators re-execute with 1 thread, one sequence. The gateway samples every request (p = 1): over
+ * more than 500 sampled requests — greedy and seeded sampling, chat and completions — no breach and no
+ * dispute.
+ */
+describe('honest providers with numeric drift are never slashed', () => {
+  let dir: string
+  let up: CliProcess
+  let devnet: Devnet
+  let client: OpenAI
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'infermesh-drift-'))
+    up = spawnCli([
+      'up',
+      '--providers',
+      '2',
+      '--threads',
+      '2',
+      '--validators',
+      '3',
+      '--sampling',
+      '1',
+      '--probe-tokens',
+      '0',
+      '--chain-port',
+      '0',
+      '--port',
+      '0',
+      '--dir',
+      dir,
+    ])
+    await up.waitFor(/Press Ctrl-C to stop\./, 300_000)
+    devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as Devnet
+    assert.ok(devnet.gateway)
+    client = new OpenAI({ baseURL: `${devnet.gateway.url}/v1`, apiKey: devnet.gateway.apiKey, maxRetries: 0 })
+  })
+  after(async () => {
+    await up?.stop('SIGKILL')
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it(`re-executes ${requests} sampled requests and finds no breach`, async () => {
+    let next = 0
+    const worker = async () => {
+      for (let i = next++; i < requests; i = next++) {
+        const maxTokens = 4 + (i % 13)
+        if (i % 2 === 0) {
+          await client.chat.completions.create({
+            model: 'tiny',
+            messages: [{ role: 'user', content: `question number ${i}: ${'why '.repeat(i % 7)}` }],
+            max_tokens: maxTokens,
+            temperature: 0,
+          })
+        } else {
+          await client.completions.create({
+            model: 'tiny',
+            prompt: `story ${i} begins`,
+            max_tokens: maxTokens,
+            temperature: 0.7 + (i % 5) / 10,
+            seed: i,
+          })
+        }
+      }
+    }
+    // Four at a time: the providers batch sequences together, the validators never do.
+    await Promise.all(Array.from({ length: 4 }, worker))
+
+    const total = async (verdict: string) => {
+      let sum = 0
+      for (const v of devnet.validators)
+        sum += await counter(v.url, 'infermesh_validator_verdicts_total', `verdict="${verdict}"`)
+      return sum
+    }
+    const deadline = Date.now() + 180_000
+    let checked = 0
+    for (;;) {
+      checked = (await total('pass')) + (await total('drift')) + (await total('breach'))
+      if (checked >= requests || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    const [pass, drift, breach] = [await total('pass'), await total('drift'), await total('breach')]
+    console.log(`# ${checked} re-executed: ${pass} pass, ${drift} drift, ${breach} breach`)
+    assert.ok(checked >= 500, `only ${checked} samples were re-executed`)
+    assert.equal(breach, 0, 'no honest answer is a breach')
+    const opened = await createPublicClient({ transport: http(devnet.rpcUrl) }).getContractEvents({
+      address: devnet.contracts.disputes,
+      abi: disputesAbi,
+      eventName: 'DisputeOpened',
+      fromBlock: 0n,
+    })
+    assert.equal(opened.length, 0, 'no dispute was opened')
+  })
+})

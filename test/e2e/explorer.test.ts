@@ -109,6 +109,7 @@ describe('the explorer of a network "infermesh up" starts, in a browser', () => 
       ['provider', `/providers/${provider}`, 'provider-stake'],
       ['models', '/models', 'model'],
       ['disputes', '/disputes', 'no-slashes'],
+      ['validators', '/validators', 'no-validators'],
     ]
     for (const [name, path, ready] of pages) {
       const page = await open(path)

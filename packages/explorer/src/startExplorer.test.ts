@@ -110,7 +110,14 @@ describe('the explorer server', () => {
   })
 
   it('serves the web app for its pages and JSON for the API', async () => {
-    for (const page of ['/', '/providers', `/providers/${provider().address}`, '/models', '/disputes']) {
+    for (const page of [
+      '/',
+      '/providers',
+      `/providers/${provider().address}`,
+      '/models',
+      '/disputes',
+      '/validators',
+    ]) {
       const response = await fetch(`${url}${page}`)
       assert.equal(response.status, 200, page)
       assert.match(response.headers.get('content-type') ?? '', /text\/html/)
@@ -136,6 +143,7 @@ describe('the explorer server', () => {
       `/api/providers/${provider().address}`,
       '/api/models',
       '/api/disputes',
+      '/api/validators',
       '/api/reference-prices',
       '/api/stream',
       '/api/anything',

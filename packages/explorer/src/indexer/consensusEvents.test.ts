@@ -46,7 +46,7 @@ describe('the explorer on the consensus contracts', () => {
   const get = async <T>(path: string) => (await (await fetch(`${explorer.url}${path}`)).json()) as T
   /** Waits until the explorer has indexed the chain's newest block. */
   const caughtUp = async () => {
-    const head = await chain.publicClient.getBlockNumber()
+    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
     const deadline = Date.now() + 10_000
     while (explorer.indexer.progress().indexedBlock < head) {
       if (Date.now() > deadline) throw new Error(`the explorer did not index block ${head} in 10 s`)
@@ -57,12 +57,18 @@ describe('the explorer on the consensus contracts', () => {
   before(async () => {
     chain = await startDevChain()
     const { token, registry, payments } = chain.deployment.contracts
-    for (const account of [provider(), validator(), payer()]) await chain.mint(account.address, parseEther('5000'))
+    for (const account of [provider(), validator(), payer()])
+      await chain.mint(account.address, parseEther('5000'))
     for (const [account, stake] of [
       [provider(), parseEther('2000')],
       [validator(), parseEther('1000')],
     ] as const) {
-      await chain.send(account, { address: token, abi: meshTokenAbi, functionName: 'approve', args: [registry, stake] })
+      await chain.send(account, {
+        address: token,
+        abi: meshTokenAbi,
+        functionName: 'approve',
+        args: [registry, stake],
+      })
       await chain.send(account, { address: registry, abi: registryAbi, functionName: 'stake', args: [stake] })
     }
     await chain.send(provider(), {
@@ -97,7 +103,12 @@ describe('the explorer on the consensus contracts', () => {
       modelId,
       cumulativeAmount: parseEther('100'),
     }
-    const signature = await signVoucher({ account: payer(), chainId: chain.deployment.chainId, payments, voucher })
+    const signature = await signVoucher({
+      account: payer(),
+      chainId: chain.deployment.chainId,
+      payments,
+      voucher,
+    })
     await chain.send(provider(), {
       address: payments,
       abi: paymentsAbi,

@@ -70,9 +70,7 @@ export async function readProvider(
     'select epoch::text, score, active from uptime_scores where provider = $1 order by epoch',
     [key],
   )
-  const [floor] = await db.query<{ value: string }>(
-    `select value from parameters where name = 'uptimeFloor'`,
-  )
+  const [floor] = await db.query<{ value: string }>(`select value from parameters where name = 'uptimeFloor'`)
   const emissions = await readEmissions(db, { account: key })
   const verification = await readVerification(db, key)
   const [profile] = await db.query<{ nonce: string }>(

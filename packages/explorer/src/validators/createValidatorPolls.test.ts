@@ -71,19 +71,6 @@ describe('the explorer polling validators', () => {
         functionName: 'mint',
         args: [account.address, parseEther('5000')],
       })
-    await send(silentValidator, {
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'approve',
-      args: [registry, parseEther('1000')],
-    })
-    await send(silentValidator, { address: registry, abi: registryAbi, functionName: 'stake', args: [parseEther('1000')] })
-    await send(silentValidator, {
-      address: registry,
-      abi: registryAbi,
-      functionName: 'registerValidator',
-      args: ['http://127.0.0.1:9'],
-    })
     validator = await startValidator({
       config: validatorConfigSchema.parse({
         chain: { rpcUrl: net.anvil.rpcUrl, contracts: net.deployment.contracts },
@@ -99,12 +86,35 @@ describe('the explorer polling validators', () => {
     await net.gateway.discovery.refresh()
     const client = new OpenAI({ baseURL: `${net.gateway.url}/v1`, apiKey: net.apiKey, maxRetries: 0 })
     for (const content of ['hi', 'hello there'])
-      await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content }], max_tokens: 6 })
+      await client.chat.completions.create({
+        model: 'tiny',
+        messages: [{ role: 'user', content }],
+        max_tokens: 6,
+      })
     await net.gateway.sampler?.drain()
     await until('two gateway samples re-executed', 30_000, async () =>
       validator.reputation.reports(500).filter((r) => r.source === 'gateway').length >= 2 ? true : undefined,
     )
     await validator.idle()
+    // Registered once the samples are done, so the gateway sent them all to the live validator.
+    await send(silentValidator, {
+      address: token,
+      abi: meshTokenAbi,
+      functionName: 'approve',
+      args: [registry, parseEther('1000')],
+    })
+    await send(silentValidator, {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'stake',
+      args: [parseEther('1000')],
+    })
+    await send(silentValidator, {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'registerValidator',
+      args: ['http://127.0.0.1:9'],
+    })
 
     explorer = await startExplorer({
       config: explorerConfigSchema.parse({
@@ -160,14 +170,19 @@ describe('the explorer polling validators', () => {
     assert.equal(live?.endpoint, validator.url)
     assert.equal(live?.answering, true)
     assert.equal(live?.stake, parseEther('1000').toString())
-    assert.equal(live?.samplesChecked, validator.reputation.list().reduce((sum, r) => sum + r.samples, 0))
+    assert.equal(
+      live?.samplesChecked,
+      validator.reputation.list().reduce((sum, r) => sum + r.samples, 0),
+    )
     assert.equal(live?.reports, validator.reputation.reports(500).length)
     assert.equal(silent?.answering, false)
     assert.equal(silent?.reports, 0)
     assert.equal(silent?.stake, parseEther('1000').toString())
     assert.match(
       silent?.error ?? '',
-      new RegExp(`^validator ${silentValidator.address.toLowerCase()} at http://127\\.0\\.0\\.1:9 could not be read`),
+      new RegExp(
+        `^validator ${silentValidator.address.toLowerCase()} at http://127\\.0\\.0\\.1:9 could not be read`,
+      ),
     )
   })
 
@@ -185,12 +200,15 @@ describe('the explorer polling validators', () => {
       db = await openDatabase()
       await migrateExplorerDatabase(db)
       // The validators the indexer found in the Registry.
-      await db.query(`insert into validators (address, active, endpoint) values ($1, true, $2), ($3, true, $4)`, [
-        validatorAccount.address.toLowerCase(),
-        validator.url,
-        silentValidator.address.toLowerCase(),
-        'http://127.0.0.1:9',
-      ])
+      await db.query(
+        `insert into validators (address, active, endpoint) values ($1, true, $2), ($3, true, $4)`,
+        [
+          validatorAccount.address.toLowerCase(),
+          validator.url,
+          silentValidator.address.toLowerCase(),
+          'http://127.0.0.1:9',
+        ],
+      )
     })
     after(async () => {
       await db?.close()
@@ -214,9 +232,10 @@ describe('the explorer polling validators', () => {
       assert.deepEqual(rounds, [expected + reputationRows, 0], 'the second round found nothing new')
       const [stored] = await db.query<{ n: number }>('select count(*)::int as n from validator_reports')
       assert.equal(stored?.n, expected)
-      const [silent] = await db.query<{ ok: boolean }>('select ok from validator_polls where validator = $1', [
-        silentValidator.address.toLowerCase(),
-      ])
+      const [silent] = await db.query<{ ok: boolean }>(
+        'select ok from validator_polls where validator = $1',
+        [silentValidator.address.toLowerCase()],
+      )
       assert.equal(silent?.ok, false)
       assert.equal(warnings.length, 1, 'warned once about the silent validator')
     })

@@ -178,7 +178,8 @@ export function createValidatorPolls(options: ValidatorPollsOptions) {
       const before = answering.get(validators[i]?.address ?? '')
       if (before !== undefined && before !== result.ok) changed++
       answering.set(validators[i]?.address ?? '', result.ok)
-      if (!result.ok && before !== false) options.log.warn({ msg: 'validator not answering', err: result.error })
+      if (!result.ok && before !== false)
+        options.log.warn({ msg: 'validator not answering', err: result.error })
     }
     options.onRound?.(changed)
   }

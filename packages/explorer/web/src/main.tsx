@@ -111,7 +111,8 @@ function App() {
       <footer>
         Figures from the chain are read from the contracts' events by this explorer's indexer; online status,
         uptime, requests and tokens come from the explorer's own probes of each provider's public{' '}
-        <code>/health</code> and <code>/metrics</code>. Prices are in MESH per 1M tokens.
+        <code>/health</code> and <code>/metrics</code>; verification from each validator's public reports.
+        Prices are in MESH per 1M tokens.
       </footer>
     </LiveVersion.Provider>
   )

@@ -150,7 +150,12 @@ export function OverviewPage() {
               </thead>
               <tbody>
                 {data.emissions.byEpoch.map((row) => (
-                  <tr key={row.epoch} data-testid="emission-epoch" data-epoch={row.epoch} data-total={row.total}>
+                  <tr
+                    key={row.epoch}
+                    data-testid="emission-epoch"
+                    data-epoch={row.epoch}
+                    data-total={row.total}
+                  >
                     <td>#{row.epoch}</td>
                     <td className="num">{mesh(row.availability, 2)}</td>
                     <td className="num">{mesh(row.work, 2)}</td>
@@ -162,7 +167,8 @@ export function OverviewPage() {
             </table>
           )}
           <p className="source">
-            Source: Emissions Claimed events (MESH minted on claim, part of "minted" above; the last 20 epochs).
+            Source: Emissions Claimed events (MESH minted on claim, part of "minted" above; the last 20
+            epochs).
             {data.emissions.byEpoch.length > 0 && ` ${mesh(data.emissions.total, 0)} MESH in all.`}
           </p>
         </div>

@@ -229,7 +229,12 @@ function EpochScores({ p }: { p: ProviderDetail }) {
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#eef0f4" vertical={false} />
           <XAxis dataKey="epoch" tick={{ fontSize: 12 }} />
-          <YAxis domain={[0, 100]} tickFormatter={(v: number) => `${v}%`} width={48} tick={{ fontSize: 12 }} />
+          <YAxis
+            domain={[0, 100]}
+            tickFormatter={(v: number) => `${v}%`}
+            width={48}
+            tick={{ fontSize: 12 }}
+          />
           <Tooltip formatter={(v) => `${Number(v).toFixed(2)}%`} />
           {p.uptimeFloor !== null && (
             <ReferenceLine
@@ -239,7 +244,7 @@ function EpochScores({ p }: { p: ProviderDetail }) {
               label={{ value: `floor ${(p.uptimeFloor / 100).toFixed(0)}%`, fontSize: 11, fill: '#e11d48' }}
             />
           )}
-          <Line type="monotone" dataKey="score" stroke="#10b981" isAnimationActive={false} />
+          <Line type="linear" dataKey="score" stroke="#10b981" isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
       <p className="source">
@@ -247,12 +252,14 @@ function EpochScores({ p }: { p: ProviderDetail }) {
         probes, per finalized epoch. Below the floor, a provider is inactive the next epoch and earns no
         emissions for it
         {p.epochScores.some((s) => !s.active) &&
-          ` (below it in ${p.epochScores.filter((s) => !s.active).length} epochs)`}
+          ` (below it in ${plural(p.epochScores.filter((s) => !s.active).length, 'epoch')})`}
         .
       </p>
     </div>
   )
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 const verdictTag = { pass: 'good', drift: '', breach: 'bad' } as const
 
@@ -260,7 +267,12 @@ const verdictTag = { pass: 'good', drift: '', breach: 'bad' } as const
 function VerificationPanel({ p }: { p: ProviderDetail }) {
   const v = p.verification
   return (
-    <div className="card" data-testid="verification" data-samples={v.samples} data-reputation={v.reputation ?? ''}>
+    <div
+      className="card"
+      data-testid="verification"
+      data-samples={v.samples}
+      data-reputation={v.reputation ?? ''}
+    >
       <h2>Verification</h2>
       <div className="figures">
         <span>
@@ -273,7 +285,7 @@ function VerificationPanel({ p }: { p: ProviderDetail }) {
           reputation <b data-testid="verification-reputation">{percent(v.reputation)}</b>
         </span>
         <span>
-          by <b>{v.validators}</b> validators
+          by <b>{v.validators}</b> {v.validators === 1 ? 'validator' : 'validators'}
         </span>
       </div>
       {v.reports.length === 0 ? (
@@ -310,8 +322,8 @@ function VerificationPanel({ p }: { p: ProviderDetail }) {
         </table>
       )}
       <p className="source">
-        Source: each validator's /infermesh/v1/reputation (reputation weighted by samples across validators:
-        a drift counts half, a breach nothing) and /infermesh/v1/reports (the last 20), polled by the explorer.
+        Source: each validator's /infermesh/v1/reputation (reputation weighted by samples across validators: a
+        drift counts half, a breach nothing) and /infermesh/v1/reports (the last 20), polled by the explorer.
       </p>
     </div>
   )

@@ -11,7 +11,9 @@ export function ValidatorsPage() {
       <h1>Validators</h1>
       <section className="card">
         {data.validators.length === 0 ? (
-          <p className="muted">No validator registered yet.</p>
+          <p className="muted" data-testid="no-validators">
+            No validator registered yet.
+          </p>
         ) : (
           <table data-testid="validators">
             <thead>

@@ -84,10 +84,10 @@ describe('the deploy command', () => {
 
   it('rejects an unknown parameter', async () => {
     await assert.rejects(
-      run(process.execPath, ['--import', 'tsx', script, '--rpc-url', anvil.rpcUrl, '--param', 'slashBps=1'], {
+      run(process.execPath, ['--import', 'tsx', script, '--rpc-url', anvil.rpcUrl, '--param', 'quorumBps=1'], {
         env: { ...process.env, INFERMESH_DEPLOYER_KEY: devKey },
       }),
-      /Unknown parameter: slashBps=1/,
+      /Unknown parameter: quorumBps=1/,
     )
   })
 })

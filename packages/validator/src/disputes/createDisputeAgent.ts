@@ -213,8 +213,11 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
         continue
       }
       if (dispute.members.some((m) => m.toLowerCase() === me) && !dispute.voted) await vote(dispute)
+      // The challenger or the first member resolves; anyone else does once the window is well past, so
+      // a dispute never stays open because those two went away.
       const mine = dispute.challenger.toLowerCase() === me || dispute.members[0]?.toLowerCase() === me
-      if (mine && !dispute.resolved) await maybeResolve(dispute, now)
+      const overdue = now > (dispute.votingEnds ?? 0n) + 30n
+      if ((mine || overdue) && !dispute.resolved) await maybeResolve(dispute, now)
     }
   }
 

@@ -84,9 +84,13 @@ describe('the deploy command', () => {
 
   it('rejects an unknown parameter', async () => {
     await assert.rejects(
-      run(process.execPath, ['--import', 'tsx', script, '--rpc-url', anvil.rpcUrl, '--param', 'quorumBps=1'], {
-        env: { ...process.env, INFERMESH_DEPLOYER_KEY: devKey },
-      }),
+      run(
+        process.execPath,
+        ['--import', 'tsx', script, '--rpc-url', anvil.rpcUrl, '--param', 'quorumBps=1'],
+        {
+          env: { ...process.env, INFERMESH_DEPLOYER_KEY: devKey },
+        },
+      ),
       /Unknown parameter: quorumBps=1/,
     )
   })

@@ -11,6 +11,7 @@ const commands = [
   'provider unregister',
   'provider withdraw',
   'provider profile',
+  'provider claim',
   'gateway start',
   'explorer',
   'validator start',

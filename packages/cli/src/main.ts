@@ -12,6 +12,7 @@ import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
 import { keysCreateCommand } from './commands/keysCreateCommand.js'
 import { modelsCommand } from './commands/modelsCommand.js'
 import { modelTinyCommand } from './commands/modelTinyCommand.js'
+import { providerClaimCommand } from './commands/providerClaimCommand.js'
 import { providerInitCommand } from './commands/providerInitCommand.js'
 import { providerProfileCommand } from './commands/providerProfileCommand.js'
 import { providerRegisterCommand } from './commands/providerRegisterCommand.js'
@@ -33,6 +34,7 @@ const commands: Command[] = [
   providerUnregisterCommand,
   providerWithdrawCommand,
   providerProfileCommand,
+  providerClaimCommand,
   gatewayStartCommand,
   explorerCommand,
   validatorStartCommand,

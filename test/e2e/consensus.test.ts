@@ -17,6 +17,7 @@ import {
   voucherHeader,
 } from '@infermesh/protocol'
 import OpenAI from 'openai'
+import { chromium } from 'playwright-core'
 import {
   type Address,
   createPublicClient,
@@ -339,5 +340,60 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       (honestClaim?.args.availability ?? 0n) > 0n || stillClaimable > 0n,
       'the honest provider earns availability',
     )
+  })
+
+  it('shows it all in the explorer, in a browser: every dispute with its outcome, the validators, a cheater’s breaches', async () => {
+    const explorer = devnet.explorer?.url as string
+    const opened = await disputeEvents('DisputeOpened')
+    const resolved = await disputeEvents('DisputeResolved')
+    // The explorer indexes and polls on its own schedule: wait until it holds what the chain holds.
+    await until('the explorer to index every dispute', 30_000, async () => {
+      const body = (await (await fetch(`${explorer}/api/disputes`)).json()) as { disputes: unknown[] }
+      return body.disputes.length >= opened.length ? true : undefined
+    })
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
+    const errors: string[] = []
+    try {
+      const open = async (path: string) => {
+        const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(`${path}: ${m.text()}`)
+        })
+        page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`))
+        await page.goto(`${explorer}${path}`)
+        return page
+      }
+      const disputes = await open('/disputes')
+      await disputes.getByTestId('dispute').first().waitFor()
+      assert.equal(await disputes.getByTestId('dispute').count(), opened.length)
+      const guilty = resolved.filter((e) => e.args.guilty).length
+      const text = (await disputes.locator('main').textContent()) ?? ''
+      assert.equal(text.match(/guilty: slashed/g)?.length, guilty, 'each guilty outcome is shown')
+      assert.ok(guilty >= 3 && resolved.length > guilty, 'three cheaters slashed and one false challenge')
+      await disputes.close()
+
+      const validators = await open('/validators')
+      await validators.getByTestId('validator').first().waitFor()
+      assert.equal(await validators.getByTestId('validator').count(), 3)
+      await validators.close()
+
+      const cheater = devnet.providers[4]?.address as Address
+      const provider = await open(`/providers/${cheater}`)
+      const panel = provider.getByTestId('verification')
+      await panel.waitFor()
+      // The page updates live as the explorer polls the validators' reports.
+      await until('the verification panel to show the checked samples', 30_000, async () =>
+        Number(await panel.getAttribute('data-samples')) > 0 ? true : undefined,
+      )
+      const reputation = Number(await panel.getAttribute('data-reputation'))
+      assert.ok(reputation < 1, `the random-tokens provider's reputation is ${reputation}`)
+      await provider.close()
+    } finally {
+      await browser.close()
+    }
+    assert.deepEqual(errors, [])
   })
 })

@@ -221,6 +221,16 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       `port ${options.gatewayPort} is in use: pass --port with a free port for the gateway (0 for any)`,
     )
   const chainPort = options.chainPort === 0 ? await freePort() : options.chainPort
+  const givenPorts = new Set<number>([chainPort, options.gatewayPort])
+  const pickPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort()
+      if (!givenPorts.has(port)) {
+        givenPorts.add(port)
+        return port
+      }
+    }
+  }
   if (options.chainPort !== 0 && !(await portIsFree(chainPort)))
     throw new CliError(
       `port ${chainPort} is in use (a devnet already running?): pass --chain-port with a free port (0 for any)`,
@@ -406,7 +416,13 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     })()
     track(chainReady, modelReady, databasesReady, fundedReady)
     const hardwareReady = detectHardware()
-    const portsReady = Promise.all([...providerDirs, gatewayDir, ...validatorDirs].map(() => freePort()))
+    // Free ports, each handed out once: the kernel may offer a port again until its process binds it
+    // (the chain's, while anvil is still starting), so every port given away is remembered.
+    const portsReady = (async () => {
+      const ports: number[] = []
+      for (let i = 0; i < providerDirs.length + 1 + validatorDirs.length; i++) ports.push(await pickPort())
+      return ports
+    })()
 
     const [{ rpcUrl, deployment }, model, hardware, freePorts] = await Promise.race([
       Promise.all([chainReady, modelReady, hardwareReady, portsReady, databasesReady]),
@@ -518,6 +534,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
       deployment,
       // With the gateway on any free port (tests, several devnets), the explorer takes any free port too.
       port: options.explorerPort ?? (options.gatewayPort === 0 ? 0 : undefined),
+      pickPort,
       onSpawn: (daemon) => daemons.push(daemon),
       log: (line) => log('explorer', line),
       abandon: aborted,

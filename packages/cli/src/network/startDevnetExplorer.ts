@@ -38,6 +38,8 @@ export async function startDevnetExplorer(params: {
   deployment: { contracts: ExplorerConfigInput['chain']['contracts']; startBlock: bigint }
   /** 0 for any free port; undefined for 8080 when free. */
   port: number | undefined
+  /** Picks a free port no other process of the devnet was given. Default `freePort`. */
+  pickPort?: () => Promise<number>
   onSpawn: (daemon: Daemon) => void
   log: (line: string) => void
   abandon: Promise<never>
@@ -45,13 +47,14 @@ export async function startDevnetExplorer(params: {
   const explorerDir = join(params.root, 'explorer')
   await mkdir(explorerDir, { recursive: true })
   await copyEmptyDatabase({ cacheDir: join(params.dir, 'cache'), targets: [join(explorerDir, 'data')] })
+  const pick = params.pickPort ?? freePort
   const port =
     params.port === undefined
       ? (await portIsFree(defaultExplorerPort))
         ? defaultExplorerPort
-        : await freePort()
+        : await pick()
       : params.port === 0
-        ? await freePort()
+        ? await pick()
         : params.port
   if (params.port !== undefined && params.port !== 0 && !(await portIsFree(port)))
     throw new CliError(

@@ -180,8 +180,18 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       publicClient.readContract({ address: contracts.uptime, abi: uptimeAbi, functionName: 'genesis' }),
       publicClient.readContract({ address: contracts.uptime, abi: uptimeAbi, functionName: 'epochLength' }),
     ])
+    // The epoch clock: this machine's clock, moved forward by however far the chain runs ahead of it
+    // (a chain that mines many blocks a second, like anvil, advances each block's timestamp by at least
+    // one second; a transaction lands in a block at least as late as the latest one).
+    let chainAhead = 0n
+    const readChainClock = async () => {
+      const block = await publicClient.getBlock()
+      const ahead = block.timestamp - BigInt(Math.floor(Date.now() / 1000))
+      chainAhead = ahead > 0n ? ahead : 0n
+    }
+    await readChainClock()
     const epochAt = (ms: number) => {
-      const seconds = BigInt(Math.floor(ms / 1000))
+      const seconds = BigInt(Math.floor(ms / 1000)) + chainAhead
       return seconds <= BigInt(genesis) ? 0n : (seconds - BigInt(genesis)) / BigInt(epochLength)
     }
 
@@ -300,7 +310,9 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     prober.start()
     cleanups.push(() => prober.stop())
     const timer = setInterval(() => {
-      void reporter.tick()
+      void readChainClock()
+        .catch(() => {})
+        .then(() => reporter.tick())
       void agent?.tick()
     }, config.epochs.pollMs)
     timer.unref()

@@ -37,9 +37,12 @@ export function createChainWriter({ publicClient, walletClient }: ChainWriterOpt
   async function send(call: ContractWrite): Promise<TransactionReceipt> {
     let hash: Hex
     try {
+      // Simulated against the pending block: on a chain that mines on demand the latest block can be
+      // epochs old, and the transaction will land in a new block with the current time.
       const { request } = await publicClient.simulateContract({
         ...call,
         account: walletClient.account,
+        blockTag: 'pending',
       } as never)
       hash = await walletClient.writeContract(request as never)
     } catch (error) {

@@ -587,13 +587,6 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
         message: `the gateway did not answer ${gatewayUrl}/ready within 2 minutes; see ${gateway.logFile}`,
         abandon: Promise.race([exitOf(gateway), aborted]),
       })
-      // /ready answers as soon as the gateway listens; its admin route (in the database's lock file)
-      // comes a moment later, and a key is created through it.
-      await waitUntil(async () => (await readDatabaseLock(join(gatewayDir, 'data')))?.admin !== undefined, {
-        timeoutMs: 30_000,
-        message: `the gateway did not open its admin route within 30 s; see ${gateway.logFile}`,
-        abandon: Promise.race([exitOf(gateway), aborted]),
-      })
       const created = await createGatewayApiKey({
         database: { dir: join(gatewayDir, 'data') },
         name: 'infermesh up (dev)',

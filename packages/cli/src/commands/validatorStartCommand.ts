@@ -1,6 +1,7 @@
 import pino from 'pino'
 import { CliError, usageError } from '../CliError.js'
 import { formatError } from '../formatError.js'
+import { maskUrlPassword } from '../gateway/maskGatewayConfig.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import { resolveValidatorConfig } from '../validator/resolveValidatorConfig.js'
@@ -43,7 +44,7 @@ function maskValidatorConfig(config: ValidatorFileConfig): unknown {
     JSON.stringify(config, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)),
   )
   if ('privateKey' in config.key) plain.key.privateKey = `${config.key.privateKey.slice(0, 6)}…********`
-  if (config.database.url) plain.database.url = config.database.url.replace(/:[^:@/]+@/, ':********@')
+  if (config.database.url) plain.database.url = maskUrlPassword(config.database.url)
   return plain
 }
 

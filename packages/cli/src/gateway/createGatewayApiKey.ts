@@ -45,7 +45,12 @@ export async function createGatewayApiKey(params: CreateGatewayApiKeyParams): Pr
     throw usageError(
       'the gateway config has no database: its keys live in memory, inside the gateway; set database.dir (PGlite) or database.url (PostgreSQL)',
     )
-  const running = await readDatabaseLock(dir)
+  let running = await readDatabaseLock(dir)
+  // A gateway answers /ready a moment before its admin route is in the lock file: wait for it.
+  for (let waited = 0; running?.holder === 'gateway' && !running.admin && waited < 30_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    running = await readDatabaseLock(dir)
+  }
   if (running?.admin) {
     const request: CreateKeyRequest = {
       name,

@@ -22,7 +22,8 @@ export function maskGatewayConfig(config: GatewayFileConfig): unknown {
   return plain
 }
 
-function maskUrlPassword(url: string): string {
+/** A database URL with its password masked. */
+export function maskUrlPassword(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = masked

@@ -121,7 +121,7 @@ export function createDiscovery(options: DiscoveryOptions) {
     const added = [...next.values()].filter((entry) => !providers.has(entry.address.toLowerCase()))
     providers = next
     rebuild()
-    await Promise.all([...added.map(probe), readValidators(), readUptime()])
+    await Promise.all([...added.map(probe), readValidators().then(readReputation), readUptime()])
   }
 
   async function readValidators() {
@@ -310,12 +310,7 @@ export function createDiscovery(options: DiscoveryOptions) {
           options.refreshMs,
         ),
       )
-      timers.push(
-        setInterval(() => {
-          void this.probeAll()
-          void readReputation()
-        }, options.probeMs),
-      )
+      timers.push(setInterval(() => void this.probeAll(), options.probeMs))
       for (const timer of timers) timer.unref()
     },
     stop() {

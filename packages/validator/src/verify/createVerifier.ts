@@ -294,6 +294,12 @@ async function verifyOne(
       ? 0
       : high + Math.log((Math.exp(logUniform - high) + Math.exp(logFlattened - high)) / 2)
     const { verdict, reasons } = decideVerdict(tally, tolerances, greedy)
+    // Sampled answers are judged only up to their first U+FFFD: say so when that left nothing to
+    // judge, rather than let a bare "pass" suggest a checked answer.
+    if (verdict === 'pass' && tally.checkedTokens === 0 && input.outputTokens > 0)
+      reasons.push(
+        'no token was checkable (the answer begins with bytes its text lost); only the counts were checked',
+      )
     return {
       verdict,
       decoding: rule.kind,

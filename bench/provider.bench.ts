@@ -28,7 +28,7 @@ import { writeTinyModel } from '../packages/provider/src/model/writeTinyModel.js
 import { createPaymentGate } from '../packages/provider/src/payments/createPaymentGate.js'
 import { startProvider } from '../packages/provider/src/startProvider.js'
 import { createChannelStore } from '../packages/provider/src/store/channelStore.js'
-import { openDatabase } from '../packages/provider/src/store/openDatabase.js'
+import { openDatabase } from '@infermesh/node/database'
 import { createPayerWallet, devAccount } from '../packages/provider/src/testing/providerFixture.js'
 
 const THREADS = 1

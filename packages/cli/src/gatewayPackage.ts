@@ -14,7 +14,7 @@ export const loadStartGateway = async () => (await import('@infermesh/gateway'))
 /** A gateway database opened (PGlite directory or PostgreSQL URL) with the gateway's store on it. */
 export async function openGatewayStore(options: { url?: string; dataDir?: string }) {
   const [{ openDatabase }, { createGatewayStore }] = await Promise.all([
-    import('../../provider/src/store/openDatabase.js'),
+    import('@infermesh/node/database'),
     import('../../gateway/src/store/createGatewayStore.js'),
   ])
   const db = await openDatabase(options)

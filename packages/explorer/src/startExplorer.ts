@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { connect, uptimeAbi } from '@infermesh/protocol'
-import { openDatabase } from '@infermesh/provider/database'
+import { openDatabase } from '@infermesh/node/database'
 import pino, { type Logger } from 'pino'
 import { migrateExplorerDatabase } from './db/migrateExplorerDatabase.js'
 import type { ExplorerConfig } from './explorerConfig.js'

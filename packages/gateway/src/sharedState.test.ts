@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { encodeSignedVoucher, paymentsAbi, signVoucher, voucherHeader } from '@infermesh/protocol'
-import { startPostgres, type TestPostgres } from '@infermesh/provider'
+import { startPostgres, type TestPostgres } from '@infermesh/node/testing'
 import OpenAI from 'openai'
 import { type NetworkFixture, startNetwork } from './testing/networkFixture.js'
 

@@ -1,5 +1,5 @@
 import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
-import { openDatabase } from '@infermesh/provider/database'
+import { openDatabase } from '@infermesh/node/database'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
 import { createDiscovery } from './discovery/createDiscovery.js'

@@ -23,5 +23,3 @@ export {
   completionRequestSchema,
 } from './server/requestSchemas.js'
 export { type RunningProvider, type StartProviderOptions, startProvider } from './startProvider.js'
-export { type Database, type OpenDatabaseOptions, openDatabase, type Sql } from './store/openDatabase.js'
-export { startPostgres, type TestPostgres } from './testing/startPostgres.js'

@@ -13,7 +13,7 @@ import { createMetrics } from './server/createMetrics.js'
 import { createProviderServer, type ServedModel } from './server/createProviderServer.js'
 import { createSettler } from './settlement/createSettler.js'
 import { createChannelStore } from './store/channelStore.js'
-import { openDatabase } from './store/openDatabase.js'
+import { openDatabase } from '@infermesh/node/database'
 
 export type StartProviderOptions = {
   config: ProviderConfig

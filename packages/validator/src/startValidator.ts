@@ -1,6 +1,6 @@
 import { createDiscovery, createGatewayStore, createPayer, createProviderStats } from '@infermesh/gateway'
 import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
-import { openDatabase } from '@infermesh/provider/database'
+import { openDatabase } from '@infermesh/node/database'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import { createChainWriter } from './chain/createChainWriter.js'

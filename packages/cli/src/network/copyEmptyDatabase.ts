@@ -27,7 +27,7 @@ export async function copyEmptyDatabase(params: { cacheDir: string; targets: str
     const building = `${template}.${process.pid}.tmp`
     await rm(building, { recursive: true, force: true })
     await mkdir(params.cacheDir, { recursive: true })
-    const { openDatabase } = await import('../../../provider/src/store/openDatabase.js')
+    const { openDatabase } = await import('@infermesh/node/database')
     const db = await openDatabase({ dataDir: building })
     await db.close()
     await rm(template, { recursive: true, force: true })

@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /**
  * Tables the indexer derives from the chain's events. They are a pure function of `chain_events`

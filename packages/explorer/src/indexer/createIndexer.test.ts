@@ -11,8 +11,8 @@ import {
   signVoucher,
   startDevChain,
 } from '@infermesh/protocol'
-import { startPostgres } from '@infermesh/provider'
-import { type Database, openDatabase } from '@infermesh/provider/database'
+import { startPostgres } from '@infermesh/node/testing'
+import { type Database, openDatabase } from '@infermesh/node/database'
 import { type Hex, parseEther, zeroAddress } from 'viem'
 import { migrateExplorerDatabase } from '../db/migrateExplorerDatabase.js'
 import { createIndexer, type IndexerOptions } from './createIndexer.js'

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '@infermesh/provider/database'
+import type { Database, Sql } from '@infermesh/node/database'
 import { decodeEventLog, type Hex, type Log, type PublicClient } from 'viem'
 import { derivedTables } from '../db/migrateExplorerDatabase.js'
 import { ExplorerError } from '../errors.js'

@@ -11,7 +11,7 @@ import {
   signReceipt,
   startDevChain,
 } from '@infermesh/protocol'
-import { type Database, openDatabase } from '@infermesh/provider/database'
+import { type Database, openDatabase } from '@infermesh/node/database'
 import { type Hex, parseEther, stringToHex } from 'viem'
 import { migrateExplorerDatabase } from '../db/migrateExplorerDatabase.js'
 import { readDisputes } from '../queries/readDisputes.js'

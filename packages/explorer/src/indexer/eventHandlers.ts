@@ -7,7 +7,7 @@ import {
   registryAbi,
   uptimeAbi,
 } from '@infermesh/protocol'
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 import { type Abi, type Address, zeroAddress } from 'viem'
 import type { ExplorerConfig } from '../explorerConfig.js'
 

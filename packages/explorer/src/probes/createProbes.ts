@@ -1,4 +1,4 @@
-import type { Database } from '@infermesh/provider/database'
+import type { Database } from '@infermesh/node/database'
 import { parseProviderMetrics } from './parseProviderMetrics.js'
 
 export type ProbesOptions = {

@@ -1,4 +1,4 @@
-import type { Database } from '@infermesh/provider/database'
+import type { Database } from '@infermesh/node/database'
 import { getAddress, isAddress, recoverTypedDataAddress } from 'viem'
 import { z } from 'zod'
 import { ExplorerError } from '../errors.js'

@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /** Requests and tokens served in the last minute, per provider, from the explorer's /metrics samples. */
 export type Activity = Map<string, { requests: number; tokensIn: number; tokensOut: number; total: number }>

@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /** A dispute as the explorer stores it (amounts in MESH wei as decimal strings). */
 export type DisputeRow = {

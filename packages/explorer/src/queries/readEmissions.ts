@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /** MESH minted by emissions in one epoch (its claims so far), by pool, in MESH wei. */
 export type EpochEmission = {

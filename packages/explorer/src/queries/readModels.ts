@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 import { median } from './median.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 import { readEmissions } from './readEmissions.js'
 import { toMesh } from './readOverview.js'
 import { type ProviderRow, readProviders } from './readProviders.js'

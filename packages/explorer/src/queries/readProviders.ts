@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 import { readActivity } from './readActivity.js'
 
 /** A provider as the explorer lists it. Amounts in MESH wei (decimal strings). */

@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /** A validator as the explorer lists it. Stake in MESH wei (decimal string). */
 export type ValidatorRow = {

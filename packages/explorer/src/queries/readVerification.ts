@@ -1,4 +1,4 @@
-import type { Sql } from '@infermesh/provider/database'
+import type { Sql } from '@infermesh/node/database'
 
 /** A validator's re-execution of one of the provider's answers. */
 export type VerificationReport = {

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
-import type { Database } from '@infermesh/provider/database'
+import type { Database } from '@infermesh/node/database'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { ExplorerError } from '../errors.js'
 import { updateProfile } from '../profile/updateProfile.js'

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '@infermesh/provider/database'
+import type { Database, Sql } from '@infermesh/node/database'
 import { z } from 'zod'
 import { ExplorerError } from '../errors.js'
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Database } from '@infermesh/provider/database'
+import type { Database } from '@infermesh/node/database'
 import type { Address, Hex } from 'viem'
 
 const schema = [

@@ -1,6 +1,12 @@
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { ProviderError } from '../errors.js'
+import { BaseError } from '../errors/BaseError.js'
+import { maskSecrets } from '../secrets/maskSecrets.js'
+
+/** The database could not be opened or reached. */
+export class DatabaseError extends BaseError {
+  override name = 'DatabaseError' as const
+}
 
 /** Something SQL can be sent to: the database, or one transaction on it. */
 export type Sql = {
@@ -23,7 +29,7 @@ export type OpenDatabaseOptions = {
 }
 
 /**
- * Opens the provider's database: PGlite in `dataDir` by default, PostgreSQL when `url` is given.
+ * Opens a daemon's database: PGlite in `dataDir` by default, PostgreSQL when `url` is given.
  *
  * @example
  * const db = await openDatabase({ dataDir: '.infermesh/provider-db' })
@@ -49,10 +55,10 @@ async function openPostgres(url: string): Promise<Database> {
     await pool.query('select 1')
   } catch (cause) {
     await pool.end()
-    throw new ProviderError(`Cannot connect to PostgreSQL at ${url.replace(/\/\/[^@]*@/, '//***@')}`, {
-      status: 503,
-      code: 'database_unavailable',
+    throw new DatabaseError(`Cannot connect to PostgreSQL at ${maskSecrets(url)}.`, {
+      retryable: true,
       cause,
+      details: maskSecrets(cause instanceof Error ? cause.message : String(cause)),
     })
   }
   return {

@@ -1,5 +1,5 @@
+import type { Database } from '@infermesh/node/database'
 import type { Address, Hex } from 'viem'
-import type { Database } from './openDatabase.js'
 
 /**
  * Durable state of the provider's payment channels, one row per (payer, model):

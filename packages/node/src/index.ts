@@ -1,0 +1,17 @@
+export { createDaemonApp, type DaemonAppOptions } from './app/createDaemonApp.js'
+export { normalizePath } from './app/normalizePath.js'
+export { type HttpErrorClass, toHttpError } from './app/toHttpError.js'
+export type { Common } from './common.js'
+export {
+  type Database,
+  DatabaseError,
+  type OpenDatabaseOptions,
+  openDatabase,
+  type Sql,
+} from './database/openDatabase.js'
+export { BaseError, type BaseErrorOptions, walkCause } from './errors/BaseError.js'
+export { HttpError, type HttpErrorOptions, type HttpErrorType } from './errors/HttpError.js'
+export { jsonDepthExceeds } from './json/jsonDepthExceeds.js'
+export { maskConfig } from './secrets/maskConfig.js'
+export { maskSecrets } from './secrets/maskSecrets.js'
+export { createShutdown, type Shutdown, type ShutdownStep } from './shutdown/createShutdown.js'

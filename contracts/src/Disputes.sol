@@ -259,8 +259,7 @@ contract Disputes is IDisputes, Ownable2Step {
 
     /// @inheritdoc IDisputes
     function hashReceipt(Receipt calldata receipt) public view returns (bytes32) {
-        bytes32 domainSeparator =
-            block.chainid == _cachedChainId ? _cachedDomainSeparator : _paymentsDomainSeparator();
+        bytes32 domainSeparator = block.chainid == _cachedChainId ? _cachedDomainSeparator : _paymentsDomainSeparator();
         // Receipt has only static fields, so abi.encode lays them out as EIP-712's encodeData does.
         return MessageHashUtils.toTypedDataHash(domainSeparator, keccak256(abi.encode(RECEIPT_TYPEHASH, receipt)));
     }
@@ -422,9 +421,8 @@ contract Disputes is IDisputes, Ownable2Step {
     }
 
     function _paymentsDomainSeparator() private view returns (bytes32) {
-        return keccak256(
-            abi.encode(DOMAIN_TYPEHASH, PAYMENTS_NAME_HASH, PAYMENTS_VERSION_HASH, block.chainid, _payments)
-        );
+        return
+            keccak256(abi.encode(DOMAIN_TYPEHASH, PAYMENTS_NAME_HASH, PAYMENTS_VERSION_HASH, block.chainid, _payments));
     }
 
     function _setParams(Params memory p) private {

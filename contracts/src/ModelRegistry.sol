@@ -34,18 +34,21 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IModelRegistry
-    function register(bytes32 modelId, string calldata name, string calldata uri, uint16 royaltyBps, address royaltyReceiver)
-        external
-    {
+    function register(
+        bytes32 modelId,
+        string calldata name,
+        string calldata uri,
+        uint16 royaltyBps,
+        address royaltyReceiver
+    ) external {
         if (modelId == bytes32(0)) revert ZeroModelId();
         if (_models[modelId].owner != address(0)) revert ModelAlreadyRegistered(modelId);
         _checkUri(uri);
         _checkRoyalty(royaltyBps, royaltyReceiver);
         _claimName(modelId, name);
 
-        _models[modelId] = Model({
-            owner: msg.sender, royaltyBps: royaltyBps, royaltyReceiver: royaltyReceiver, name: name, uri: uri
-        });
+        _models[modelId] =
+            Model({owner: msg.sender, royaltyBps: royaltyBps, royaltyReceiver: royaltyReceiver, name: name, uri: uri});
         _ids.push(modelId);
         emit ModelRegistered(modelId, msg.sender, name, uri, royaltyBps, royaltyReceiver);
     }

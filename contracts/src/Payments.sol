@@ -68,7 +68,9 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         uint64 genesis_,
         uint64 epochLength_
     ) Ownable(owner_) EIP712("InferMesh Payments", "1") {
-        if (address(token_) == address(0) || address(models_) == address(0)) revert ZeroAddress();
+        if (address(token_) == address(0) || address(models_) == address(0)) {
+            revert ZeroAddress();
+        }
         if (!Epochs.isValidLength(epochLength_)) {
             revert ParameterOutOfRange("epochLength", epochLength_, Epochs.MIN_EPOCH_LENGTH, Epochs.MAX_EPOCH_LENGTH);
         }
@@ -154,7 +156,8 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         for (uint256 i; i < vouchers.length; ++i) {
             SignedVoucher calldata signed = vouchers[i];
             if (signed.voucher.provider != provider) revert ProviderMismatch(provider, signed.voucher.provider);
-            (uint256 paidNow, uint256 providerShare, uint256 burnShare) = _redeem(signed.voucher, signed.signature, false);
+            (uint256 paidNow, uint256 providerShare, uint256 burnShare) =
+                _redeem(signed.voucher, signed.signature, false);
             // Sums of amounts each bounded by a deposit: cannot overflow.
             unchecked {
                 amount += paidNow;
@@ -210,9 +213,7 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     function hashVoucher(Voucher calldata voucher) public view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
-                abi.encode(
-                    VOUCHER_TYPEHASH, voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount
-                )
+                abi.encode(VOUCHER_TYPEHASH, voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount)
             )
         );
     }

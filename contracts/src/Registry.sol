@@ -497,7 +497,9 @@ contract Registry is IRegistry, Ownable2Step {
     }
 
     function _setMaxOffers(uint256 value) private {
-        if (value == 0 || value > MAX_OFFERS_LIMIT) revert ParameterOutOfRange("maxOffers", value, 1, MAX_OFFERS_LIMIT);
+        if (value == 0 || value > MAX_OFFERS_LIMIT) {
+            revert ParameterOutOfRange("maxOffers", value, 1, MAX_OFFERS_LIMIT);
+        }
         maxOffers = value;
         emit MaxOffersSet(value);
     }

@@ -43,7 +43,9 @@ contract ConsensusGasTest is ConsensusBase {
             scores.push(uint16(9000 + i));
         }
         for (uint256 i; i < VALIDATORS; ++i) {
-            validators.push(_validator(string(abi.encodePacked("validator", bytes1(uint8(0x30 + i)))), 1000 ether * (i + 1)));
+            validators.push(
+                _validator(string(abi.encodePacked("validator", bytes1(uint8(0x30 + i)))), 1000 ether * (i + 1))
+            );
         }
         challenger = _challenger("challenger", 10_000 ether);
 

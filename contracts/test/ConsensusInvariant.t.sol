@@ -189,7 +189,8 @@ contract ConsensusHandler is Test {
         if (d.status == IDisputes.Status.Open) {
             uint256 at = d.openedAt + 2 * disputes.params().votingPeriod;
             if (block.timestamp < at) vm.warp(at);
-        } else if (d.guiltyVotes + d.innocentVotes < disputes.committeeOf(id).length && block.timestamp < d.votingEnds) {
+        } else if (d.guiltyVotes + d.innocentVotes < disputes.committeeOf(id).length && block.timestamp < d.votingEnds)
+        {
             vm.warp(d.votingEnds);
         }
         address[] memory members = disputes.committeeOf(id);

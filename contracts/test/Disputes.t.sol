@@ -204,7 +204,9 @@ contract DisputesTest is ConsensusBase {
         uint256 expectedSlash = PROVIDER_STAKE * SLASH_BPS / BPS;
 
         vm.expectEmit(address(disputes));
-        emit IDisputes.DisputeOpened(1, provider, challenger, MODEL, digest, expectedSlash, BOND, uint64(block.number + 1));
+        emit IDisputes.DisputeOpened(
+            1, provider, challenger, MODEL, digest, expectedSlash, BOND, uint64(block.number + 1)
+        );
         vm.prank(challenger);
         uint256 id = disputes.openDispute(r, sig, REQUEST, RESPONSE);
 
@@ -602,9 +604,7 @@ contract DisputesTest is ConsensusBase {
         vm.assertEq(after2, s2 - s2 * ABSENT_BPS / BPS);
         (uint256 after0,) = _stakeOf(m0);
         vm.assertTrue(after0 > 0);
-        vm.assertEq(
-            token.totalSupply(), supply - 250 ether - s1 * ABSENT_BPS / BPS - s2 * ABSENT_BPS / BPS
-        );
+        vm.assertEq(token.totalSupply(), supply - 250 ether - s1 * ABSENT_BPS / BPS - s2 * ABSENT_BPS / BPS);
     }
 
     function test_resolve_slashesAnAbsentMemberWhoLeftAfterTheDraw() public {

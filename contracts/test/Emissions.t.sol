@@ -381,7 +381,9 @@ contract EmissionsTest is ConsensusBase {
             score[0] = scores[i];
             vm.prank(v1);
             uptime.submitScores(0, one, score);
-            if (works[i] != 0) _work(string(abi.encodePacked("payer", bytes1(uint8(0x30 + i)))), providers[i], works[i]);
+            if (works[i] != 0) {
+                _work(string(abi.encodePacked("payer", bytes1(uint8(0x30 + i)))), providers[i], works[i]);
+            }
         }
         _finalizeEpochZero();
         uint256 sum;

@@ -132,12 +132,9 @@ abstract contract PaymentsTestBase is Test {
         );
     }
 
-    function _expectRedeemed(
-        IPayments.Voucher memory voucher,
-        uint256 amount,
-        uint256 burned,
-        uint256 royalty
-    ) internal {
+    function _expectRedeemed(IPayments.Voucher memory voucher, uint256 amount, uint256 burned, uint256 royalty)
+        internal
+    {
         vm.expectEmit(address(payments));
         emit IPayments.Redeemed(
             voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount, amount, burned, royalty
@@ -248,9 +245,7 @@ contract PaymentsTest is PaymentsTestBase {
 
     function test_deposit_revertsInsufficientTokenBalance() public {
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientBalance.selector, payer, PAYER_FUNDS, PAYER_FUNDS + 1
-            )
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, payer, PAYER_FUNDS, PAYER_FUNDS + 1)
         );
         _deposit(payer, PAYER_FUNDS + 1);
     }
@@ -293,8 +288,9 @@ contract PaymentsTest is PaymentsTestBase {
         view
         returns (uint8 v, bytes32 r, bytes32 s)
     {
-        bytes32 structHash =
-            keccak256(abi.encode(PERMIT_TYPEHASH, holder, address(payments), value, token.nonces(holder), deadline));
+        bytes32 structHash = keccak256(
+            abi.encode(PERMIT_TYPEHASH, holder, address(payments), value, token.nonces(holder), deadline)
+        );
         return vm.sign(key, keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
     }
 
@@ -1332,10 +1328,9 @@ contract PaymentsTest is PaymentsTestBase {
     /// @notice Vouchers in any order (stale ones included) with top-ups in between: a channel is never
     /// paid more than the highest amount signed, payments never exceed deposits, and each redemption
     /// pays exactly min(cumulative - paid, deposit).
-    function testFuzz_redeem_neverPaysMoreThanSignedOrDeposited(
-        uint256[8] memory cumulatives,
-        uint256[8] memory topUps
-    ) public {
+    function testFuzz_redeem_neverPaysMoreThanSignedOrDeposited(uint256[8] memory cumulatives, uint256[8] memory topUps)
+        public
+    {
         uint256 deposited;
         uint256 highestSigned;
         Totals memory totals;

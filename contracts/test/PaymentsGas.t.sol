@@ -71,7 +71,8 @@ contract PaymentsGasTest is Test {
 
         // redeemBatch_10channels: ten payers, one provider, every channel redeemed once before.
         for (uint256 i; i < CHANNELS; ++i) {
-            (address p, uint256 key) = _payer(string(abi.encodePacked("batchPayer", bytes1(uint8(0x30 + i)))), 100 ether);
+            (address p, uint256 key) =
+                _payer(string(abi.encodePacked("batchPayer", bytes1(uint8(0x30 + i)))), 100 ether);
             _redeem(key, IPayments.Voucher(p, batchProvider, MODEL, 1 ether));
             IPayments.Voucher memory v = IPayments.Voucher(p, batchProvider, MODEL, 3 ether);
             batch.push(IPayments.SignedVoucher(v, _sign(key, v)));

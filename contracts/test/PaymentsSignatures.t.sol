@@ -54,8 +54,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
     bytes32 internal constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address payer,address provider,bytes32 modelId,uint256 cumulativeAmount)");
     /// @dev secp256k1 group order.
-    uint256 internal constant SECP256K1_N =
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
 
     function setUp() public override {
         super.setUp();
@@ -69,14 +68,10 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         returns (bytes32)
     {
         bytes32 domainSeparator = keccak256(
-            abi.encode(
-                DOMAIN_TYPEHASH, keccak256("InferMesh Payments"), keccak256("1"), chainId, verifyingContract
-            )
+            abi.encode(DOMAIN_TYPEHASH, keccak256("InferMesh Payments"), keccak256("1"), chainId, verifyingContract)
         );
         bytes32 structHash = keccak256(
-            abi.encode(
-                VOUCHER_TYPEHASH, voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount
-            )
+            abi.encode(VOUCHER_TYPEHASH, voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount)
         );
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
     }
@@ -394,7 +389,9 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(payerKey, payments.hashVoucher(voucher));
         // (r, n - s, v ^ 1) recovers the same address; ECDSA accepts only the low-s form.
         bytes memory flipped = abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
-        vm.assertEq(ecrecover(payments.hashVoucher(voucher), v == 27 ? 28 : 27, r, bytes32(SECP256K1_N - uint256(s))), payer);
+        vm.assertEq(
+            ecrecover(payments.hashVoucher(voucher), v == 27 ? 28 : 27, r, bytes32(SECP256K1_N - uint256(s))), payer
+        );
 
         vm.expectRevert(_invalidSignature(payer));
         payments.redeem(voucher, flipped);

@@ -39,7 +39,12 @@ interface IModelRegistry {
 
     /// @notice A model was registered.
     event ModelRegistered(
-        bytes32 indexed modelId, address indexed owner, string name, string uri, uint16 royaltyBps, address royaltyReceiver
+        bytes32 indexed modelId,
+        address indexed owner,
+        string name,
+        string uri,
+        uint16 royaltyBps,
+        address royaltyReceiver
     );
     /// @notice A model's name or URI changed.
     event ModelUpdated(bytes32 indexed modelId, string name, string uri);
@@ -51,8 +56,13 @@ interface IModelRegistry {
     event MaxRoyaltyBpsSet(uint16 maxRoyaltyBps);
 
     /// @notice Registers `modelId` with the caller as owner.
-    function register(bytes32 modelId, string calldata name, string calldata uri, uint16 royaltyBps, address royaltyReceiver)
-        external;
+    function register(
+        bytes32 modelId,
+        string calldata name,
+        string calldata uri,
+        uint16 royaltyBps,
+        address royaltyReceiver
+    ) external;
 
     /// @notice Changes name and URI. Only the model's owner.
     function update(bytes32 modelId, string calldata name, string calldata uri) external;

@@ -111,7 +111,9 @@ interface IRegistry {
     /// @notice Unbonded stake was paid out.
     event StakeWithdrawn(address indexed account, uint256 amount);
     /// @notice Stake was slashed: `fromStake + fromUnbonding` went to `recipient` (burned when zero).
-    event Slashed(address indexed account, address indexed slasher, address recipient, uint256 fromStake, uint256 fromUnbonding);
+    event Slashed(
+        address indexed account, address indexed slasher, address recipient, uint256 fromStake, uint256 fromUnbonding
+    );
     /// @notice A slasher locked `amount` of `account`'s stake; `locked` is the account's total lock now.
     event StakeLocked(address indexed account, uint256 amount, uint256 locked);
     /// @notice A slasher unlocked `amount` of `account`'s stake; `locked` is what stays locked.

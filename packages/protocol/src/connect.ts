@@ -28,6 +28,14 @@ export type Connection = {
   account?: Account
 }
 
+/**
+ * viem HTTP transport options for a chain on this machine (a devnet, a test's anvil). On a loaded
+ * machine (two cores running several test processes) anvil can take longer than viem's 10 s default
+ * to answer, so local requests wait up to 60 s and are retried five times (250 ms, doubling) before
+ * they fail.
+ */
+export const localTransportOptions = { timeout: 60_000, retryCount: 5, retryDelay: 250 } as const
+
 /** Defines a viem chain for an RPC endpoint we only know by URL and id. */
 export function chainFor(chainId: number, rpcUrl: string): Chain {
   return defineChain({
@@ -47,7 +55,13 @@ export function chainFor(chainId: number, rpcUrl: string): Chain {
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const local = /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(options.rpcUrl)
   const pollingInterval = options.pollingIntervalMs ?? (local ? 250 : 1000)
-  const probe = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 0 }) })
+  // The probe is not retried: a chain that is not running refuses the connection at once.
+  const probe = createPublicClient({
+    transport: http(options.rpcUrl, {
+      retryCount: 0,
+      ...(local && { timeout: localTransportOptions.timeout }),
+    }),
+  })
   let chainId: number
   try {
     chainId = await probe.getChainId()
@@ -58,7 +72,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     })
   }
   const chain = chainFor(chainId, options.rpcUrl)
-  const transport = http(options.rpcUrl)
+  const transport = http(options.rpcUrl, local ? localTransportOptions : {})
   const publicClient = createPublicClient({ chain, transport, pollingInterval })
   if (!options.privateKey) return { chain, publicClient }
   const account = privateKeyToAccount(options.privateKey)

@@ -2,7 +2,7 @@ import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { paymentsAbi } from './abis/Payments.js'
-import { type Connection, connect } from './connect.js'
+import { type Connection, connect, localTransportOptions } from './connect.js'
 import { deployContracts } from './deployContracts.js'
 import type { Deployment, DeployParams } from './deployment.js'
 import { BaseError } from './errors.js'
@@ -55,7 +55,11 @@ export async function startDevChain(options: { params?: Partial<DeployParams> } 
     const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
     const account = (index: number) => mnemonicToAccount(anvilMnemonic, { addressIndex: index })
     const send = async (signer: LocalAccount, call: DevContractCall) => {
-      const wallet = createWalletClient({ account: signer, chain, transport: http(anvil.rpcUrl) })
+      const wallet = createWalletClient({
+        account: signer,
+        chain,
+        transport: http(anvil.rpcUrl, localTransportOptions),
+      })
       const hash = await wallet.writeContract(call as never)
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in ${hash}`)

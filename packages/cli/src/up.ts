@@ -506,6 +506,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
     const gatewayConfig: GatewayFileConfigInput = {
       chain: { rpcUrl, contracts: deployment.contracts },
       server: { host: '127.0.0.1', port: gatewayPort },
+      allowPrivatePeers: true, // every daemon of the devnet listens on 127.0.0.1
       database: { dir: 'data' },
       payer: { privateKey: payer.privateKey },
       routing: { firstByteTimeoutMs: 30_000, suspendMs: 10_000 },

@@ -36,6 +36,12 @@ export const gatewayConfigSchema = z.strictObject({
         .default(1024 * 1024),
     })
     .prefault({}),
+  /**
+   * Let the gateway call providers and validators at loopback, private and link-local addresses. Only
+   * for a devnet, where everything runs on 127.0.0.1; on a real network such an endpoint in the
+   * Registry is an attempt to reach the gateway's own network (SSRF), so it stays refused.
+   */
+  allowPrivatePeers: z.boolean().default(false),
   /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set (several gateways may share it). */
   database: z.strictObject({ url: z.string().optional(), dir: z.string().optional() }).prefault({}),
   routing: z

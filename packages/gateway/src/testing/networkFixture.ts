@@ -157,6 +157,7 @@ export async function startNetwork(
       const config = gatewayConfigSchema.parse({
         chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },
         server: { port },
+        allowPrivatePeers: true,
         database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
         routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000 },
         discovery: { refreshMs: 2_000, probeMs: 500 },

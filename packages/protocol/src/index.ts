@@ -28,7 +28,12 @@ export { hashRequest } from './hashRequest.js'
 export { hashResponse } from './hashResponse.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
-export { readServerSentEvents, type ServerSentEvent } from './readServerSentEvents.js'
+export {
+  type ReadServerSentEventsOptions,
+  readServerSentEvents,
+  type ServerSentEvent,
+  ServerSentEventsError,
+} from './readServerSentEvents.js'
 export type { Receipt } from './receipt.js'
 export {
   hashReceipt,

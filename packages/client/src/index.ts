@@ -1,0 +1,7 @@
+export { isPrivateAddress } from './http/isPrivateAddress.js'
+export { jsonDepthExceeds } from './http/jsonDepthExceeds.js'
+export { PeerError, type PeerErrorCode } from './http/PeerError.js'
+export { type PeerFetchInit, peerFetch } from './http/peerFetch.js'
+export { type ReadBoundedBodyOptions, readBoundedBody } from './http/readBoundedBody.js'
+export { type ReadBoundedJsonOptions, readBoundedJson } from './http/readBoundedJson.js'
+export { readBoundedText } from './http/readBoundedText.js'

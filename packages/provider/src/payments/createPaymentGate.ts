@@ -18,7 +18,7 @@ export type PaymentGateOptions = {
 /** A request let through the gate: who pays, and the reservation to release once it is billed. */
 export type Admission = { payer: Address; release: () => void }
 
-const paymentRequired = (code: string, message: string, details?: Record<string, string>) =>
+const paymentRequired = (code: string, message: string, wire?: Record<string, string>) =>
   new ProviderError(message, {
     status: 402,
     code,
@@ -26,7 +26,7 @@ const paymentRequired = (code: string, message: string, details?: Record<string,
     // The voucher is at fault for the voucher_* refusals; the payer's funds or credit for the others.
     param: code.startsWith('voucher_') ? voucherHeader : null,
     retryable: false,
-    ...(details && { details }),
+    ...(wire && { wire }),
   })
 
 /**
@@ -129,7 +129,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
         }
 
         const { unpaid, exposure: owedOnChain } = await store.payerTotals(payer)
-        const details = () => ({
+        const balances = () => ({
           owed: channel.owed.toString(),
           vouchered: channel.voucher.toString(),
           unpaid: unpaid.toString(),
@@ -139,7 +139,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
           throw paymentRequired(
             'voucher_stale',
             `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${channel.owed} on this channel).`,
-            details(),
+            balances(),
           )
         }
         const exposure = owedOnChain + inFlight + maxCost
@@ -147,7 +147,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
           throw paymentRequired(
             'deposit_insufficient',
             `Payer ${payer} has ${available} available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
-            details(),
+            balances(),
           )
         }
 
@@ -155,7 +155,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
           throw paymentRequired(
             'credit_limit_exceeded',
             `Unpaid work (${unpaid}) plus requests in flight (${inFlight}) and this request (up to ${maxCost}) would exceed this provider's credit limit of ${creditLimit}: wait for answers and pay for them, or lower max_tokens.`,
-            details(),
+            balances(),
           )
         }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, describe, it } from 'node:test'
@@ -244,6 +245,42 @@ describe('peerFetch', () => {
     await assert.rejects(peerFetch(`${peer.url}/`, { ...devnet, signal: AbortSignal.abort() }), {
       name: 'AbortError',
     })
+  })
+
+  it('leaves no listener on the caller’s signal once a call is over, however it ended', async () => {
+    const shutdown = new AbortController()
+    const ok = await serve((_request, response) => response.end('ok'))
+    const silent = await serve(() => {})
+    await (await peerFetch(ok.url, { ...devnet, signal: shutdown.signal })).text()
+    await peerError(
+      peerFetch(silent.url, { ...devnet, deadlineMs: 50, signal: shutdown.signal }),
+      'peer_timeout',
+    )
+    await peerFetch(ok.url, { ...devnet, deadlineMs: 50, signal: shutdown.signal }) // body never read
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0)
+  })
+
+  it('lets the reader cancel the body while a read is waiting, without unhandled errors', async () => {
+    const unhandled: unknown[] = []
+    const record = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', record)
+    let closed = false
+    const peer = await serve((_request, response) => {
+      response.on('close', () => {
+        closed = true
+      })
+      response.writeHead(200)
+      response.write('first')
+    })
+    const reader = ((await peerFetch(peer.url, devnet)).body as ReadableStream<Uint8Array>).getReader()
+    await reader.read()
+    const waiting = reader.read()
+    await reader.cancel()
+    assert.equal((await waiting).done, true)
+    await waitFor(() => closed)
+    process.off('unhandledRejection', record)
+    assert.deepEqual(unhandled, [])
   })
 
   it('says a peer that refuses connections is unreachable, which is worth retrying elsewhere', async () => {

@@ -54,16 +54,15 @@ export async function peerFetch(url: string | URL, init: PeerFetchInit): Promise
 
   const controller = new AbortController()
   const timeout = (ms: number, what: string) => {
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new PeerError(`The peer at ${masked} ${what}; it may be down or overloaded, try another peer`, {
-            code: 'peer_timeout',
-            url: masked,
-          }),
-        ),
-      ms,
-    )
+    const timer = setTimeout(() => {
+      controller.abort(
+        new PeerError(`The peer at ${masked} ${what}; it may be down or overloaded, try another peer`, {
+          code: 'peer_timeout',
+          url: masked,
+        }),
+      )
+      finish()
+    }, ms)
     timer.unref()
     return timer
   }

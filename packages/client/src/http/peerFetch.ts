@@ -35,7 +35,8 @@ const nullBodyStatuses = new Set([204, 205])
  *
  * Failures are `PeerError`s (with the URL's password masked), except an abort through `signal`, which
  * rejects with the signal's reason. A password in the URL is sent as HTTP Basic authorization. Read the
- * body with `readBoundedBody`, `readBoundedText` or `readBoundedJson` to bound its size too.
+ * body with `readBoundedBody`, `readBoundedText` or `readBoundedJson` to bound its size too; a body
+ * left unread holds its connection until the deadline, so read it or `response.body?.cancel()`.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
  * `--help`; this file only picks the command and turns errors into messages and exit codes
  * (0 done, 1 failed, 2 wrong usage or configuration).
  */
-import { CliError, exitCode } from './CliError.js'
+import { exitCode } from './CliError.js'
 import type { Command } from './commands/Command.js'
 import { chatCommand } from './commands/chatCommand.js'
 import { depositCommand } from './commands/depositCommand.js'
@@ -23,6 +23,7 @@ import { statusCommand } from './commands/statusCommand.js'
 import { upCommand } from './commands/upCommand.js'
 import { validatorStartCommand } from './commands/validatorStartCommand.js'
 import { withdrawCommand } from './commands/withdrawCommand.js'
+import { exitCodeOf } from './exitCodeOf.js'
 import { formatError } from './formatError.js'
 
 const commands: Command[] = [
@@ -91,12 +92,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest)
   } catch (error) {
-    if (error instanceof CliError && error.exitCode === exitCode.usage) {
-      console.error(`infermesh: ${error.message}\nRun "infermesh ${command.name} --help" for usage.`)
-      return exitCode.usage
+    const code = exitCodeOf(error)
+    if (code === exitCode.usage) {
+      console.error(`infermesh: ${formatError(error)}\nRun "infermesh ${command.name} --help" for usage.`)
+      return code
     }
     console.error(`infermesh ${command.name} failed: ${formatError(error)}`)
-    return error instanceof CliError ? error.exitCode : exitCode.failed
+    return code
   }
 }
 

@@ -2,6 +2,15 @@ export { createDaemonApp, type DaemonAppOptions } from './app/createDaemonApp.js
 export { normalizePath } from './app/normalizePath.js'
 export { type HttpErrorClass, toHttpError } from './app/toHttpError.js'
 export type { Common } from './common.js'
+export { formatConfigIssues } from './config/formatConfigIssues.js'
+export {
+  ConfigError,
+  type ConfigOverride,
+  type ConfigSpec,
+  type ResolveConfigParams,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config/resolveConfig.js'
 export {
   type Database,
   DatabaseError,

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { exitCodeOf } from '../exitCodeOf.js'
 import { resolveExplorerConfig } from './resolveExplorerConfig.js'
 
 const contracts = {
@@ -54,8 +55,8 @@ describe('resolveExplorerConfig', () => {
   it('names a missing file and a wrong field with exit code 2', async () => {
     await assert.rejects(
       resolveExplorerConfig({ flags: { config: join(dir, 'none.json') }, env: {} }),
-      (error: Error & { exitCode?: number }) => {
-        assert.equal(error.exitCode, 2)
+      (error: Error) => {
+        assert.equal(exitCodeOf(error), 2)
         assert.match(error.message, /^no explorer config at .*none\.json \(--config\)/)
         return true
       },

@@ -1,4 +1,5 @@
-import { type ConfigOverride, resolveDaemonConfig } from '../config/resolveDaemonConfig.js'
+import { type ConfigOverride, resolveConfig } from '@infermesh/node/config'
+import { devnetHint } from '../config/devnetHint.js'
 import { type ExplorerConfig, explorerConfigSchema } from '../explorerPackage.js'
 
 /** Where `infermesh explorer` looks for its config unless told otherwise. */
@@ -43,14 +44,14 @@ export type ResolvedExplorerConfig = {
  * devnet `infermesh up` runs (`$INFERMESH_DIR/devnet/explorer/explorer.json`). A relative
  * `database.dir` is relative to the file. Validated by `explorerConfigSchema`, every problem at once.
  *
- * @throws CliError (exit 2) when the file is missing, is not JSON, or does not validate.
+ * @throws ConfigError (the CLI exits 2) when the file is missing, is not JSON, or does not validate.
  */
 export function resolveExplorerConfig(params: {
   flags: ExplorerConfigFlags
   env: NodeJS.ProcessEnv
   cwd?: string
 }): Promise<ResolvedExplorerConfig> {
-  return resolveDaemonConfig(
+  return resolveConfig(
     {
       role: 'explorer',
       schema: explorerConfigSchema,
@@ -58,7 +59,8 @@ export function resolveExplorerConfig(params: {
       defaultFile: defaultExplorerConfigFile,
       fileEnv: 'INFERMESH_EXPLORER_CONFIG',
       devnetFile: ['explorer', 'explorer.json'],
-      relativePaths: [['database', 'dir']],
+      relativePaths: ['database.dir'],
+      missingHint: devnetHint(['explorer', 'explorer.json']),
     },
     params,
   )

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CliError } from '../CliError.js'
+import { ConfigError } from '@infermesh/node/config'
+import { exitCodeOf } from '../exitCodeOf.js'
 import { maskGatewayConfig } from './maskGatewayConfig.js'
 import { resolveGatewayConfig } from './resolveGatewayConfig.js'
 
@@ -21,11 +22,11 @@ const fileConfig = {
   payer: { keystore: 'payer.json' },
 }
 
-async function rejection(promise: Promise<unknown>): Promise<CliError> {
+async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
   try {
     await promise
   } catch (error) {
-    assert.ok(error instanceof CliError, `expected a CliError, got ${error}`)
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`)
     return error
   }
   assert.fail('expected a rejection')
@@ -120,7 +121,7 @@ describe('resolveGatewayConfig', () => {
 
   it('says where the default file would be when there is none, and how to get one (exit 2)', async () => {
     const error = await rejection(resolveGatewayConfig({ flags: {}, env: {}, cwd: dir }))
-    assert.equal(error.exitCode, 2)
+    assert.equal(exitCodeOf(error), 2)
     assert.equal(
       error.message,
       `no gateway config at ${join(dir, '.infermesh/gateway/gateway.json')}: "infermesh up" writes one for a devnet (in <dir>/devnet/gateway/gateway.json), or pass --config FILE`,
@@ -134,7 +135,7 @@ describe('resolveGatewayConfig', () => {
       payer: {},
     })
     const error = await rejection(resolveGatewayConfig({ flags: { config: bad, port: 'http' }, env: {} }))
-    assert.equal(error.exitCode, 2)
+    assert.equal(exitCodeOf(error), 2)
     const lines = error.message.split('\n')
     assert.equal(lines[0], `the gateway config ${bad} is invalid:`)
     assert.ok(lines.includes('  server.prot: unknown key (did you mean "port"?)'), error.message)

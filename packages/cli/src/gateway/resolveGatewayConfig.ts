@@ -1,4 +1,5 @@
-import { type ConfigOverride, resolveDaemonConfig } from '../config/resolveDaemonConfig.js'
+import { type ConfigOverride, resolveConfig } from '@infermesh/node/config'
+import { devnetHint } from '../config/devnetHint.js'
 import { type GatewayFileConfig, gatewayFileSchema } from './gatewayFileSchema.js'
 
 /** Where `infermesh gateway start` and `infermesh keys create` look for the gateway's config. */
@@ -56,14 +57,14 @@ export type ResolvedGatewayConfig = {
  * `gatewayFileSchema` (the gateway's `gatewayConfigSchema` plus the payer key); every problem is
  * reported at once, naming the field.
  *
- * @throws CliError (exit 2) when the file is missing, is not JSON, or does not validate.
+ * @throws ConfigError (the CLI exits 2) when the file is missing, is not JSON, or does not validate.
  * @example
  * ```ts
  * const { config, file, sources } = await resolveGatewayConfig({ flags: { port: '9000' }, env: process.env })
  * ```
  */
 export function resolveGatewayConfig(params: ResolveGatewayConfigParams): Promise<ResolvedGatewayConfig> {
-  return resolveDaemonConfig(
+  return resolveConfig(
     {
       role: 'gateway',
       schema: gatewayFileSchema,
@@ -71,10 +72,8 @@ export function resolveGatewayConfig(params: ResolveGatewayConfigParams): Promis
       defaultFile: defaultGatewayConfigFile,
       fileEnv: 'INFERMESH_GATEWAY_CONFIG',
       devnetFile: ['gateway', 'gateway.json'],
-      relativePaths: [
-        ['database', 'dir'],
-        ['payer', 'keystore'],
-      ],
+      relativePaths: ['database.dir', 'payer.keystore'],
+      missingHint: devnetHint(['gateway', 'gateway.json']),
     },
     params,
   )

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CliError } from '../CliError.js'
+import { ConfigError } from '@infermesh/node/config'
+import { exitCodeOf } from '../exitCodeOf.js'
 import { maskProviderConfig } from './maskProviderConfig.js'
 import { resolveProviderConfig } from './resolveProviderConfig.js'
 
@@ -27,11 +28,11 @@ const fileConfig = {
   },
 }
 
-async function rejection(promise: Promise<unknown>): Promise<CliError> {
+async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
   try {
     await promise
   } catch (error) {
-    assert.ok(error instanceof CliError, `expected a CliError, got ${error}`)
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`)
     return error
   }
   assert.fail('expected a rejection')
@@ -99,7 +100,7 @@ describe('resolveProviderConfig', () => {
   it('names the missing file and how to create one', async () => {
     const missing = join(dir, 'nope.json')
     const error = await rejection(resolveProviderConfig({ flags: { config: missing }, env: {} }))
-    assert.equal(error.exitCode, 2)
+    assert.equal(exitCodeOf(error), 2)
     assert.equal(
       error.message,
       `no provider config at ${missing} (--config): create one with "infermesh provider init", or pass --config FILE`,
@@ -119,7 +120,7 @@ describe('resolveProviderConfig', () => {
     const error = await rejection(
       resolveProviderConfig({ flags: { config: bad }, env: { INFERMESH_PROVIDER_PORT: 'eighty' } }),
     )
-    assert.equal(error.exitCode, 2)
+    assert.equal(exitCodeOf(error), 2)
     assert.equal(
       error.message,
       `the provider config ${bad} is invalid:

@@ -1,4 +1,5 @@
-import { type ConfigOverride, resolveDaemonConfig } from '../config/resolveDaemonConfig.js'
+import { type ConfigOverride, resolveConfig } from '@infermesh/node/config'
+import { devnetHint } from '../config/devnetHint.js'
 import { type ValidatorFileConfig, validatorFileSchema } from './validatorFileSchema.js'
 
 /** Where `infermesh validator start` looks for its config. */
@@ -35,31 +36,24 @@ export const validatorConfigOverrides = [
  * `.infermesh/validator/validator.json`, else the devnet's first validator) > default. `database.dir`,
  * `key.keystore` and model paths are relative to the file.
  *
- * @throws CliError (exit 2) when the file is missing, is not JSON, or does not validate.
+ * @throws ConfigError (the CLI exits 2) when the file is missing, is not JSON, or does not validate.
  */
-export async function resolveValidatorConfig(params: {
+export function resolveValidatorConfig(params: {
   flags: ValidatorConfigFlags
   env: NodeJS.ProcessEnv
   cwd?: string
 }): Promise<{ config: ValidatorFileConfig; file: string; sources: Record<string, string> }> {
-  const resolved = await resolveDaemonConfig(
+  return resolveConfig(
     {
       role: 'validator',
       schema: validatorFileSchema,
       overrides: validatorConfigOverrides,
       defaultFile: defaultValidatorConfigFile,
       fileEnv: 'INFERMESH_VALIDATOR_CONFIG',
-      devnetFile: ['validator-1', 'validator.json'],
-      relativePaths: [
-        ['database', 'dir'],
-        ['key', 'keystore'],
-      ],
+      devnetFile: ['validators', 'validator-1', 'validator.json'],
+      relativePaths: ['database.dir', 'key.keystore', 'models[].path'],
+      missingHint: devnetHint(['validators', 'validator-1', 'validator.json']),
     },
     params,
   )
-  const { dirname, isAbsolute, resolve } = await import('node:path')
-  const base = dirname(resolved.file)
-  for (const model of resolved.config.models)
-    if (!isAbsolute(model.path)) model.path = resolve(base, model.path)
-  return resolved
 }

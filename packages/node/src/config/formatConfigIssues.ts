@@ -88,8 +88,8 @@ const dotted = (path: PropertyKey[]) =>
  *
  * @example
  * ```ts
- * const result = providerConfigSchema.safeParse(raw)
- * if (!result.success) console.error(formatConfigIssues(providerConfigSchema, result.error.issues).join('\n'))
+ * const result = schema.safeParse(raw)
+ * if (!result.success) console.error(formatConfigIssues(schema, result.error.issues).join('\n'))
  * ```
  */
 export function formatConfigIssues(

@@ -1,3 +1,5 @@
+import { BaseError } from '@infermesh/node'
+
 /** What went wrong talking to a peer. Only `peer_timeout` and `peer_unreachable` are worth retrying. */
 export type PeerErrorCode =
   | 'peer_refused_address'
@@ -18,16 +20,17 @@ export type PeerErrorCode =
  * catch (error) { if (error instanceof PeerError && error.retryable) tryNextProvider() }
  * ```
  */
-export class PeerError extends Error {
+export class PeerError extends BaseError {
   override name = 'PeerError' as const
   readonly code: PeerErrorCode
-  readonly retryable: boolean
   readonly url: string
 
   constructor(message: string, options: { code: PeerErrorCode; url: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(message, {
+      cause: options.cause,
+      retryable: options.code === 'peer_timeout' || options.code === 'peer_unreachable',
+    })
     this.code = options.code
     this.url = options.url
-    this.retryable = options.code === 'peer_timeout' || options.code === 'peer_unreachable'
   }
 }

@@ -1,4 +1,4 @@
-import { jsonDepthExceeds } from './jsonDepthExceeds.js'
+import { jsonDepthExceeds } from '@infermesh/node'
 import { maskUrlPassword } from './maskUrlPassword.js'
 import { PeerError } from './PeerError.js'
 import { readBoundedText } from './readBoundedText.js'

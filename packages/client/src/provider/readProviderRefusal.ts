@@ -1,4 +1,4 @@
-import { jsonDepthExceeds } from '../http/jsonDepthExceeds.js'
+import { jsonDepthExceeds } from '@infermesh/node'
 import { readBoundedText } from '../http/readBoundedText.js'
 
 /**

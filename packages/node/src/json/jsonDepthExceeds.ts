@@ -1,24 +1,30 @@
 /**
- * Whether JSON text nests objects and arrays deeper than `maxDepth`, found by one linear scan that
- * skips strings (and their escapes), before anything is parsed: so a hostile body like
- * `[[[[…]]]]` 100,000 deep is refused without building it or recursing over it.
+ * Whether JSON text nests arrays and objects deeper than `maxDepth` (`1` is depth 0, `[]` depth 1,
+ * `{"a":[1]}` depth 2). One linear pass that skips strings (and the escapes inside them), so it is safe
+ * to run on hostile input before `JSON.parse`, whose recursion a deep enough document would exhaust.
+ * It does not validate the JSON: it only answers about nesting.
  *
  * @example
- * jsonDepthExceeds('{"a":[[1]]}', 2) // true
+ * ```ts
+ * if (jsonDepthExceeds(body, 64)) throw new Error('request body nested deeper than 64 levels')
+ * const value = JSON.parse(body)
+ * ```
  */
 export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  if (!(Number.isSafeInteger(maxDepth) && maxDepth >= 0))
+    throw new TypeError(`jsonDepthExceeds: maxDepth must be a whole number, not ${maxDepth}`)
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
+    const char = text.charCodeAt(i)
     if (inString) {
-      if (code === 0x5c)
+      if (char === 0x5c)
         i++ // backslash: skip the escaped character
-      else if (code === 0x22) inString = false
-    } else if (code === 0x22) inString = true
-    else if (code === 0x7b || code === 0x5b) {
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) inString = true
+    else if (char === 0x5b || char === 0x7b) {
       if (++depth > maxDepth) return true
-    } else if (code === 0x7d || code === 0x5d) depth--
+    } else if (char === 0x5d || char === 0x7d) depth--
   }
   return false
 }

@@ -1,7 +1,8 @@
 const masked = '********'
 
 // scheme://user:password@host → the password masked (the user name stays, to tell accounts apart).
-const userinfo = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):([^\s/@]+)@/gi
+// Quotes end a URL: in a JSON log line, `"http://host:8545","who":"a@b"` holds no password.
+const userinfo = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'`]*):([^\s/@"'`]+)@/gi
 // A path segment of 20+ key-like characters in an http(s) or ws(s) URL: Infura's /v3/<key>, Alchemy's
 // /v2/<key>, QuickNode's /<token>/. Hex strings of 64 are left alone when not in a URL (ids, hashes).
 const urlWithPath = /\b((?:https?|wss?):\/\/[^\s/"'`]+)(\/[^\s"'`?#]*)?(\?[^\s"'`#]*)?/gi

@@ -5,11 +5,11 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IDisputes} from "./interfaces/IDisputes.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
 import {Epochs} from "./libraries/Epochs.sol";
+import {SignatureRule} from "./libraries/SignatureRule.sol";
 
 /// @title Disputes
 /// @notice Receipt disputes decided by a stake-weighted random committee of validators. See IDisputes.
@@ -305,7 +305,9 @@ contract Disputes is IDisputes, Ownable2Step {
         digest = hashReceipt(receipt);
         uint256 existing = disputeOfReceipt[digest];
         if (existing != 0) revert DisputeExists(digest, existing);
-        if (!SignatureChecker.isValidSignatureNow(provider, digest, signature)) {
+        // ECDSA first, EIP-1271 only when it fails: a provider that delegates its EOA (EIP-7702) to code
+        // that answers "invalid" cannot disown the receipts its key signed.
+        if (!SignatureRule.isValid(provider, digest, signature)) {
             revert InvalidReceiptSignature(provider);
         }
         uint256 held = staked + unbonding;

@@ -9,12 +9,13 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 
 /// @title MeshToken
-/// @notice The MESH token. Minting is limited to accounts the owner made minters (the emissions
-/// contract, and the deployer on a devnet).
-/// @dev Invariant: totalSupply() == totalMinted - totalBurned.
+/// @notice The MESH token. The initial supply is minted at deployment to `initialHolder` (a treasury, or
+/// the deployer on a devnet, which hands it out by transfer); later minting is limited to the one minter the
+/// owner names once (the Emissions contract).
+/// @dev Invariants: totalSupply() == totalMinted - totalBurned; once `minter` is non-zero it never changes.
 contract MeshToken is IMeshToken, ERC20, ERC20Burnable, ERC20Permit, Ownable2Step {
     /// @inheritdoc IMeshToken
-    mapping(address account => bool) public isMinter;
+    address public minter;
 
     /// @inheritdoc IMeshToken
     uint256 public totalMinted;
@@ -22,18 +23,32 @@ contract MeshToken is IMeshToken, ERC20, ERC20Burnable, ERC20Permit, Ownable2Ste
     /// @inheritdoc IMeshToken
     uint256 public totalBurned;
 
-    constructor(address owner_) ERC20("InferMesh", "MESH") ERC20Permit("InferMesh") Ownable(owner_) {}
+    /// @param initialHolder Receives `initialSupply` (ignored when the supply is zero).
+    constructor(address owner_, address initialHolder, uint256 initialSupply)
+        ERC20("InferMesh", "MESH")
+        ERC20Permit("InferMesh")
+        Ownable(owner_)
+    {
+        if (initialSupply != 0) _mint(initialHolder, initialSupply);
+    }
 
     /// @inheritdoc IMeshToken
-    function setMinter(address minter, bool allowed) external onlyOwner {
-        if (minter == address(0)) revert ZeroMinter();
-        isMinter[minter] = allowed;
-        emit MinterSet(minter, allowed);
+    function setMinter(address minter_) external onlyOwner {
+        if (minter_ == address(0)) revert ZeroMinter();
+        if (minter != address(0)) revert MinterAlreadySet(minter);
+        minter = minter_;
+        emit MinterSet(minter_);
+    }
+
+    /// @inheritdoc IMeshToken
+    function isMinter(address account) external view returns (bool) {
+        return account == minter && account != address(0);
     }
 
     /// @inheritdoc IMeshToken
     function mint(address to, uint256 amount) external {
-        if (!isMinter[msg.sender]) revert NotMinter(msg.sender);
+        // No transaction comes from address(0), so nobody mints before the minter is set.
+        if (msg.sender != minter) revert NotMinter(msg.sender);
         _mint(to, amount);
     }
 

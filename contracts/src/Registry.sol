@@ -15,6 +15,7 @@ import {IMeshToken} from "./interfaces/IMeshToken.sol";
 /// - withdrawals never take an account's `stake + unbonding` below its locked stake, and a lock is only
 ///   placed on what `stake + unbonding - locked` covers (a slash, which may take locked stake, is the only
 ///   way `locked` can exceed `stake + unbonding`; the slasher unlocks before it slashes);
+/// - `slasher` (the Disputes contract) is set once by the owner and never changes afterwards;
 /// - `_providers` and `_validators` list exactly the accounts whose role is Provider / Validator,
 ///   and `_stakers[a].index` is a's position in its role's list.
 contract Registry is IRegistry, Ownable2Step {
@@ -58,7 +59,7 @@ contract Registry is IRegistry, Ownable2Step {
     /// @inheritdoc IRegistry
     uint256 public totalSlashed;
     /// @inheritdoc IRegistry
-    mapping(address account => bool) public isSlasher;
+    address public slasher;
 
     mapping(address account => Staker) private _stakers;
     mapping(address account => uint256) private _locked;
@@ -134,7 +135,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed) {
-        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
         Staker storage s = _stakers[account];
         uint256 fromStake = amount < s.stake ? amount : s.stake;
         uint256 rest = amount - fromStake;
@@ -152,7 +153,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function lockStake(address account, uint256 amount) external {
-        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
         if (amount == 0) revert ZeroAmount();
         Staker storage s = _stakers[account];
         uint256 locked = _locked[account];
@@ -169,7 +170,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function unlockStake(address account, uint256 amount) external {
-        if (!isSlasher[msg.sender]) revert NotSlasher(msg.sender);
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
         if (amount == 0) revert ZeroAmount();
         uint256 locked = _locked[account];
         if (amount > locked) revert UnlockExceedsLocked(account, amount, locked);
@@ -288,10 +289,17 @@ contract Registry is IRegistry, Ownable2Step {
     // ------------------------------------------------------------- parameters
 
     /// @inheritdoc IRegistry
-    function setSlasher(address slasher, bool allowed) external onlyOwner {
-        if (slasher == address(0)) revert ZeroAddress();
-        isSlasher[slasher] = allowed;
-        emit SlasherSet(slasher, allowed);
+    function setSlasher(address slasher_) external onlyOwner {
+        if (slasher_ == address(0)) revert ZeroAddress();
+        if (slasher != address(0)) revert SlasherAlreadySet(slasher);
+        slasher = slasher_;
+        emit SlasherSet(slasher_);
+    }
+
+    /// @inheritdoc IRegistry
+    function isSlasher(address account) external view returns (bool) {
+        // No caller is address(0), so an unset slasher matches nobody that can call.
+        return account == slasher && account != address(0);
     }
 
     /// @inheritdoc IRegistry

@@ -80,6 +80,8 @@ interface IRegistry {
     error UnbondingNotFinished(uint256 amount, uint64 unbondingEnd);
     /// @notice The caller may not slash.
     error NotSlasher(address caller);
+    /// @notice The slasher was set already and can never change.
+    error SlasherAlreadySet(address slasher);
     /// @notice A parameter is outside its allowed range.
     error ParameterOutOfRange(string parameter, uint256 value, uint256 min, uint256 max);
     /// @notice Everything unbonding is locked by open disputes: nothing can be withdrawn now.
@@ -118,8 +120,8 @@ interface IRegistry {
     event StakeLocked(address indexed account, uint256 amount, uint256 locked);
     /// @notice A slasher unlocked `amount` of `account`'s stake; `locked` is what stays locked.
     event StakeUnlocked(address indexed account, uint256 amount, uint256 locked);
-    /// @notice The slasher role was granted or revoked.
-    event SlasherSet(address indexed slasher, bool allowed);
+    /// @notice The owner named the slasher (once and for all).
+    event SlasherSet(address indexed slasher);
     /// @notice A parameter changed.
     event MinStakeSet(uint256 minStake);
     /// @notice A parameter changed.
@@ -179,8 +181,9 @@ interface IRegistry {
     /// stake it locked unlocks it first.
     function unlockStake(address account, uint256 amount) external;
 
-    /// @notice Grants or revokes the slasher role. Only the owner.
-    function setSlasher(address slasher, bool allowed) external;
+    /// @notice Names the slasher (the Disputes contract). Only the owner, only once: after it, no
+    /// function can change who slashes.
+    function setSlasher(address slasher) external;
     /// @notice Only the owner; bounded.
     function setMinStake(uint256 minStake) external;
     /// @notice Only the owner; bounded.
@@ -196,7 +199,10 @@ interface IRegistry {
     function minValidatorStake() external view returns (uint256);
     function unbondingPeriod() external view returns (uint64);
     function maxOffers() external view returns (uint256);
+    /// @notice True only for `slasher()`.
     function isSlasher(address account) external view returns (bool);
+    /// @notice The only account that may lock, unlock and slash stake (zero until set).
+    function slasher() external view returns (address);
 
     /// @notice The account's role, stake, unbonding stake and when the unbonding stake unlocks.
     function stakeOf(address account)

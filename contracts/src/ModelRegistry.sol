@@ -7,23 +7,60 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice Model ids, names, owners and royalties. Payments reads `royaltyInfo` on every redemption.
-/// @dev Invariants: every registered model has a non-zero owner and a unique non-empty name;
-/// `royaltyInfo` never returns more than `maxRoyaltyBps`, which never exceeds MAX_ROYALTY_BPS_LIMIT.
+/// @dev Invariants:
+/// - every registered model has a non-zero owner and a unique non-empty name;
+/// - every stored rate (in force or scheduled) is at most `maxRoyaltyBps`, which is immutable and at most
+///   MAX_ROYALTY_BPS_LIMIT, so `royaltyInfo` needs no cap of its own;
+/// - the royalty in force for a model only rises at a time fixed at least `royaltyIncreaseDelay` before
+///   it: a rise is stored as (pendingBps, pendingAt) and read as in force once `block.timestamp >=
+///   pendingAt`; every write that could raise the rate in force goes through `_scheduleOrApply`, which
+///   applies decreases at once and schedules increases.
+/// A model's royalty terms sit in one storage slot, so `royaltyInfo` reads one slot. The cap is fixed at
+/// deployment: an owner who could raise it would raise royalties without the per-model delay.
 contract ModelRegistry is IModelRegistry, Ownable2Step {
     /// @notice The highest royalty cap the owner can ever set: 30%.
     uint16 public constant MAX_ROYALTY_BPS_LIMIT = 3000;
     uint256 public constant MAX_NAME_LENGTH = 128;
     uint256 public constant MAX_URI_LENGTH = 512;
+    /// @notice Bounds of `royaltyIncreaseDelay`: Payments' shortest withdrawal delay (1 hour) plus its
+    /// settlement interval (1 hour), and 60 days.
+    uint64 public constant MIN_ROYALTY_INCREASE_DELAY = 2 hours;
+    uint64 public constant MAX_ROYALTY_INCREASE_DELAY = 60 days;
+
+    struct Record {
+        address owner;
+        string name;
+        string uri;
+    }
+
+    /// @dev A model's receiver, rate in force (`bps`) and scheduled rise (`pendingBps` from `pendingAt`;
+    /// 0 when none), in one slot.
+    struct Terms {
+        address receiver;
+        uint16 bps;
+        uint16 pendingBps;
+        uint64 pendingAt;
+    }
 
     /// @inheritdoc IModelRegistry
-    uint16 public maxRoyaltyBps;
+    uint64 public immutable royaltyIncreaseDelay;
+    /// @inheritdoc IModelRegistry
+    uint16 public immutable maxRoyaltyBps;
 
-    mapping(bytes32 modelId => Model) private _models;
+    mapping(bytes32 modelId => Record) private _models;
+    mapping(bytes32 modelId => Terms) private _royalties;
     mapping(bytes32 nameHash => bytes32 modelId) private _idByName;
     bytes32[] private _ids;
 
-    constructor(address owner_, uint16 maxRoyaltyBps_) Ownable(owner_) {
-        _setMaxRoyaltyBps(maxRoyaltyBps_);
+    constructor(address owner_, uint16 maxRoyaltyBps_, uint64 royaltyIncreaseDelay_) Ownable(owner_) {
+        if (royaltyIncreaseDelay_ < MIN_ROYALTY_INCREASE_DELAY || royaltyIncreaseDelay_ > MAX_ROYALTY_INCREASE_DELAY) {
+            revert RoyaltyIncreaseDelayOutOfRange(
+                royaltyIncreaseDelay_, MIN_ROYALTY_INCREASE_DELAY, MAX_ROYALTY_INCREASE_DELAY
+            );
+        }
+        royaltyIncreaseDelay = royaltyIncreaseDelay_;
+        if (maxRoyaltyBps_ > MAX_ROYALTY_BPS_LIMIT) revert MaxRoyaltyTooHigh(maxRoyaltyBps_, MAX_ROYALTY_BPS_LIMIT);
+        maxRoyaltyBps = maxRoyaltyBps_;
     }
 
     modifier onlyModelOwner(bytes32 modelId) {
@@ -47,16 +84,19 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
         _checkRoyalty(royaltyBps, royaltyReceiver);
         _claimName(modelId, name);
 
-        _models[modelId] =
-            Model({owner: msg.sender, royaltyBps: royaltyBps, royaltyReceiver: royaltyReceiver, name: name, uri: uri});
+        _models[modelId] = Record({owner: msg.sender, name: name, uri: uri});
         _ids.push(modelId);
-        emit ModelRegistered(modelId, msg.sender, name, uri, royaltyBps, royaltyReceiver);
+        Terms storage terms = _royalties[modelId];
+        terms.receiver = royaltyReceiver;
+        // From 0 (an unknown model pays no royalty) to royaltyBps: a rise, so it waits.
+        emit ModelRegistered(modelId, msg.sender, name, uri, 0, royaltyReceiver);
+        if (royaltyBps != 0) _scheduleOrApply(terms, royaltyBps, modelId);
     }
 
     /// @inheritdoc IModelRegistry
     function update(bytes32 modelId, string calldata name, string calldata uri) external onlyModelOwner(modelId) {
         _checkUri(uri);
-        Model storage model = _models[modelId];
+        Record storage model = _models[modelId];
         bytes32 oldHash = keccak256(bytes(model.name));
         if (oldHash != keccak256(bytes(name))) {
             _claimName(modelId, name);
@@ -70,10 +110,9 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     /// @inheritdoc IModelRegistry
     function setRoyalty(bytes32 modelId, uint16 royaltyBps, address royaltyReceiver) external onlyModelOwner(modelId) {
         _checkRoyalty(royaltyBps, royaltyReceiver);
-        Model storage model = _models[modelId];
-        model.royaltyBps = royaltyBps;
-        model.royaltyReceiver = royaltyReceiver;
-        emit RoyaltySet(modelId, royaltyBps, royaltyReceiver);
+        Terms storage terms = _royalties[modelId];
+        terms.receiver = royaltyReceiver;
+        _scheduleOrApply(terms, royaltyBps, modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -84,13 +123,34 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IModelRegistry
-    function setMaxRoyaltyBps(uint16 maxRoyaltyBps_) external onlyOwner {
-        _setMaxRoyaltyBps(maxRoyaltyBps_);
+    function reassignModel(bytes32 modelId, address newOwner) external onlyOwner {
+        Record storage model = _models[modelId];
+        address from = model.owner;
+        if (from == address(0)) revert ModelNotFound(modelId);
+        if (newOwner == address(0)) revert ZeroOwner();
+        model.owner = newOwner;
+        delete _royalties[modelId];
+        emit ModelTransferred(modelId, from, newOwner);
+        emit RoyaltySet(modelId, 0, address(0));
+        emit ModelReassigned(modelId, from, newOwner);
     }
 
     /// @inheritdoc IModelRegistry
     function getModel(bytes32 modelId) external view returns (Model memory) {
-        return _models[modelId];
+        Record storage model = _models[modelId];
+        Terms storage terms = _royalties[modelId];
+        return Model({
+            owner: model.owner,
+            royaltyBps: _inForce(terms),
+            royaltyReceiver: terms.receiver,
+            name: model.name,
+            uri: model.uri
+        });
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pendingRoyalty(bytes32 modelId) external view returns (uint16 royaltyBps, uint64 effectiveAt) {
+        return _pending(_royalties[modelId]);
     }
 
     /// @inheritdoc IModelRegistry
@@ -100,12 +160,10 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
 
     /// @inheritdoc IModelRegistry
     function royaltyInfo(bytes32 modelId) external view returns (address receiver, uint256 royaltyBps) {
-        Model storage model = _models[modelId];
-        royaltyBps = model.royaltyBps;
+        Terms memory terms = _royalties[modelId];
+        royaltyBps = _inForce(terms);
         if (royaltyBps == 0) return (address(0), 0);
-        uint16 cap = maxRoyaltyBps;
-        if (royaltyBps > cap) royaltyBps = cap;
-        receiver = model.royaltyReceiver;
+        receiver = terms.receiver;
     }
 
     /// @inheritdoc IModelRegistry
@@ -124,6 +182,32 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
         }
     }
 
+    /// @dev Sets a model's rate: at once when it is not above the rate in force (a scheduled rise is
+    /// cancelled), otherwise scheduled `royaltyIncreaseDelay` from now while the rate in force stays.
+    function _scheduleOrApply(Terms storage terms, uint16 royaltyBps, bytes32 modelId) private {
+        uint16 inForce = _inForce(terms);
+        if (royaltyBps <= inForce) {
+            (terms.bps, terms.pendingBps, terms.pendingAt) = (royaltyBps, 0, 0);
+            emit RoyaltySet(modelId, royaltyBps, terms.receiver);
+        } else {
+            uint64 effectiveAt = uint64(block.timestamp) + royaltyIncreaseDelay;
+            (terms.bps, terms.pendingBps, terms.pendingAt) = (inForce, royaltyBps, effectiveAt);
+            emit RoyaltySet(modelId, inForce, terms.receiver);
+            emit RoyaltyIncreaseScheduled(modelId, royaltyBps, effectiveAt);
+        }
+    }
+
+    /// @dev The rate in force now: the scheduled rise once its time has come, else the stored rate.
+    function _inForce(Terms memory terms) private view returns (uint16) {
+        return terms.pendingAt != 0 && block.timestamp >= terms.pendingAt ? terms.pendingBps : terms.bps;
+    }
+
+    /// @dev A rise that has not taken effect yet, or zeros.
+    function _pending(Terms memory terms) private view returns (uint16, uint64) {
+        if (terms.pendingAt == 0 || block.timestamp >= terms.pendingAt) return (0, 0);
+        return (terms.pendingBps, terms.pendingAt);
+    }
+
     function _claimName(bytes32 modelId, string calldata name) private {
         uint256 length = bytes(name).length;
         if (length == 0 || length > MAX_NAME_LENGTH) revert InvalidName(length, MAX_NAME_LENGTH);
@@ -140,11 +224,5 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     function _checkRoyalty(uint16 royaltyBps, address royaltyReceiver) private view {
         if (royaltyBps > maxRoyaltyBps) revert RoyaltyTooHigh(royaltyBps, maxRoyaltyBps);
         if (royaltyBps != 0 && royaltyReceiver == address(0)) revert ZeroRoyaltyReceiver();
-    }
-
-    function _setMaxRoyaltyBps(uint16 maxRoyaltyBps_) private {
-        if (maxRoyaltyBps_ > MAX_ROYALTY_BPS_LIMIT) revert MaxRoyaltyTooHigh(maxRoyaltyBps_, MAX_ROYALTY_BPS_LIMIT);
-        maxRoyaltyBps = maxRoyaltyBps_;
-        emit MaxRoyaltyBpsSet(maxRoyaltyBps_);
     }
 }

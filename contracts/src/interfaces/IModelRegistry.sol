@@ -4,6 +4,14 @@ pragma solidity ^0.8.24;
 /// @title IModelRegistry
 /// @notice Models known to the network: id (sha256 of the weights file), a unique name, a URI, an
 /// owner and the royalty paid to the owner's receiver on every redeemed payment for the model.
+///
+/// Royalties are fixed by the terms in force when the work was offered: a royalty decrease applies at
+/// once, an increase (including the first royalty of a newly registered model) only
+/// `royaltyIncreaseDelay` after it was asked for; the royalty cap is fixed at deployment. Payments keeps its `withdrawDelay` plus a settlement
+/// interval below that delay, so a provider that redeems its vouchers before its payers' allocations can
+/// be released is always paid at the terms it served under. Model ids are public (the sha256 of a weights
+/// file), so anyone can register one first: the contract owner (a timelock on a real network) can hand a
+/// squatted model to its rightful owner, which also sets its royalty to zero at once (`reassignModel`).
 interface IModelRegistry {
     /// @notice A model's record. `owner == address(0)` means the id is not registered.
     struct Model {
@@ -36,8 +44,11 @@ interface IModelRegistry {
     error ZeroOwner();
     /// @notice The cap is above the absolute limit.
     error MaxRoyaltyTooHigh(uint256 maxRoyaltyBps, uint256 limit);
+    /// @notice The royalty increase delay is outside its allowed range.
+    error RoyaltyIncreaseDelayOutOfRange(uint256 delay, uint256 min, uint256 max);
 
-    /// @notice A model was registered.
+    /// @notice A model was registered. `royaltyBps` is the royalty in force now, which is zero: the royalty
+    /// asked for follows RoyaltyIncreaseScheduled.
     event ModelRegistered(
         bytes32 indexed modelId,
         address indexed owner,
@@ -48,14 +59,17 @@ interface IModelRegistry {
     );
     /// @notice A model's name or URI changed.
     event ModelUpdated(bytes32 indexed modelId, string name, string uri);
-    /// @notice A model's royalty rate or receiver changed.
+    /// @notice The royalty terms in force for a model changed: `royaltyBps` to `royaltyReceiver`.
     event RoyaltySet(bytes32 indexed modelId, uint16 royaltyBps, address royaltyReceiver);
+    /// @notice A model's royalty rises to `royaltyBps` at `effectiveAt` (replacing any earlier scheduled rise).
+    event RoyaltyIncreaseScheduled(bytes32 indexed modelId, uint16 royaltyBps, uint64 effectiveAt);
+    /// @notice The contract owner gave a model to `to` and set its royalty to zero.
+    event ModelReassigned(bytes32 indexed modelId, address indexed from, address indexed to);
     /// @notice A model changed owner.
     event ModelTransferred(bytes32 indexed modelId, address indexed from, address indexed to);
-    /// @notice The royalty cap changed.
-    event MaxRoyaltyBpsSet(uint16 maxRoyaltyBps);
 
-    /// @notice Registers `modelId` with the caller as owner.
+    /// @notice Registers `modelId` with the caller as owner. A royalty above zero is scheduled: it takes
+    /// effect `royaltyIncreaseDelay` from now.
     function register(
         bytes32 modelId,
         string calldata name,
@@ -67,23 +81,32 @@ interface IModelRegistry {
     /// @notice Changes name and URI. Only the model's owner.
     function update(bytes32 modelId, string calldata name, string calldata uri) external;
 
-    /// @notice Changes the royalty rate and receiver. Only the model's owner.
+    /// @notice Changes the royalty rate and receiver. Only the model's owner. The receiver changes at once.
+    /// A rate at or below the one in force applies at once and cancels a scheduled rise; a higher rate is
+    /// scheduled for `royaltyIncreaseDelay` from now (replacing an earlier scheduled rise).
     function setRoyalty(bytes32 modelId, uint16 royaltyBps, address royaltyReceiver) external;
 
     /// @notice Gives the model to `newOwner`. Only the model's owner.
     function transferModel(bytes32 modelId, address newOwner) external;
 
-    /// @notice Sets the royalty cap (at most `MAX_ROYALTY_BPS_LIMIT`). Only the contract owner.
-    /// Models above a lowered cap are paid at the cap.
-    function setMaxRoyaltyBps(uint16 maxRoyaltyBps) external;
+    /// @notice Gives `modelId` to `newOwner` and sets its royalty to zero (receiver cleared, scheduled rise
+    /// cancelled) at once. Only the contract owner: the remedy for a squatted model id or name.
+    function reassignModel(bytes32 modelId, address newOwner) external;
 
-    /// @notice The model's record (owner zero when unknown).
+    /// @notice The model's record (owner zero when unknown); `royaltyBps` is the rate in force now.
     function getModel(bytes32 modelId) external view returns (Model memory);
+
+    /// @notice A scheduled royalty rise of `modelId` (zeros when none is pending).
+    function pendingRoyalty(bytes32 modelId) external view returns (uint16 royaltyBps, uint64 effectiveAt);
+
+    /// @notice How long a royalty increase waits before it applies (fixed at deployment).
+    function royaltyIncreaseDelay() external view returns (uint64);
 
     /// @notice The id registered under `name`, or zero.
     function modelIdOfName(string calldata name) external view returns (bytes32);
 
-    /// @notice Where the royalty goes and how much, capped at the current maximum; (0, 0) for unknown models.
+    /// @notice Where the royalty goes and how much, in force now; (0, 0) for unknown models. Never above
+    /// `maxRoyaltyBps`, which every rate is checked against when it is set.
     function royaltyInfo(bytes32 modelId) external view returns (address receiver, uint256 royaltyBps);
 
     /// @notice How many models are registered.
@@ -92,6 +115,6 @@ interface IModelRegistry {
     /// @notice A page of registered model ids, in registration order.
     function getModelIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory);
 
-    /// @notice The current royalty cap in basis points.
+    /// @notice The royalty cap in basis points (fixed at deployment, at most `MAX_ROYALTY_BPS_LIMIT`).
     function maxRoyaltyBps() external view returns (uint16);
 }

@@ -19,8 +19,10 @@ import {Epochs} from "./libraries/Epochs.sol";
 ///   to totalWork, reports sum to the epoch's reports), every share rounds down, and the inputs are fixed
 ///   before the first claim (Uptime finalized, the epoch's work past); `claim` also checks it;
 /// - an (epoch, account) pair is paid at most once;
-/// - a provider's work reward is at most workOf * maxWorkRewardBps / 10,000, and maxWorkRewardBps is
-///   below Payments' burnBps (checked at deployment; claims also cap it at the current burnBps).
+/// - a provider's work reward is at most min(workOf * maxWorkRewardBps / 10,000, burnedOf), the burn its
+///   redemptions of that epoch actually booked (rounded up), so paying yourself never earns more than it
+///   burned; maxWorkRewardBps is also below Payments' burnBps at deployment, so with an unchanged burn rate
+///   the reward is strictly below the burn.
 /// The schedule is immutable; the owner can only transfer ownership (kept for a later migration).
 contract Emissions is IEmissions, Ownable2Step {
     uint256 private constant BPS = 10_000;
@@ -199,15 +201,15 @@ contract Emissions is IEmissions, Ownable2Step {
         }
     }
 
-    /// @dev min(pool * workOf / totalWork, workOf * min(maxWorkRewardBps, burnBps) / 10,000).
+    /// @dev min(pool * workOf / totalWork, workOf * maxWorkRewardBps / 10,000, burnedOf): the cap is the
+    /// burn the provider's redemptions actually booked in that epoch, whatever `burnBps` is today.
     function _workReward(uint64 epoch, address provider, uint256 emission) private view returns (uint256) {
         uint256 workOf = _payments.workOf(epoch, provider);
         if (workOf == 0) return 0;
         uint256 share = emission * _workBps / BPS * workOf / _payments.totalWork(epoch);
-        uint256 capBps = _maxWorkRewardBps;
-        uint256 burnBps = _payments.burnBps();
-        if (burnBps < capBps) capBps = burnBps;
-        uint256 cap = workOf * capBps / BPS;
+        uint256 cap = workOf * _maxWorkRewardBps / BPS;
+        uint256 burned = _payments.burnedOf(epoch, provider);
+        if (burned < cap) cap = burned;
         return share < cap ? share : cap;
     }
 

@@ -7,8 +7,9 @@ pragma solidity ^0.8.24;
 /// (providers by finalized uptime score), work (providers by paid work, capped) and validation
 /// (validators by uptime reports). Claims open once the epoch is finalized in Uptime and its challenge
 /// window has passed; the token is minted on claim, so whatever nobody can claim is never minted.
-/// A provider's work reward is capped at `maxWorkRewardBps` of its paid work, below the share Payments
-/// burns, so paying yourself to farm emissions always loses MESH.
+/// A provider's work reward is capped at `maxWorkRewardBps` of its paid work and at the burn its
+/// redemptions actually booked in the epoch (`IPayments.burnedOf`), so paying yourself to farm emissions
+/// never gains MESH.
 interface IEmissions {
     /// @notice The emission schedule, fixed at deployment.
     struct Schedule {

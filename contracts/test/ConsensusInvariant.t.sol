@@ -245,9 +245,12 @@ contract ConsensusHandler is Test {
     function work(uint256 providerSeed, uint256 amount) external {
         address provider = providers[providerSeed % providers.length];
         amount = bound(amount, 1, 1_000_000 ether);
-        token.mint(payer, amount);
+        // The handler holds part of the initial supply (only Emissions can mint).
+        token.transfer(payer, amount);
+        IPayments.Allocation[] memory allocations = new IPayments.Allocation[](1);
+        allocations[0] = IPayments.Allocation(provider, amount);
         vm.prank(payer);
-        payments.deposit(amount);
+        payments.depositAndAllocate(amount, allocations);
         IPayments.Voucher memory voucher =
             IPayments.Voucher(payer, provider, MODEL, payments.paid(payer, provider, MODEL) + amount);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_payerKey, payments.hashVoucher(voucher));
@@ -310,8 +313,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         handler = new ConsensusHandler(
             Deployed(token, registry, payments, uptime, disputes, emissions), providers, keys, validators, challengers
         );
-        vm.prank(owner);
-        token.setMinter(address(handler), true);
+        _give(address(handler), 1e31);
 
         bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = ConsensusHandler.openDispute.selector;

@@ -284,6 +284,30 @@ contract DisputesTest is ConsensusBase {
         vm.assertEq(disputes.getDispute(id).provider, address(wallet));
     }
 
+    /// @dev F4: a provider whose EOA got code answering every EIP-1271 check with "invalid" (an EIP-7702
+    /// delegation) cannot disown the receipts its key signed: ECDSA is checked first.
+    function test_openDispute_acceptsAnEcdsaReceiptOfAProviderWhoseCodeRejectsEip1271() public {
+        ProviderWallet rejecting = new ProviderWallet(); // accepts nothing
+        vm.etch(provider, address(rejecting).code);
+        vm.assertGt(provider.code.length, 0);
+        uint256 id = _open(challenger, provider, 5 ether);
+        vm.assertEq(disputes.getDispute(id).provider, provider);
+    }
+
+    /// @dev F4 with a real EIP-7702 delegation (Prague rules), made when the dispute appears.
+    function test_openDispute_acceptsAnEcdsaReceiptAfterARealEip7702Delegation() public {
+        vm.setEvmVersion("prague");
+        ProviderWallet rejecting = new ProviderWallet();
+        IDisputes.Receipt memory r = _receipt(provider, 5 ether);
+        bytes memory sig = _signReceipt(keyOf[provider], r);
+        // The provider's delegation lands in the same block as (here: with) the dispute.
+        vm.signAndAttachDelegation(address(rejecting), keyOf[provider]);
+        vm.prank(challenger);
+        uint256 id = disputes.openDispute(r, sig, REQUEST, RESPONSE);
+        vm.assertEq(provider.code.length, 23);
+        vm.assertEq(disputes.getDispute(id).provider, provider);
+    }
+
     function test_openDispute_revertsWhenRequestMismatch() public {
         IDisputes.Receipt memory r = _receipt(provider, 5 ether);
         bytes memory sig = _signReceipt(keyOf[provider], r);
@@ -393,12 +417,10 @@ contract DisputesTest is ConsensusBase {
     }
 
     function test_drawCommittee_excludesTheChallengerAndInactiveValidators() public {
-        address other = makeAddr("otherSlasher");
-        vm.prank(owner);
-        registry.setSlasher(other, true);
-        vm.prank(other);
-        registry.slash(v4, 3500 ether, address(0)); // below the validator minimum: inactive
-        _mint(v1, BOND);
+        // An earlier slash (Disputes is the only slasher) left v4 below the validator minimum: inactive.
+        vm.prank(address(disputes));
+        registry.slash(v4, 3500 ether, address(0));
+        _give(v1, BOND);
         vm.prank(v1);
         token.approve(address(disputes), BOND);
         uint256 id = _open(v1, provider, 5 ether); // v1 challenges
@@ -689,14 +711,13 @@ contract DisputesTest is ConsensusBase {
         disputes.vote(id, true);
     }
 
-    function test_resolve_slashesWhatIsLeftWhenAnotherSlasherTookStake() public {
-        address other = makeAddr("otherSlasher");
-        vm.prank(owner);
-        registry.setSlasher(other, true);
+    function test_resolve_slashesWhatIsLeftWhenAnEarlierSlashTookStake() public {
+        address other = makeAddr("otherChallenger");
         uint256 id = _open(challenger, provider, 5 ether); // locks 500
         _draw(id);
         _voteAll(id, true);
-        vm.prank(other);
+        // Another dispute's slash (Disputes is the only slasher) took most of the stake first.
+        vm.prank(address(disputes));
         registry.slash(provider, PROVIDER_STAKE - 100 ether, other); // 100 left
         disputes.resolve(id);
         (uint256 staked, uint256 unbonding) = _stakeOf(provider);
@@ -780,7 +801,7 @@ contract DisputesTest is ConsensusBase {
         p.committeeSize = size;
         vm.prank(owner);
         disputes.setParams(p);
-        _mint(v2, BOND);
+        _give(v2, BOND);
         vm.prank(v2);
         token.approve(address(disputes), BOND);
         uint256 id = _open(v2, provider, 1 ether);

@@ -337,13 +337,40 @@ contract EmissionsTest is ConsensusBase {
         emissions.claim(0, p1);
     }
 
-    function test_claim_revertsWhenNotAMinter() public {
+    function test_claim_revertsNotMinterForASecondEmissionsContract() public {
+        // The token's one minter is fixed: another Emissions deployment cannot mint.
+        Emissions second = _new(_schedule());
         _scoreEpochZero();
         _finalizeEpochZero();
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, address(second)));
+        second.claim(0, p1);
+    }
+
+    /// @dev E1: work redeemed while the burn rate was 1%, claimed after it went back up to 50%: the
+    /// work reward is capped by the burn actually booked (1%), not by today's burnBps.
+    function test_claim_capsTheWorkRewardAtTheBurnActuallyPaid() public {
         vm.prank(owner);
-        token.setMinter(address(emissions), false);
-        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, address(emissions)));
-        emissions.claim(0, p1);
+        payments.setBurnBps(100);
+        _scoreEpochZero();
+        _work("lowBurnPayer", p1, 100 ether);
+        vm.prank(owner);
+        payments.setBurnBps(5000);
+        _finalizeEpochZero();
+        vm.assertEq(payments.burnedOf(0, p1), 1 ether);
+        (, uint256 work,) = emissions.claimable(0, p1);
+        // Without the record the cap would be min(2.5%, 50%) of 100 = 2.5 MESH.
+        vm.assertEq(work, 1 ether);
+    }
+
+    /// @dev E1: a payment of a few wei burns at least one wei (rounded up), so dust work earns nothing more
+    /// than it burned.
+    function test_claim_capsDustWorkAtItsRoundedUpBurn() public {
+        _scoreEpochZero();
+        _work("dustPayer", p1, 19);
+        _finalizeEpochZero();
+        vm.assertEq(payments.burnedOf(0, p1), 1); // ceil(19 * 5%) = 1
+        (, uint256 work,) = emissions.claimable(0, p1);
+        vm.assertEq(work, 0); // 19 * 2.5% rounds down to 0
     }
 
     // ================================================================= fuzz
@@ -354,19 +381,40 @@ contract EmissionsTest is ConsensusBase {
         if (epoch < type(uint64).max) vm.assertLe(emissions.emissionFor(epoch + 1), emissions.emissionFor(epoch));
     }
 
-    /// @dev Paying yourself `amount` burns burnBps of it; the work reward it can earn is at most
-    /// maxWorkRewardBps of it, strictly less, so self-dealing always loses MESH.
+    /// @dev Paying yourself `amount` burns burnBps of it (rounded up); the work reward it can earn is at
+    /// most maxWorkRewardBps of it, strictly less, so self-dealing always loses MESH.
     function testFuzz_claim_selfDealingNeverPays(uint256 amount, uint256 otherWork) public {
         amount = bound(amount, 1 ether, 1e9 ether);
         otherWork = bound(otherWork, 0, 1e9 ether);
         _scoreEpochZero();
         _work("selfPayer", p1, amount); // p1's own payer account (the model has no royalty here)
         if (otherWork != 0) _work("otherPayer", p3, otherWork);
-        uint256 burned = amount * BURN_BPS / BPS;
+        uint256 burned = (amount * BURN_BPS + BPS - 1) / BPS;
+        vm.assertEq(payments.burnedOf(0, p1), burned);
         _finalizeEpochZero();
         (, uint256 work,) = emissions.claimable(0, p1);
         vm.assertLt(work, burned);
         vm.assertLe(work, amount * MAX_WORK_BPS / BPS);
+    }
+
+    /// @dev Whatever the burn rate does between the work and the claim, the work reward never exceeds the
+    /// burn that work booked.
+    function testFuzz_claim_workRewardNeverExceedsTheBurnBooked(uint256 amount, uint16 burnAtWork, uint16 burnAtClaim)
+        public
+    {
+        amount = bound(amount, 1, 1e9 ether);
+        burnAtWork = uint16(bound(burnAtWork, 0, 5000));
+        burnAtClaim = uint16(bound(burnAtClaim, 0, 5000));
+        vm.prank(owner);
+        payments.setBurnBps(burnAtWork);
+        _scoreEpochZero();
+        _work("payer", p1, amount);
+        vm.prank(owner);
+        payments.setBurnBps(burnAtClaim);
+        _finalizeEpochZero();
+        (, uint256 work,) = emissions.claimable(0, p1);
+        vm.assertLe(work, payments.burnedOf(0, p1));
+        vm.assertEq(payments.burnedOf(0, p1), (amount * burnAtWork + BPS - 1) / BPS);
     }
 
     /// @dev Whatever the scores and work, all claims of an epoch together stay within its emission.

@@ -32,9 +32,14 @@ contract MeshTokenTest is Test {
         bob = makeAddr("bob");
         carol = makeAddr("carol");
 
-        token = new MeshToken(owner);
+        token = new MeshToken(owner, address(0), 0);
         vm.prank(owner);
-        token.setMinter(minter, true);
+        token.setMinter(minter);
+    }
+
+    /// @dev A token whose minter is not set yet.
+    function _unset() internal returns (MeshToken fresh) {
+        fresh = new MeshToken(owner, address(0), 0);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -77,11 +82,28 @@ contract MeshTokenTest is Test {
         vm.assertEq(token.totalMinted(), 0);
         vm.assertEq(token.totalBurned(), 0);
         vm.assertFalse(token.isMinter(owner));
+        vm.assertEq(token.minter(), minter);
+    }
+
+    function test_constructor_mintsInitialSupplyToHolder() public {
+        vm.expectEmit();
+        emit IERC20.Transfer(address(0), alice, 1e9 ether);
+        MeshToken fresh = new MeshToken(owner, alice, 1e9 ether);
+        vm.assertEq(fresh.balanceOf(alice), 1e9 ether);
+        vm.assertEq(fresh.totalSupply(), 1e9 ether);
+        vm.assertEq(fresh.totalMinted(), 1e9 ether);
+        vm.assertEq(fresh.minter(), address(0));
+        vm.assertFalse(fresh.isMinter(address(0)));
     }
 
     function test_constructor_revertsWhenOwnerIsZero() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableInvalidOwner.selector, address(0)));
-        new MeshToken(address(0));
+        new MeshToken(address(0), alice, 1 ether);
+    }
+
+    function test_constructor_revertsWhenInitialHolderIsZero() public {
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(0)));
+        new MeshToken(owner, address(0), 1 ether);
     }
 
     function test_DOMAIN_SEPARATOR_matchesEip712Domain() public view {
@@ -93,32 +115,42 @@ contract MeshTokenTest is Test {
 
     // -------------------------------------------------------------- setMinter
 
-    function test_setMinter_grantsRoleAndEmits() public {
-        vm.expectEmit(address(token));
-        emit IMeshToken.MinterSet(alice, true);
+    function test_setMinter_setsTheMinterAndEmits() public {
+        MeshToken fresh = _unset();
+        vm.expectEmit(address(fresh));
+        emit IMeshToken.MinterSet(alice);
         vm.prank(owner);
-        token.setMinter(alice, true);
-        vm.assertTrue(token.isMinter(alice));
+        fresh.setMinter(alice);
+        vm.assertTrue(fresh.isMinter(alice));
+        vm.assertEq(fresh.minter(), alice);
+        vm.assertFalse(fresh.isMinter(owner));
     }
 
-    function test_setMinter_revokesRoleAndEmits() public {
-        vm.expectEmit(address(token));
-        emit IMeshToken.MinterSet(minter, false);
+    function test_setMinter_revertsMinterAlreadySetWhenSetTwice() public {
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.MinterAlreadySet.selector, minter));
         vm.prank(owner);
-        token.setMinter(minter, false);
-        vm.assertFalse(token.isMinter(minter));
+        token.setMinter(alice);
+        vm.assertEq(token.minter(), minter);
+    }
+
+    function test_setMinter_revertsMinterAlreadySetForTheSameMinter() public {
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.MinterAlreadySet.selector, minter));
+        vm.prank(owner);
+        token.setMinter(minter);
     }
 
     function test_setMinter_revertsWhenCallerNotOwner() public {
+        MeshToken fresh = _unset();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, minter));
         vm.prank(minter);
-        token.setMinter(alice, true);
+        fresh.setMinter(alice);
     }
 
     function test_setMinter_revertsWhenMinterIsZero() public {
+        MeshToken fresh = _unset();
         vm.expectRevert(IMeshToken.ZeroMinter.selector);
         vm.prank(owner);
-        token.setMinter(address(0), true);
+        fresh.setMinter(address(0));
     }
 
     // ------------------------------------------------------------------- mint
@@ -140,12 +172,24 @@ contract MeshTokenTest is Test {
         token.mint(alice, 1 ether);
     }
 
-    function test_mint_revertsWhenMinterRevoked() public {
+    function test_mint_revertsNotMinterBeforeTheMinterIsSet() public {
+        MeshToken fresh = _unset();
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, owner));
         vm.prank(owner);
-        token.setMinter(minter, false);
+        fresh.mint(alice, 1 ether);
+    }
 
-        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, minter));
-        vm.prank(minter);
+    function test_mint_revertsNotMinterForTheOwnerAfterOwnershipChanges() public {
+        // Even a new owner cannot mint or name another minter.
+        vm.prank(owner);
+        token.transferOwnership(alice);
+        vm.prank(alice);
+        token.acceptOwnership();
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.MinterAlreadySet.selector, minter));
+        vm.prank(alice);
+        token.setMinter(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.NotMinter.selector, alice));
+        vm.prank(alice);
         token.mint(alice, 1 ether);
     }
 
@@ -350,13 +394,10 @@ contract MeshTokenTest is Test {
         vm.assertEq(token.owner(), alice);
         vm.assertEq(token.pendingOwner(), address(0));
 
-        // The new owner holds the owner's powers, the old one no longer does.
-        vm.prank(alice);
-        token.setMinter(bob, true);
-        vm.assertTrue(token.isMinter(bob));
+        // The old owner no longer holds the owner's powers.
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, owner));
         vm.prank(owner);
-        token.setMinter(carol, true);
+        token.transferOwnership(carol);
     }
 
     function test_acceptOwnership_revertsWhenCallerNotPendingOwner() public {
@@ -422,9 +463,17 @@ contract MeshTokenTest is Test {
 
     function testFuzz_setMinter_revertsWhenCallerNotOwner(address caller) public {
         vm.assume(caller != owner);
+        MeshToken fresh = _unset();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, caller));
         vm.prank(caller);
-        token.setMinter(caller, true);
+        fresh.setMinter(caller);
+    }
+
+    function testFuzz_setMinter_revertsMinterAlreadySetForAnyAccount(address other) public {
+        vm.assume(other != address(0));
+        vm.expectRevert(abi.encodeWithSelector(IMeshToken.MinterAlreadySet.selector, minter));
+        vm.prank(owner);
+        token.setMinter(other);
     }
 
     function testFuzz_burn_keepsSupplyEqualToMintedMinusBurned(uint256 minted, uint256 burned, uint256 moved) public {

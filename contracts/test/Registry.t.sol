@@ -48,13 +48,13 @@ contract RegistryTest is Test {
         wendy = makeAddr("wendy");
         xavier = makeAddr("xavier");
 
-        token = new MeshToken(owner);
+        token = new MeshToken(owner, address(0), 0);
         registry =
             new Registry(owner, IMeshToken(address(token)), MIN_STAKE, MIN_VALIDATOR_STAKE, UNBONDING, MAX_OFFERS);
 
         vm.startPrank(owner);
-        token.setMinter(owner, true);
-        registry.setSlasher(slasher, true);
+        token.setMinter(owner);
+        registry.setSlasher(slasher);
         address[6] memory actors = [alice, bob, carol, victor, wendy, xavier];
         for (uint256 i; i < actors.length; ++i) {
             token.mint(actors[i], BALANCE);
@@ -1089,13 +1089,16 @@ contract RegistryTest is Test {
         registry.slash(alice, 1 ether, treasury);
     }
 
-    function test_slash_revertsAfterSlasherRevoked() public {
+    function test_slash_revertsNotSlasherForTheOwnerWhoCannotReplaceTheSlasher() public {
         _registerProvider(alice);
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.SlasherAlreadySet.selector, slasher));
         vm.prank(owner);
-        registry.setSlasher(slasher, false);
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, slasher));
-        vm.prank(slasher);
-        registry.slash(alice, 1 ether, treasury);
+        registry.setSlasher(owner);
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, owner));
+        vm.prank(owner);
+        registry.slash(alice, 1 ether, owner);
+        (, uint256 staked,,) = registry.stakeOf(alice);
+        vm.assertEq(staked, MIN_STAKE);
     }
 
     function test_slash_sendsStakeToRecipientAndEmits() public {
@@ -1234,30 +1237,57 @@ contract RegistryTest is Test {
 
     // ------------------------------------------------------------- setSlasher
 
-    function test_setSlasher_grantsAndRevokesAndEmits() public {
-        vm.expectEmit(address(registry));
-        emit IRegistry.SlasherSet(carol, true);
-        vm.prank(owner);
-        registry.setSlasher(carol, true);
-        vm.assertTrue(registry.isSlasher(carol));
+    function _unsetRegistry() internal returns (Registry fresh) {
+        fresh = new Registry(owner, IMeshToken(address(token)), MIN_STAKE, MIN_VALIDATOR_STAKE, UNBONDING, MAX_OFFERS);
+    }
 
-        vm.expectEmit(address(registry));
-        emit IRegistry.SlasherSet(carol, false);
+    function test_setSlasher_setsTheSlasherAndEmits() public {
+        Registry fresh = _unsetRegistry();
+        vm.assertEq(fresh.slasher(), address(0));
+        vm.assertFalse(fresh.isSlasher(address(0)));
+        vm.expectEmit(address(fresh));
+        emit IRegistry.SlasherSet(carol);
         vm.prank(owner);
-        registry.setSlasher(carol, false);
+        fresh.setSlasher(carol);
+        vm.assertTrue(fresh.isSlasher(carol));
+        vm.assertEq(fresh.slasher(), carol);
+        vm.assertFalse(fresh.isSlasher(owner));
+    }
+
+    function test_setSlasher_revertsSlasherAlreadySetWhenSetTwice() public {
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.SlasherAlreadySet.selector, slasher));
+        vm.prank(owner);
+        registry.setSlasher(carol);
+        vm.assertEq(registry.slasher(), slasher);
         vm.assertFalse(registry.isSlasher(carol));
     }
 
+    function test_lockStake_revertsNotSlasherBeforeTheSlasherIsSet() public {
+        Registry fresh = _unsetRegistry();
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, owner));
+        vm.prank(owner);
+        fresh.lockStake(alice, 1 ether);
+    }
+
     function test_setSlasher_revertsWhenCallerNotOwner() public {
+        Registry fresh = _unsetRegistry();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, slasher));
         vm.prank(slasher);
-        registry.setSlasher(carol, true);
+        fresh.setSlasher(carol);
     }
 
     function test_setSlasher_revertsWhenSlasherIsZero() public {
+        Registry fresh = _unsetRegistry();
         vm.expectRevert(IRegistry.ZeroAddress.selector);
         vm.prank(owner);
-        registry.setSlasher(address(0), true);
+        fresh.setSlasher(address(0));
+    }
+
+    function testFuzz_setSlasher_revertsSlasherAlreadySetForAnyAccount(address other) public {
+        vm.assume(other != address(0));
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.SlasherAlreadySet.selector, slasher));
+        vm.prank(owner);
+        registry.setSlasher(other);
     }
 
     // -------------------------------------------------------------- setMinStake

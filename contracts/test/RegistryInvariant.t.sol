@@ -179,13 +179,13 @@ contract RegistryInvariantTest is Test {
         vm.warp(1_750_000_000);
         owner = makeAddr("owner");
         treasury = makeAddr("treasury");
-        token = new MeshToken(owner);
+        token = new MeshToken(owner, address(0), 0);
         registry = new Registry(owner, IMeshToken(address(token)), 1000 ether, 2000 ether, 7 days, 8);
         handler = new RegistryHandler(token, registry, treasury);
 
         vm.startPrank(owner);
-        token.setMinter(address(handler), true);
-        registry.setSlasher(address(handler), true);
+        token.setMinter(address(handler));
+        registry.setSlasher(address(handler));
         vm.stopPrank();
 
         bytes4[] memory selectors = new bytes4[](9);

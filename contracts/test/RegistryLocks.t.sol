@@ -24,12 +24,12 @@ contract RegistryLocksTest is Test {
         slasher = makeAddr("disputes");
         alice = makeAddr("alice");
         stranger = makeAddr("stranger");
-        token = new MeshToken(owner);
+        token = new MeshToken(owner, address(0), 0);
         registry = new Registry(owner, token, 1000 ether, 1000 ether, UNBONDING, 8);
         vm.startPrank(owner);
-        token.setMinter(owner, true);
+        token.setMinter(owner);
         token.mint(alice, STAKE);
-        registry.setSlasher(slasher, true);
+        registry.setSlasher(slasher);
         vm.stopPrank();
         vm.startPrank(alice);
         token.approve(address(registry), STAKE);

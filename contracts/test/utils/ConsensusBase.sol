@@ -14,9 +14,10 @@ import {IEmissions} from "../../src/interfaces/IEmissions.sol";
 import {IPayments} from "../../src/interfaces/IPayments.sol";
 import {IRegistry} from "../../src/interfaces/IRegistry.sol";
 
-/// @notice The whole consensus deployment as deployContracts makes it (Disputes a Registry slasher,
-/// Emissions a MESH minter), with the deployment's default parameters, and helpers to register providers
-/// and validators, sign receipts and vouchers, and move the clock by epochs.
+/// @notice The whole consensus deployment as deployContracts makes it (Disputes the Registry's slasher,
+/// Emissions the MESH minter, each set once; the initial supply held by the owner, which hands it out),
+/// with the deployment's default parameters, and helpers to register providers and validators, sign
+/// receipts and vouchers, and move the clock by epochs.
 abstract contract ConsensusBase is Test {
     uint256 internal constant BPS = 10_000;
     uint64 internal constant GENESIS = 1_750_000_000;
@@ -25,6 +26,8 @@ abstract contract ConsensusBase is Test {
     uint256 internal constant MIN_VALIDATOR_STAKE = 1000 ether;
     uint16 internal constant BURN_BPS = 500;
     uint16 internal constant FLOOR = 8000;
+    uint256 internal constant INITIAL_SUPPLY = 1e32;
+    uint64 internal constant ROYALTY_DELAY = 25 hours;
 
     uint256 internal constant BOND = 100 ether;
     uint16 internal constant SLASH_BPS = 1000;
@@ -68,17 +71,16 @@ abstract contract ConsensusBase is Test {
     }
 
     function _deploy() internal {
-        token = new MeshToken(owner);
-        models = new ModelRegistry(owner, 2000);
+        token = new MeshToken(owner, owner, INITIAL_SUPPLY);
+        models = new ModelRegistry(owner, 2000, ROYALTY_DELAY);
         registry = new Registry(owner, token, MIN_STAKE, MIN_VALIDATOR_STAKE, 7 days, 16);
         payments = new Payments(owner, token, models, BURN_BPS, 1 days, GENESIS, EPOCH);
         uptime = new Uptime(owner, registry, GENESIS, EPOCH, FLOOR);
         disputes = new Disputes(owner, token, registry, address(payments), GENESIS, EPOCH, _params());
         emissions = new Emissions(owner, token, registry, uptime, payments, disputes, GENESIS, EPOCH, _schedule());
         vm.startPrank(owner);
-        token.setMinter(owner, true);
-        token.setMinter(address(emissions), true);
-        registry.setSlasher(address(disputes), true);
+        token.setMinter(address(emissions));
+        registry.setSlasher(address(disputes));
         vm.stopPrank();
         vm.label(address(token), "MESH");
         vm.label(address(registry), "Registry");
@@ -114,13 +116,14 @@ abstract contract ConsensusBase is Test {
 
     // ------------------------------------------------------------- accounts
 
-    function _mint(address to, uint256 amount) internal {
+    /// @dev Hands `amount` of the owner's initial supply to `to` (only Emissions can mint).
+    function _give(address to, uint256 amount) internal {
         vm.prank(owner);
-        token.mint(to, amount);
+        token.transfer(to, amount);
     }
 
     function _stake(address account, uint256 amount) internal {
-        _mint(account, amount);
+        _give(account, amount);
         vm.startPrank(account);
         token.approve(address(registry), amount);
         registry.stake(amount);
@@ -152,7 +155,7 @@ abstract contract ConsensusBase is Test {
     /// @dev An account holding `amount` MESH that Disputes may pull (a challenger).
     function _challenger(string memory name, uint256 amount) internal returns (address account) {
         account = makeAddr(name);
-        _mint(account, amount);
+        _give(account, amount);
         vm.prank(account);
         token.approve(address(disputes), type(uint256).max);
     }
@@ -211,13 +214,16 @@ abstract contract ConsensusBase is Test {
 
     // -------------------------------------------------------------- payments
 
-    /// @dev A payer deposits and `provider` redeems a voucher for `amount` now (credits its work).
+    /// @dev A payer deposits and allocates `amount` to `provider`, which redeems a voucher for it now
+    /// (credits its work and burn).
     function _work(string memory payerName, address provider, uint256 amount) internal {
         (address payer, uint256 key) = makeAddrAndKey(payerName);
-        _mint(payer, amount);
+        _give(payer, amount);
+        IPayments.Allocation[] memory allocations = new IPayments.Allocation[](1);
+        allocations[0] = IPayments.Allocation(provider, amount);
         vm.startPrank(payer);
         token.approve(address(payments), amount);
-        payments.deposit(amount);
+        payments.depositAndAllocate(amount, allocations);
         vm.stopPrank();
         IPayments.Voucher memory voucher =
             IPayments.Voucher(payer, provider, MODEL, payments.paid(payer, provider, MODEL) + amount);

@@ -11,6 +11,10 @@ interface Vm {
     function roll(uint256 blockNumber) external;
     function chainId(uint256 newChainId) external;
     function deal(address account, uint256 newBalance) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function setEvmVersion(string calldata evm) external;
+    /// @dev Returns a SignedDelegation struct; the tests do not read it, so it is not declared here.
+    function signAndAttachDelegation(address implementation, uint256 privateKey) external;
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
@@ -34,6 +38,8 @@ interface Vm {
     function assertEq(address left, address right) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(int256 left, int256 right, string calldata error) external pure;
     function assertEq(string calldata left, string calldata right) external pure;
     function assertEq(bytes calldata left, bytes calldata right) external pure;
     function assertLe(uint256 left, uint256 right) external pure;

@@ -8,6 +8,7 @@ import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 
 contract ModelRegistryTest is Test {
     uint16 internal constant CAP = 1000; // 10%
+    uint64 internal constant DELAY = 25 hours;
 
     bytes32 internal constant LLAMA = keccak256("llama-3.1-8b-instruct-q4_k_m.gguf");
     bytes32 internal constant QWEN = keccak256("qwen2.5-7b-instruct-q4_k_m.gguf");
@@ -25,7 +26,7 @@ contract ModelRegistryTest is Test {
         alice = makeAddr("alice");
         bob = makeAddr("bob");
         aliceReceiver = makeAddr("aliceReceiver");
-        registry = new ModelRegistry(owner, CAP);
+        registry = new ModelRegistry(owner, CAP, DELAY);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -40,6 +41,16 @@ contract ModelRegistryTest is Test {
         registry.register(LLAMA, "llama-3.1-8b", "hf://meta/llama-3.1-8b", 500, aliceReceiver);
     }
 
+    /// @dev Registers LLAMA at 500 bps and waits until that royalty is in force.
+    function _registerLlamaInForce() internal {
+        _registerLlama();
+        vm.warp(block.timestamp + DELAY);
+    }
+
+    function _royaltyBps(bytes32 id) internal view returns (uint256 bps) {
+        (, bps) = registry.royaltyInfo(id);
+    }
+
     function _string(uint256 length) internal pure returns (string memory) {
         bytes memory b = new bytes(length);
         for (uint256 i; i < length; ++i) {
@@ -50,35 +61,58 @@ contract ModelRegistryTest is Test {
 
     // ------------------------------------------------------------ constructor
 
-    function test_constructor_setsOwnerAndCap() public {
-        vm.expectEmit();
-        emit IModelRegistry.MaxRoyaltyBpsSet(CAP);
-        ModelRegistry fresh = new ModelRegistry(owner, CAP);
+    function test_constructor_setsOwnerCapAndDelay() public {
+        ModelRegistry fresh = new ModelRegistry(owner, CAP, DELAY);
         vm.assertEq(fresh.owner(), owner);
         vm.assertEq(uint256(fresh.maxRoyaltyBps()), CAP);
+        vm.assertEq(uint256(fresh.royaltyIncreaseDelay()), DELAY);
         vm.assertEq(fresh.modelCount(), 0);
+    }
+
+    function test_constructor_acceptsDelayBounds() public {
+        vm.assertEq(uint256(new ModelRegistry(owner, CAP, 2 hours).royaltyIncreaseDelay()), 2 hours);
+        vm.assertEq(uint256(new ModelRegistry(owner, CAP, 60 days).royaltyIncreaseDelay()), 60 days);
     }
 
     function test_constructor_revertsWhenCapAboveLimit() public {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.MaxRoyaltyTooHigh.selector, 3001, 3000));
-        new ModelRegistry(owner, 3001);
+        new ModelRegistry(owner, 3001, DELAY);
+    }
+
+    function test_constructor_revertsRoyaltyIncreaseDelayOutOfRange() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.RoyaltyIncreaseDelayOutOfRange.selector, 2 hours - 1, 2 hours, 60 days
+            )
+        );
+        new ModelRegistry(owner, CAP, 2 hours - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.RoyaltyIncreaseDelayOutOfRange.selector, 60 days + 1, 2 hours, 60 days
+            )
+        );
+        new ModelRegistry(owner, CAP, 60 days + 1);
     }
 
     function test_constructor_revertsWhenOwnerIsZero() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableInvalidOwner.selector, address(0)));
-        new ModelRegistry(address(0), CAP);
+        new ModelRegistry(address(0), CAP, DELAY);
     }
 
     // --------------------------------------------------------------- register
 
     function test_register_storesModelAndEmits() public {
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelRegistered(LLAMA, alice, "llama-3.1-8b", "hf://meta/llama-3.1-8b", 500, aliceReceiver);
+        emit IModelRegistry.ModelRegistered(LLAMA, alice, "llama-3.1-8b", "hf://meta/llama-3.1-8b", 0, aliceReceiver);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltySet(LLAMA, 0, aliceReceiver);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltyIncreaseScheduled(LLAMA, 500, uint64(block.timestamp + DELAY));
         _registerLlama();
 
         IModelRegistry.Model memory m = registry.getModel(LLAMA);
         vm.assertEq(m.owner, alice);
-        vm.assertEq(uint256(m.royaltyBps), 500);
+        vm.assertEq(uint256(m.royaltyBps), 0); // the royalty asked for is not in force yet
         vm.assertEq(m.royaltyReceiver, aliceReceiver);
         vm.assertEq(m.name, "llama-3.1-8b");
         vm.assertEq(m.uri, "hf://meta/llama-3.1-8b");
@@ -104,7 +138,29 @@ contract ModelRegistryTest is Test {
         vm.prank(alice);
         registry.register(QWEN, name, uri, CAP, aliceReceiver);
         vm.assertEq(registry.modelIdOfName(name), QWEN);
+        vm.warp(block.timestamp + DELAY);
         vm.assertEq(uint256(registry.getModel(QWEN).royaltyBps), CAP);
+    }
+
+    /// @dev P4: a squatter registers a popular model id with the highest royalty; providers that already
+    /// offer the model keep their terms (no royalty) for the whole delay.
+    function test_register_schedulesTheFirstRoyaltyAfterTheDelay() public {
+        uint256 registeredAt = block.timestamp;
+        _registerLlama();
+        vm.assertEq(_royaltyBps(LLAMA), 0);
+        (uint16 pending, uint64 effectiveAt) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), 500);
+        vm.assertEq(uint256(effectiveAt), registeredAt + DELAY);
+
+        vm.warp(registeredAt + DELAY - 1);
+        vm.assertEq(_royaltyBps(LLAMA), 0);
+        vm.warp(registeredAt + DELAY);
+        (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
+        vm.assertEq(bps, 500);
+        vm.assertEq(receiver, aliceReceiver);
+        (pending, effectiveAt) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), 0);
+        vm.assertEq(uint256(effectiveAt), 0);
     }
 
     function test_register_revertsWhenModelIdIsZero() public {
@@ -234,23 +290,89 @@ contract ModelRegistryTest is Test {
 
     // ------------------------------------------------------------- setRoyalty
 
-    function test_setRoyalty_updatesAndEmits() public {
-        _registerLlama();
+    function test_setRoyalty_schedulesAnIncreaseAndChangesTheReceiverAtOnce() public {
+        _registerLlamaInForce(); // 500 in force
+        uint64 effectiveAt = uint64(block.timestamp + DELAY);
         vm.expectEmit(address(registry));
-        emit IModelRegistry.RoyaltySet(LLAMA, CAP, bob);
+        emit IModelRegistry.RoyaltySet(LLAMA, 500, bob);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltyIncreaseScheduled(LLAMA, CAP, effectiveAt);
         vm.prank(alice);
         registry.setRoyalty(LLAMA, CAP, bob);
 
         IModelRegistry.Model memory m = registry.getModel(LLAMA);
-        vm.assertEq(uint256(m.royaltyBps), CAP);
+        vm.assertEq(uint256(m.royaltyBps), 500);
         vm.assertEq(m.royaltyReceiver, bob);
         (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
         vm.assertEq(receiver, bob);
-        vm.assertEq(bps, CAP);
+        vm.assertEq(bps, 500);
+        (uint16 pending, uint64 at) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), CAP);
+        vm.assertEq(uint256(at), effectiveAt);
+
+        vm.warp(effectiveAt - 1);
+        vm.assertEq(_royaltyBps(LLAMA), 500);
+        vm.warp(effectiveAt);
+        vm.assertEq(_royaltyBps(LLAMA), CAP);
+        vm.assertEq(uint256(registry.getModel(LLAMA).royaltyBps), CAP);
+    }
+
+    function test_setRoyalty_appliesADecreaseAtOnceAndCancelsAScheduledIncrease() public {
+        _registerLlamaInForce(); // 500 in force
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, CAP, aliceReceiver); // 1000 scheduled
+
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltySet(LLAMA, 200, aliceReceiver);
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 200, aliceReceiver);
+
+        vm.assertEq(_royaltyBps(LLAMA), 200);
+        (uint16 pending, uint64 at) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), 0);
+        vm.assertEq(uint256(at), 0);
+        vm.warp(block.timestamp + 2 * DELAY);
+        vm.assertEq(_royaltyBps(LLAMA), 200);
+    }
+
+    function test_setRoyalty_keepsTheRateInForceWhenItEqualsIt() public {
+        _registerLlamaInForce();
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 500, bob);
+        vm.assertEq(_royaltyBps(LLAMA), 500);
+        (uint16 pending,) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), 0);
+    }
+
+    function test_setRoyalty_restartsTheDelayWhenAnIncreaseIsReplaced() public {
+        _registerLlamaInForce();
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 800, aliceReceiver);
+        vm.warp(block.timestamp + DELAY - 10);
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 900, aliceReceiver);
+        uint64 effectiveAt = uint64(block.timestamp + DELAY);
+        vm.warp(block.timestamp + 10); // the first rise would be in force now
+        vm.assertEq(_royaltyBps(LLAMA), 500);
+        vm.warp(effectiveAt);
+        vm.assertEq(_royaltyBps(LLAMA), 900);
+    }
+
+    function test_setRoyalty_startsFromTheMaturedIncrease() public {
+        _registerLlamaInForce();
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 800, aliceReceiver);
+        vm.warp(block.timestamp + DELAY); // 800 in force
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 600, aliceReceiver); // a decrease from 800: at once
+        vm.assertEq(_royaltyBps(LLAMA), 600);
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 700, aliceReceiver); // a rise from 600: waits
+        vm.assertEq(_royaltyBps(LLAMA), 600);
     }
 
     function test_setRoyalty_clearsRoyaltyWithZeroReceiver() public {
-        _registerLlama();
+        _registerLlamaInForce();
         vm.prank(alice);
         registry.setRoyalty(LLAMA, 0, address(0));
         (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
@@ -325,98 +447,91 @@ contract ModelRegistryTest is Test {
         registry.transferModel(LLAMA, bob);
     }
 
-    // ------------------------------------------------------- setMaxRoyaltyBps
+    // ---------------------------------------------------------- reassignModel
 
-    function test_setMaxRoyaltyBps_setsAndEmits() public {
+    /// @dev P4: the owner (a timelock on a real network) hands a squatted model to its rightful owner; the
+    /// squatter's royalty, in force or scheduled, is gone at once.
+    function test_reassignModel_movesOwnershipZeroesRoyaltyAndEmits() public {
+        _registerLlamaInForce();
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, CAP, aliceReceiver); // a rise scheduled on top
+
         vm.expectEmit(address(registry));
-        emit IModelRegistry.MaxRoyaltyBpsSet(250);
+        emit IModelRegistry.ModelTransferred(LLAMA, alice, bob);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltySet(LLAMA, 0, address(0));
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelReassigned(LLAMA, alice, bob);
         vm.prank(owner);
-        registry.setMaxRoyaltyBps(250);
-        vm.assertEq(uint256(registry.maxRoyaltyBps()), 250);
+        registry.reassignModel(LLAMA, bob);
+
+        IModelRegistry.Model memory m = registry.getModel(LLAMA);
+        vm.assertEq(m.owner, bob);
+        vm.assertEq(uint256(m.royaltyBps), 0);
+        vm.assertEq(m.royaltyReceiver, address(0));
+        vm.assertEq(m.name, "llama-3.1-8b");
+        (uint16 pending, uint64 at) = registry.pendingRoyalty(LLAMA);
+        vm.assertEq(uint256(pending), 0);
+        vm.assertEq(uint256(at), 0);
+        vm.warp(block.timestamp + 2 * DELAY);
+        vm.assertEq(_royaltyBps(LLAMA), 0);
+
+        // The new owner manages the model (and can free the squatted name); the squatter cannot.
+        vm.prank(bob);
+        registry.update(LLAMA, "llama-3.1-8b-official", "hf://meta/llama-3.1-8b");
+        vm.assertEq(registry.modelIdOfName("llama-3.1-8b"), bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, LLAMA, alice));
+        vm.prank(alice);
+        registry.setRoyalty(LLAMA, 100, aliceReceiver);
     }
 
-    function test_setMaxRoyaltyBps_acceptsLimitAndZero() public {
-        vm.startPrank(owner);
-        registry.setMaxRoyaltyBps(registry.MAX_ROYALTY_BPS_LIMIT());
-        vm.assertEq(uint256(registry.maxRoyaltyBps()), 3000);
-        registry.setMaxRoyaltyBps(0);
-        vm.assertEq(uint256(registry.maxRoyaltyBps()), 0);
-        vm.stopPrank();
-    }
-
-    function test_setMaxRoyaltyBps_revertsWhenAboveLimit() public {
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.MaxRoyaltyTooHigh.selector, 3001, 3000));
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(3001);
-    }
-
-    function test_setMaxRoyaltyBps_revertsWhenCallerNotOwner() public {
+    function test_reassignModel_revertsWhenCallerNotOwner() public {
+        _registerLlama();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
         vm.prank(alice);
-        registry.setMaxRoyaltyBps(100);
+        registry.reassignModel(LLAMA, alice);
     }
 
-    function test_setMaxRoyaltyBps_isCallableByNewOwnerAfterTwoStepTransfer() public {
+    function test_reassignModel_revertsWhenModelNotFound() public {
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, LLAMA));
+        vm.prank(owner);
+        registry.reassignModel(LLAMA, bob);
+    }
+
+    function test_reassignModel_revertsWhenNewOwnerIsZero() public {
+        _registerLlama();
+        vm.expectRevert(IModelRegistry.ZeroOwner.selector);
+        vm.prank(owner);
+        registry.reassignModel(LLAMA, address(0));
+    }
+
+    function test_reassignModel_isCallableByNewOwnerAfterTwoStepTransfer() public {
+        _registerLlama();
         vm.prank(owner);
         registry.transferOwnership(bob);
-        vm.assertEq(registry.owner(), owner);
         vm.prank(bob);
         registry.acceptOwnership();
-
         vm.prank(bob);
-        registry.setMaxRoyaltyBps(100);
-        vm.assertEq(uint256(registry.maxRoyaltyBps()), 100);
+        registry.reassignModel(LLAMA, bob);
+        vm.assertEq(registry.getModel(LLAMA).owner, bob);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, owner));
         vm.prank(owner);
-        registry.setMaxRoyaltyBps(200);
-    }
-
-    function test_setMaxRoyaltyBps_loweredCapBlocksNewRoyaltiesAboveIt() public {
-        _registerLlama(); // 500 bps
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(300);
-
-        // The stored rate stays, new settings must respect the new cap.
-        vm.assertEq(uint256(registry.getModel(LLAMA).royaltyBps), 500);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.RoyaltyTooHigh.selector, 500, 300));
-        vm.prank(alice);
-        registry.setRoyalty(LLAMA, 500, aliceReceiver);
+        registry.reassignModel(LLAMA, owner);
     }
 
     // ------------------------------------------------------------ royaltyInfo
 
     function test_royaltyInfo_returnsReceiverAndRate() public {
-        _registerLlama();
+        _registerLlamaInForce();
         (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
         vm.assertEq(receiver, aliceReceiver);
         vm.assertEq(bps, 500);
     }
 
-    function test_royaltyInfo_capsAtLoweredCap() public {
-        _registerLlama(); // 500 bps
-        _register(bob, QWEN, "qwen", 200);
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(300);
-
-        (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
-        vm.assertEq(receiver, aliceReceiver);
-        vm.assertEq(bps, 300);
-        // Models under the new cap keep their rate.
-        (, bps) = registry.royaltyInfo(QWEN);
-        vm.assertEq(bps, 200);
-
-        // Raising the cap again restores the stored rate.
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(3000);
-        (, bps) = registry.royaltyInfo(LLAMA);
-        vm.assertEq(bps, 500);
-    }
-
-    function test_royaltyInfo_returnsZeroRateWhenCapLoweredToZero() public {
+    function test_royaltyInfo_returnsZeroBeforeTheFirstRoyaltyIsInForce() public {
         _registerLlama();
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(0);
-        (, uint256 bps) = registry.royaltyInfo(LLAMA);
+        (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
+        vm.assertEq(receiver, address(0));
         vm.assertEq(bps, 0);
     }
 
@@ -503,9 +618,11 @@ contract ModelRegistryTest is Test {
 
         IModelRegistry.Model memory m = registry.getModel(modelId);
         vm.assertEq(m.owner, bob);
-        vm.assertEq(uint256(m.royaltyBps), royaltyBps);
+        vm.assertEq(uint256(m.royaltyBps), 0);
         vm.assertEq(bytes(m.uri).length, uriLength);
         vm.assertEq(registry.modelIdOfName(name), modelId);
+        vm.warp(block.timestamp + DELAY);
+        vm.assertEq(uint256(registry.getModel(modelId).royaltyBps), royaltyBps);
         (address r, uint256 bps) = registry.royaltyInfo(modelId);
         vm.assertEq(bps, royaltyBps);
         vm.assertEq(r, royaltyBps == 0 ? address(0) : receiver);
@@ -518,31 +635,38 @@ contract ModelRegistryTest is Test {
         registry.register(LLAMA, "llama", "", royaltyBps, aliceReceiver);
     }
 
-    function testFuzz_royaltyInfo_neverExceedsCap(uint16 royaltyBps, uint16 newCap) public {
-        royaltyBps = uint16(bound(royaltyBps, 1, CAP));
-        newCap = uint16(bound(newCap, 0, 3000));
-        _register(alice, LLAMA, "llama", royaltyBps);
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(newCap);
-
-        (address receiver, uint256 bps) = registry.royaltyInfo(LLAMA);
-        vm.assertLe(bps, newCap);
-        vm.assertEq(bps, royaltyBps < newCap ? royaltyBps : newCap);
-        if (bps != 0) vm.assertEq(receiver, aliceReceiver);
-    }
-
-    function testFuzz_setMaxRoyaltyBps_revertsAboveLimit(uint16 cap) public {
-        cap = uint16(bound(cap, 3001, type(uint16).max));
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.MaxRoyaltyTooHigh.selector, cap, 3000));
-        vm.prank(owner);
-        registry.setMaxRoyaltyBps(cap);
-    }
-
-    function testFuzz_setMaxRoyaltyBps_revertsWhenCallerNotOwner(address caller) public {
-        vm.assume(caller != owner);
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, caller));
-        vm.prank(caller);
-        registry.setMaxRoyaltyBps(1);
+    /// @notice Whatever the owner of a model does, the rate `royaltyInfo` returns at any time was either
+    /// the rate in force before, or lower, or asked for at least `royaltyIncreaseDelay` earlier; and
+    /// never above the cap.
+    function testFuzz_setRoyalty_neverRaisesTheRateInForceBeforeTheDelay(uint16[6] memory rates, uint32[6] memory waits)
+        public
+    {
+        _registerLlamaInForce();
+        uint256 inForce = 500;
+        // The latest rise asked for and when it was asked.
+        uint256 pendingRate;
+        uint256 askedAt;
+        for (uint256 i; i < rates.length; ++i) {
+            uint16 rate = uint16(bound(rates[i], 0, CAP));
+            vm.prank(alice);
+            registry.setRoyalty(LLAMA, rate, aliceReceiver);
+            if (rate <= inForce) {
+                inForce = rate;
+                pendingRate = 0;
+            } else {
+                pendingRate = rate;
+                askedAt = block.timestamp;
+            }
+            vm.assertEq(_royaltyBps(LLAMA), inForce, "rate rose at once");
+            vm.warp(block.timestamp + bound(waits[i], 0, 2 * DELAY));
+            if (pendingRate != 0 && block.timestamp >= askedAt + DELAY) {
+                inForce = pendingRate;
+                pendingRate = 0;
+            }
+            uint256 bps = _royaltyBps(LLAMA);
+            vm.assertEq(bps, inForce, "rate in force");
+            vm.assertLe(bps, CAP, "above the cap");
+        }
     }
 
     function testFuzz_update_renameMovesNameIndex(uint256 oldLength, uint256 newLength) public {

@@ -46,6 +46,27 @@ contract ShortAnswerWallet {
     }
 }
 
+/// @notice A wallet that burns all the gas it is given before answering.
+contract GasBurnerWallet {
+    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
+        uint256 x;
+        while (true) {
+            x = uint256(keccak256(abi.encode(x)));
+        }
+        return bytes4(uint32(x));
+    }
+}
+
+/// @notice A wallet that answers the magic value followed by 64 KB of zeros.
+contract LongAnswerWallet {
+    fallback() external {
+        assembly {
+            mstore(0, 0x1626ba7e00000000000000000000000000000000000000000000000000000000)
+            return(0, 65536)
+        }
+    }
+}
+
 /// @notice Voucher signatures: the EIP-712 digest, domain separation (chain, contract), tampering,
 /// replays, stale vouchers, EIP-1271 contract-wallet payers and malformed signatures.
 contract PaymentsSignaturesTest is PaymentsTestBase {
@@ -58,7 +79,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function setUp() public override {
         super.setUp();
-        _deposit(payer, 500 ether);
+        _reserve(500 ether);
     }
 
     /// @dev The EIP-712 digest of `voucher`, computed from the spec, not from the contract.
@@ -82,7 +103,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function _assertNothingPaid() internal view {
         vm.assertEq(payments.paid(payer, provider, MODEL), 0);
-        vm.assertEq(payments.balanceOf(payer), 500 ether);
+        vm.assertEq(_allocation(payer, provider), 500 ether);
         vm.assertEq(token.balanceOf(provider), 0);
     }
 
@@ -175,6 +196,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function test_redeem_revertsInvalidSignatureForProviderSignedVoucher() public {
         (address selfPayingProvider, uint256 providerKey) = makeAddrAndKey("greedyProvider");
+        _depositFor(payer, selfPayingProvider, 100 ether);
         IPayments.Voucher memory voucher = _voucher(payer, selfPayingProvider, MODEL, 100 ether);
 
         bytes memory sig = _sign(providerKey, voucher);
@@ -187,6 +209,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
     function test_redeem_revertsInvalidSignatureWhenProviderAltered() public {
         (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
         voucher.provider = makeAddr("thief");
+        _depositFor(payer, voucher.provider, 100 ether); // the payer allocated to the thief too
 
         vm.expectRevert(_invalidSignature(payer));
         payments.redeem(voucher, sig);
@@ -213,13 +236,13 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
     function test_redeem_revertsInvalidSignatureWhenPayerAltered() public {
         (address payer2,) = makeAddrAndKey("payer2");
         _fund(payer2, 100 ether);
-        _deposit(payer2, 100 ether);
+        _depositFor(payer2, provider, 100 ether);
         (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
         voucher.payer = payer2;
 
         vm.expectRevert(_invalidSignature(payer2));
         payments.redeem(voucher, sig);
-        vm.assertEq(payments.balanceOf(payer2), 100 ether);
+        vm.assertEq(_allocation(payer2, provider), 100 ether);
     }
 
     function testFuzz_redeem_revertsInvalidSignatureWhenAnyFieldAltered(uint256 field, uint256 delta) public {
@@ -229,8 +252,14 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         if (field == 0) voucher.provider = address(uint160(voucher.provider) ^ uint160(delta));
         else if (field == 1) voucher.modelId = bytes32(uint256(voucher.modelId) ^ delta);
         else voucher.cumulativeAmount += delta;
+        vm.assume(voucher.provider != address(0));
 
-        vm.expectRevert(_invalidSignature(payer));
+        // Another provider holds no allocation of this payer; the other fields reach the signature check.
+        if (field == 0) {
+            vm.expectRevert(abi.encodeWithSelector(IPayments.AllocationEmpty.selector, payer, voucher.provider));
+        } else {
+            vm.expectRevert(_invalidSignature(payer));
+        }
         payments.redeem(voucher, sig);
     }
 
@@ -244,7 +273,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         vm.expectRevert(_nothingToRedeem(low, 100 ether));
         payments.redeem(low, lowSig);
         vm.assertEq(payments.paid(payer, provider, MODEL), 100 ether);
-        vm.assertEq(payments.balanceOf(payer), 400 ether);
+        vm.assertEq(_allocation(payer, provider), 400 ether);
     }
 
     function test_redeemBatch_paysNothingForLowerCumulative() public {
@@ -255,7 +284,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
         vm.assertEq(payments.redeemBatch(batch), 0);
         vm.assertEq(payments.paid(payer, provider, MODEL), 100 ether);
-        vm.assertEq(payments.balanceOf(payer), 400 ether);
+        vm.assertEq(_allocation(payer, provider), 400 ether);
         vm.assertEq(token.balanceOf(provider), 75 ether);
     }
 
@@ -277,23 +306,26 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
         vm.assertEq(payments.redeemBatch(batch), 0);
         vm.assertEq(payments.paid(payer, provider, MODEL), 100 ether);
-        vm.assertEq(payments.balanceOf(payer), 400 ether);
+        vm.assertEq(_allocation(payer, provider), 400 ether);
         vm.assertEq(token.balanceOf(provider), 75 ether);
     }
 
     function test_redeem_paysOnlyOnceAcrossDeployments() public {
         // The same payer and provider on a second deployment: a voucher signed for the first pays there only.
         Payments other = new Payments(owner, token, models, BURN_BPS, DELAY, GENESIS, EPOCH_LENGTH);
+        IPayments.Allocation[] memory allocations = new IPayments.Allocation[](1);
+        allocations[0] = IPayments.Allocation(provider, 100 ether);
         vm.prank(payer);
         token.approve(address(other), type(uint256).max);
         vm.prank(payer);
-        other.deposit(100 ether);
+        other.depositAndAllocate(100 ether, allocations);
         (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
         payments.redeem(voucher, sig);
 
         vm.expectRevert(_invalidSignature(payer));
         other.redeem(voucher, sig);
-        vm.assertEq(other.balanceOf(payer), 100 ether);
+        (uint256 left,,) = other.allocationOf(payer, provider);
+        vm.assertEq(left, 100 ether);
     }
 
     // ========================================================= EIP-1271 wallets
@@ -302,9 +334,15 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         address walletOwner;
         (walletOwner, walletOwnerKey) = makeAddrAndKey("walletOwner");
         wallet = new OwnerWallet(walletOwner);
+        _fundWallet(address(wallet));
+    }
+
+    /// @dev A stranger deposits 200 MESH for `wallet`, which allocates it to `provider`.
+    function _fundWallet(address wallet) internal {
         _fund(stranger, 200 ether);
         vm.prank(stranger);
-        payments.depositFor(address(wallet), 200 ether);
+        payments.depositFor(wallet, 200 ether);
+        _allocate(wallet, provider, 200 ether);
     }
 
     function test_redeem_paysFromContractWalletPayer() public {
@@ -314,22 +352,20 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         _expectRedeemed(voucher, 100 ether, 10 ether, 15 ether);
         vm.assertEq(payments.redeem(voucher, _sign(walletOwnerKey, voucher)), 100 ether);
 
-        vm.assertEq(payments.balanceOf(address(wallet)), 100 ether);
+        vm.assertEq(_allocation(address(wallet), provider), 100 ether);
         vm.assertEq(payments.paid(address(wallet), provider, MODEL), 100 ether);
         vm.assertEq(token.balanceOf(provider), 75 ether);
     }
 
     function test_redeem_revertsInvalidSignatureWhenWalletRejects() public {
         RejectingWallet wallet = new RejectingWallet();
-        _fund(stranger, 200 ether);
-        vm.prank(stranger);
-        payments.depositFor(address(wallet), 200 ether);
+        _fundWallet(address(wallet));
         IPayments.Voucher memory voucher = _voucher(address(wallet), provider, MODEL, 100 ether);
 
         bytes memory sig = _sign(payerKey, voucher);
         vm.expectRevert(_invalidSignature(address(wallet)));
         payments.redeem(voucher, sig);
-        vm.assertEq(payments.balanceOf(address(wallet)), 200 ether);
+        vm.assertEq(_allocation(address(wallet), provider), 200 ether);
     }
 
     function test_redeem_revertsInvalidSignatureWhenWalletOwnerDidNotSign() public {
@@ -343,6 +379,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function test_redeem_revertsInvalidSignatureWhenWalletReverts() public {
         RevertingWallet wallet = new RevertingWallet();
+        _fundWallet(address(wallet));
         IPayments.Voucher memory voucher = _voucher(address(wallet), provider, MODEL, 100 ether);
 
         bytes memory sig = _sign(payerKey, voucher);
@@ -352,6 +389,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
 
     function test_redeem_revertsInvalidSignatureWhenWalletAnswersShort() public {
         ShortAnswerWallet wallet = new ShortAnswerWallet();
+        _fundWallet(address(wallet));
         IPayments.Voucher memory voucher = _voucher(address(wallet), provider, MODEL, 100 ether);
 
         bytes memory sig = _sign(payerKey, voucher);
@@ -365,6 +403,8 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         IPayments.Voucher memory voucher = _voucher(address(wallet), provider, MODEL, 100 ether);
         bytes memory sig = _sign(walletOwnerKey, voucher);
         voucher.payer = wallet.walletOwner();
+        _fund(voucher.payer, 100 ether);
+        _depositFor(voucher.payer, provider, 100 ether);
 
         vm.expectRevert(_invalidSignature(wallet.walletOwner()));
         payments.redeem(voucher, sig);
@@ -377,9 +417,87 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         batch[1] = _signedVoucher(walletOwnerKey, _voucher(address(wallet), provider, MODEL, 60 ether));
 
         vm.assertEq(payments.redeemBatch(batch), 100 ether);
-        vm.assertEq(payments.balanceOf(payer), 460 ether);
-        vm.assertEq(payments.balanceOf(address(wallet)), 140 ether);
+        vm.assertEq(_allocation(payer, provider), 460 ether);
+        vm.assertEq(_allocation(address(wallet), provider), 140 ether);
         vm.assertEq(token.balanceOf(provider), 75 ether);
+    }
+
+    // ============================================ delegated EOAs (EIP-7702) and wallet griefing
+
+    /// @dev P2: the payer's EOA gets code that answers every EIP-1271 check with "invalid" (what an
+    /// EIP-7702 delegation to such a contract does); its ECDSA vouchers still pay.
+    function test_redeem_paysAnEcdsaVoucherOfAPayerWhoseCodeRejectsEip1271() public {
+        (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
+        vm.etch(payer, type(RejectingWallet).runtimeCode);
+        vm.assertGt(payer.code.length, 0);
+
+        vm.assertEq(payments.redeem(voucher, sig), 100 ether);
+        vm.assertEq(token.balanceOf(provider), 75 ether);
+    }
+
+    function test_redeem_paysAnEcdsaVoucherOfAPayerWithTheEip7702DelegationDesignator() public {
+        (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
+        // 0xef0100 ‖ address: the code an EIP-7702 delegation leaves at the EOA.
+        vm.etch(payer, abi.encodePacked(hex"ef0100", address(new RejectingWallet())));
+        vm.assertEq(payer.code.length, 23);
+        vm.assertEq(payments.redeem(voucher, sig), 100 ether);
+    }
+
+    /// @dev A real EIP-7702 delegation (type-4 authorization signed with the payer's key, Prague rules).
+    function test_redeem_paysAnEcdsaVoucherAfterARealEip7702DelegationToARejectingWallet() public {
+        vm.setEvmVersion("prague");
+        (IPayments.Voucher memory voucher, bytes memory sig) = _signed(100 ether);
+        RejectingWallet rejecting = new RejectingWallet();
+        vm.signAndAttachDelegation(address(rejecting), payerKey);
+        // The delegation is carried by this call; afterwards the payer's EOA delegates to `rejecting`.
+        vm.assertEq(payments.redeem(voucher, sig), 100 ether);
+        vm.assertEq(payer.code.length, 23);
+        vm.assertEq(keccak256(payer.code), keccak256(abi.encodePacked(hex"ef0100", address(rejecting))));
+        (IPayments.Voucher memory next, bytes memory nextSig) = _signed(150 ether);
+        vm.assertEq(payments.redeem(next, nextSig), 50 ether);
+        vm.assertEq(token.balanceOf(provider), 112.5 ether);
+    }
+
+    /// @dev ECDSA first, EIP-1271 when it fails: a delegated EOA whose wallet code accepts signatures by
+    /// another key still pays for those (the account chose that code), as a contract wallet would.
+    function test_redeem_fallsBackToEip1271WhenEcdsaFailsForADelegatedPayer() public {
+        (address walletOwner, uint256 walletOwnerKey) = makeAddrAndKey("walletOwner");
+        vm.etch(payer, address(new OwnerWallet(walletOwner)).code);
+        IPayments.Voucher memory voucher = _voucher(payer, provider, MODEL, 100 ether);
+        vm.assertEq(payments.redeem(voucher, _sign(walletOwnerKey, voucher)), 100 ether);
+    }
+
+    /// @dev P2: a batch with a delegated payer's vouchers pays them all; nothing reverts.
+    function test_redeemBatch_paysEveryVoucherOfAPayerWhoseCodeRejectsEip1271() public {
+        IPayments.SignedVoucher[] memory batch = new IPayments.SignedVoucher[](2);
+        batch[0] = _signedVoucher(payerKey, _voucher(payer, provider, MODEL, 40 ether));
+        batch[1] = _signedVoucher(payerKey, _voucher(payer, provider, UNREGISTERED_MODEL, 60 ether));
+        vm.etch(payer, type(RejectingWallet).runtimeCode);
+        vm.assertEq(payments.redeemBatch(batch), 100 ether);
+    }
+
+    /// @dev P2: a wallet that burns its gas costs the batch at most ERC1271_GAS and is skipped.
+    function test_redeemBatch_skipsAWalletThatBurnsItsGasAndPaysTheRest() public {
+        GasBurnerWallet burner = new GasBurnerWallet();
+        _fundWallet(address(burner));
+        IPayments.SignedVoucher[] memory batch = new IPayments.SignedVoucher[](2);
+        batch[0] = _signedVoucher(payerKey, _voucher(address(burner), provider, MODEL, 40 ether));
+        batch[1] = _signedVoucher(payerKey, _voucher(payer, provider, MODEL, 40 ether));
+
+        _expectSkipped(batch[0].voucher, IPayments.InvalidSignature.selector);
+        uint256 gasBefore = gasleft();
+        vm.assertEq(payments.redeemBatch{gas: 400_000}(batch), 40 ether);
+        vm.assertLt(gasBefore - gasleft(), 250_000);
+        vm.assertEq(_allocation(address(burner), provider), 200 ether);
+    }
+
+    /// @dev Only the first 32 bytes of a wallet's answer are read (and copied): a long answer that starts
+    /// with the magic word is accepted, as OpenZeppelin's SignatureChecker would.
+    function test_redeem_readsOnlyTheFirstWordOfALongWalletAnswer() public {
+        LongAnswerWallet wallet = new LongAnswerWallet();
+        _fundWallet(address(wallet));
+        IPayments.Voucher memory voucher = _voucher(address(wallet), provider, MODEL, 100 ether);
+        vm.assertEq(payments.redeem(voucher, hex"01"), 100 ether);
     }
 
     // ===================================================== malformed signatures
@@ -439,11 +557,12 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         _assertNothingPaid();
     }
 
-    function test_redeem_revertsInvalidSignatureForZeroPayer() public {
-        // ecrecover yields address(0) for garbage; that must never count as the zero payer's signature.
+    function test_redeem_revertsAllocationEmptyForZeroPayer() public {
+        // Nobody can deposit or allocate for address(0); SignatureRule also never verifies it
+        // (SignatureRule.t.sol), so ecrecover's failure value cannot pay.
         IPayments.Voucher memory voucher = _voucher(address(0), provider, MODEL, 100 ether);
 
-        vm.expectRevert(_invalidSignature(address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IPayments.AllocationEmpty.selector, address(0), provider));
         payments.redeem(voucher, abi.encodePacked(bytes32(0), bytes32(0), uint8(27)));
     }
 

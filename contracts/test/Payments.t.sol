@@ -1280,6 +1280,41 @@ contract PaymentsTest is PaymentsTestBase {
         vm.assertEq(token.balanceOf(otherProvider), 75 ether);
     }
 
+    /// @dev P1 (issue 11): a payer redeems a voucher made out to an address of its own. It only drains
+    /// what it allocated to that address; the honest provider's allocation pays its voucher in full.
+    function test_redeem_aSelfVoucherDrainsOnlyTheAllocationToThePayersOwnAddress() public {
+        address pocket = makeAddr("pocket");
+        _reserve(100 ether);
+        _depositFor(payer, pocket, 20 ether);
+        (IPayments.Voucher memory honest, bytes memory honestSig) = _signed(100 ether);
+
+        IPayments.Voucher memory self = _voucher(payer, pocket, MODEL, 1000 ether);
+        vm.prank(payer);
+        vm.assertEq(payments.redeem(self, _sign(payerKey, self)), 20 ether);
+        vm.expectRevert(abi.encodeWithSelector(IPayments.InsufficientBalance.selector, 0, 1));
+        vm.prank(payer);
+        payments.requestWithdraw(1); // nothing else to take out without the delay either
+
+        vm.assertEq(payments.redeem(honest, honestSig), 100 ether);
+        vm.assertEq(token.balanceOf(provider), 75 ether);
+    }
+
+    /// @dev P1b: one deposit no longer backs every provider at once; each draws on its own allocation.
+    function test_redeem_oneDepositBacksEachProviderOnlyWithItsAllocation() public {
+        address second = makeAddr("secondProvider");
+        _deposit(payer, 100 ether);
+        IPayments.Allocation[] memory allocations = new IPayments.Allocation[](2);
+        allocations[0] = IPayments.Allocation(provider, 60 ether);
+        allocations[1] = IPayments.Allocation(second, 40 ether);
+        vm.prank(payer);
+        payments.allocate(allocations);
+
+        IPayments.Voucher memory toSecond = _voucher(payer, second, MODEL, 100 ether);
+        vm.assertEq(payments.redeem(toSecond, _sign(payerKey, toSecond)), 40 ether);
+        (IPayments.Voucher memory toFirst, bytes memory sig) = _signed(60 ether);
+        vm.assertEq(payments.redeem(toFirst, sig), 60 ether);
+    }
+
     // ============================================================ redeemBatch
 
     function test_redeemBatch_revertsEmptyBatch() public {

@@ -57,7 +57,8 @@ interface IPayments {
     error ProviderMismatch(address expected, address actual);
     /// @notice A batch needs at least one entry.
     error EmptyBatch();
-    /// @notice The payer's unallocated deposit is smaller than the amount asked for.
+    /// @notice The payer's unallocated deposit is smaller than the amount asked for (for `requestWithdraw`,
+    /// `balance` also counts the pending withdrawal the request replaces).
     error InsufficientBalance(uint256 balance, uint256 amount);
     /// @notice The allocation is smaller than the amount asked for.
     error InsufficientAllocation(uint256 allocation, uint256 amount);

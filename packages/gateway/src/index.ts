@@ -6,7 +6,6 @@ export {
 } from './discovery/createDiscovery.js'
 export { GatewayError } from './errors.js'
 export { type GatewayConfig, type GatewayConfigInput, gatewayConfigSchema } from './gatewayConfig.js'
-export { createPayer, type Payer } from './payments/createPayer.js'
 export { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
 export { rankProviders } from './routing/rankProviders.js'
 export type { Candidate, CandidateStats, RoutingPreferences, SortPolicy } from './routing/types.js'

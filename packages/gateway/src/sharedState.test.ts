@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { encodeSignedVoucher, paymentsAbi, signVoucher, voucherHeader } from '@infermesh/protocol'
 import { startPostgres, type TestPostgres } from '@infermesh/node/testing'
+import { encodeSignedVoucher, paymentsAbi, signVoucher, voucherHeader } from '@infermesh/protocol'
 import OpenAI from 'openai'
 import { type NetworkFixture, startNetwork } from './testing/networkFixture.js'
 
@@ -76,7 +76,7 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
     // Every verified receipt was counted once across both gateways: settle and compare with the chain.
     await net.gateway.flushVouchers()
     for (const [index, provider] of net.providers.entries()) {
-      const billed = await net.gateway.store.billed(provider.account.address, net.modelId)
+      const billed = await net.gateway.ledger.billed(provider.account.address, net.modelId)
       // What the provider counted in receipts is exactly what the gateways counted and signed.
       assert.deepEqual(await providerChannel(net, index, billed), {
         owed: billed.toString(),
@@ -96,7 +96,7 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
   it('survive a gateway restart during load: every request is answered and no voucher is refused', async () => {
     const port = Number(new URL(net.gateway.url).port)
     const before = await Promise.all(
-      net.providers.map((p) => net.gateway.store.billed(p.account.address, net.modelId)),
+      net.providers.map((p) => net.gateway.ledger.billed(p.account.address, net.modelId)),
     )
     const client = new OpenAI({ baseURL: `${net.gateway.url}/v1`, apiKey: net.apiKey, maxRetries: 4 })
     const load = Promise.all(
@@ -116,7 +116,7 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
     assert.equal(await refusals([net.gateway.url], 'voucher_stale'), 0)
     await net.gateway.flushVouchers()
     for (const [index, provider] of net.providers.entries()) {
-      const billed = await net.gateway.store.billed(provider.account.address, net.modelId)
+      const billed = await net.gateway.ledger.billed(provider.account.address, net.modelId)
       assert.ok(billed >= (before[index] ?? 0n), 'the restart did not lower any channel')
       // Provider and gateway agree to the wei: nothing was billed twice or lost across the restart.
       assert.deepEqual(await providerChannel(net, index, billed), {

@@ -165,7 +165,7 @@ describe('a gateway over three providers on a real chain, driven by the official
         functionName: 'balanceOf',
         args: [provider.account.address],
       })
-      const billed = await net.gateway.store.billed(provider.account.address, net.modelId)
+      const billed = await net.gateway.ledger.billed(provider.account.address, net.modelId)
       const result = await provider.running.settler.settleNow()
       assert.equal(result.amount, billed)
       const after = await net.read.readContract({

@@ -1,10 +1,10 @@
-import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
 import { openDatabase } from '@infermesh/node/database'
+import { createPayer, createSqlPayerLedger, type PayerLedger } from '@infermesh/payments'
+import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
 import { createDiscovery } from './discovery/createDiscovery.js'
 import type { GatewayConfig } from './gatewayConfig.js'
-import { createPayer } from './payments/createPayer.js'
 import { createProviderStats } from './routing/createProviderStats.js'
 import { createSampler, type Sampler } from './sampling/createSampler.js'
 import { samplingFloor } from './sampling/samplingFloor.js'
@@ -24,6 +24,8 @@ export type RunningGateway = {
   url: string
   payer: Address
   store: GatewayStore
+  /** The payer's ledger: what verified receipts say is owed on each channel. */
+  ledger: PayerLedger
   discovery: ReturnType<typeof createDiscovery>
   /** Proof of Sampling (absent when the deployment has no Disputes contract or the rate is 0). */
   sampler?: Sampler
@@ -63,6 +65,7 @@ export async function startGateway({
     })
     cleanups.push(() => db.close())
     const store = await createGatewayStore(db)
+    const ledger = await createSqlPayerLedger(db)
     const stats = createProviderStats({
       failuresToSuspend: config.routing.failuresToSuspend,
       suspendMs: config.routing.suspendMs,
@@ -85,7 +88,7 @@ export async function startGateway({
       account,
       chainId: chain.id,
       payments: config.chain.contracts.payments,
-      store,
+      ledger,
     })
     const checkDeposit = async () => {
       const deposit = await publicClient.readContract({
@@ -111,7 +114,7 @@ export async function startGateway({
 
     const flushVouchers = async () => {
       let sent = 0
-      for (const channel of await store.channels()) {
+      for (const channel of await ledger.channels()) {
         const endpoint = discovery.endpointOf(channel.provider)
         if (!endpoint) continue
         try {
@@ -184,6 +187,7 @@ export async function startGateway({
       logger: log,
       maxBodyBytes: config.server.maxBodyBytes,
       routing: config.routing,
+      allowPrivatePeers: config.allowPrivatePeers,
       isReady: () => ready,
       onReceipt: receiptHook,
     })
@@ -211,6 +215,7 @@ export async function startGateway({
       url,
       payer: account.address,
       store,
+      ledger,
       discovery,
       ...(sampler && { sampler }),
       flushVouchers,

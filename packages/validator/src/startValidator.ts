@@ -1,6 +1,7 @@
-import { createDiscovery, createGatewayStore, createPayer, createProviderStats } from '@infermesh/gateway'
-import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
+import { createDiscovery, createProviderStats } from '@infermesh/gateway'
 import { openDatabase } from '@infermesh/node/database'
+import { createPayer, createSqlPayerLedger } from '@infermesh/payments'
+import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import { createChainWriter } from './chain/createChainWriter.js'
@@ -92,8 +93,8 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       ...(config.database.dir && { dataDir: config.database.dir }),
     })
     cleanups.push(() => database.close())
-    const store = await createGatewayStore(database)
-    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, store })
+    const ledger = await createSqlPayerLedger(database)
+    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, ledger })
 
     let agent: ReturnType<typeof createDisputeAgent> | undefined
     const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {

@@ -1,4 +1,5 @@
-import type { Candidate, Discovery, Payer } from '@infermesh/gateway'
+import type { Candidate, Discovery } from '@infermesh/gateway'
+import type { Payer } from '@infermesh/payments'
 import {
   decodeSignedReceipt,
   hashReceipt,
@@ -131,7 +132,7 @@ export function createProber(options: ProberOptions) {
       const text = json.choices?.[0]?.message?.content ?? ''
       const encoded = response.headers.get(receiptHeader)
       const receipt = await payer.acceptReceipt(encoded, {
-        candidate,
+        offer: candidate,
         requestHash: hashRequest(request),
         responseHash: hashResponse(text),
       })

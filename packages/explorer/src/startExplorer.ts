@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { connect, uptimeAbi } from '@infermesh/protocol'
 import { openDatabase } from '@infermesh/node/database'
+import { connect, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { migrateExplorerDatabase } from './db/migrateExplorerDatabase.js'
 import type { ExplorerConfig } from './explorerConfig.js'
@@ -77,6 +77,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
         metrics.headBlock.set(Number(progress.headBlock))
         metrics.events.inc(progress.events)
         if (progress.rewoundTo !== undefined) metrics.reorgs.inc()
+        if (progress.quarantined) metrics.quarantined.inc(progress.quarantined)
         if (progress.events > 0 || progress.rewoundTo !== undefined) notify('chain')
       },
     })

@@ -3,12 +3,12 @@
  * names `src/index.ts`, which does not exist), so the CLI reaches into its source here, in one place;
  * once the entry point lands this file becomes `export … from '@infermesh/provider'`.
  */
+
+export { modelIdOfFile, tinyModelCommand, writeTinyModel } from '@infermesh/llama'
 export { detectHardware, type Hardware } from '../../provider/src/hardware/detectHardware.js'
 export { decryptKeystore } from '../../provider/src/keystore/decryptKeystore.js'
 export { defaultScryptN, encryptKeystore } from '../../provider/src/keystore/encryptKeystore.js'
 export { KeystoreError } from '../../provider/src/keystore/KeystoreError.js'
-export { modelIdOfFile } from '../../provider/src/model/modelIdOfFile.js'
-export { tinyModelCommand } from '../../provider/src/model/tinyModelCommand.js'
 export type { RunningProvider } from '../../provider/src/startProvider.js'
 
 /**
@@ -17,4 +17,3 @@ export type { RunningProvider } from '../../provider/src/startProvider.js'
  */
 export const loadStartProvider = async () =>
   (await import('../../provider/src/startProvider.js')).startProvider
-export { writeTinyModel } from '../../provider/src/model/writeTinyModel.js'

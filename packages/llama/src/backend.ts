@@ -51,7 +51,7 @@ export type EmbedResult = { embeddings: number[][]; inputTokens: number }
 
 /**
  * Where inference happens. The provider meters, signs and bills whatever backend answers, so a new
- * backend only has to implement this. Errors are `ProviderError`s: `model_not_found` (404),
+ * backend only has to implement this. Errors are `HttpError`s (`LlamaError` here, `ProviderError` in the provider's own backends): `model_not_found` (404),
  * `context_length_exceeded` (400), `upstream_unavailable` (502).
  */
 export interface Backend {

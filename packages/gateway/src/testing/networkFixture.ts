@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import {
   type Anvil,
   anvilMnemonic,
@@ -14,7 +15,7 @@ import {
   registryAbi,
   startDevChain,
 } from '@infermesh/protocol'
-import { modelIdOfFile, type RunningProvider, startProvider, writeTinyModel } from '@infermesh/provider'
+import { type RunningProvider, startProvider } from '@infermesh/provider'
 import pino from 'pino'
 import type { Hex, LocalAccount } from 'viem'
 import { parseEther } from 'viem'

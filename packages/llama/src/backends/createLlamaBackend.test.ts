@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Backend, GenerateParams } from '../backend.js'
-import type { ProviderError } from '../errors.js'
+import type { LlamaError } from '../LlamaError.js'
 import { modelIdOfFile } from '../model/modelIdOfFile.js'
 import { writeTinyModel } from '../model/writeTinyModel.js'
 import { createLlamaBackend } from './createLlamaBackend.js'
@@ -151,7 +151,7 @@ describe('createLlamaBackend', () => {
 
   test('a prompt longer than the context is refused', async () => {
     await assert.rejects(generate({ prompt: 'a'.repeat(600) }), {
-      name: 'ProviderError',
+      name: 'LlamaError',
       message:
         'model "tiny" takes at most 512 tokens of prompt and completion, but the prompt alone is 601 tokens; ' +
         'shorten the prompt',
@@ -159,7 +159,7 @@ describe('createLlamaBackend', () => {
       code: 'context_length_exceeded',
       param: 'prompt',
     })
-    await assert.rejects(generate({ prompt: 'a'.repeat(500), maxTokens: 32 }), (error: ProviderError) => {
+    await assert.rejects(generate({ prompt: 'a'.repeat(500), maxTokens: 32 }), (error: LlamaError) => {
       assert.equal(error.status, 400)
       assert.equal(error.code, 'context_length_exceeded')
       assert.equal(error.param, 'max_tokens')
@@ -173,7 +173,7 @@ describe('createLlamaBackend', () => {
   })
 
   test('an unknown model is not found', async () => {
-    await assert.rejects(generate({ model: 'gpt-5', prompt: 'hi' }), (error: ProviderError) => {
+    await assert.rejects(generate({ model: 'gpt-5', prompt: 'hi' }), (error: LlamaError) => {
       assert.equal(error.status, 404)
       assert.equal(error.code, 'model_not_found')
       assert.equal(error.message, 'model "gpt-5" is not served here; available: tiny, tiny-chat-only')
@@ -197,7 +197,7 @@ describe('createLlamaBackend', () => {
   test('a missing model file fails with its name and path', async () => {
     const missing = join(dir, 'missing.gguf')
     await assert.rejects(createLlamaBackend({ models: [{ name: 'ghost', path: missing }] }), {
-      name: 'ProviderError',
+      name: 'LlamaError',
       code: 'model_load_failed',
       message: `could not load model "ghost" from ${missing}: ENOENT: no such file or directory, open '${missing}'`,
     })
@@ -219,7 +219,7 @@ describe('createLlamaBackend', () => {
   })
 
   test('a model not configured for embeddings refuses them', async () => {
-    await assert.rejects(backend.embed('tiny-chat-only', ['hi']), (error: ProviderError) => {
+    await assert.rejects(backend.embed('tiny-chat-only', ['hi']), (error: LlamaError) => {
       assert.equal(error.status, 400)
       assert.equal(error.code, 'embeddings_not_supported')
       assert.equal(error.message, 'model "tiny-chat-only" does not serve embeddings')

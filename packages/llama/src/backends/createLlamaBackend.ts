@@ -10,9 +10,9 @@ import {
 } from 'node-llama-cpp'
 import type { Hex } from 'viem'
 import type { Backend, BackendModel, EmbedResult, GenerateParams, GenerateResult } from '../backend.js'
-import { ProviderError } from '../errors.js'
+import { LlamaError } from '../LlamaError.js'
 import { modelIdOfFile } from '../model/modelIdOfFile.js'
-import { buildPromptTokens } from './buildPromptTokens.js'
+import { buildPromptTokens } from '../prompt/buildPromptTokens.js'
 
 /** One GGUF model the llama backend serves. */
 export type LlamaBackendModel = {
@@ -93,7 +93,7 @@ export async function createLlamaBackend(params: CreateLlamaBackendParams): Prom
   const find = (name: string) => {
     const model = served.get(name)
     if (model === undefined)
-      throw new ProviderError(
+      throw new LlamaError(
         `model "${name}" is not served here; available: ${[...served.keys()].join(', ')}`,
         {
           status: 404,
@@ -165,7 +165,7 @@ async function loadModel(
 }
 
 function loadError(config: LlamaBackendModel, error: unknown) {
-  return new ProviderError(`could not load model "${config.name}" from ${config.path}: ${messageOf(error)}`, {
+  return new LlamaError(`could not load model "${config.name}" from ${config.path}: ${messageOf(error)}`, {
     status: 500,
     code: 'model_load_failed',
     retryable: false,
@@ -178,7 +178,7 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
   const { signal, onText } = request
   let maxTokens = request.maxTokens
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
-    throw new ProviderError(`max_tokens must be a positive integer, got ${maxTokens}`, {
+    throw new LlamaError(`max_tokens must be a positive integer, got ${maxTokens}`, {
       status: 400,
       code: 'invalid_request',
       param: 'max_tokens',
@@ -254,13 +254,13 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
 function assertFits(info: BackendModel, inputTokens: number, maxTokens: number, param: string) {
   const limit = `model "${info.name}" takes at most ${info.contextLength} tokens of prompt and completion`
   if (inputTokens >= info.contextLength)
-    throw new ProviderError(`${limit}, but the prompt alone is ${inputTokens} tokens; shorten the prompt`, {
+    throw new LlamaError(`${limit}, but the prompt alone is ${inputTokens} tokens; shorten the prompt`, {
       status: 400,
       code: 'context_length_exceeded',
       param,
     })
   if (inputTokens + maxTokens > info.contextLength)
-    throw new ProviderError(
+    throw new LlamaError(
       `${limit}, but the request needs ${inputTokens + maxTokens} (${inputTokens} prompt + ${maxTokens} max_tokens); ` +
         `lower max_tokens to ${info.contextLength - inputTokens} or shorten the prompt`,
       { status: 400, code: 'context_length_exceeded', param: 'max_tokens' },
@@ -378,7 +378,7 @@ async function embed(
 ): Promise<EmbedResult> {
   const { info } = served
   if (!info.embeddings)
-    throw new ProviderError(`model "${info.name}" does not serve embeddings`, {
+    throw new LlamaError(`model "${info.name}" does not serve embeddings`, {
       status: 400,
       code: 'embeddings_not_supported',
       param: 'model',
@@ -392,14 +392,14 @@ async function embed(
   const context = await served.embeddingContext
   const lengths = inputs.map((input, i) => {
     if (input.length === 0)
-      throw new ProviderError(`input ${i} is empty; embeddings need some text`, {
+      throw new LlamaError(`input ${i} is empty; embeddings need some text`, {
         status: 400,
         code: 'invalid_request',
         param: 'input',
       })
     const length = context.calculateInputLength(input)
     if (length >= info.contextLength)
-      throw new ProviderError(
+      throw new LlamaError(
         `model "${info.name}" embeds at most ${info.contextLength - 1} tokens, but input ${i} is ${length} tokens; shorten it`,
         { status: 400, code: 'context_length_exceeded', param: 'input' },
       )
@@ -408,7 +408,7 @@ async function embed(
   const embeddings: number[][] = []
   for (const input of inputs) {
     if (signal?.aborted)
-      throw new ProviderError('the embedding request was aborted', {
+      throw new LlamaError('the embedding request was aborted', {
         status: 499,
         code: 'aborted',
         retryable: false,
@@ -419,7 +419,7 @@ async function embed(
 }
 
 function closedError() {
-  return new ProviderError('the llama backend is closed', {
+  return new LlamaError('the llama backend is closed', {
     status: 503,
     code: 'backend_closed',
     retryable: true,

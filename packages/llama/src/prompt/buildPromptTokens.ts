@@ -7,7 +7,7 @@ import {
   type Token,
 } from 'node-llama-cpp'
 import type { ChatMessage } from '../backend.js'
-import { ProviderError } from '../errors.js'
+import { LlamaError } from '../LlamaError.js'
 
 /** What `buildPromptTokens` reads: exactly one of `messages` (chat) or `prompt` (completion). */
 export type PromptInput = { messages?: ChatMessage[]; prompt?: string }
@@ -28,7 +28,7 @@ export type PromptTokens = {
  * node-llama-cpp's `LlamaCompletion` does. The provider's backend and the validator both call this, so
  * the validator re-executes the very tokens the provider billed (`inputTokens = tokens.length`).
  *
- * @throws ProviderError `invalid_request` (400) when both or neither of `messages`/`prompt` are given,
+ * @throws LlamaError `invalid_request` (400) when both or neither of `messages`/`prompt` are given,
  * `messages` is empty or the prompt tokenizes to nothing.
  *
  * @example
@@ -43,14 +43,14 @@ export function buildPromptTokens(
 ): PromptTokens {
   const { messages, prompt } = input
   if ((messages === undefined) === (prompt === undefined))
-    throw new ProviderError('send exactly one of messages (chat) or prompt (completion)', {
+    throw new LlamaError('send exactly one of messages (chat) or prompt (completion)', {
       status: 400,
       code: 'invalid_request',
       param: messages === undefined ? 'prompt' : 'messages',
     })
   if (messages !== undefined) {
     if (messages.length === 0)
-      throw new ProviderError('messages is empty; send at least one message', {
+      throw new LlamaError('messages is empty; send at least one message', {
         status: 400,
         code: 'invalid_request',
         param: 'messages',
@@ -65,7 +65,7 @@ export function buildPromptTokens(
   const text = model.tokenize(prompt ?? '', false, bos === null ? undefined : 'trimLeadingSpace')
   const tokens = bos === null ? text : [bos, ...text]
   if (tokens.length === 0)
-    throw new ProviderError('prompt is empty', { status: 400, code: 'invalid_request', param: 'prompt' })
+    throw new LlamaError('prompt is empty', { status: 400, code: 'invalid_request', param: 'prompt' })
   return { tokens, stopTokens: new Set(), stopTexts: [] }
 }
 

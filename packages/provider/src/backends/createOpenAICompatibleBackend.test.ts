@@ -3,11 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { type Backend, type ChatMessage, createLlamaBackend, writeTinyModel } from '@infermesh/llama'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Backend, ChatMessage } from '../backend.js'
 import type { ProviderError } from '../errors.js'
-import { writeTinyModel } from '../model/writeTinyModel.js'
-import { createLlamaBackend } from './createLlamaBackend.js'
 import { createOpenAICompatibleBackend } from './createOpenAICompatibleBackend.js'
 
 /**

@@ -1,5 +1,5 @@
+import type { Backend, BackendModel, EmbedResult, GenerateParams, GenerateResult } from '@infermesh/llama'
 import { readServerSentEvents } from '@infermesh/protocol'
-import type { Backend, BackendModel, EmbedResult, GenerateParams, GenerateResult } from '../backend.js'
 import { ProviderError } from '../errors.js'
 
 export type OpenAICompatibleBackendOptions = {

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import {
+  type Backend,
+  type ChatMessage,
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+  type GenerateResult,
+} from '@infermesh/llama'
+import {
   canonicalJson,
   computeCost,
   decodeSignedVoucher,
@@ -15,13 +23,11 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Address, Hex, LocalAccount } from 'viem'
 import type { z } from 'zod'
-import type { Backend, ChatMessage, GenerateResult } from '../backend.js'
 import { ProviderError } from '../errors.js'
 import type { Admission, PaymentGate } from '../payments/createPaymentGate.js'
 import type { ChannelStore } from '../store/channelStore.js'
 import type { createLimiter } from './createLimiter.js'
 import type { Metrics } from './createMetrics.js'
-import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './requestSchemas.js'
 
 /** A model this provider sells, with its on-chain price (MESH wei per 1M tokens). */
 export type ServedModel = {

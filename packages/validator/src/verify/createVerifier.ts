@@ -1,4 +1,4 @@
-import { buildPromptTokens, ProviderError } from '@infermesh/provider'
+import { buildPromptTokens, LlamaError } from '@infermesh/llama'
 import {
   type ChatWrapper,
   type ControlledEvaluateInputItem,
@@ -250,7 +250,7 @@ async function verifyOne(
   try {
     prompt = buildPromptTokens(model, loaded.chatWrapper, request)
   } catch (error) {
-    if (error instanceof ProviderError)
+    if (error instanceof LlamaError)
       throw new ValidatorError(`the provider could not have served this request: ${error.message}`, {
         code: 'invalid_request',
         cause: error,

@@ -1,4 +1,5 @@
 import { type Backend, type CheatMode, createCheatingBackend, createLlamaBackend } from '@infermesh/llama'
+import { openDatabase } from '@infermesh/node/database'
 import { connect, type ProviderConfig } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
@@ -8,10 +9,10 @@ import { createDepositReader } from './payments/createDepositReader.js'
 import { createPaymentGate } from './payments/createPaymentGate.js'
 import { createLimiter } from './server/createLimiter.js'
 import { createMetrics } from './server/createMetrics.js'
-import { createProviderServer, type ServedModel } from './server/createProviderServer.js'
+import { createProviderServer } from './server/createProviderServer.js'
+import type { ServedModel } from './server/ProviderServerOptions.js'
 import { createSettler } from './settlement/createSettler.js'
 import { createChannelStore } from './store/channelStore.js'
-import { openDatabase } from '@infermesh/node/database'
 
 export type StartProviderOptions = {
   config: ProviderConfig
@@ -153,6 +154,7 @@ export async function startProvider({
       metrics,
       logger: log,
       maxBodyBytes: config.server.maxBodyBytes,
+      requestTimeoutMs: config.server.requestTimeoutMs,
       isReady: () => ready,
       isClosing: () => closing,
     })

@@ -1,11 +1,12 @@
+import { createDiscovery, type Discovery } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
 import { createPayer, createSqlPayerLedger, type PayerLedger } from '@infermesh/payments'
 import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
-import { createDiscovery } from './discovery/createDiscovery.js'
 import type { GatewayConfig } from './gatewayConfig.js'
-import { createProviderStats } from './routing/createProviderStats.js'
+import { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
+import { createRoutingTable } from './routing/createRoutingTable.js'
 import { createSampler, type Sampler } from './sampling/createSampler.js'
 import { samplingFloor } from './sampling/samplingFloor.js'
 import { createGatewayMetrics } from './server/createGatewayMetrics.js'
@@ -26,7 +27,8 @@ export type RunningGateway = {
   store: GatewayStore
   /** The payer's ledger: what verified receipts say is owed on each channel. */
   ledger: PayerLedger
-  discovery: ReturnType<typeof createDiscovery>
+  /** Who serves what (@infermesh/client): Registry, probes, model names, validators. */
+  discovery: Discovery
   /** Proof of Sampling (absent when the deployment has no Disputes contract or the rate is 0). */
   sampler?: Sampler
   /**
@@ -71,17 +73,30 @@ export async function startGateway({
       suspendMs: config.routing.suspendMs,
     })
     const metrics = createGatewayMetrics()
+    // Discovery keeps no routing stats: probe outcomes and validators' verdicts are handed to them.
     const discovery = createDiscovery({
       publicClient,
       registry: config.chain.contracts.registry,
+      models: config.chain.contracts.models,
       ...(config.chain.contracts.uptime && { uptime: config.chain.contracts.uptime }),
-      stats,
+      allowPrivate: config.allowPrivatePeers,
+      hotProbeMs: config.discovery.probeMs,
       refreshMs: config.discovery.refreshMs,
-      probeMs: config.discovery.probeMs,
       log,
+      onProbe: (provider, outcome) => stats.probed(provider, outcome.healthy, outcome.latencyMs),
+      onJudged: (provider, judgement) => stats.judged(provider, judgement),
     })
     await discovery.start()
     cleanups.push(async () => discovery.stop())
+    // Providers routed to are probed often, idle ones back off (discovery.used).
+    const routedStats: ProviderStats = {
+      ...stats,
+      started: (provider) => {
+        discovery.used(provider)
+        stats.started(provider)
+      },
+    }
+    const routingTable = createRoutingTable({ discovery, stats })
     metrics.providers.set(discovery.providerCount())
 
     const payer = createPayer({
@@ -154,6 +169,7 @@ export async function startGateway({
             disputes,
             probability: config.sampling.probability,
             validators: () => discovery.validators(),
+            allowPrivate: config.allowPrivatePeers,
             log,
           })
         : undefined
@@ -179,8 +195,8 @@ export async function startGateway({
 
     let ready = false
     const app = createGatewayServer({
-      discovery,
-      stats,
+      discovery: routingTable,
+      stats: routedStats,
       payer,
       store,
       metrics,

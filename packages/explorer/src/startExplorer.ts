@@ -140,6 +140,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
     const app = createExplorerServer({
       db,
       chainId: chain.id,
+      registry: config.chain.contracts.registry,
       metrics,
       logger: log,
       status,

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises'
-import { extname, join, normalize } from 'node:path'
+import { extname, join, resolve, sep } from 'node:path'
 import type { Database } from '@infermesh/node/database'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
+import type { Address } from 'viem'
 import { ExplorerError } from '../errors.js'
 import { updateProfile } from '../profile/updateProfile.js'
 import { readDisputes } from '../queries/readDisputes.js'
@@ -10,6 +11,7 @@ import { readOverview } from '../queries/readOverview.js'
 import { readProvider } from '../queries/readProvider.js'
 import { readProviders } from '../queries/readProviders.js'
 import { readValidators } from '../queries/readValidators.js'
+import { createEventStreams } from './createEventStreams.js'
 import type { ExplorerMetrics } from './createExplorerMetrics.js'
 
 export type ExplorerStatus = {
@@ -22,6 +24,8 @@ export type ExplorerStatus = {
 export type ExplorerServerOptions = {
   db: Database
   chainId: number
+  /** The deployment's Registry: the profile signatures' EIP-712 `verifyingContract`. */
+  registry: Address
   metrics: ExplorerMetrics
   logger: FastifyBaseLogger | boolean
   /** The indexer's position and the deployment, for `/api/status`. */
@@ -39,6 +43,10 @@ export type ExplorerServerOptions = {
   onWrite?: () => void
   /** The built web app (index.html and assets); API only when absent. */
   webDir?: string
+  /** Live-update streams open at once (`/api/stream`); one more is answered 503. Default 256. */
+  maxStreams?: number
+  /** How long a stream's client may leave its socket buffer full before the stream is closed. Default 30 s. */
+  slowStreamMs?: number
 }
 
 const types: Record<string, string> = {
@@ -108,6 +116,7 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     const updated = await updateProfile({
       db,
       chainId: options.chainId,
+      registry: options.registry,
       address: request.params.address,
       body: request.body,
     })
@@ -115,23 +124,15 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     return updated
   })
 
-  app.get('/api/stream', (request, reply) => {
-    reply.hijack()
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    })
-    reply.raw.write(`event: hello\ndata: ${JSON.stringify(options.status())}\n\n`)
-    const remove = options.subscribe((change) => {
-      reply.raw.write(`event: update\ndata: ${JSON.stringify(change)}\n\n`)
-    })
-    const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000)
-    request.raw.on('close', () => {
-      clearInterval(heartbeat)
-      remove()
-    })
+  const streams = createEventStreams({
+    maxStreams: options.maxStreams ?? 256,
+    slowClientMs: options.slowStreamMs ?? 30_000,
+    heartbeatMs: 15_000,
+    metrics,
+    hello: options.status,
+    subscribe: options.subscribe,
   })
+  app.get('/api/stream', async (request, reply) => streams.serve(request, reply))
 
   app.get('/health', async () => ({ status: 'ok' }))
   app.get('/ready', async (_request, reply) => {
@@ -144,7 +145,7 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     return metrics.registry.metrics()
   })
 
-  const web = options.webDir
+  const web = options.webDir && resolve(options.webDir)
   app.setNotFoundHandler(async (request, reply) => {
     const path = decodeURIComponent(request.url.split('?')[0] ?? '/')
     if (!web || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) {
@@ -154,8 +155,9 @@ export function createExplorerServer(options: ExplorerServerOptions) {
         code: 'not_found',
       }).toJSON()
     }
-    const file = normalize(join(web, path))
-    const inside = file.startsWith(normalize(web)) && (await stat(file).catch(() => undefined))?.isFile()
+    const file = resolve(join(web, path))
+    // The separator matters: `…/dist-foo/x` starts with `…/dist` too.
+    const inside = file.startsWith(web + sep) && (await stat(file).catch(() => undefined))?.isFile()
     // Anything that is not a file is a page of the app (client-side routing): index.html.
     const target = inside ? file : join(web, 'index.html')
     const body = await readFile(target).catch(() => undefined)
@@ -164,7 +166,7 @@ export function createExplorerServer(options: ExplorerServerOptions) {
       return new ExplorerError('The web app is not built.', { status: 404, code: 'not_found' }).toJSON()
     }
     reply.header('content-type', types[extname(target)] ?? 'application/octet-stream')
-    if (target.includes(`${join(web, 'assets')}`))
+    if (target.startsWith(join(web, 'assets') + sep))
       reply.header('cache-control', 'public, max-age=31536000, immutable')
     return reply.send(body)
   })

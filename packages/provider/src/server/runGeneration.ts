@@ -133,8 +133,11 @@ export async function runGeneration(
     if (result.outputTokens > 0 && seconds > 0)
       metrics.tokensPerSecond.observe({ model: model.name }, result.outputTokens / seconds)
 
+    // Stopped by the signal (not finished): the client left, or the request ran out of time.
+    const stopped = result.finishReason === 'aborted' && admitted.signal.aborted
+    const timedOut = stopped && admitted.timedOut()
     // Out of time before anything was sent: the client gets a 504 and no bill.
-    if (admitted.timedOut() && !streamStarted) throw admitted.signal.reason
+    if (timedOut && !streamStarted) throw admitted.signal.reason
 
     // Bill what was produced, even when the client went away mid-stream.
     let receipt: string
@@ -151,8 +154,7 @@ export async function runGeneration(
       if (!streamStarted) throw error
       return endStream(error)
     }
-    const stopped = result.finishReason === 'aborted' && admitted.signal.aborted
-    count(stopped ? (admitted.timedOut() ? 504 : 499) : 200)
+    count(stopped ? (timedOut ? 504 : 499) : 200)
     const finishReason = result.finishReason === 'length' ? 'length' : 'stop'
     const usage = {
       prompt_tokens: result.inputTokens,
@@ -162,9 +164,9 @@ export async function runGeneration(
     const receiptData = { id, object: receiptEvent, created, model: model.name, choices: [], receipt }
 
     if (generation.stream) {
-      if (reply.raw.destroyed || (admitted.signal.aborted && !admitted.timedOut())) return reply
+      if (reply.raw.destroyed || (stopped && !timedOut)) return reply
       startStream()
-      if (admitted.timedOut()) {
+      if (timedOut) {
         // What was streamed is paid for with this receipt; the error tells the client it was cut.
         writeEvent(receiptData, receiptEvent)
         writeEvent((admitted.signal.reason as ProviderError).toJSON())

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { open, readFile } from 'node:fs/promises'
 import { anvilBinary, anvilMnemonic } from '@infermesh/protocol'
 import { CliError } from '../CliError.js'
-import { waitUntil } from './waitUntil.js'
+import { waitUntil } from '../network/waitUntil.js'
 
 const guard = new URL('./orphanGuard.mjs', import.meta.url).pathname
 

@@ -67,6 +67,21 @@ describe('validateRequest: the customer’s faults answered by the gateway befor
       refused('`stream_options` is only allowed when `stream` is true.', 'stream_options'),
     )
     assert.throws(
+      () =>
+        validateRequest(
+          'chat',
+          JSON.parse('{"model":"tiny","messages":[{"role":"user","content":"x"}],"extra":[1e400]}'),
+        ),
+      refused(
+        'The request body cannot be hashed for a receipt: canonicalJson: Infinity at $.extra[0] is not a JSON number.',
+        null,
+      ),
+    )
+    assert.throws(
+      () => validateRequest('embeddings', { model: 'tiny', input: ['a', ''] }),
+      refused('Invalid request: `input.1` is empty.', 'input.1'),
+    )
+    assert.throws(
       () => validateRequest('chat', { model: '', messages: [{ role: 'user', content: 'x' }] }),
       refused('Invalid request: `model` must name a model (see GET /v1/models).', 'model'),
     )

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@infermesh/protocol'
 import { z } from 'zod'
 import { GatewayError } from '../errors.js'
 import type { RoutingPreferences } from '../routing/types.js'
@@ -33,13 +34,13 @@ const schemas: Record<Kind, z.ZodType> = {
   completion: z.looseObject({
     ...common,
     prompt: z.union([
-      z.string(),
-      z.array(z.string()).length(1, 'must be one prompt (batches are not supported)'),
+      z.string().min(1, 'is empty'),
+      z.array(z.string().min(1, 'is empty')).length(1, 'must be one prompt (batches are not supported)'),
     ]),
   }),
   embeddings: z.looseObject({
     model: z.string().min(1, 'must name a model (see GET /v1/models)'),
-    input: z.union([z.string(), z.array(z.string()).min(1).max(256)]),
+    input: z.union([z.string().min(1, 'is empty'), z.array(z.string().min(1, 'is empty')).min(1).max(256)]),
     encoding_format: z.enum(['float', 'base64']).nullish(),
     dimensions: z.number().int().positive().nullish(),
     user: z.string().nullish(),
@@ -78,6 +79,13 @@ export function validateRequest(kind: Kind, value: unknown): ValidRequest {
     const issue = checked.error.issues[0]
     const path = issue?.path.join('.') ?? ''
     throw invalid(`Invalid request: \`${path}\` ${issue?.message ?? 'is invalid'}.`, path || null)
+  }
+  try {
+    // The receipt's request hash covers the body: one a provider cannot hash (a number JSON parsed to
+    // Infinity, like 1e400) is refused here, not by every provider in turn.
+    canonicalJson(body)
+  } catch (error) {
+    throw invalid(`The request body cannot be hashed for a receipt: ${(error as Error).message}`)
   }
   const stream = kind !== 'embeddings' && body.stream === true
   if (body.stream_options != null && !stream)

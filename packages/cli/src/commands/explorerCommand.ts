@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { runDaemon } from '@infermesh/node/daemon'
 import { resolveExplorerConfig } from '../explorer/resolveExplorerConfig.js'
-import { loadExplorer } from '../explorerPackage.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import type { Command } from './Command.js'
 
@@ -57,7 +56,8 @@ export const explorerCommand: Command = {
           )
       },
       start: async ({ config, logger, shutdown, print }) => {
-        const { startExplorer, ensureWebBuild } = await loadExplorer()
+        // Fastify, PGlite and Vite: loaded when the explorer starts, not for every command.
+        const { startExplorer, ensureWebBuild } = await import('@infermesh/explorer')
         const web = await ensureWebBuild(print)
         const explorer = await startExplorer({
           config,

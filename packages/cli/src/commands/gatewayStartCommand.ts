@@ -5,7 +5,6 @@ import { formatEther } from 'viem'
 import { acquireDatabaseLock, type HeldLock } from '../gateway/databaseLock.js'
 import { resolveGatewayConfig } from '../gateway/resolveGatewayConfig.js'
 import { startKeysAdmin } from '../gateway/startKeysAdmin.js'
-import { loadStartGateway } from '../gatewayPackage.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import type { Command } from './Command.js'
@@ -84,7 +83,8 @@ export const gatewayStartCommand: Command = {
       },
       start: async ({ config, account, logger, shutdown }) => {
         const { payer: _payer, ...gatewayConfig } = config
-        const startGateway = await loadStartGateway()
+        // Fastify, PGlite and the payments room: loaded when the gateway starts, not for every command.
+        const { startGateway } = await import('@infermesh/gateway')
         const gateway = await startGateway({ config: gatewayConfig, account, logger })
         shutdown.add('gateway', () => gateway.close())
         if (lock) {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { signProfileUpdate } from '../../../explorer/src/profile/signProfileUpdate.js'
+import { signProfileUpdate } from '@infermesh/explorer/profile'
 import { CliError, usageError } from '../CliError.js'
 import { parseCommandLine } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'

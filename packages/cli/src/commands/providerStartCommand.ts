@@ -1,9 +1,9 @@
 import { runDaemon } from '@infermesh/node/daemon'
 import { connect, type ProviderConfig, registryAbi } from '@infermesh/protocol'
+import type { RunningProvider } from '@infermesh/provider'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import { resolveProviderConfig } from '../provider/resolveProviderConfig.js'
-import { loadStartProvider, type RunningProvider } from '../providerPackage.js'
 import type { Command } from './Command.js'
 import { providerOptions, providerOptionsHelp } from './providerOptions.js'
 
@@ -55,7 +55,8 @@ export const providerStartCommand: Command = {
           ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
         }),
       start: async ({ config, account, logger, shutdown }) => {
-        const startProvider = await loadStartProvider()
+        // llama.cpp, Fastify and PGlite: seconds of start-up that only this command needs.
+        const { startProvider } = await import('@infermesh/provider')
         const provider = await startProvider({ config, account, logger })
         shutdown.add('provider', () => provider.close())
         return provider

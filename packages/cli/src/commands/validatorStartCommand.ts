@@ -2,7 +2,6 @@ import { runDaemon } from '@infermesh/node/daemon'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import { resolveValidatorConfig } from '../validator/resolveValidatorConfig.js'
-import { loadStartValidator } from '../validatorPackage.js'
 import type { Command } from './Command.js'
 
 const usage = `Usage: infermesh validator start [options]
@@ -64,7 +63,8 @@ export const validatorStartCommand: Command = {
       accountLabel: 'validator',
       start: async ({ config, account, logger, shutdown }) => {
         const { key: _key, ...validatorConfig } = config
-        const startValidator = await loadStartValidator()
+        // llama.cpp, Fastify and PGlite: loaded when the validator starts, not for every command.
+        const { startValidator } = await import('@infermesh/validator')
         const validator = await startValidator({ config: validatorConfig, account, logger })
         shutdown.add('validator', () => validator.close())
         return validator

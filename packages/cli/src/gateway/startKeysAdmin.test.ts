@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { networkInterfaces } from 'node:os'
 import { after, before, describe, it } from 'node:test'
 import { CliError } from '../CliError.js'
-import { openGatewayStore } from '../gatewayPackage.js'
+import { openGatewayStore } from './openGatewayStore.js'
 import { startKeysAdmin } from './startKeysAdmin.js'
 
 describe('startKeysAdmin', () => {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
+import type { GatewayStore } from '@infermesh/gateway'
 import { CliError } from '../CliError.js'
-import type { GatewayStore } from '../gatewayPackage.js'
 
 /** The only addresses the admin route may listen on: this machine's loopback, IPv4 or IPv6. */
 export const loopbackHosts = ['127.0.0.1', '::1'] as const

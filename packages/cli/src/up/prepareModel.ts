@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { modelIdOfFile } from '@infermesh/llama/modelIdOfFile'
+import { writeTinyModel } from '@infermesh/llama/writeTinyModel'
 import type { Hex } from 'viem'
 import { usageError } from '../CliError.js'
-import { modelIdOfFile, writeTinyModel } from '../providerPackage.js'
 import type { DevnetPlan } from './planDevnet.js'
 
 export type DevnetModel = { path: string; name: string; modelId: Hex }

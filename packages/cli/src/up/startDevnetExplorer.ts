@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ExplorerConfigInput } from '../explorerPackage.js'
+import type { ExplorerConfigInput } from '@infermesh/explorer/config'
 import { copyEmptyDatabase } from '../network/copyEmptyDatabase.js'
 import { type Daemon, spawnDaemon } from '../network/spawnDaemon.js'
 import { answersOk, waitUntil } from '../network/waitUntil.js'

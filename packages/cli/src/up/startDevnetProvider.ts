@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Deployment, type ProviderConfigInput, providerConfigSchema } from '@infermesh/protocol'
+import type { Hardware } from '@infermesh/provider/hardware'
 import { formatEther, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type Daemon, spawnDaemon } from '../network/spawnDaemon.js'
 import { connectProviderChain } from '../provider/connectProviderChain.js'
 import { registerProvider } from '../provider/registerProvider.js'
-import type { Hardware } from '../providerPackage.js'
 import type { DevnetPlan, PlannedProvider } from './planDevnet.js'
 import type { DevnetModel } from './prepareModel.js'
 

@@ -1,7 +1,7 @@
-import { createDiscovery, type Discovery } from '@infermesh/client'
+import { createDiscovery, type Discovery, handInVoucher } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
 import { createPayer, createSqlPayerLedger, type PayerLedger } from '@infermesh/payments'
-import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
+import { connect, disputesAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
 import type { GatewayConfig } from './gatewayConfig.js'
@@ -133,17 +133,21 @@ export async function startGateway({
         const endpoint = discovery.endpointOf(channel.provider)
         if (!endpoint) continue
         try {
-          const response = await fetch(`${endpoint}/infermesh/v1/vouchers`, {
-            method: 'POST',
-            headers: { [voucherHeader]: await payer.voucherHeader(channel.provider, channel.modelId, true) },
-            signal: AbortSignal.timeout(5000),
-          })
-          if (response.ok) sent++
+          const result = await handInVoucher(
+            { allowPrivate: config.allowPrivatePeers },
+            {
+              endpoint,
+              voucher: await payer.voucherHeader(channel.provider, channel.modelId, true),
+              deadlineMs: 5000,
+            },
+          )
+          if (result.kind === 'accepted') sent++
           else
             log.warn({
               msg: 'provider refused a voucher',
               provider: channel.provider,
-              status: response.status,
+              status: result.status,
+              code: result.code,
             })
         } catch (error) {
           log.warn({

@@ -2,9 +2,9 @@ import type { ProviderClient } from '@infermesh/client'
 import type { Payer } from '@infermesh/payments'
 import type { Receipt, ServerSentEvent } from '@infermesh/protocol'
 import type { FastifyRequest } from 'fastify'
-import type { Discovery } from '../discovery/createDiscovery.js'
 import type { GatewayError } from '../errors.js'
 import type { ProviderStats } from '../routing/createProviderStats.js'
+import type { RoutingTable } from '../routing/createRoutingTable.js'
 import type { Candidate, SortPolicy } from '../routing/types.js'
 import type { GatewayMetrics } from '../server/createGatewayMetrics.js'
 import type { ApiKey, GatewayStore } from '../store/createGatewayStore.js'
@@ -37,7 +37,7 @@ export type ReceiptEvent = {
 
 /** Everything the steps of forwarding share, built once per server. */
 export type ForwardContext = {
-  discovery: Pick<Discovery, 'candidates'>
+  discovery: Pick<RoutingTable, 'candidates'>
   stats: ProviderStats
   payer: Pick<Payer, 'voucherHeader' | 'acceptReceipt' | 'resync' | 'addAbortAllowance'>
   store: Pick<GatewayStore, 'recordUsage'>

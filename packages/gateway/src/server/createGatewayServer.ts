@@ -2,18 +2,19 @@ import { providerClient } from '@infermesh/client'
 import { createDaemonApp } from '@infermesh/node'
 import type { Payer } from '@infermesh/payments'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
-import type { RoutingTable as Discovery } from '../routing/createRoutingTable.js'
 import { GatewayError } from '../errors.js'
 import { forward } from '../forward/forward.js'
 import type { ForwardContext, Kind, ReceiptEvent, RoutingOptions } from '../forward/types.js'
 import type { ProviderStats } from '../routing/createProviderStats.js'
+import type { RoutingTable } from '../routing/createRoutingTable.js'
 import type { GatewayStore } from '../store/createGatewayStore.js'
 import { createApiKeyCheck } from './createApiKeyCheck.js'
 import type { GatewayMetrics } from './createGatewayMetrics.js'
 import { requireApiKey } from './requireApiKey.js'
 
 export type GatewayServerOptions = {
-  discovery: Discovery
+  /** Routing candidates and the models offered, from discovery (createRoutingTable). */
+  discovery: RoutingTable
   stats: ProviderStats
   payer: Payer
   store: GatewayStore

@@ -21,13 +21,11 @@ import {
   startDevChain,
   voucherHeader,
 } from '@infermesh/protocol'
+import { createChannelStore, createPaymentGate, startProvider } from '@infermesh/provider'
+import { createPayerWallet, devAccount } from '@infermesh/provider/testing'
 import OpenAI from 'openai'
 import pino from 'pino'
 import { type Hex, parseEther } from 'viem'
-import { createPaymentGate } from '../packages/provider/src/payments/createPaymentGate.js'
-import { startProvider } from '../packages/provider/src/startProvider.js'
-import { createChannelStore } from '../packages/provider/src/store/channelStore.js'
-import { createPayerWallet, devAccount } from '../packages/provider/src/testing/providerFixture.js'
 
 const THREADS = 1
 const MAX_TOKENS = 128

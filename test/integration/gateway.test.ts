@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { meshTokenAbi, paymentsAbi } from '@infermesh/protocol'
 import OpenAI from 'openai'
-import { type NetworkFixture, startNetwork } from './testing/networkFixture.js'
+import { type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 
 type APIError = InstanceType<typeof OpenAI.APIError>
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { startPostgres, type TestPostgres } from '@infermesh/node/testing'
 import { encodeSignedVoucher, paymentsAbi, signVoucher, voucherHeader } from '@infermesh/protocol'
 import OpenAI from 'openai'
-import { type NetworkFixture, startNetwork } from './testing/networkFixture.js'
+import { type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 
 /** Payment refusals of one kind the gateways met, from their Prometheus metrics. */
 async function refusals(gatewayUrls: string[], code: string): Promise<number> {

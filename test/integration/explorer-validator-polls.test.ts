@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { devAccount, type NetworkFixture, startNetwork } from '@infermesh/gateway/testing'
+import {
+  createValidatorPolls,
+  explorerConfigSchema,
+  migrateExplorerDatabase,
+  type RunningExplorer,
+  startExplorer,
+} from '@infermesh/explorer'
 import { type Database, openDatabase } from '@infermesh/node/database'
 import { meshTokenAbi, registryAbi } from '@infermesh/protocol'
 import { type RunningValidator, startValidator, validatorConfigSchema } from '@infermesh/validator'
 import OpenAI from 'openai'
 import pino from 'pino'
 import { createWalletClient, http, parseEther } from 'viem'
-import { migrateExplorerDatabase } from '../db/migrateExplorerDatabase.js'
-import { explorerConfigSchema } from '../explorerConfig.js'
-import { type RunningExplorer, startExplorer } from '../startExplorer.js'
-import { createValidatorPolls } from './createValidatorPolls.js'
+import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) {
   const deadline = Date.now() + timeoutMs
@@ -199,7 +202,13 @@ describe('the explorer polling validators', () => {
     before(async () => {
       db = await openDatabase()
       await migrateExplorerDatabase(db)
-      // The validators the indexer found in the Registry.
+      // The provider and the validators the indexer found in the Registry (reputation is kept only for
+      // providers the Registry knows).
+      await db.query(
+        `insert into providers (address, active, endpoint, region, gpu_model, gpu_count, vram_mb, cpu_cores, ram_mb,
+           registered_block, registered_at) values ($1, true, 'http://127.0.0.1:9', '', '', 0, 0, 0, 0, 0, now())`,
+        [provider().toLowerCase()],
+      )
       await db.query(
         `insert into validators (address, active, endpoint) values ($1, true, $2), ($3, true, $4)`,
         [

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gatewayConfigSchema, type RunningGateway, startGateway } from '@infermesh/gateway'
 import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import {
   type Anvil,
@@ -20,8 +21,6 @@ import pino from 'pino'
 import type { Hex, LocalAccount } from 'viem'
 import { parseEther } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
-import { gatewayConfigSchema } from '../gatewayConfig.js'
-import { type RunningGateway, startGateway } from '../startGateway.js'
 
 export const devAccount = (index: number): LocalAccount =>
   mnemonicToAccount(anvilMnemonic, { addressIndex: index })

@@ -53,6 +53,8 @@ export type DiscoveryOptions = {
    * dropped filter). Default 10 min.
    */
   resyncMs?: number
+  /** How often to look for new chain events. Default: the public client's polling interval. */
+  eventPollMs?: number
   log: { info: (obj: object) => void; warn: (obj: object) => void }
   /** Each probe's outcome (routing keeps health and latency; discovery keeps no routing stats). */
   onProbe?: (provider: Address, outcome: ProbeOutcome) => void
@@ -433,6 +435,8 @@ export function createDiscovery(options: DiscoveryOptions) {
      */
     async start() {
       stopped = false
+      // Events are followed from the block the first read starts at, so no change falls in between.
+      const fromBlock = await publicClient.getBlockNumber({ cacheTime: 0 })
       await resync()
       await Promise.all([lightRefresh(true), probeKeys([...entries.keys()])])
       rebuild()
@@ -441,6 +445,8 @@ export function createDiscovery(options: DiscoveryOptions) {
         registry,
         ...(models && { models }),
         ...(uptime && { uptime }),
+        fromBlock,
+        intervalMs: options.eventPollMs ?? publicClient.pollingInterval,
         onChanges: applyChanges,
         onError: failed('following the chain’s events failed'),
       })

@@ -69,7 +69,7 @@ async function child() {
     }
     const { connect } = await import('@infermesh/protocol')
     const { publicClient } = await connect({ rpcUrl: env.rpcUrl })
-    const { createProviderStats } = await import('../packages/gateway/src/routing/createProviderStats.js')
+    const { createProviderStats, createRoutingTable } = await import('@infermesh/gateway')
     const stats = createProviderStats()
     const log = { info: () => {}, warn: () => {} }
     let discovery: {
@@ -91,8 +91,7 @@ async function child() {
         log,
       })
     } else {
-      const { createDiscovery } = await import('../packages/client/src/index.js')
-      const { createRoutingTable } = await import('../packages/gateway/src/routing/createRoutingTable.js')
+      const { createDiscovery } = await import('@infermesh/client')
       const client = createDiscovery({
         publicClient,
         registry: env.registry,

@@ -228,7 +228,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       if (from - number > maxReorgDepth)
         throw new ExplorerError(
           `The chain reorganized deeper than ${maxReorgDepth} blocks below block ${from}: rebuild the explorer's database.`,
-          { code: 'reorg_too_deep', retryable: false },
+          { status: 500, code: 'reorg_too_deep', retryable: false },
         )
       const block = await publicClient.getBlock({ blockNumber: number }).catch(() => undefined)
       if (block?.hash?.toLowerCase() === row.hash.toLowerCase()) {

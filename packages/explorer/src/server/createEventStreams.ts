@@ -27,15 +27,16 @@ export function createEventStreams(options: EventStreamsOptions) {
   const { metrics } = options
   let open = 0
 
-  /** Answers one `GET /api/stream`, or throws 503 when `maxStreams` are open. */
+  /** Answers one `GET /api/stream`, or 503 `too_many_streams` (retry after 10 s) when `maxStreams` are open. */
   function serve(request: FastifyRequest, reply: FastifyReply) {
     if (open >= options.maxStreams) {
       metrics.streamsRefused.inc()
-      reply.header('retry-after', '10')
-      throw new ExplorerError(
+      // Answered here rather than thrown: the kit's error mapper would say "retry after 1 s".
+      const refusal = new ExplorerError(
         `Too many live-update streams are open (${options.maxStreams}): try again later, or read /api/status instead.`,
         { status: 503, code: 'too_many_streams', retryable: true },
       )
+      return reply.code(503).header('retry-after', '10').send(refusal.toJSON())
     }
     open++
     metrics.streams.set(open)

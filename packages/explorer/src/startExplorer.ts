@@ -94,6 +94,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
       db,
       intervalMs: config.probes.intervalMs,
       timeoutMs: config.probes.timeoutMs,
+      allowPrivatePeers: config.allowPrivatePeers,
       log,
       onRound: (changed) => {
         if (changed > 0) notify('probes')
@@ -107,6 +108,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
       intervalMs: config.validators.intervalMs,
       timeoutMs: config.validators.timeoutMs,
       reportsLimit: config.validators.reportsLimit,
+      allowPrivatePeers: config.allowPrivatePeers,
       log,
       onRound: (changed) => {
         if (changed > 0) notify('validators')

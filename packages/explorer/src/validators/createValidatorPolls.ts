@@ -1,3 +1,5 @@
+import { PeerError, validatorClient } from '@infermesh/client'
+import { walkCause } from '@infermesh/node'
 import type { Database, Sql } from '@infermesh/node/database'
 import { z } from 'zod'
 import { sanitizeText } from '../db/sanitizeText.js'
@@ -6,9 +8,12 @@ import { ExplorerError } from '../errors.js'
 export type ValidatorPollsOptions = {
   db: Database
   intervalMs: number
+  /** Each call to a validator (reports, reputation), from sending it to the last byte of the answer. */
   timeoutMs: number
-  /** Reports asked for per poll (`?limit=`). */
+  /** Reports asked for per poll (`?limit=`), at most `maxReportsPerPoll` (500). */
   reportsLimit: number
+  /** Call validators at loopback, private and link-local addresses: a devnet only (config `allowPrivatePeers`). */
+  allowPrivatePeers?: boolean
   log: { warn: (obj: object) => void }
   /** Called after each round with the number of new or changed reports and reputation rows. */
   onRound?: (changed: number) => void
@@ -16,12 +21,14 @@ export type ValidatorPollsOptions = {
   keepReportsPerValidator?: number
 }
 
-/** Reports stored per poll of one validator, whatever `reportsLimit` is and whatever it answers. */
-export const maxReportsPerPoll = 1000
+/** Reports asked for and stored per poll of one validator, whatever `reportsLimit` is and whatever it answers. */
+export const maxReportsPerPoll = 500
 /** Reputation records stored per poll of one validator (one per provider). */
 export const maxReputationPerPoll = 10_000
 /** Reports kept per validator by default: the newest, by their `at`. */
 export const maxReportsPerValidator = 10_000
+/** The largest answer read from a validator (each of reports and reputation). */
+export const maxValidatorAnswerBytes = 8 * 1024 * 1024
 /** Reasons kept per report, and characters per reason. */
 const maxReasons = 20
 const maxReasonLength = 500
@@ -40,19 +47,12 @@ const count = z
   .nonnegative()
   .max(2 ** 31 - 1)
 
-/** At most `keep` items are checked and kept; the rest are ignored unread. */
-const firstOf = <T extends z.ZodType>(item: T, keep: number) =>
-  z
-    .array(z.unknown())
-    .transform((items) => items.slice(0, keep))
-    .pipe(z.array(item))
-
-/** `GET /infermesh/v1/reports` of a validator (see packages/validator, `SampleReport`). */
-const reportSchema = z.object({
-  at: z
-    .string()
-    .max(64)
-    .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'must be a date' }),
+/**
+ * What the explorer stores of a report the validator client kept: stricter than the client (the
+ * columns' types), reasons cut and sanitized. A report that does not fit is skipped.
+ */
+const storedReport = z.object({
+  at: z.string(),
   provider: address,
   modelId: bytes32,
   receiptDigest: bytes32,
@@ -60,9 +60,11 @@ const reportSchema = z.object({
   verdict: z.enum(['pass', 'drift', 'breach']),
   checkedTokens: count,
   // Free text: stored sanitized and cut, never refused for its content.
-  reasons: firstOf(z.string(), maxReasons).transform((reasons) =>
-    reasons.map((reason) => sanitizeText(reason, maxReasonLength)),
-  ),
+  reasons: z
+    .array(z.string())
+    .transform((reasons) =>
+      reasons.slice(0, maxReasons).map((reason) => sanitizeText(reason, maxReasonLength)),
+    ),
   elapsedMs: z
     .number()
     .nonnegative()
@@ -72,71 +74,84 @@ const reportSchema = z.object({
     .regex(/^\d{1,78}$/)
     .optional(),
 })
-const reportsBody = (keep: number) => z.object({ data: firstOf(reportSchema, keep) })
 
-/** `GET /infermesh/v1/reputation` of a validator (see packages/validator, `ProviderReputation`). */
-const reputationBody = z.object({
-  data: firstOf(
-    z.object({
-      provider: address,
-      samples: count,
-      passed: count,
-      drifted: count,
-      breached: count,
-      reputation: z.number().min(0).max(1),
-    }),
-    maxReputationPerPoll,
-  ),
+/** What the explorer stores of a validator's record of a provider. */
+const storedReputation = z.object({
+  provider: address,
+  samples: count,
+  passed: count,
+  drifted: count,
+  breached: count,
+  reputation: z.number().min(0).max(1),
 })
 
-/** A poll that failed, with a message made of the explorer's own words only (never the body's). */
-class PollFailed extends Error {}
-
-/** The first problem zod found, as path and message (the schema's words: no value from the body). */
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'unexpected body'
-  const path = issue.path.map(String).join('.') || 'body'
-  return `${path}: ${issue.message}`.replace(/[^\w .:,'"|/<>=()[\]-]/g, '?').slice(0, 120)
+/** The first `keep` entries that fit `schema`, and how many of those first `keep` did not. */
+function keepFirst<T extends z.ZodType>(entries: readonly unknown[], keep: number, schema: T) {
+  const kept: z.output<T>[] = []
+  let skipped = 0
+  for (const entry of entries.slice(0, keep)) {
+    const checked = schema.safeParse(entry)
+    if (checked.success) kept.push(checked.data)
+    else skipped++
+  }
+  return { kept, skipped }
 }
 
-async function getJson<T>(base: string, path: string, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-  const response = await fetch(`${base}${path}`, { signal, headers: { accept: 'application/json' } })
-  const route = path.split('?')[0]
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => {})
-    throw new PollFailed(`${route} answered HTTP ${response.status}`)
+/** A call to one of a validator's routes failed; `cause` is the validator client's error. */
+class PollFailed extends Error {
+  override name = 'PollFailed' as const
+  constructor(
+    readonly route: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${route} failed`, { cause })
   }
-  let body: unknown
-  try {
-    body = await response.json()
-  } catch (cause) {
-    // JSON.parse's message quotes the start of the body: it is not kept.
-    if (signal.aborted) throw cause
-    throw new PollFailed(`${route} answered something that is not JSON`)
-  }
-  const parsed = schema.safeParse(body)
-  if (!parsed.success)
-    throw new PollFailed(`${route} answered an unexpected body (${firstIssue(parsed.error)})`)
-  return parsed.data
+}
+
+/** Tags a call's failure with its route, so the published error can say which one failed. */
+const onRoute = <T>(route: string, call: Promise<T>) =>
+  call.catch((cause: unknown) => {
+    throw new PollFailed(route, cause)
+  })
+
+/**
+ * What the validator answered that could not be used, in the explorer's words. The client's errors
+ * carry a code; for `peer_bad_response` the kind of answer is told from the client's own message
+ * templates (status, not JSON, too deep, not a list), and only a status number is taken from them.
+ */
+function badAnswer(error: PeerError): string {
+  const status = error.message.match(/ answered (\d{3})$/)?.[1]
+  if (status) return `answered HTTP ${status}`
+  if (/ not JSON/.test(error.message)) return 'answered something that is not JSON'
+  if (/ nested deeper than /.test(error.message)) return 'answered JSON nested too deep'
+  if (/ other than a list/.test(error.message))
+    return 'answered an unexpected body (not a list `{ data: [...] }`)'
+  if (/ malformed HTTP /.test(error.message)) return 'answered malformed HTTP'
+  return 'answered something the explorer cannot read'
 }
 
 /** Why a poll failed, in at most `maxErrorLength` characters, with nothing the validator wrote in it. */
-function describeFailure(
-  cause: unknown,
-  validator: string,
-  base: string,
-  timeoutMs: number,
-  aborted: boolean,
-) {
+function describeFailure(cause: unknown, validator: string, base: string, timeoutMs: number) {
   const at = `validator ${validator} at ${sanitizeText(base, 120)}`
+  const route = cause instanceof PollFailed ? cause.route : 'the validator'
+  const error = cause instanceof PollFailed ? cause.cause : cause
   let why: string
-  if (aborted) why = `did not answer in ${timeoutMs} ms`
-  else if (cause instanceof PollFailed) why = `could not be read: ${cause.message}`
+  if (!(error instanceof PeerError)) why = 'could not be read: the connection failed'
+  else if (error.code === 'peer_timeout') why = `did not answer in ${timeoutMs} ms`
+  else if (error.code === 'peer_refused_address')
+    why = `was not called: its endpoint is not an http(s) URL of a public address (loopback, private and link-local addresses are called only with allowPrivatePeers, on a devnet)`
+  else if (error.code === 'peer_redirect')
+    why = `could not be read: ${route} answered with a redirect, which is never followed`
+  else if (error.code === 'peer_too_large')
+    why = `could not be read: ${route} answered more than ${maxValidatorAnswerBytes} bytes`
+  else if (error.code === 'peer_bad_response') why = `could not be read: ${route} ${badAnswer(error)}`
   else {
-    // fetch's own failures (refused, reset, DNS): the system's error code only.
-    const code = (cause as { cause?: { code?: unknown } })?.cause?.code
-    why = `could not be read: ${typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'the connection failed'}`
+    // Refused, reset, DNS: the system's error code only (ECONNREFUSED), never text from the answer.
+    const system = walkCause(error.cause, (link) => {
+      const code = (link as { code?: unknown } | null)?.code
+      return typeof code === 'string' && /^E[A-Z0-9_]{1,40}$/.test(code)
+    }) as { code: string } | null
+    why = `could not be read: ${system?.code ?? 'the connection failed'}`
   }
   return sanitizeText(`${at} ${why}`, maxErrorLength)
 }
@@ -145,8 +160,8 @@ function describeFailure(
 async function store(
   tx: Sql,
   validator: string,
-  reports: z.output<typeof reportSchema>[],
-  reputation: z.output<typeof reputationBody>['data'],
+  reports: z.output<typeof storedReport>[],
+  reputation: z.output<typeof storedReputation>[],
   keep: number,
 ) {
   // One statement per table, whatever the number of rows: a validator's answer costs the database a
@@ -217,15 +232,27 @@ async function store(
  * that does not answer within `timeoutMs`, or answers something else, is skipped and marked as not
  * answering; what it said before is kept.
  *
- * A validator is whoever staked, and its answers are bounded: at most `reportsLimit` (≤ 1,000) reports
- * and 10,000 reputation records are read per poll, the rest ignored; reasons are cut (20 of 500
- * characters) and sanitized; reputation is kept only for providers the Registry knows; the newest
- * 10,000 reports per validator are kept. Why a poll failed is stored and published in the explorer's
- * own words (status code, "not JSON", the schema's first complaint), never with text from the answer.
+ * A validator is whoever staked, and its endpoint whatever it wrote in the Registry: both calls go
+ * through the validator client (`peerFetch`: no redirects, loopback, private and link-local addresses
+ * refused unless `allowPrivatePeers`, a deadline of `timeoutMs`, at most 8 MiB and 16 levels of JSON
+ * read). Its answers are bounded: at most `reportsLimit` (≤ 500) reports and 10,000 reputation records
+ * are kept per poll, entries of the wrong shape are skipped one by one (logged), reasons are cut (20 of
+ * 500 characters) and sanitized, reputation is kept only for providers the Registry knows, and the
+ * newest 10,000 reports per validator are kept. Why a poll failed is stored and published in the
+ * explorer's own words (status code, "not JSON", "a redirect", "more than 8388608 bytes"), never with
+ * text from the answer.
  */
 export function createValidatorPolls(options: ValidatorPollsOptions) {
   const { db } = options
-  const reportsSchema = reportsBody(Math.min(options.reportsLimit, maxReportsPerPoll))
+  if (!(Number.isInteger(options.reportsLimit) && options.reportsLimit >= 1))
+    throw new TypeError(
+      `createValidatorPolls: reportsLimit must be a whole number ≥ 1, not ${options.reportsLimit}`,
+    )
+  const limit = Math.min(options.reportsLimit, maxReportsPerPoll)
+  const client = validatorClient({
+    allowPrivate: options.allowPrivatePeers ?? false,
+    maxAnswerBytes: maxValidatorAnswerBytes,
+  })
   let timer: NodeJS.Timeout | undefined
   let round: Promise<void> | undefined
   let stopped = false
@@ -237,9 +264,8 @@ export function createValidatorPolls(options: ValidatorPollsOptions) {
     endpoint: string
   }): Promise<{ ok: boolean; changed: number; error?: string }> {
     const base = validator.endpoint.replace(/\/+$/, '')
-    const signal = AbortSignal.timeout(options.timeoutMs)
     const fail = async (message: string, cause: unknown) => {
-      const failure = new ExplorerError(message, { code: 'validator_unreachable', cause })
+      const failure = new ExplorerError(message, { status: 502, code: 'validator_unreachable', cause })
       await db.query(
         `insert into validator_polls (validator, ok, error, at) values ($1, false, $2, now())
          on conflict (validator) do update set ok = false, error = excluded.error, at = excluded.at`,
@@ -247,22 +273,35 @@ export function createValidatorPolls(options: ValidatorPollsOptions) {
       )
       return { ok: false, changed: 0, error: failure.message }
     }
-    let answers: [z.output<typeof reportsSchema>, z.output<typeof reputationBody>]
+    const call = { endpoint: base, deadlineMs: options.timeoutMs }
+    let reports: ReturnType<typeof keepFirst<typeof storedReport>>
+    let reputation: ReturnType<typeof keepFirst<typeof storedReputation>>
+    let dropped: number
     try {
-      answers = await Promise.all([
-        getJson(base, `/infermesh/v1/reports?limit=${options.reportsLimit}`, reportsSchema, signal),
-        getJson(base, '/infermesh/v1/reputation', reputationBody, signal),
+      const [reportsAnswer, reputationAnswer] = await Promise.all([
+        onRoute('/infermesh/v1/reports', client.reports({ ...call, limit })),
+        onRoute('/infermesh/v1/reputation', client.reputation(call)),
       ])
+      reports = keepFirst(reportsAnswer.entries, limit, storedReport)
+      reputation = keepFirst(reputationAnswer.entries, maxReputationPerPoll, storedReputation)
+      dropped = reportsAnswer.dropped + reputationAnswer.dropped
     } catch (cause) {
-      return fail(describeFailure(cause, validator.address, base, options.timeoutMs, signal.aborted), cause)
+      return fail(describeFailure(cause, validator.address, base, options.timeoutMs), cause)
     }
+    const skipped = dropped + reports.skipped + reputation.skipped
+    if (skipped > 0)
+      options.log.warn({
+        msg: 'skipped entries of the wrong shape in a validator answer',
+        validator: validator.address,
+        skipped,
+      })
     try {
       const changed = await db.transaction(async (tx) => {
         const rows = await store(
           tx,
           validator.address,
-          answers[0].data,
-          answers[1].data,
+          reports.kept,
+          reputation.kept,
           options.keepReportsPerValidator ?? maxReportsPerValidator,
         )
         await tx.query(

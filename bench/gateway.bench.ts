@@ -11,6 +11,13 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type Candidate,
+  createProviderStats,
+  gatewayConfigSchema,
+  rankProviders,
+  startGateway,
+} from '@infermesh/gateway'
+import {
   devDeployerKey,
   encodeSignedVoucher,
   meshTokenAbi,
@@ -23,12 +30,7 @@ import {
 import { startProvider } from '@infermesh/provider'
 import pino from 'pino'
 import { type Hex, parseEther } from 'viem'
-import { gatewayConfigSchema } from '../packages/gateway/src/gatewayConfig.js'
-import { createProviderStats } from '../packages/gateway/src/routing/createProviderStats.js'
-import { rankProviders } from '../packages/gateway/src/routing/rankProviders.js'
-import type { Candidate } from '../packages/gateway/src/routing/types.js'
-import { startGateway } from '../packages/gateway/src/startGateway.js'
-import { devAccount } from '../packages/gateway/src/testing/networkFixture.js'
+import { devAccount } from '../test/support/networkFixture.js'
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)

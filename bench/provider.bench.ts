@@ -10,6 +10,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/llama'
+import { openDatabase } from '@infermesh/node/database'
 import {
   computeCost,
   devDeployerKey,
@@ -19,17 +21,11 @@ import {
   startDevChain,
   voucherHeader,
 } from '@infermesh/protocol'
+import { createChannelStore, createPaymentGate, startProvider } from '@infermesh/provider'
+import { createPayerWallet, devAccount } from '@infermesh/provider/testing'
 import OpenAI from 'openai'
 import pino from 'pino'
 import { type Hex, parseEther } from 'viem'
-import { createLlamaBackend } from '../packages/provider/src/backends/createLlamaBackend.js'
-import { modelIdOfFile } from '../packages/provider/src/model/modelIdOfFile.js'
-import { writeTinyModel } from '../packages/provider/src/model/writeTinyModel.js'
-import { createPaymentGate } from '../packages/provider/src/payments/createPaymentGate.js'
-import { startProvider } from '../packages/provider/src/startProvider.js'
-import { createChannelStore } from '../packages/provider/src/store/channelStore.js'
-import { openDatabase } from '@infermesh/node/database'
-import { createPayerWallet, devAccount } from '../packages/provider/src/testing/providerFixture.js'
 
 const THREADS = 1
 const MAX_TOKENS = 128

@@ -16,7 +16,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/provider'
+import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import { createVerifier, type VerifyResult } from '@infermesh/validator'
 import { keccak256, toBytes } from 'viem'
 

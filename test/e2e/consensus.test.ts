@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { Devnet } from '@infermesh/cli'
+import { type CliProcess, spawnCli } from '@infermesh/cli/testing'
 import {
   decodeSignedReceipt,
   disputesAbi,
@@ -28,8 +30,6 @@ import {
   stringToHex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
-import type { Devnet } from '../../packages/cli/src/up.js'
 
 /** The configured sampling rate of this network, and the request bound it implies. */
 const samplingProbability = 0.25

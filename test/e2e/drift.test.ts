@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { Devnet } from '@infermesh/cli'
+import { type CliProcess, spawnCli } from '@infermesh/cli/testing'
 import { disputesAbi } from '@infermesh/protocol'
 import OpenAI from 'openai'
 import { createPublicClient, http } from 'viem'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
-import type { Devnet } from '../../packages/cli/src/up.js'
 
 /** Sum of a Prometheus counter's series whose labels contain `match`. */
 async function counter(url: string, name: string, match: string): Promise<number> {

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { type CliProcess, spawnCli } from '@infermesh/cli/testing'
 import { type DevChain, meshTokenAbi, startDevChain } from '@infermesh/protocol'
 import { parseEther } from 'viem'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
 
 /**
  * The explorer's process killed with SIGKILL in the middle of indexing (one block per batch, thousands

@@ -3,13 +3,12 @@ import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { Devnet } from '@infermesh/cli'
+import { type CliProcess, runCli, spawnCli } from '@infermesh/cli/testing'
 import { meshTokenAbi, registryAbi } from '@infermesh/protocol'
 import OpenAI from 'openai'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { createPublicClient, http } from 'viem'
-import { runCli } from '../../packages/cli/src/testing/runCli.js'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
-import type { Devnet } from '../../packages/cli/src/up.js'
 
 // What the functions run inside the page see (this project compiles without the DOM's types).
 declare const document: {

@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { Devnet } from '@infermesh/cli'
+import { type CliProcess, runCli, spawnCli } from '@infermesh/cli/testing'
 import OpenAI from 'openai'
 import { createPublicClient, http } from 'viem'
-import { runCli } from '../../packages/cli/src/testing/runCli.js'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
-import type { Devnet } from '../../packages/cli/src/up.js'
 
 /** Whether a process with this id still runs. */
 function alive(pid: number): boolean {

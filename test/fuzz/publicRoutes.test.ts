@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { Devnet } from '@infermesh/cli'
+import { type CliProcess, spawnCli } from '@infermesh/cli/testing'
 import fc from 'fast-check'
 import OpenAI from 'openai'
-import { type CliProcess, spawnCli } from '../../packages/cli/src/testing/spawnCli.js'
-import type { Devnet } from '../../packages/cli/src/up.js'
 
 /**
  * Generated bad input against every public route of every daemon of a real network (`infermesh up`:

@@ -3,6 +3,7 @@
  * `--help`; this file only picks the command and turns errors into messages and exit codes
  * (0 done, 1 failed, 2 wrong usage or configuration).
  */
+import { maskSecrets } from '@infermesh/node/secrets'
 import { exitCode } from './CliError.js'
 import type { Command } from './commands/Command.js'
 import { chatCommand } from './commands/chatCommand.js'
@@ -92,12 +93,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest)
   } catch (error) {
+    // An RPC or database URL in a message keeps its host, never its password or key.
+    const message = maskSecrets(formatError(error))
     const code = exitCodeOf(error)
     if (code === exitCode.usage) {
-      console.error(`infermesh: ${formatError(error)}\nRun "infermesh ${command.name} --help" for usage.`)
+      console.error(`infermesh: ${message}\nRun "infermesh ${command.name} --help" for usage.`)
       return code
     }
-    console.error(`infermesh ${command.name} failed: ${formatError(error)}`)
+    console.error(`infermesh ${command.name} failed: ${message}`)
     return code
   }
 }

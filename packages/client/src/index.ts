@@ -1,3 +1,25 @@
+export { buildOfferIndex, type IndexedProvider, type OfferIndex } from './discovery/buildOfferIndex.js'
+export {
+  createDiscovery,
+  type DiscoveredProvider,
+  type Discovery,
+  type DiscoveryOptions,
+  type Judgement,
+  type ProbeOutcome,
+} from './discovery/createDiscovery.js'
+export {
+  createProbeScheduler,
+  type ProbeScheduler,
+  type ProbeSchedulerOptions,
+} from './discovery/createProbeScheduler.js'
+export type { NetworkModel, Offer } from './discovery/Offer.js'
+export {
+  type DroppedModelEntry,
+  type ProviderModelAlias,
+  parseProviderModels,
+} from './discovery/parseProviderModels.js'
+export { type ProbeProviderParameters, type ProbeResult, probeProvider } from './discovery/probeProvider.js'
+export { type NetworkValidator, readValidators } from './discovery/readValidators.js'
 export { isPrivateAddress } from './http/isPrivateAddress.js'
 export { PeerError, type PeerErrorCode } from './http/PeerError.js'
 export { type PeerFetchInit, peerFetch } from './http/peerFetch.js'
@@ -17,22 +39,13 @@ export {
 } from './provider/postToProvider.js'
 export { type ProviderClient, providerClient } from './provider/providerClient.js'
 export { type ProviderRefusal, readProviderRefusal } from './provider/readProviderRefusal.js'
-export { buildOfferIndex, type IndexedProvider, type OfferIndex } from './discovery/buildOfferIndex.js'
+export { readValidatorRefusal, type ValidatorRefusal } from './validator/readValidatorRefusal.js'
 export {
-  createDiscovery,
-  type DiscoveredProvider,
-  type Discovery,
-  type DiscoveryOptions,
-  type Judgement,
-  type ProbeOutcome,
-} from './discovery/createDiscovery.js'
-export { createProbeScheduler, type ProbeScheduler, type ProbeSchedulerOptions } from './discovery/createProbeScheduler.js'
-export type { NetworkModel, Offer } from './discovery/Offer.js'
-export { type DroppedModelEntry, type ProviderModelAlias, parseProviderModels } from './discovery/parseProviderModels.js'
-export { type ProbeProviderParameters, type ProbeResult, probeProvider } from './discovery/probeProvider.js'
-export { type NetworkValidator, readValidators } from './discovery/readValidators.js'
-export { type ValidatorRefusal, readValidatorRefusal } from './validator/readValidatorRefusal.js'
-export { type ReportsParameters, reports, type SampleReport, sampleReportSchema } from './validator/reports.js'
+  type ReportsParameters,
+  reports,
+  type SampleReport,
+  sampleReportSchema,
+} from './validator/reports.js'
 export { type ProviderReputation, providerReputationSchema, reputation } from './validator/reputation.js'
 export { type SubmitSampleParameters, submitSample } from './validator/submitSample.js'
 export type { ValidatorCallParameters, ValidatorClientConfig } from './validator/ValidatorClientConfig.js'

@@ -32,6 +32,13 @@ export const explorerConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
     })
     .prefault({}),
+  /**
+   * Call providers (probes) and validators (polls) at loopback, private and link-local addresses. Only
+   * for a devnet, where everything runs on 127.0.0.1 (`infermesh up` sets it): on a real network an
+   * endpoint is whatever anyone wrote in the Registry, and such addresses reach the explorer's own
+   * machine and network (SSRF), so they stay refused.
+   */
+  allowPrivatePeers: z.boolean().default(false),
   /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set. */
   database: z.strictObject({ url: z.string().optional(), dir: z.string().optional() }).prefault({}),
   indexer: z

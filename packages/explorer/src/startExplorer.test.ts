@@ -186,6 +186,7 @@ describe('the explorer server', () => {
     const body = await signProfileUpdate({
       account,
       chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.registry,
       profile: 'Two RTX 4090s in Lyon, on solar power.',
       nonce: 0n,
     })
@@ -227,6 +228,7 @@ describe('the explorer server', () => {
     const forged = await signProfileUpdate({
       account: stranger,
       chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.registry,
       profile: 'scam',
       nonce: 1n,
     })
@@ -243,16 +245,24 @@ describe('the explorer server', () => {
     const genuine = await signProfileUpdate({
       account,
       chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.registry,
       profile: 'honest',
       nonce: 1n,
     })
     const tampered = await post({ ...genuine, profile: 'tampered' })
     assert.equal(tampered.status, 401)
-    const otherChain = await signProfileUpdate({ account, chainId: 1, profile: 'honest', nonce: 1n })
+    const otherChain = await signProfileUpdate({
+      account,
+      chainId: 1,
+      registry: chain.deployment.contracts.registry,
+      profile: 'honest',
+      nonce: 1n,
+    })
     assert.equal((await post(otherChain)).status, 401, 'a signature for another chain id')
     const expired = await signProfileUpdate({
       account,
       chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.registry,
       profile: 'late',
       nonce: 1n,
       deadline: BigInt(Math.floor(Date.now() / 1000) - 1),
@@ -271,6 +281,50 @@ describe('the explorer server', () => {
       'Two RTX 4090s in Lyon, on solar power.',
       'nothing refused changed the profile',
     )
+  })
+
+  it("refuses a profile signed for another deployment's Registry on the same chain", async () => {
+    const account = provider()
+    const post = (payload: unknown) =>
+      fetch(`${url}/api/providers/${account.address}/profile`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      })
+    const { profileNonce } = (await (await fetch(`${url}/api/providers/${account.address}`)).json()) as {
+      profileNonce: string
+    }
+    // The same provider, chain, text and nonce: only the Registry of the signed domain differs.
+    const elsewhere = await signProfileUpdate({
+      account,
+      chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.payments,
+      profile: 'replayed from another deployment',
+      nonce: BigInt(profileNonce),
+    })
+    const refused = await post(elsewhere)
+    assert.equal(refused.status, 401)
+    assert.deepEqual(await refused.json(), {
+      error: {
+        message: `The signature is not by ${account.address}'s key.`,
+        type: 'authentication_error',
+        param: null,
+        code: 'invalid_signature',
+      },
+    })
+    const here = await signProfileUpdate({
+      account,
+      chainId: chain.deployment.chainId,
+      registry: chain.deployment.contracts.registry,
+      profile: 'signed for this deployment',
+      nonce: BigInt(profileNonce),
+    })
+    const accepted = await post(here)
+    assert.equal(accepted.status, 200, await accepted.clone().text())
+    const after = (await (await fetch(`${url}/api/providers/${account.address}`)).json()) as {
+      profile: string
+    }
+    assert.equal(after.profile, 'signed for this deployment')
   })
 
   it('pushes an update on /api/stream when a new block with events is indexed', async () => {

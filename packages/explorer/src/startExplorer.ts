@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { connect, uptimeAbi } from '@infermesh/protocol'
 import { openDatabase } from '@infermesh/node/database'
+import { connect, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { migrateExplorerDatabase } from './db/migrateExplorerDatabase.js'
 import type { ExplorerConfig } from './explorerConfig.js'
@@ -77,6 +77,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
         metrics.headBlock.set(Number(progress.headBlock))
         metrics.events.inc(progress.events)
         if (progress.rewoundTo !== undefined) metrics.reorgs.inc()
+        if (progress.quarantined) metrics.quarantined.inc(progress.quarantined)
         if (progress.events > 0 || progress.rewoundTo !== undefined) notify('chain')
       },
     })
@@ -93,6 +94,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
       db,
       intervalMs: config.probes.intervalMs,
       timeoutMs: config.probes.timeoutMs,
+      allowPrivatePeers: config.allowPrivatePeers,
       log,
       onRound: (changed) => {
         if (changed > 0) notify('probes')
@@ -106,6 +108,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
       intervalMs: config.validators.intervalMs,
       timeoutMs: config.validators.timeoutMs,
       reportsLimit: config.validators.reportsLimit,
+      allowPrivatePeers: config.allowPrivatePeers,
       log,
       onRound: (changed) => {
         if (changed > 0) notify('validators')
@@ -139,6 +142,7 @@ export async function startExplorer(options: StartExplorerOptions): Promise<Runn
     const app = createExplorerServer({
       db,
       chainId: chain.id,
+      registry: config.chain.contracts.registry,
       metrics,
       logger: log,
       status,

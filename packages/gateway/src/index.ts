@@ -1,13 +1,7 @@
-export {
-  createDiscovery,
-  type Discovery,
-  type NetworkModel,
-  type NetworkValidator,
-} from './discovery/createDiscovery.js'
 export { GatewayError } from './errors.js'
 export { type GatewayConfig, type GatewayConfigInput, gatewayConfigSchema } from './gatewayConfig.js'
-export { createPayer, type Payer } from './payments/createPayer.js'
 export { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
+export { createRoutingTable, type RoutingDiscovery, type RoutingTable } from './routing/createRoutingTable.js'
 export { rankProviders } from './routing/rankProviders.js'
 export type { Candidate, CandidateStats, RoutingPreferences, SortPolicy } from './routing/types.js'
 export { type CompletedRequest, createSampler, type Sampler } from './sampling/createSampler.js'

@@ -1,11 +1,12 @@
-import { connect, disputesAbi, paymentsAbi, registryAbi, voucherHeader } from '@infermesh/protocol'
+import { createDiscovery, type Discovery, handInVoucher } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
+import { createPayer, createSqlPayerLedger, type PayerLedger } from '@infermesh/payments'
+import { connect, disputesAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import type { Address, LocalAccount } from 'viem'
-import { createDiscovery } from './discovery/createDiscovery.js'
 import type { GatewayConfig } from './gatewayConfig.js'
-import { createPayer } from './payments/createPayer.js'
-import { createProviderStats } from './routing/createProviderStats.js'
+import { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
+import { createRoutingTable } from './routing/createRoutingTable.js'
 import { createSampler, type Sampler } from './sampling/createSampler.js'
 import { samplingFloor } from './sampling/samplingFloor.js'
 import { createGatewayMetrics } from './server/createGatewayMetrics.js'
@@ -24,7 +25,10 @@ export type RunningGateway = {
   url: string
   payer: Address
   store: GatewayStore
-  discovery: ReturnType<typeof createDiscovery>
+  /** The payer's ledger: what verified receipts say is owed on each channel. */
+  ledger: PayerLedger
+  /** Who serves what (@infermesh/client): Registry, probes, model names, validators. */
+  discovery: Discovery
   /** Proof of Sampling (absent when the deployment has no Disputes contract or the rate is 0). */
   sampler?: Sampler
   /**
@@ -63,29 +67,43 @@ export async function startGateway({
     })
     cleanups.push(() => db.close())
     const store = await createGatewayStore(db)
+    const ledger = await createSqlPayerLedger(db)
     const stats = createProviderStats({
       failuresToSuspend: config.routing.failuresToSuspend,
       suspendMs: config.routing.suspendMs,
     })
     const metrics = createGatewayMetrics()
+    // Discovery keeps no routing stats: probe outcomes and validators' verdicts are handed to them.
     const discovery = createDiscovery({
       publicClient,
       registry: config.chain.contracts.registry,
+      models: config.chain.contracts.models,
       ...(config.chain.contracts.uptime && { uptime: config.chain.contracts.uptime }),
-      stats,
+      allowPrivate: config.allowPrivatePeers,
+      hotProbeMs: config.discovery.probeMs,
       refreshMs: config.discovery.refreshMs,
-      probeMs: config.discovery.probeMs,
       log,
+      onProbe: (provider, outcome) => stats.probed(provider, outcome.healthy, outcome.latencyMs),
+      onJudged: (provider, judgement) => stats.judged(provider, judgement),
     })
     await discovery.start()
     cleanups.push(async () => discovery.stop())
+    // Providers routed to are probed often, idle ones back off (discovery.used).
+    const routedStats: ProviderStats = {
+      ...stats,
+      started: (provider) => {
+        discovery.used(provider)
+        stats.started(provider)
+      },
+    }
+    const routingTable = createRoutingTable({ discovery, stats })
     metrics.providers.set(discovery.providerCount())
 
     const payer = createPayer({
       account,
       chainId: chain.id,
       payments: config.chain.contracts.payments,
-      store,
+      ledger,
     })
     const checkDeposit = async () => {
       const deposit = await publicClient.readContract({
@@ -111,21 +129,25 @@ export async function startGateway({
 
     const flushVouchers = async () => {
       let sent = 0
-      for (const channel of await store.channels()) {
+      for (const channel of await ledger.channels()) {
         const endpoint = discovery.endpointOf(channel.provider)
         if (!endpoint) continue
         try {
-          const response = await fetch(`${endpoint}/infermesh/v1/vouchers`, {
-            method: 'POST',
-            headers: { [voucherHeader]: await payer.voucherHeader(channel.provider, channel.modelId, true) },
-            signal: AbortSignal.timeout(5000),
-          })
-          if (response.ok) sent++
+          const result = await handInVoucher(
+            { allowPrivate: config.allowPrivatePeers },
+            {
+              endpoint,
+              voucher: await payer.voucherHeader(channel.provider, channel.modelId, true),
+              deadlineMs: 5000,
+            },
+          )
+          if (result.kind === 'accepted') sent++
           else
             log.warn({
               msg: 'provider refused a voucher',
               provider: channel.provider,
-              status: response.status,
+              status: result.status,
+              code: result.code,
             })
         } catch (error) {
           log.warn({
@@ -151,6 +173,7 @@ export async function startGateway({
             disputes,
             probability: config.sampling.probability,
             validators: () => discovery.validators(),
+            allowPrivate: config.allowPrivatePeers,
             log,
           })
         : undefined
@@ -176,14 +199,15 @@ export async function startGateway({
 
     let ready = false
     const app = createGatewayServer({
-      discovery,
-      stats,
+      discovery: routingTable,
+      stats: routedStats,
       payer,
       store,
       metrics,
       logger: log,
       maxBodyBytes: config.server.maxBodyBytes,
       routing: config.routing,
+      allowPrivatePeers: config.allowPrivatePeers,
       isReady: () => ready,
       onReceipt: receiptHook,
     })
@@ -211,6 +235,7 @@ export async function startGateway({
       url,
       payer: account.address,
       store,
+      ledger,
       discovery,
       ...(sampler && { sampler }),
       flushVouchers,

@@ -12,6 +12,18 @@ export {
   resolveConfig,
 } from './config/resolveConfig.js'
 export {
+  type CreateDaemonLoggerOptions,
+  createDaemonLogger,
+  type LogLevel,
+  logLevels,
+} from './daemon/createDaemonLogger.js'
+export {
+  type DaemonContext,
+  DaemonError,
+  type RunDaemonOptions,
+  runDaemon,
+} from './daemon/runDaemon.js'
+export {
   type Database,
   DatabaseError,
   type OpenDatabaseOptions,

@@ -130,13 +130,15 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
         [voucherHeader]: await voucher(),
       })
       assert.equal(status, 400)
+      // Deliberate change (issue 10): the daemon kit's JSON parser (bounded depth, no prototype
+      // poisoning) says what is wrong with the JSON, where Fastify's parser said only that it was not.
       assert.deepEqual(
         body,
         refusal(
           'invalid_request',
           'invalid_request_error',
           null,
-          "Body is not valid JSON but content-type is set to 'application/json'",
+          'The request body is not valid JSON: Unexpected end of JSON input',
         ),
       )
     })

@@ -1,19 +1,18 @@
+import { type Backend, type CheatMode, createCheatingBackend, createLlamaBackend } from '@infermesh/llama'
+import { openDatabase } from '@infermesh/node/database'
 import { connect, type ProviderConfig } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
-import type { Backend } from './backend.js'
-import { type CheatMode, createCheatingBackend } from './backends/createCheatingBackend.js'
-import { createLlamaBackend } from './backends/createLlamaBackend.js'
 import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 import { ProviderError } from './errors.js'
 import { createDepositReader } from './payments/createDepositReader.js'
 import { createPaymentGate } from './payments/createPaymentGate.js'
 import { createLimiter } from './server/createLimiter.js'
 import { createMetrics } from './server/createMetrics.js'
-import { createProviderServer, type ServedModel } from './server/createProviderServer.js'
+import { createProviderServer } from './server/createProviderServer.js'
+import type { ServedModel } from './server/ProviderServerOptions.js'
 import { createSettler } from './settlement/createSettler.js'
 import { createChannelStore } from './store/channelStore.js'
-import { openDatabase } from '@infermesh/node/database'
 
 export type StartProviderOptions = {
   config: ProviderConfig
@@ -155,6 +154,7 @@ export async function startProvider({
       metrics,
       logger: log,
       maxBodyBytes: config.server.maxBodyBytes,
+      requestTimeoutMs: config.server.requestTimeoutMs,
       isReady: () => ready,
       isClosing: () => closing,
     })

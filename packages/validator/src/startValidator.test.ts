@@ -1,25 +1,34 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { devAccount, type NetworkFixture, startNetwork } from '@infermesh/gateway/testing'
+import { chat, completion, createDiscovery, submitSample } from '@infermesh/client'
+import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
+import { type Database, openDatabase } from '@infermesh/node/database'
+import { createPayer, createSqlPayerLedger, type Payer } from '@infermesh/payments'
 import {
+  anvilMnemonic,
+  type DevChain,
   decodeSignedReceipt,
-  encodeSignedVoucher,
   hashReceipt,
+  hashRequest,
+  hashResponse,
   meshTokenAbi,
-  paymentsAbi,
-  receiptHeader,
+  modelRegistryAbi,
+  receiptEvent,
   registryAbi,
   type SampleBody,
   signSample,
-  signVoucher,
+  startDevChain,
   uptimeAbi,
-  voucherHeader,
 } from '@infermesh/protocol'
-import OpenAI from 'openai'
 import pino from 'pino'
-import { parseEther } from 'viem'
+import { type Hex, parseEther, toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { createProber } from './probe/createProber.js'
 import { type RunningValidator, startValidator } from './startValidator.js'
+import { type ProviderProcess, startProviderProcess } from './testing/startProviderProcess.js'
 import { validatorConfigSchema } from './validatorConfig.js'
 
 async function until<T>(
@@ -37,101 +46,206 @@ async function until<T>(
 }
 
 /**
- * A validator against a real network in this process: anvil with every contract (10-second epochs), one
- * provider on the tiny llama.cpp model, a gateway that samples every request (p = 1), and the validator
- * itself, staked and registered, re-executing with the same model file.
+ * A validator against real peers, none of them imported: anvil with every contract (10-second epochs),
+ * the tiny llama.cpp model registered as `tiny`, one provider in its own process (`infermesh provider
+ * start`) staked and registered, a customer that pays it with vouchers (@infermesh/payments) and posts
+ * what it got as samples, as any payer may (DESIGN rule 4), and the validator itself, staked and
+ * registered, re-executing with the same model file and probing the provider on the devnet's
+ * `allowPrivatePeers`. The gateway's sampling of customer traffic is covered end to end in test/e2e.
  */
 describe('startValidator', () => {
-  let net: NetworkFixture
+  let dir: string
+  let chain: DevChain
+  let provider: ProviderProcess
   let validator: RunningValidator
-  let client: OpenAI
-  const validatorAccount = devAccount(6)
-  const customer = devAccount(7)
+  let customerDb: Database
+  let customerPayer: Payer
+  let modelId: Hex
+  const price = { input: parseEther('1000'), output: parseEther('2000') }
+  const offer = () => ({
+    provider: providerAccount().address,
+    modelId,
+    pricePerMInput: price.input,
+    pricePerMOutput: price.output,
+  })
+  const providerAccount = () => chain.account(2)
+  const validatorAccount = () => chain.account(6)
+  const customer = () => chain.account(7)
+  const peers = { allowPrivate: true }
 
   before(async () => {
-    net = await startNetwork({ providers: 1, sampling: 1, params: { epochLength: 10n } })
-    const send = async (account: typeof customer, call: Record<string, unknown>) => {
-      const { createWalletClient, http } = await import('viem')
-      const wallet = createWalletClient({ account, transport: http(net.anvil.rpcUrl) })
-      const hash = await wallet.writeContract({ ...call, chain: null } as never)
-      await net.read.waitForTransactionReceipt({ hash })
+    dir = await mkdtemp(join(tmpdir(), 'infermesh-validator-'))
+    chain = await startDevChain({ params: { epochLength: 10n } })
+    const { token, registry, models } = chain.deployment.contracts
+    const modelPath = join(dir, 'tiny.gguf')
+    await writeTinyModel({ out: modelPath, seed: 1 })
+    modelId = await modelIdOfFile(modelPath)
+    await chain.send(chain.account(8), {
+      address: models,
+      abi: modelRegistryAbi,
+      functionName: 'register',
+      args: [modelId, 'tiny', '', 1000, chain.account(9).address],
+    })
+
+    await chain.mint(providerAccount().address, parseEther('5000'))
+    await chain.send(providerAccount(), {
+      address: token,
+      abi: meshTokenAbi,
+      functionName: 'approve',
+      args: [registry, parseEther('2000')],
+    })
+    await chain.send(providerAccount(), {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'stake',
+      args: [parseEther('2000')],
+    })
+    provider = await startProviderProcess({
+      dir,
+      rpcUrl: chain.anvil.rpcUrl,
+      deployment: chain.deployment,
+      privateKey: toHex(
+        mnemonicToAccount(anvilMnemonic, { addressIndex: 2 }).getHdKey().privateKey as Uint8Array,
+      ),
+      modelPath,
+      price,
+    })
+    await chain.send(providerAccount(), {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'registerProvider',
+      args: [
+        provider.url,
+        'test',
+        { gpuModel: '', gpuCount: 0, vramMb: 0, cpuCores: 2, ramMb: 1024 },
+        [{ modelId, pricePerMInput: price.input, pricePerMOutput: price.output }],
+      ],
+    })
+
+    for (const account of [validatorAccount(), customer()]) {
+      await chain.mint(account.address, parseEther('5000'))
+      await chain.deposit(account, parseEther('100'))
     }
-    const { token, payments } = net.deployment.contracts
-    for (const account of [validatorAccount, customer]) {
-      await send(devAccount(0), {
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'mint',
-        args: [account.address, parseEther('5000')],
-      })
-      await send(account, {
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'approve',
-        args: [payments, parseEther('100')],
-      })
-      await send(account, {
-        address: payments,
-        abi: paymentsAbi,
-        functionName: 'deposit',
-        args: [parseEther('100')],
-      })
-    }
+    customerDb = await openDatabase()
+    customerPayer = createPayer({
+      account: customer(),
+      chainId: chain.deployment.chainId,
+      payments: chain.deployment.contracts.payments,
+      ledger: await createSqlPayerLedger(customerDb),
+    })
+
     const config = validatorConfigSchema.parse({
-      chain: { rpcUrl: net.anvil.rpcUrl, contracts: net.deployment.contracts },
+      chain: { rpcUrl: chain.anvil.rpcUrl, contracts: chain.deployment.contracts },
       server: { port: 0 },
-      models: [{ modelId: net.modelId, path: join(net.dir, 'tiny.gguf') }],
+      allowPrivatePeers: true,
+      models: [{ modelId, path: modelPath }],
       verifier: { threads: 1 },
       probe: { intervalMs: 1_000, maxTokens: 4 },
       epochs: { pollMs: 500 },
     })
-    validator = await startValidator({ config, account: validatorAccount, logger: pino({ level: 'silent' }) })
-    client = new OpenAI({ baseURL: `${net.gateway.url}/v1`, apiKey: net.apiKey, maxRetries: 0 })
-    // The gateway learns of the validator from the Registry.
-    await net.gateway.discovery.refresh()
+    validator = await startValidator({
+      config,
+      account: validatorAccount(),
+      logger: pino({ level: 'silent' }),
+    })
   })
   after(async () => {
     await validator?.close()
-    await net?.close()
+    await provider?.stop()
+    await customerDb?.close()
+    await chain?.stop()
+    if (dir) await rm(dir, { recursive: true, force: true })
   })
 
+  /** The customer pays the provider for one request and checks its receipt; returns what a sample needs. */
+  async function paidRequest(kind: 'chat' | 'completion', request: Record<string, unknown>) {
+    const parameters = {
+      endpoint: provider.url,
+      body: request,
+      voucher: await customerPayer.voucherHeader(offer().provider, modelId),
+      deadlineMs: 60_000,
+    }
+    const answer = await (kind === 'chat' ? chat(peers, parameters) : completion(peers, parameters))
+    assert.notEqual(answer.kind, 'refusal', JSON.stringify(answer))
+    let text = ''
+    let encoded: string | undefined
+    if (answer.kind === 'stream') {
+      for await (const event of answer.events) {
+        if (event.event === receiptEvent) encoded = (JSON.parse(event.data) as { receipt: string }).receipt
+        else if (event.data !== '[DONE]')
+          text +=
+            (JSON.parse(event.data) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta
+              ?.content ?? ''
+      }
+    } else if (answer.kind === 'json') {
+      const choice = answer.body.choices[0] as { message?: { content?: string | null }; text?: string }
+      text = (kind === 'chat' ? choice?.message?.content : choice?.text) ?? ''
+      encoded = answer.receipt
+    }
+    const receipt = await customerPayer.acceptReceipt(encoded, {
+      offer: offer(),
+      requestHash: hashRequest(request),
+      responseHash: hashResponse(text),
+    })
+    const issuedAt = Math.floor(Date.now() / 1000)
+    const { chainId } = chain.deployment
+    const { payments, disputes } = chain.deployment.contracts
+    const digest = hashReceipt(chainId, payments, receipt)
+    const sample: SampleBody = {
+      receipt: encoded as string,
+      request,
+      response: text,
+      issuedAt,
+      signature: await signSample({
+        account: customer(),
+        chainId,
+        disputes,
+        receiptDigest: digest,
+        issuedAt,
+      }),
+    }
+    return { sample, digest }
+  }
+
   it('stakes and registers its endpoint in the Registry', async () => {
-    const view = await net.read.readContract({
-      address: net.deployment.contracts.registry,
+    const view = await chain.publicClient.readContract({
+      address: chain.deployment.contracts.registry,
       abi: registryAbi,
       functionName: 'getValidator',
-      args: [validatorAccount.address],
+      args: [validatorAccount().address],
     })
     assert.equal(view.active, true)
     assert.equal(view.endpoint, validator.url)
     assert.equal(view.stake, parseEther('1000'))
   })
 
-  it('re-executes every request the gateway samples and finds each honest answer a pass', async () => {
-    await client.chat.completions.create({
-      model: 'tiny',
-      messages: [{ role: 'user', content: 'hi' }],
-      max_tokens: 8,
-    })
-    await client.completions.create({
-      model: 'tiny',
-      prompt: 'once upon',
-      max_tokens: 8,
-      temperature: 0.8,
-      seed: 4,
-    })
-    const stream = await client.chat.completions.create({
-      model: 'tiny',
-      messages: [{ role: 'user', content: 'stream please' }],
-      max_tokens: 8,
-      stream: true,
-    })
-    for await (const _chunk of stream) {
-      // drain
+  it('re-executes every sample a payer posts and finds each honest answer a pass', async () => {
+    const paid = [
+      await paidRequest('chat', {
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+      }),
+      await paidRequest('completion', {
+        model: 'tiny',
+        prompt: 'once upon',
+        max_tokens: 8,
+        temperature: 0.8,
+        seed: 4,
+      }),
+      await paidRequest('chat', {
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'stream please' }],
+        max_tokens: 8,
+        stream: true,
+      }),
+    ]
+    for (const { sample, digest } of paid) {
+      const queued = await submitSample(peers, { endpoint: validator.url, sample, deadlineMs: 10_000 })
+      assert.deepEqual(queued, { kind: 'queued', id: digest })
     }
-    await net.gateway.sampler?.drain()
     await validator.idle()
-    const reports = await until('three gateway samples re-executed', 20_000, async () => {
+    const reports = await until('three posted samples re-executed', 20_000, async () => {
       const list = validator.reputation.reports(500).filter((r) => r.source === 'gateway')
       return list.length >= 3 ? list : undefined
     })
@@ -143,29 +257,67 @@ describe('startValidator', () => {
     const reputation = (await (await fetch(`${validator.url}/infermesh/v1/reputation`)).json()) as {
       data: { provider: string; samples: number; reputation: number }[]
     }
-    const provider = net.providers[0]?.account.address as string
-    assert.equal(reputation.data.find((r) => r.provider === provider)?.reputation, 1)
+    assert.equal(reputation.data.find((r) => r.provider === providerAccount().address)?.reputation, 1)
   })
 
-  it('submits uptime scores for the provider it probes once an epoch ends', async () => {
+  it('pays its probes through the payer, re-executes their answers, and submits uptime once an epoch ends', async () => {
+    const probed = await until('a paid probe re-executed', 30_000, () =>
+      validator.reputation.reports(500).find((r) => r.source === 'probe'),
+    )
+    assert.equal(probed.verdict, 'pass', JSON.stringify(probed.reasons))
     const logs = await until('a ScoresSubmitted event', 30_000, async () => {
-      const events = await net.read.getContractEvents({
-        address: net.deployment.contracts.uptime,
+      const events = await chain.publicClient.getContractEvents({
+        address: chain.deployment.contracts.uptime,
         abi: uptimeAbi,
         eventName: 'ScoresSubmitted',
         fromBlock: 0n,
       })
-      return events.find((e) => e.args.validator === validatorAccount.address)
+      return events.find((e) => e.args.validator === validatorAccount().address)
     })
     const epoch = logs.args.epoch as bigint
-    const [median, reports] = await net.read.readContract({
-      address: net.deployment.contracts.uptime,
+    const [median, reports] = await chain.publicClient.readContract({
+      address: chain.deployment.contracts.uptime,
       abi: uptimeAbi,
       functionName: 'medianScore',
-      args: [epoch, net.providers[0]?.account.address as `0x${string}`],
+      args: [epoch, providerAccount().address],
     })
     assert.equal(reports, 1n)
     assert.equal(median, 10_000, 'every probe of the live provider succeeded')
+  })
+
+  it('off a devnet, refuses to probe a provider registered at a loopback address', async () => {
+    // The same Registry, read by a prober without allowPrivatePeers (the default): the provider at
+    // 127.0.0.1 is never called, and the probe counts as failed.
+    const warnings: object[] = []
+    const log = { info: () => {}, warn: (obj: object) => warnings.push(obj) }
+    const discovery = createDiscovery({
+      publicClient: chain.publicClient,
+      registry: chain.deployment.contracts.registry,
+      allowPrivate: false,
+      log,
+    })
+    await discovery.start()
+    try {
+      const prober = createProber({
+        discovery,
+        allowPrivate: false,
+        chainId: chain.deployment.chainId,
+        payments: chain.deployment.contracts.payments,
+        epochAt: () => 7n,
+        intervalMs: 60_000,
+        timeoutMs: 5_000,
+        maxTokens: 0,
+        log,
+      })
+      await prober.round()
+      assert.deepEqual(prober.tallies(7n), [
+        { provider: providerAccount().address, attempts: 1, successes: 0 },
+      ])
+      const refusal = warnings.find((w) => (w as { msg?: string }).msg === 'probe failed') as { err: string }
+      assert.match(refusal.err, /private|loopback/i)
+    } finally {
+      discovery.stop()
+    }
   })
 
   describe('refuses bad samples with an OpenAI-style error and keeps running', () => {
@@ -186,46 +338,23 @@ describe('startValidator', () => {
 
     before(async () => {
       // A real answer the customer paid the provider for directly.
-      const provider = net.providers[0] as NetworkFixture['providers'][number]
-      const voucher = {
-        payer: customer.address,
-        provider: provider.account.address,
-        modelId: net.modelId,
-        cumulativeAmount: 0n,
-      }
-      const chainId = net.deployment.chainId
-      const { payments, disputes } = net.deployment.contracts
-      const signature = await signVoucher({ account: customer, chainId, payments, voucher })
-      const request = { model: 'tiny', prompt: 'a sample', max_tokens: 6, temperature: 0 }
-      const response = await fetch(`${provider.running.url}/v1/completions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [voucherHeader]: encodeSignedVoucher({ voucher, signature }),
-        },
-        body: JSON.stringify(request),
-      })
-      const body = (await response.json()) as { choices: { text: string }[] }
-      const encoded = response.headers.get(receiptHeader) as string
-      const { receipt } = decodeSignedReceipt(encoded)
-      const issuedAt = Math.floor(Date.now() / 1000)
-      valid = {
-        receipt: encoded,
-        request,
-        response: body.choices[0]?.text ?? '',
-        issuedAt,
-        signature: await signSample({
-          account: customer,
-          chainId,
-          disputes,
-          receiptDigest: hashReceipt(chainId, payments, receipt),
-          issuedAt,
-        }),
-      }
+      ;({ sample: valid } = await paidRequest('completion', {
+        model: 'tiny',
+        prompt: 'a sample',
+        max_tokens: 6,
+        temperature: 0,
+      }))
     })
 
-    it('400 for a body that is not JSON, or not a sample', async () => {
+    it('400 for a body that is not JSON, nests too deep, or is not a sample', async () => {
       await expect('{"receipt":', 400, 'invalid_request', /JSON/i, true)
+      await expect(
+        `${'['.repeat(100)}${']'.repeat(100)}`,
+        400,
+        'invalid_request',
+        /nests deeper than 64/,
+        true,
+      )
       await expect({ receipt: 'x' }, 400, 'invalid_request', /^Invalid sample: request/)
     })
     it('400 for a receipt that cannot be decoded', async () => {
@@ -241,11 +370,11 @@ describe('startValidator', () => {
       )
     })
     it('401 when the payer did not sign it', async () => {
-      const chainId = net.deployment.chainId
-      const { payments, disputes } = net.deployment.contracts
+      const { chainId } = chain.deployment
+      const { payments, disputes } = chain.deployment.contracts
       const { receipt } = decodeSignedReceipt(valid.receipt)
       const forged = await signSample({
-        account: devAccount(9),
+        account: chain.account(9),
         chainId,
         disputes,
         receiptDigest: hashReceipt(chainId, payments, receipt),
@@ -270,8 +399,8 @@ describe('startValidator', () => {
       assert.deepEqual(await first.json(), {
         object: 'infermesh.sample',
         id: hashReceipt(
-          net.deployment.chainId,
-          net.deployment.contracts.payments,
+          chain.deployment.chainId,
+          chain.deployment.contracts.payments,
           decodeSignedReceipt(valid.receipt).receipt,
         ),
         status: 'queued',
@@ -279,8 +408,9 @@ describe('startValidator', () => {
       await expect(valid, 409, 'duplicate_sample', /already sampled/)
     })
     it('400 for a bad reports limit, 404 for an unknown route; /health still answers', async () => {
-      const limit = await fetch(`${validator.url}/infermesh/v1/reports?limit=0`)
-      assert.equal(limit.status, 400)
+      for (const limit of ['0', '501', 'abc', '1e2'])
+        assert.equal((await fetch(`${validator.url}/infermesh/v1/reports?limit=${limit}`)).status, 400, limit)
+      assert.equal((await fetch(`${validator.url}/infermesh/v1/reports?limit=2`)).status, 200)
       const unknown = await fetch(`${validator.url}/nope`)
       assert.equal(unknown.status, 404)
       assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'not_found')

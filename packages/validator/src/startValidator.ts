@@ -1,6 +1,7 @@
-import { createDiscovery, createGatewayStore, createPayer, createProviderStats } from '@infermesh/gateway'
-import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
+import { createDiscovery } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
+import { createPayer, createSqlPayerLedger } from '@infermesh/payments'
+import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import { createChainWriter } from './chain/createChainWriter.js'
@@ -92,8 +93,8 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       ...(config.database.dir && { dataDir: config.database.dir }),
     })
     cleanups.push(() => database.close())
-    const store = await createGatewayStore(database)
-    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, store })
+    const ledger = await createSqlPayerLedger(database)
+    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, ledger })
 
     let agent: ReturnType<typeof createDisputeAgent> | undefined
     const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {
@@ -188,13 +189,15 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       return seconds <= BigInt(genesis) ? 0n : (seconds - BigInt(genesis)) / BigInt(epochLength)
     }
 
-    const stats = createProviderStats()
+    // Who to probe and at what prices; the validator routes nothing, so it keeps no routing stats.
     const discovery = createDiscovery({
       publicClient,
       registry: contracts.registry,
-      stats,
+      models: contracts.models,
+      allowPrivate: config.allowPrivatePeers,
+      hotProbeMs: config.probe.intervalMs,
+      probeTimeoutMs: config.probe.timeoutMs,
       refreshMs: Math.max(5_000, config.probe.intervalMs),
-      probeMs: config.probe.intervalMs,
       log,
     })
     await discovery.start()
@@ -214,6 +217,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     }
     const prober = createProber({
       discovery,
+      allowPrivate: config.allowPrivatePeers,
       chainId: chain.id,
       payments: contracts.payments,
       ...(deposit > 0n && config.probe.maxTokens > 0 && { payer }),

@@ -40,7 +40,13 @@ export const validatorConfigSchema = z.strictObject({
         .default(4 * 1024 * 1024),
     })
     .prefault({}),
-  /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set. Holds the probe payer's channels. */
+  /**
+   * Call providers at loopback, private and link-local addresses (probes and paid probes). Only for a
+   * devnet, where everything runs on 127.0.0.1: on a real network an endpoint is whatever anyone wrote
+   * in the Registry, and such addresses reach the validator's own machine and network.
+   */
+  allowPrivatePeers: z.boolean().default(false),
+  /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set. Holds only the payer ledger (the probes' channels). */
   database: z.strictObject({ url: z.string().optional(), dir: z.string().optional() }).prefault({}),
   /** Stake to hold, in MESH wei. Default: the Registry's minimum validator stake. */
   stake: wei.optional(),

@@ -45,7 +45,7 @@ export const chatCommand: Command = {
     if (!/^\d+$/.test(values['max-tokens']) || maxTokens < 1 || maxTokens > 1_000_000)
       throw usageError('--max-tokens must be a whole number from 1 to 1000000')
     const settings = await resolveGatewayClient({ flags: values, env: process.env })
-    const client = openGatewayClient(settings)
+    const client = await openGatewayClient(settings)
     try {
       let model = values.model
       if (model === undefined) {
@@ -90,7 +90,7 @@ export const chatCommand: Command = {
       console.error(usageLine)
       return 0
     } catch (error) {
-      throw gatewayClientError(error, settings)
+      throw await gatewayClientError(error, settings)
     }
   },
 }

@@ -1,9 +1,6 @@
 import { mkdir } from 'node:fs/promises'
-import pino from 'pino'
-import { CliError, usageError } from '../CliError.js'
+import { runDaemon } from '@infermesh/node/daemon'
 import { resolveExplorerConfig } from '../explorer/resolveExplorerConfig.js'
-import { loadExplorer, type RunningExplorer } from '../explorerPackage.js'
-import { formatError } from '../formatError.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import type { Command } from './Command.js'
 
@@ -15,7 +12,7 @@ confirmations, and rewinding chain reorganizations), probes of each provider's p
 updates (Server-Sent Events on /api/stream) and the web app, plus /health, /ready and /metrics.
 The web app (React + Vite) is built into packages/explorer/web/dist first when missing or stale.
 The one write is a provider's profile text, signed by its key (EIP-712).
-Prints the resolved configuration first. Runs until Ctrl-C or SIGTERM, then exits 0.
+Prints the resolved configuration (secrets masked) first. Runs until Ctrl-C or SIGTERM, then exits 0.
 
 Configuration precedence: flag > environment > config file > default (explorerConfigSchema).
 
@@ -30,8 +27,6 @@ Options:
   --confirmations N      override indexer.confirmations (default 2; env INFERMESH_EXPLORER_CONFIRMATIONS)
   --log-level LEVEL      fatal, error, warn, info, debug or trace (default info; env INFERMESH_LOG_LEVEL)
   -h, --help             this help`
-
-const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** `infermesh explorer`: the explorer daemon (indexer, API, web app), until a signal. */
 export const explorerCommand: Command = {
@@ -48,70 +43,41 @@ export const explorerCommand: Command = {
       confirmations: { type: 'string' },
       'log-level': { type: 'string' },
     })
-    const level = values['log-level'] ?? (process.env.INFERMESH_LOG_LEVEL || 'info')
-    if (!levels.includes(level))
-      throw usageError(
-        `${values['log-level'] !== undefined ? '--log-level' : 'INFERMESH_LOG_LEVEL'} must be one of ${levels.join(', ')}, got "${level}"`,
-      )
-    const { config, file, sources } = await resolveExplorerConfig({ flags: values, env: process.env })
-    const overridden = Object.entries(sources).map(([path, source]) => `${path} from ${source}`)
-    const masked = {
-      ...config,
-      chain: { ...config.chain, startBlock: config.chain.startBlock.toString() },
-      database: config.database.url
-        ? { url: config.database.url.replace(/\/\/[^@]*@/, '//***@') }
-        : config.database,
-    }
-    console.log(
-      `config ${file}${overridden.length > 0 ? ` (overridden: ${overridden.join(', ')})` : ''}\n${JSON.stringify(masked, null, 2)}`,
-    )
-    let stopping: string | undefined
-    let stop: (signal: string) => void = () => {}
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve
+    return runDaemon({
+      name: 'explorer',
+      logLevel: values['log-level'],
+      env: process.env,
+      resolveConfig: () => resolveExplorerConfig({ flags: values, env: process.env }),
+      prepare: async ({ config, print }) => {
+        if (config.database.dir && !config.database.url) await mkdir(config.database.dir, { recursive: true })
+        else if (!config.database.url)
+          print(
+            'note: no database.dir or database.url: the index lives in memory and is rebuilt at each start',
+          )
+      },
+      start: async ({ config, logger, shutdown, print }) => {
+        // Fastify, PGlite and Vite: loaded when the explorer starts, not for every command.
+        const { startExplorer, ensureWebBuild } = await import('@infermesh/explorer')
+        const web = await ensureWebBuild(print)
+        const explorer = await startExplorer({
+          config,
+          logger,
+          webDir: web.dir,
+          onIndexStart: (after) =>
+            print(
+              after === undefined
+                ? `indexing from block ${config.chain.startBlock}…`
+                : `resuming the index after block ${after}…`,
+            ),
+        })
+        shutdown.add('explorer', () => explorer.close())
+        return explorer
+      },
+      announce: (explorer, { config }) => {
+        const status = explorer.status()
+        return `explorer ${explorer.url} (chain ${status.chainId}, indexed to block ${status.indexedBlock}, ${config.indexer.confirmations} confirmations)`
+      },
+      stoppingText: 'closing the index and the web app…',
     })
-    const onSignal = (signal: string) => {
-      if (stopping !== undefined) process.exit(1)
-      stopping = signal
-      stop(signal)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-
-    if (config.database.dir && !config.database.url) await mkdir(config.database.dir, { recursive: true })
-    else if (!config.database.url)
-      console.log(
-        'note: no database.dir or database.url: the index lives in memory and is rebuilt at each start',
-      )
-    const logger = pino({ name: 'infermesh-explorer', level })
-    let explorer: RunningExplorer
-    try {
-      const { startExplorer, ensureWebBuild } = await loadExplorer()
-      const web = await ensureWebBuild((line) => console.log(line))
-      explorer = await startExplorer({
-        config,
-        logger,
-        webDir: web.dir,
-        onIndexStart: (after) =>
-          console.log(
-            after === undefined
-              ? `indexing from block ${config.chain.startBlock}…`
-              : `resuming the index after block ${after}…`,
-          ),
-      })
-    } catch (error) {
-      throw new CliError(`the explorer did not start: ${formatError(error)}`, { cause: error })
-    }
-    if (stopping === undefined) {
-      const status = explorer.status()
-      console.log(
-        `explorer ${explorer.url} (chain ${status.chainId}, indexed to block ${status.indexedBlock}, ${config.indexer.confirmations} confirmations)\nPress Ctrl-C to stop.`,
-      )
-    }
-    const signal = await stopped
-    console.log(`\n${signal}: stopping…`)
-    await explorer.close()
-    console.log('stopped.')
-    return 0
   },
 }

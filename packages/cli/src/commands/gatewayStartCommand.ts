@@ -1,14 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import pino from 'pino'
+import { runDaemon } from '@infermesh/node/daemon'
 import { formatEther } from 'viem'
-import { CliError, usageError } from '../CliError.js'
-import { formatError } from '../formatError.js'
 import { acquireDatabaseLock, type HeldLock } from '../gateway/databaseLock.js'
-import { maskGatewayConfig } from '../gateway/maskGatewayConfig.js'
 import { resolveGatewayConfig } from '../gateway/resolveGatewayConfig.js'
-import { type KeysAdmin, startKeysAdmin } from '../gateway/startKeysAdmin.js'
-import { loadStartGateway, type RunningGateway } from '../gatewayPackage.js'
+import { startKeysAdmin } from '../gateway/startKeysAdmin.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import type { Command } from './Command.js'
@@ -43,8 +39,6 @@ API keys: "infermesh keys create --config FILE". On a PGlite database (database.
 process may open it, so while the gateway runs it takes keys create's requests on an admin route
 (127.0.0.1, a random port and token, both in <database.dir>.lock, readable by its owner only).`
 
-const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-
 /** `infermesh gateway start`: the gateway daemon, until a signal. */
 export const gatewayStartCommand: Command = {
   name: 'gateway start',
@@ -61,76 +55,48 @@ export const gatewayStartCommand: Command = {
       'password-file': { type: 'string' },
       'log-level': { type: 'string' },
     })
-    const level = values['log-level'] ?? (process.env.INFERMESH_LOG_LEVEL || 'info')
-    if (!levels.includes(level))
-      throw usageError(
-        `${values['log-level'] !== undefined ? '--log-level' : 'INFERMESH_LOG_LEVEL'} must be one of ${levels.join(', ')}, got "${level}"`,
-      )
-    const { config, file, sources } = await resolveGatewayConfig({ flags: values, env: process.env })
-    const overridden = Object.entries(sources).map(([path, source]) => `${path} from ${source}`)
-    console.log(
-      `config ${file}${overridden.length > 0 ? ` (overridden: ${overridden.join(', ')})` : ''}\n${JSON.stringify(maskGatewayConfig(config), null, 2)}`,
-    )
-    const { account, origin } = await loadProviderAccount({
-      keystore: 'keystore' in config.payer ? { path: config.payer.keystore } : config.payer,
-      field: 'payer.keystore',
-      env: process.env,
-      ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
-    })
-    console.log(`payer ${account.address} (${origin})`)
-    const { payer: _payer, ...gatewayConfig } = config
-
-    // Signals are caught from here on: one during start-up stops the gateway as soon as it is up.
-    let stopping: string | undefined
-    let stop: (signal: string) => void = () => {}
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve
-    })
-    const onSignal = (signal: string) => {
-      if (stopping !== undefined) {
-        console.error(`${signal} again: exiting without finishing requests or handing in vouchers`)
-        process.exit(1)
-      }
-      stopping = signal
-      stop(signal)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-
     let lock: HeldLock | undefined
-    const pglite = !config.database.url && config.database.dir
-    if (pglite) {
-      lock = await acquireDatabaseLock(pglite, 'gateway')
-      await mkdir(dirname(pglite), { recursive: true })
-    } else if (!config.database.url)
-      console.log(
-        'note: no database.dir or database.url: API keys and billing live in memory and vanish on stop',
-      )
-
-    const logger = pino({ name: 'infermesh-gateway', level })
-    let gateway: RunningGateway
-    let admin: KeysAdmin | undefined
-    try {
-      const startGateway = await loadStartGateway()
-      gateway = await startGateway({ config: gatewayConfig, account, logger })
-      if (lock) {
-        admin = await startKeysAdmin(gateway.store)
-        await lock.update({ holder: 'gateway', admin: { url: admin.url, token: admin.token } })
-      }
-    } catch (error) {
-      await lock?.release()
-      throw new CliError(`the gateway did not start: ${formatError(error)}`, { cause: error })
-    }
-    if (stopping === undefined)
-      console.log(
-        `gateway ${gateway.url} paying as ${gateway.payer}, ${gateway.discovery.providerCount()} providers, low-deposit warning below ${formatEther(config.payments.lowDepositWei)} MESH\nPress Ctrl-C to stop.`,
-      )
-    const signal = await stopped
-    console.log(`\n${signal}: stopping: finishing requests in flight and handing in the last vouchers…`)
-    await admin?.close()
-    await gateway.close()
-    await lock?.release()
-    console.log('stopped.')
-    return 0
+    return runDaemon({
+      name: 'gateway',
+      logLevel: values['log-level'],
+      env: process.env,
+      resolveConfig: () => resolveGatewayConfig({ flags: values, env: process.env }),
+      loadAccount: (config) =>
+        loadProviderAccount({
+          keystore: 'keystore' in config.payer ? { path: config.payer.keystore } : config.payer,
+          field: 'payer.keystore',
+          env: process.env,
+          ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+        }),
+      accountLabel: 'payer',
+      prepare: async ({ config, shutdown, print }) => {
+        const pglite = !config.database.url && config.database.dir
+        if (pglite) {
+          const held = await acquireDatabaseLock(pglite, 'gateway')
+          lock = held
+          shutdown.add('database lock', () => held.release())
+          await mkdir(dirname(pglite), { recursive: true })
+        } else if (!config.database.url)
+          print(
+            'note: no database.dir or database.url: API keys and billing live in memory and vanish on stop',
+          )
+      },
+      start: async ({ config, account, logger, shutdown }) => {
+        const { payer: _payer, ...gatewayConfig } = config
+        // Fastify, PGlite and the payments room: loaded when the gateway starts, not for every command.
+        const { startGateway } = await import('@infermesh/gateway')
+        const gateway = await startGateway({ config: gatewayConfig, account, logger })
+        shutdown.add('gateway', () => gateway.close())
+        if (lock) {
+          const admin = await startKeysAdmin(gateway.store)
+          shutdown.add('keys admin', () => admin.close())
+          await lock.update({ holder: 'gateway', admin: { url: admin.url, token: admin.token } })
+        }
+        return gateway
+      },
+      announce: (gateway, { config }) =>
+        `gateway ${gateway.url} paying as ${gateway.payer}, ${gateway.discovery.providerCount()} providers, low-deposit warning below ${formatEther(config.payments.lowDepositWei)} MESH`,
+      stoppingText: 'finishing requests in flight and handing in the last vouchers…',
+    })
   },
 }

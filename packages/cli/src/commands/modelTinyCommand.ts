@@ -1,5 +1,5 @@
+import { tinyModelCommand } from '@infermesh/llama/tinyModelCommand'
 import { usageError } from '../CliError.js'
-import { tinyModelCommand } from '../providerPackage.js'
 import type { Command } from './Command.js'
 
 const usage = `Usage: infermesh model tiny --out FILE.gguf [--seed N]

@@ -43,14 +43,14 @@ export const modelsCommand: Command = {
       json: { type: 'boolean', default: false },
     })
     const settings = await resolveGatewayClient({ flags: values, env: process.env })
-    const client = openGatewayClient(settings)
+    const client = await openGatewayClient(settings)
     let models: (Awaited<ReturnType<typeof client.models.list>>['data'][number] & {
       infermesh?: NetworkModelInfo
     })[]
     try {
       models = (await client.models.list()).data
     } catch (error) {
-      throw gatewayClientError(error, settings)
+      throw await gatewayClientError(error, settings)
     }
     if (values.json) {
       console.log(JSON.stringify({ object: 'list', data: models }, null, 2))

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { signProfileUpdate } from '../../../explorer/src/profile/signProfileUpdate.js'
+import { signProfileUpdate } from '@infermesh/explorer/profile'
 import { CliError, usageError } from '../CliError.js'
 import { parseCommandLine } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
@@ -11,9 +11,10 @@ import { providerOptions, providerOptionsHelp } from './providerOptions.js'
 const usage = `Usage: infermesh provider profile "TEXT" [options]
 
 Publishes the provider's public profile text (at most 500 characters) on an explorer: the text is
-signed with the provider's key (EIP-712, domain "InferMesh Explorer" v1 and the chain id, with the
-provider's next nonce and a 10-minute deadline), so only this provider can change it and a copy of
-the request cannot be replayed. An empty TEXT clears it.
+signed with the provider's key (EIP-712, domain "InferMesh Explorer" v1, the chain id and the
+Registry of the provider's config, with the provider's next nonce and a 10-minute deadline), so only
+this provider can change it and a copy of the request cannot be replayed, on this explorer or on one of
+another deployment. An empty TEXT clears it.
 
 Options:
   --explorer URL        the explorer (default: the devnet's from devnet.json, else http://127.0.0.1:8080;
@@ -66,11 +67,17 @@ export const providerProfileCommand: Command = {
       if (!response.ok) throw new CliError(`the explorer refused: ${body.error?.message ?? response.status}`)
       return body
     }
-    const status = await get<{ chainId: number }>('/api/status')
+    const status = await get<{ chainId: number; contracts?: { registry?: string } }>('/api/status')
+    const registry = config.chain.contracts.registry
+    if (status.contracts?.registry?.toLowerCase() !== registry.toLowerCase())
+      throw new CliError(
+        `the explorer at ${explorer} follows the Registry ${status.contracts?.registry ?? '(none)'}, not this provider's ${registry}: pass the --explorer of the provider's network`,
+      )
     const provider = await get<{ profileNonce: string }>(`/api/providers/${account.address}`)
     const body = await signProfileUpdate({
       account,
       chainId: status.chainId,
+      registry,
       profile: text,
       nonce: BigInt(provider.profileNonce),
     })

@@ -1,12 +1,9 @@
+import { runDaemon } from '@infermesh/node/daemon'
 import { connect, type ProviderConfig, registryAbi } from '@infermesh/protocol'
-import pino from 'pino'
-import { CliError, usageError } from '../CliError.js'
-import { formatError } from '../formatError.js'
+import type { RunningProvider } from '@infermesh/provider'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
-import { maskProviderConfig } from '../provider/maskProviderConfig.js'
 import { resolveProviderConfig } from '../provider/resolveProviderConfig.js'
-import { loadStartProvider, type RunningProvider } from '../providerPackage.js'
 import type { Command } from './Command.js'
 import { providerOptions, providerOptionsHelp } from './providerOptions.js'
 
@@ -32,8 +29,6 @@ ${providerOptionsHelp}
 Environment only:
   INFERMESH_UPSTREAM_API_KEY  override backend.apiKey of an openai-compatible backend`
 
-const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-
 /** `infermesh provider start`: the provider daemon, until a signal. */
 export const providerStartCommand: Command = {
   name: 'provider start',
@@ -48,64 +43,33 @@ export const providerStartCommand: Command = {
       'database-url': { type: 'string' },
       'log-level': { type: 'string' },
     })
-    const level = values['log-level'] ?? (process.env.INFERMESH_LOG_LEVEL || 'info')
-    if (!levels.includes(level))
-      throw usageError(
-        `${values['log-level'] !== undefined ? '--log-level' : 'INFERMESH_LOG_LEVEL'} must be one of ${levels.join(', ')}, got "${level}"`,
-      )
-    const { config, file, sources } = await resolveProviderConfig({ flags: values, env: process.env })
-    const overridden = Object.entries(sources).map(([path, source]) => `${path} from ${source}`)
-    console.log(
-      `config ${file}${overridden.length > 0 ? ` (overridden: ${overridden.join(', ')})` : ''}\n${JSON.stringify(maskProviderConfig(config), null, 2)}`,
-    )
-    const { account, origin } = await loadProviderAccount({
-      keystore: config.keystore,
+    return runDaemon({
+      name: 'provider',
+      logLevel: values['log-level'],
       env: process.env,
-      ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+      resolveConfig: () => resolveProviderConfig({ flags: values, env: process.env }),
+      loadAccount: (config) =>
+        loadProviderAccount({
+          keystore: config.keystore,
+          env: process.env,
+          ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+        }),
+      start: async ({ config, account, logger, shutdown }) => {
+        // llama.cpp, Fastify and PGlite: seconds of start-up that only this command needs.
+        const { startProvider } = await import('@infermesh/provider')
+        const provider = await startProvider({ config, account, logger })
+        shutdown.add('provider', () => provider.close())
+        return provider
+      },
+      announce: async (provider, { config }) =>
+        `${await notRegisteredNote(config, provider)}provider ${provider.address} serving ${provider.models.map((m) => m.name).join(', ')} at ${provider.url}`,
+      stoppingText: 'finishing requests in flight and redeeming vouchers…',
     })
-    console.log(`account ${account.address} (${origin})`)
-
-    // Signals are caught from here on: one during start-up stops the provider as soon as it is up.
-    let stopping: string | undefined
-    let stop: (signal: string) => void = () => {}
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve
-    })
-    const onSignal = (signal: string) => {
-      if (stopping !== undefined) {
-        console.error(`${signal} again: exiting without finishing requests or redeeming vouchers`)
-        process.exit(1)
-      }
-      stopping = signal
-      stop(signal)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-
-    const logger = pino({ name: 'infermesh-provider', level })
-    let provider: RunningProvider
-    try {
-      const startProvider = await loadStartProvider()
-      provider = await startProvider({ config, account, logger })
-    } catch (error) {
-      throw new CliError(`the provider did not start: ${formatError(error)}`, { cause: error })
-    }
-    if (stopping === undefined) {
-      await warnWhenNotRegistered(config, provider)
-      console.log(
-        `provider ${provider.address} serving ${provider.models.map((m) => m.name).join(', ')} at ${provider.url}\nPress Ctrl-C to stop.`,
-      )
-    }
-    const signal = await stopped
-    console.log(`\n${signal}: stopping: finishing requests in flight and redeeming vouchers…`)
-    await provider.close()
-    console.log('stopped.')
-    return 0
   },
 }
 
-/** Prints a note when the Registry does not list this provider as active: gateways will not find it. */
-async function warnWhenNotRegistered(config: ProviderConfig, provider: RunningProvider): Promise<void> {
+/** A note (ending in a newline) when the Registry does not list this provider as active: gateways will not find it. */
+async function notRegisteredNote(config: ProviderConfig, provider: RunningProvider): Promise<string> {
   try {
     const { publicClient } = await connect({ rpcUrl: config.chain.rpcUrl })
     const active = await publicClient.readContract({
@@ -115,10 +79,9 @@ async function warnWhenNotRegistered(config: ProviderConfig, provider: RunningPr
       args: [provider.address],
     })
     if (!active)
-      console.log(
-        `note: ${provider.address} is not an active provider in the Registry, so gateways will not route to it: run "infermesh provider register"`,
-      )
+      return `note: ${provider.address} is not an active provider in the Registry, so gateways will not route to it: run "infermesh provider register"\n`
   } catch {
     // Only a hint: the daemon runs either way.
   }
+  return ''
 }

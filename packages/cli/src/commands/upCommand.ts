@@ -1,7 +1,8 @@
 import { usageError } from '../CliError.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { parseMesh } from '../parseMesh.js'
-import { maxDevnetProviders, maxDevnetValidators, type RunningDevnet, UpAborted, up } from '../up.js'
+import { type CheatMode, maxDevnetProviders, maxDevnetValidators } from '../up/planDevnet.js'
+import { type RunningDevnet, UpAborted, up } from '../up.js'
 import type { Command } from './Command.js'
 
 const usage = `Usage: infermesh up [options]
@@ -102,7 +103,7 @@ export const upCommand: Command = {
     const probeTokens = Number(values['probe-tokens'])
     if (!/^\d+$/.test(values['probe-tokens']) || probeTokens > 64)
       throw usageError('--probe-tokens must be a whole number from 0 to 64')
-    const cheats: Record<number, 'other-model' | 'truncate' | 'random-tokens'> = {}
+    const cheats: Record<number, CheatMode> = {}
     for (const item of values.cheat?.split(',').filter((x) => x.trim() !== '') ?? []) {
       const match = /^\s*(\d+):(other-model|truncate|random-tokens)\s*$/.exec(item)
       const n = Number(match?.[1])
@@ -110,7 +111,7 @@ export const upCommand: Command = {
         throw usageError(
           `--cheat takes N:MODE items (N a provider from 1 to ${values.providers}, MODE other-model, truncate or random-tokens), got "${item}"`,
         )
-      cheats[n - 1] = match[2] as 'other-model' | 'truncate' | 'random-tokens'
+      cheats[n - 1] = match[2] as CheatMode
     }
     const validators = Number(values.validators)
     if (!/^\d+$/.test(values.validators) || validators > maxDevnetValidators)

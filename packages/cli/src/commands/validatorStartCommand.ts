@@ -1,12 +1,7 @@
-import pino from 'pino'
-import { CliError, usageError } from '../CliError.js'
-import { formatError } from '../formatError.js'
-import { maskUrlPassword } from '../gateway/maskGatewayConfig.js'
+import { runDaemon } from '@infermesh/node/daemon'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { loadProviderAccount } from '../provider/loadProviderAccount.js'
 import { resolveValidatorConfig } from '../validator/resolveValidatorConfig.js'
-import type { ValidatorFileConfig } from '../validator/validatorFileSchema.js'
-import { loadStartValidator, type RunningValidator } from '../validatorPackage.js'
 import type { Command } from './Command.js'
 
 const usage = `Usage: infermesh validator start [options]
@@ -36,18 +31,6 @@ Options:
   --log-level LEVEL     fatal, error, warn, info, debug or trace (default info; env INFERMESH_LOG_LEVEL)
   -h, --help            this help`
 
-const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-
-/** The resolved config for printing: the clear-text key and a database password masked. */
-function maskValidatorConfig(config: ValidatorFileConfig): unknown {
-  const plain = JSON.parse(
-    JSON.stringify(config, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)),
-  )
-  if ('privateKey' in config.key) plain.key.privateKey = `${config.key.privateKey.slice(0, 6)}…********`
-  if (config.database.url) plain.database.url = maskUrlPassword(config.database.url)
-  return plain
-}
-
 /** `infermesh validator start`: the validator daemon, until a signal. */
 export const validatorStartCommand: Command = {
   name: 'validator start',
@@ -65,57 +48,30 @@ export const validatorStartCommand: Command = {
       'password-file': { type: 'string' },
       'log-level': { type: 'string' },
     })
-    const level = values['log-level'] ?? (process.env.INFERMESH_LOG_LEVEL || 'info')
-    if (!levels.includes(level))
-      throw usageError(
-        `${values['log-level'] !== undefined ? '--log-level' : 'INFERMESH_LOG_LEVEL'} must be one of ${levels.join(', ')}, got "${level}"`,
-      )
-    const { config, file, sources } = await resolveValidatorConfig({ flags: values, env: process.env })
-    const overridden = Object.entries(sources).map(([path, source]) => `${path} from ${source}`)
-    console.log(
-      `config ${file}${overridden.length > 0 ? ` (overridden: ${overridden.join(', ')})` : ''}\n${JSON.stringify(maskValidatorConfig(config), null, 2)}`,
-    )
-    const { account, origin } = await loadProviderAccount({
-      keystore: 'keystore' in config.key ? { path: config.key.keystore } : config.key,
-      field: 'key.keystore',
+    return runDaemon({
+      name: 'validator',
+      logLevel: values['log-level'],
       env: process.env,
-      ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+      resolveConfig: () => resolveValidatorConfig({ flags: values, env: process.env }),
+      loadAccount: (config) =>
+        loadProviderAccount({
+          keystore: 'keystore' in config.key ? { path: config.key.keystore } : config.key,
+          field: 'key.keystore',
+          env: process.env,
+          ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
+        }),
+      accountLabel: 'validator',
+      start: async ({ config, account, logger, shutdown }) => {
+        const { key: _key, ...validatorConfig } = config
+        // llama.cpp, Fastify and PGlite: loaded when the validator starts, not for every command.
+        const { startValidator } = await import('@infermesh/validator')
+        const validator = await startValidator({ config: validatorConfig, account, logger })
+        shutdown.add('validator', () => validator.close())
+        return validator
+      },
+      announce: (validator, { config }) =>
+        `validator ${validator.url} as ${validator.address}, ${config.models.length} models`,
+      stoppingText: 'finishing the re-execution in progress…',
     })
-    console.log(`validator ${account.address} (${origin})`)
-    const { key: _key, ...validatorConfig } = config
-
-    let stopping: string | undefined
-    let stop: (signal: string) => void = () => {}
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve
-    })
-    const onSignal = (signal: string) => {
-      if (stopping !== undefined) {
-        console.error(`${signal} again: exiting now`)
-        process.exit(1)
-      }
-      stopping = signal
-      stop(signal)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-
-    const logger = pino({ name: 'infermesh-validator', level })
-    let validator: RunningValidator
-    try {
-      const startValidator = await loadStartValidator()
-      validator = await startValidator({ config: validatorConfig, account, logger })
-    } catch (error) {
-      throw new CliError(`the validator did not start: ${formatError(error)}`, { cause: error })
-    }
-    if (stopping === undefined)
-      console.log(
-        `validator ${validator.url} as ${validator.address}, ${config.models.length} models\nPress Ctrl-C to stop.`,
-      )
-    const signal = await stopped
-    console.log(`\n${signal}: stopping: finishing the re-execution in progress…`)
-    await validator.close()
-    console.log('stopped.')
-    return 0
   },
 }

@@ -1,6 +1,6 @@
+import { type ExplorerConfig, explorerConfigSchema } from '@infermesh/explorer/config'
 import { type ConfigOverride, resolveConfig } from '@infermesh/node/config'
 import { devnetHint } from '../config/devnetHint.js'
-import { type ExplorerConfig, explorerConfigSchema } from '../explorerPackage.js'
 
 /** Where `infermesh explorer` looks for its config unless told otherwise. */
 export const defaultExplorerConfigFile = '.infermesh/explorer/explorer.json'

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { CliError, usageError } from '../CliError.js'
 import { formatError } from '../formatError.js'
-import { openGatewayStore } from '../gatewayPackage.js'
 import { acquireDatabaseLock, readDatabaseLock } from './databaseLock.js'
 import type { GatewayFileConfig } from './gatewayFileSchema.js'
+import { openGatewayStore } from './openGatewayStore.js'
 import type { CreateKeyRequest } from './startKeysAdmin.js'
 
 export type CreateGatewayApiKeyParams = {

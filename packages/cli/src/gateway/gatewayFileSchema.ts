@@ -1,6 +1,6 @@
+import { gatewayConfigSchema } from '@infermesh/gateway/config'
 import type { Hex } from 'viem'
 import { z } from 'zod'
-import { gatewayConfigSchema } from '../gatewayPackage.js'
 
 /**
  * Where the gateway's payer key comes from: an encrypted keystore (Web3 Secret Storage, the password

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { maskConfig } from '@infermesh/node'
 import { ConfigError } from '@infermesh/node/config'
 import { exitCodeOf } from '../exitCodeOf.js'
-import { maskGatewayConfig } from './maskGatewayConfig.js'
 import { resolveGatewayConfig } from './resolveGatewayConfig.js'
 
 const contracts = {
@@ -93,15 +93,22 @@ describe('resolveGatewayConfig', () => {
     assert.equal(sources['payer.keystore'], '--keystore')
   })
 
-  it('prints the config with the payer key and the database password masked', async () => {
+  it('prints the config with the payer key, the RPC URL and the database password masked', async () => {
     const devFile = await write('masked.json', { ...fileConfig, payer: { privateKey: devKey } })
     const { config } = await resolveGatewayConfig({
-      flags: { config: devFile, 'database-url': 'postgres://u:secret@db/im' },
+      flags: {
+        config: devFile,
+        'database-url': 'postgres://u:secret@db/im',
+        'rpc-url': 'https://user:pw@rpc.example/v3/0123456789abcdef0123456789abcdef',
+      },
       env: {},
     })
-    const printed = JSON.stringify(maskGatewayConfig(config))
+    const printed = JSON.stringify(maskConfig(config))
     assert.ok(!printed.includes(devKey.slice(10)), 'no payer key')
     assert.ok(!printed.includes('secret'), 'no database password')
+    assert.ok(!printed.includes('pw@') && !printed.includes('0123456789abcdef'), 'no RPC credentials')
+    assert.match(printed, /"rpcUrl":"https:\/\/user:\*{8}@rpc\.example\/v3\/\*{8}"/)
+    assert.match(printed, new RegExp(`"token":"${contracts.token}"`), 'addresses are not secrets')
     assert.match(printed, /"privateKey":"0x59c6…\*{8}"/)
     assert.match(printed, /"lowDepositWei":"10000000000000000000"/)
   })

@@ -1,9 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
-import type { GatewayStore } from '../gatewayPackage.js'
+import type { GatewayStore } from '@infermesh/gateway'
+import { CliError } from '../CliError.js'
+
+/** The only addresses the admin route may listen on: this machine's loopback, IPv4 or IPv6. */
+export const loopbackHosts = ['127.0.0.1', '::1'] as const
 
 export type KeysAdmin = {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`http://[::1]:PORT` on IPv6) */
   url: string
   /** The bearer token the route wants; written to the database's lock file (owner-only). */
   token: string
@@ -25,17 +29,27 @@ async function readJson(request: IncomingMessage, limit = 16_384): Promise<unkno
 /**
  * The gateway's admin route for API keys, for `infermesh gateway start` on a PGlite database (which
  * only one process may open): `POST /keys` `{ name, spendLimit? }` → `201 { id, key }`. It listens on
- * 127.0.0.1 only, on a free port, and wants `Authorization: Bearer <token>`; the URL and token are in
- * the database's lock file, readable by its owner only, so whoever may read the database may create
- * keys, and nobody else.
+ * loopback only (127.0.0.1, or ::1 when asked), on a free port, and refuses any other address: an
+ * admin route is never reachable from another machine. It wants `Authorization: Bearer <token>`; the
+ * URL and token are in the database's lock file, readable by its owner only, so whoever may read the
+ * database may create keys, and nobody else.
  *
+ * @throws CliError when `host` is not 127.0.0.1 or ::1 (nothing is bound).
  * @example
  * ```ts
  * const admin = await startKeysAdmin(running.store)
  * await lock.update({ holder: 'gateway', admin: { url: admin.url, token: admin.token } })
  * ```
  */
-export async function startKeysAdmin(store: GatewayStore): Promise<KeysAdmin> {
+export async function startKeysAdmin(
+  store: GatewayStore,
+  options: { host?: string } = {},
+): Promise<KeysAdmin> {
+  const host = options.host ?? '127.0.0.1'
+  if (!(loopbackHosts as readonly string[]).includes(host))
+    throw new CliError(
+      `the keys admin route listens on loopback only (127.0.0.1 or ::1), not on "${host}": API keys are created from this machine`,
+    )
   const token = randomBytes(24).toString('base64url')
   const expected = Buffer.from(`Bearer ${token}`)
   const server = createServer(async (request, response) => {
@@ -65,12 +79,12 @@ export async function startKeysAdmin(store: GatewayStore): Promise<KeysAdmin> {
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
+    server.listen(0, host, resolve)
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     token,
     close: () =>
       new Promise<void>((resolve) => {

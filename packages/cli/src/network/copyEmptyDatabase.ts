@@ -46,9 +46,12 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
-/** The installed PGlite's version (its package.json is not exported, so it is found from its entry). */
+/**
+ * The version of the PGlite the daemons open their databases with (the daemon kit's; its package.json
+ * is not exported, so it is found from its entry).
+ */
 async function pgliteVersion(): Promise<string> {
-  const require = createRequire(new URL('../../../provider/package.json', import.meta.url))
+  const require = createRequire(import.meta.resolve('@infermesh/node/database'))
   for (let dir = dirname(require.resolve('@electric-sql/pglite')); dir !== dirname(dir); dir = dirname(dir)) {
     try {
       const json = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {

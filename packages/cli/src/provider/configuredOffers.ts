@@ -1,7 +1,7 @@
+import { modelIdOfFile } from '@infermesh/llama/modelIdOfFile'
 import type { ProviderConfig } from '@infermesh/protocol'
 import type { Hex } from 'viem'
 import { CliError } from '../CliError.js'
-import { modelIdOfFile } from '../providerPackage.js'
 
 /** An offer as the Registry stores it, with the backend model's name for messages. */
 export type ConfiguredOffer = { model: string; modelId: Hex; pricePerMInput: bigint; pricePerMOutput: bigint }

@@ -1,11 +1,13 @@
 import { constants } from 'node:fs'
 import { access, mkdir, open, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
+import { modelIdOfFile } from '@infermesh/llama/modelIdOfFile'
 import { type ProviderConfigInput, providerConfigSchema } from '@infermesh/protocol'
+import type { Hardware } from '@infermesh/provider/hardware'
 import type { Address, Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { usageError } from '../CliError.js'
-import { encryptKeystore, type Hardware, modelIdOfFile } from '../providerPackage.js'
+import { encryptKeystore } from '../keystore/encryptKeystore.js'
 
 export type InitProviderParams = {
   /** The provider's directory (absolute): provider.json, keystore.json, README.md and data/ go there. */

@@ -3,7 +3,8 @@ import type { ProviderConfig } from '@infermesh/protocol'
 import { getAddress, type LocalAccount } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { CliError, usageError } from '../CliError.js'
-import { decryptKeystore, KeystoreError } from '../providerPackage.js'
+import { decryptKeystore } from '../keystore/decryptKeystore.js'
+import { KeystoreError } from '../keystore/KeystoreError.js'
 import { readPassword } from '../readPassword.js'
 
 export type LoadProviderAccountParams = {

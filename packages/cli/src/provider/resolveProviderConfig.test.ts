@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { maskConfig } from '@infermesh/node'
 import { ConfigError } from '@infermesh/node/config'
 import { exitCodeOf } from '../exitCodeOf.js'
-import { maskProviderConfig } from './maskProviderConfig.js'
 import { resolveProviderConfig } from './resolveProviderConfig.js'
 
 const contracts = {
@@ -138,7 +138,7 @@ describe('resolveProviderConfig', () => {
   })
 })
 
-describe('maskProviderConfig', () => {
+describe('maskConfig on a provider config', () => {
   it('masks a clear-text key, the upstream API key and a database password, and prints amounts as strings', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'infermesh-mask-'))
     try {
@@ -162,9 +162,9 @@ describe('maskProviderConfig', () => {
         env: { INFERMESH_UPSTREAM_API_KEY: 'sk-live-123' },
       })
       assert.equal(sources['backend.apiKey'], 'INFERMESH_UPSTREAM_API_KEY')
-      const printed = JSON.stringify(maskProviderConfig(config))
+      const printed = JSON.stringify(maskConfig(config))
       for (const secret of [key, 'sk-live-123', 'hunter2']) assert.ok(!printed.includes(secret), secret)
-      const masked = maskProviderConfig(config) as {
+      const masked = maskConfig(config) as {
         keystore: { privateKey: string }
         backend: { apiKey: string }
         database: { url: string }

@@ -1,6 +1,6 @@
+import { validatorConfigSchema } from '@infermesh/validator/config'
 import type { z } from 'zod'
 import { payerKeySchema } from '../gateway/gatewayFileSchema.js'
-import { validatorConfigSchema } from '../validatorPackage.js'
 
 /**
  * The validator's configuration file as `infermesh validator start` reads it: the validator package's

@@ -85,6 +85,17 @@ describe('providerClient against real HTTP servers', () => {
           response.write('event: infermesh.receipt\ndata: {"receipt":"r"}\n\n')
           return response.end('data: [DONE]\n\n')
         }
+        case 'stall': {
+          response.writeHead(200, { 'content-type': 'text/event-stream' })
+          response.write('data: {"choices":[]}\n\n')
+          return // and never another byte
+        }
+        case 'trickle': {
+          response.writeHead(200, { 'content-type': 'text/event-stream' })
+          const timer = setInterval(() => response.write(': still here\n\n'), 50)
+          response.on('close', () => clearInterval(timer))
+          return
+        }
         case 'endless-event': {
           response.writeHead(200, { 'content-type': 'text/event-stream' })
           return response.end(`data: ${'y'.repeat(4096)}`)
@@ -187,6 +198,42 @@ describe('providerClient against real HTTP servers', () => {
       (error: ServerSentEventsError) =>
         error instanceof ServerSentEventsError && error.code === 'event_too_large',
     )
+  })
+
+  it('bounds a stream in time: an idle limit once it has started, and the overall deadline', async () => {
+    const drain = async (model: string, limits: { deadlineMs: number; idleTimeoutMs?: number }) => {
+      const answer = await client.chat({
+        voucher: 'v1',
+        ...limits,
+        endpoint: provider.url,
+        body: { model, stream: true },
+      })
+      assert.equal(answer.kind, 'stream')
+      const started = performance.now()
+      let events = 0
+      const error = await (async () => {
+        if (answer.kind === 'stream') for await (const _ of answer.events) events++
+      })().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      )
+      return { error, events, ms: performance.now() - started }
+    }
+    const stalled = await drain('stall', { deadlineMs: 10_000, idleTimeoutMs: 300 })
+    assert.ok(
+      stalled.error instanceof PeerError && stalled.error.code === 'peer_timeout',
+      String(stalled.error),
+    )
+    assert.match((stalled.error as PeerError).message, /went quiet for 300 ms/)
+    assert.equal(stalled.events, 1)
+    assert.ok(stalled.ms < 5_000)
+    const trickling = await drain('trickle', { deadlineMs: 800, idleTimeoutMs: 300 })
+    assert.ok(
+      trickling.error instanceof PeerError && trickling.error.code === 'peer_timeout',
+      String(trickling.error),
+    )
+    assert.match((trickling.error as PeerError).message, /did not finish answering within 800 ms/)
+    assert.ok(trickling.events > 3, `${trickling.events} keep-alive comments before the deadline`)
   })
 
   it('lists models with ids in lower case and refuses a list with a field of the wrong type', async () => {

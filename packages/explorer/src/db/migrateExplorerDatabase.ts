@@ -23,7 +23,7 @@ export const derivedTables = [
  * changes: at the next start, the chain's part of the database is dropped and indexed again from the
  * deployment's block (probes, validator reports and profiles are kept).
  */
-export const indexVersion = 3
+export const indexVersion = 4
 
 const statements = [
   `create table if not exists explorer_meta (
@@ -56,6 +56,20 @@ const statements = [
     primary key (block_number, log_index)
   )`,
   'create index if not exists chain_events_by_name on chain_events (name, block_number)',
+  // Events left out of the index because storing or folding them failed again and again (see
+  // createIndexer): the cursor moves on without them. Emptied with the chain's part of the database.
+  `create table if not exists quarantined_events (
+    block_number bigint not null,
+    log_index integer not null,
+    block_hash text not null,
+    tx_hash text not null,
+    contract text not null,
+    name text not null,
+    error text not null,
+    attempts integer not null,
+    at timestamptz not null,
+    primary key (block_number, log_index)
+  )`,
   `create table if not exists accounts (
     address text primary key,
     stake numeric(78, 0) not null default 0,
@@ -220,7 +234,13 @@ export async function migrateExplorerDatabase(db: Sql): Promise<boolean> {
     `select value from explorer_meta where key = 'indexVersion'`,
   )
   if (row?.value === String(indexVersion)) return false
-  for (const table of ['chain_events', 'indexed_blocks', 'indexer_cursor', ...derivedTables])
+  for (const table of [
+    'chain_events',
+    'indexed_blocks',
+    'indexer_cursor',
+    'quarantined_events',
+    ...derivedTables,
+  ])
     await db.query(`delete from ${table}`)
   await db.query(
     `insert into explorer_meta (key, value) values ('indexVersion', $1)

@@ -1,6 +1,7 @@
 import type { Database, Sql } from '@infermesh/node/database'
-import { decodeEventLog, type Hex, type Log, type PublicClient } from 'viem'
+import { AbiEventSignatureNotFoundError, decodeEventLog, type Hex, type Log, type PublicClient } from 'viem'
 import { derivedTables } from '../db/migrateExplorerDatabase.js'
+import { sanitizeText } from '../db/sanitizeText.js'
 import { ExplorerError } from '../errors.js'
 import type { ContractHandlers, EventArgs, IndexedEvent } from './eventHandlers.js'
 
@@ -18,6 +19,11 @@ export type IndexerOptions = {
   pollMs: number
   /** How far back a reorg may reach before the indexer gives up (and says so). Default 1,000. */
   maxReorgDepth?: number
+  /**
+   * How many times a batch is tried when the same event makes it fail, before that event is
+   * quarantined (left out, recorded in `quarantined_events`) and the batch goes on without it. Default 3.
+   */
+  quarantineAfter?: number
   log: { info: (obj: object) => void; warn: (obj: object) => void }
   /** Called after each committed batch and after each rewind. */
   onProgress?: (progress: IndexerProgress) => void
@@ -32,6 +38,8 @@ export type IndexerProgress = {
   events: number
   /** Set when the batch was a rewind after a reorg: the block indexing restarts after. */
   rewoundTo?: bigint
+  /** Events that batch (or rewind) quarantined instead of indexing. */
+  quarantined?: number
 }
 
 export type Indexer = {
@@ -47,11 +55,36 @@ export type Indexer = {
 /** Reorganized under us (a block hash changed while indexing): the tick is retried. */
 class ReorgDuringBatch extends Error {}
 
+/** One event could not be stored or folded into the derived tables: its batch was rolled back. */
+class EventFailed extends Error {
+  constructor(
+    readonly event: Omit<IndexedEvent, 'timestamp'>,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(
+      `${event.contract}.${event.name} at block ${event.blockNumber}, log ${event.logIndex} could not be indexed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    )
+  }
+}
+
+/** The longest string of an event argument the explorer stores, in characters (the contracts allow 512 bytes). */
+export const maxChainStringLength = 2048
+/** The longest error message kept with a quarantined event. */
+const maxErrorLength = 500
+
 type Header = { number: bigint; hash: Hex; parentHash: Hex; timestamp: bigint }
 
+/**
+ * The JSON form of decoded arguments. Strings are whatever the caller wrote (`ModelRegistry.register` is
+ * permissionless): `sanitizeText` makes them storable (U+0000 and lone surrogates become U+FFFD) and
+ * cuts them at `maxChainStringLength`. Handlers get the same values, live and on replay.
+ */
 function toJson(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString()
-  if (typeof value === 'string') return /^0x[0-9a-fA-F]{40}$/.test(value) ? value.toLowerCase() : value
+  if (typeof value === 'string')
+    return /^0x[0-9a-fA-F]{40}$/.test(value) ? value.toLowerCase() : sanitizeText(value, maxChainStringLength)
   if (Array.isArray(value)) return value.map(toJson)
   if (value && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toJson(inner)]))
@@ -66,11 +99,23 @@ function toJson(value: unknown): unknown {
  * (the cursor block must still be the parent of the next one); the indexer then walks back to the
  * newest stored block the chain still has, deletes what came after, rebuilds the derived tables
  * from the events kept, and goes on from there.
+ *
+ * No event can stop the cursor. Strings are stored sanitized (see `toJson`). An event whose storing or
+ * handler fails rolls its batch back; the batch is tried again at once, and once the same event has
+ * failed `quarantineAfter` times it is quarantined: left out of `chain_events` and the derived tables,
+ * recorded in `quarantined_events` (block, log index, transaction, error) with a warning naming block
+ * and log index, and the batch commits without it. Errors that are not an event's (the RPC, the
+ * database unreachable) are thrown as before, for the caller to retry later.
  */
 export function createIndexer(options: IndexerOptions): Indexer {
   const { db, publicClient, contracts, log } = options
   const byAddress = new Map(contracts.map((contract) => [contract.address.toLowerCase(), contract]))
   const maxReorgDepth = BigInt(options.maxReorgDepth ?? 1000)
+  const quarantineAfter = options.quarantineAfter ?? 3
+  /** Failures per event (block, log index, block hash) since it was last tried. */
+  const failures = new Map<string, { blockNumber: bigint; count: number; error: string }>()
+  const eventKey = (event: Pick<IndexedEvent, 'blockNumber' | 'logIndex' | 'blockHash'>) =>
+    `${event.blockNumber}:${event.logIndex}:${event.blockHash}`
   let state: IndexerProgress = { indexedBlock: options.startBlock - 1n, headBlock: 0n, events: 0 }
   let timer: NodeJS.Timeout | undefined
   let running: Promise<unknown> | undefined
@@ -101,14 +146,59 @@ export function createIndexer(options: IndexerOptions): Indexer {
     if (handler) await handler(tx, event)
   }
 
+  /** Records an event left out of the index, and says so. */
+  async function quarantine(
+    tx: Sql,
+    event: Omit<IndexedEvent, 'timestamp'>,
+    error: string,
+    attempts: number,
+  ) {
+    const message = sanitizeText(error, maxErrorLength)
+    await tx.query(
+      `insert into quarantined_events (block_number, log_index, block_hash, tx_hash, contract, name, error, attempts, at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       on conflict (block_number, log_index) do update set block_hash = excluded.block_hash, tx_hash = excluded.tx_hash,
+         contract = excluded.contract, name = excluded.name, error = excluded.error, attempts = excluded.attempts, at = excluded.at`,
+      [
+        event.blockNumber.toString(),
+        event.logIndex,
+        event.blockHash,
+        event.txHash,
+        event.contract,
+        event.name,
+        message,
+        attempts,
+      ],
+    )
+    log.warn({
+      msg: 'quarantined an event that cannot be indexed: indexing goes on without it',
+      block: event.blockNumber.toString(),
+      logIndex: event.logIndex,
+      txHash: event.txHash,
+      contract: event.contract,
+      event: event.name,
+      attempts,
+      err: message,
+    })
+  }
+
   function decode(entry: Log): Omit<IndexedEvent, 'timestamp'> | undefined {
     const contract = byAddress.get(entry.address.toLowerCase())
     if (!contract) return undefined
     let decoded: { eventName?: string; args?: unknown }
     try {
       decoded = decodeEventLog({ abi: contract.abi, data: entry.data, topics: entry.topics })
-    } catch {
-      return undefined // an event the explorer does not follow
+    } catch (error) {
+      // An event the explorer does not follow; or one it follows whose data does not decode.
+      if (!(error instanceof AbiEventSignatureNotFoundError))
+        log.warn({
+          msg: 'skipped an event that does not decode',
+          block: String(entry.blockNumber),
+          logIndex: entry.logIndex,
+          contract: contract.name,
+          err: sanitizeText((error as Error).message.split('\n')[0] ?? '', maxErrorLength),
+        })
+      return undefined
     }
     const name = decoded.eventName
     if (!name || !(name in contract.handlers)) return undefined
@@ -127,6 +217,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
 
   /** Finds the newest stored block the chain still has, and rewinds everything after it. */
   async function rewind(from: bigint): Promise<bigint> {
+    let quarantined = 0
     const stored = await db.query<{ number: string; hash: string }>(
       'select number, hash from indexed_blocks where number <= $1 order by number desc limit 1000',
       [from.toString()],
@@ -137,7 +228,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       if (from - number > maxReorgDepth)
         throw new ExplorerError(
           `The chain reorganized deeper than ${maxReorgDepth} blocks below block ${from}: rebuild the explorer's database.`,
-          { code: 'reorg_too_deep', retryable: false },
+          { status: 500, code: 'reorg_too_deep', retryable: false },
         )
       const block = await publicClient.getBlock({ blockNumber: number }).catch(() => undefined)
       if (block?.hash?.toLowerCase() === row.hash.toLowerCase()) {
@@ -148,6 +239,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     await db.transaction(async (tx) => {
       await tx.query('delete from chain_events where block_number > $1', [ancestor.toString()])
       await tx.query('delete from indexed_blocks where number > $1', [ancestor.toString()])
+      await tx.query('delete from quarantined_events where block_number > $1', [ancestor.toString()])
       for (const table of derivedTables) await tx.query(`delete from ${table}`)
       const events = await tx.query<{
         contract: string
@@ -159,8 +251,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
         tx_hash: string
         timestamp: Date | string
       }>('select * from chain_events order by block_number, log_index')
-      for (const row of events)
-        await apply(tx, {
+      for (const row of events) {
+        const event: IndexedEvent = {
           contract: row.contract,
           name: row.name,
           args: row.args,
@@ -169,7 +261,22 @@ export function createIndexer(options: IndexerOptions): Indexer {
           blockHash: row.block_hash,
           txHash: row.tx_hash,
           timestamp: new Date(row.timestamp),
-        })
+        }
+        // A savepoint per event: one that no longer folds (a handler changed) must not stop the rewind.
+        await tx.query('savepoint replay_event')
+        try {
+          await apply(tx, event)
+          await tx.query('release savepoint replay_event')
+        } catch (error) {
+          await tx.query('rollback to savepoint replay_event')
+          await tx.query('delete from chain_events where block_number = $1 and log_index = $2', [
+            row.block_number,
+            row.log_index,
+          ])
+          await quarantine(tx, event, `on replay after a reorg: ${(error as Error).message}`, 1)
+          quarantined++
+        }
+      }
       const [kept] = await tx.query<{ hash: string }>('select hash from indexed_blocks where number = $1', [
         ancestor.toString(),
       ])
@@ -182,7 +289,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         )
     })
     log.warn({ msg: 'chain reorganized: rewound', from: from.toString(), to: ancestor.toString() })
-    state = { ...state, indexedBlock: ancestor, events: 0, rewoundTo: ancestor }
+    state = { ...state, indexedBlock: ancestor, events: 0, rewoundTo: ancestor, quarantined }
     options.onProgress?.(state)
     return ancestor
   }
@@ -239,25 +346,39 @@ export function createIndexer(options: IndexerOptions): Indexer {
       .sort((a, b) =>
         a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
       )
+    let quarantined = 0
     await db.transaction(async (tx) => {
       for (const h of headers.values()) await saveHeader(tx, h)
       for (const event of events) {
-        // The primary key (block, log index) makes a batch that is somehow seen twice count once.
-        const inserted = await tx.query(
-          `insert into chain_events (block_number, log_index, block_hash, tx_hash, contract, name, args, timestamp)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning 1`,
-          [
-            event.blockNumber.toString(),
-            event.logIndex,
-            event.blockHash,
-            event.txHash,
-            event.contract,
-            event.name,
-            JSON.stringify(event.args),
-            event.timestamp,
-          ],
-        )
-        if (inserted.length > 0) await apply(tx, event)
+        const failed = failures.get(eventKey(event))
+        if (failed && failed.count >= quarantineAfter) {
+          await quarantine(tx, event, failed.error, failed.count)
+          quarantined++
+          continue
+        }
+        try {
+          // The primary key (block, log index) makes a batch that is somehow seen twice count once.
+          const inserted = await tx.query(
+            `insert into chain_events (block_number, log_index, block_hash, tx_hash, contract, name, args, timestamp)
+             values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning 1`,
+            [
+              event.blockNumber.toString(),
+              event.logIndex,
+              event.blockHash,
+              event.txHash,
+              event.contract,
+              event.name,
+              JSON.stringify(event.args),
+              event.timestamp,
+            ],
+          )
+          if (inserted.length > 0) await apply(tx, event)
+        } catch (cause) {
+          const count = (failed?.count ?? 0) + 1
+          const error = cause instanceof Error ? cause.message : String(cause)
+          failures.set(eventKey(event), { blockNumber: event.blockNumber, count, error })
+          throw new EventFailed(event, count, cause)
+        }
       }
       await tx.query(
         `insert into indexer_cursor (id, block_number, block_hash) values (1, $1, $2)
@@ -265,7 +386,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
         [to.toString(), last.hash.toLowerCase()],
       )
     })
-    state = { indexedBlock: to, headBlock: state.headBlock, events: events.length }
+    for (const [key, failed] of failures) if (failed.blockNumber <= to) failures.delete(key)
+    state = { indexedBlock: to, headBlock: state.headBlock, events: events.length - quarantined, quarantined }
     options.onProgress?.(state)
     return to >= target
   }
@@ -279,6 +401,20 @@ export function createIndexer(options: IndexerOptions): Indexer {
       try {
         if (await batch(target)) break
       } catch (error) {
+        if (error instanceof EventFailed) {
+          // Tried again at once: after `quarantineAfter` failures the event is left out, so this ends.
+          log.warn({
+            msg: 'an event could not be indexed: its batch was rolled back and is tried again',
+            block: error.event.blockNumber.toString(),
+            logIndex: error.event.logIndex,
+            contract: error.event.contract,
+            event: error.event.name,
+            attempt: error.attempts,
+            err: sanitizeText(error.message, maxErrorLength),
+          })
+          await new Promise((resolve) => setTimeout(resolve, 50 * error.attempts))
+          continue
+        }
         if (!(error instanceof ReorgDuringBatch) || ++attempts > 5) throw error
         log.warn({ msg: 'a block changed while indexing: retrying', reason: error.message })
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { type Database, openDatabase } from '@infermesh/node/database'
 import {
   canonicalJson,
   type DevChain,
@@ -11,7 +12,6 @@ import {
   signReceipt,
   startDevChain,
 } from '@infermesh/protocol'
-import { type Database, openDatabase } from '@infermesh/node/database'
 import { type Hex, parseEther, stringToHex } from 'viem'
 import { migrateExplorerDatabase } from '../db/migrateExplorerDatabase.js'
 import { readDisputes } from '../queries/readDisputes.js'

@@ -1,3 +1,4 @@
+import type { Sql } from '@infermesh/node/database'
 import {
   disputesAbi,
   emissionsAbi,
@@ -7,7 +8,6 @@ import {
   registryAbi,
   uptimeAbi,
 } from '@infermesh/protocol'
-import type { Sql } from '@infermesh/node/database'
 import { type Abi, type Address, zeroAddress } from 'viem'
 import type { ExplorerConfig } from '../explorerConfig.js'
 

@@ -1,13 +1,26 @@
+import { peerFetch, readBoundedText } from '@infermesh/client'
 import type { Database } from '@infermesh/node/database'
-import { parseProviderMetrics } from './parseProviderMetrics.js'
+import { type ProviderCounters, parseProviderMetrics } from './parseProviderMetrics.js'
 
 export type ProbesOptions = {
   db: Database
   intervalMs: number
+  /** The whole probe of one provider (/health, then /metrics), in milliseconds. */
   timeoutMs: number
+  /** Call providers at loopback, private and link-local addresses: a devnet only (config `allowPrivatePeers`). */
+  allowPrivatePeers?: boolean
   log: { warn: (obj: object) => void }
   /** Called after each round with the number of providers whose counters moved. */
   onRound?: (changed: number) => void
+}
+
+/** The most of a provider's /metrics read (Prometheus text); a longer one is cut off and ignored. */
+export const maxMetricsBytes = 1024 * 1024
+
+/** Counters that fit the `probes` columns (bigint), else none: a provider writes whatever it likes. */
+function storable(counters: ProviderCounters): ProviderCounters | undefined {
+  const fits = (value: number) => Number.isSafeInteger(value) && value >= 0
+  return fits(counters.requests) && fits(counters.tokensIn) && fits(counters.tokensOut) ? counters : undefined
 }
 
 /**
@@ -15,6 +28,12 @@ export type ProbesOptions = {
  * sample per provider: whether it answered (uptime as this explorer sees it), its latency, and its
  * request and token counters (the chain only knows redemptions, not requests). Samples older than
  * 7 days are dropped.
+ *
+ * An endpoint is whatever its provider wrote in the Registry, so every call goes through `peerFetch`:
+ * redirects are never followed (a redirect is a failed probe), loopback, private and link-local
+ * (metadata) addresses are refused unless `allowPrivatePeers`, the whole probe must finish within
+ * `timeoutMs`, and at most 1 MiB of /metrics is read. Counters that are not whole numbers in range
+ * are ignored; /health counts only by its status.
  */
 export function createProbes(options: ProbesOptions) {
   const { db } = options
@@ -26,15 +45,23 @@ export function createProbes(options: ProbesOptions) {
   async function probeOne(provider: { address: string; endpoint: string }) {
     const started = performance.now()
     const base = provider.endpoint.replace(/\/+$/, '')
-    const signal = AbortSignal.timeout(options.timeoutMs)
+    const allowPrivate = options.allowPrivatePeers ?? false
     try {
-      const health = await fetch(`${base}/health`, { signal })
-      if (!health.ok) throw new Error(`status ${health.status}`)
+      const health = await peerFetch(`${base}/health`, { allowPrivate, deadlineMs: options.timeoutMs })
+      // Only the status counts: the body is not read.
+      await health.body?.cancel().catch(() => {})
+      if (health.status < 200 || health.status >= 300) throw new Error(`status ${health.status}`)
       const latency = Math.round(performance.now() - started)
-      const metrics = await fetch(`${base}/metrics`, { signal })
-        .then((response) => (response.ok ? response.text() : ''))
+      // What is left of the probe's time, for /metrics.
+      const left = Math.max(1, Math.round(options.timeoutMs - (performance.now() - started)))
+      const metrics = await peerFetch(`${base}/metrics`, { allowPrivate, deadlineMs: left })
+        .then(async (response) => {
+          if (response.status === 200) return readBoundedText(response, { maxBytes: maxMetricsBytes })
+          await response.body?.cancel().catch(() => {})
+          return ''
+        })
         .catch(() => '')
-      const counters = metrics ? parseProviderMetrics(metrics) : undefined
+      const counters = metrics ? storable(parseProviderMetrics(metrics)) : undefined
       return { ok: true, latency, counters }
     } catch {
       return { ok: false, latency: null, counters: undefined }

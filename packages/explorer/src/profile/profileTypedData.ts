@@ -1,3 +1,5 @@
+import type { Address } from 'viem'
+
 /** The longest profile text a provider may publish, in characters. */
 export const maxProfileLength = 500
 
@@ -11,6 +13,10 @@ export const profileTypes = {
   ],
 } as const
 
-/** The EIP-712 domain of explorer writes: ("InferMesh Explorer", "1", chainId). */
-export const profileDomain = (chainId: number) =>
-  ({ name: 'InferMesh Explorer', version: '1', chainId }) as const
+/**
+ * The EIP-712 domain of explorer writes: ("InferMesh Explorer", "1", chainId, verifyingContract = the
+ * deployment's Registry). The Registry address ties a signed update to one deployment: it cannot be
+ * replayed to an explorer of another deployment on the same chain.
+ */
+export const profileDomain = (chainId: number, registry: Address) =>
+  ({ name: 'InferMesh Explorer', version: '1', chainId, verifyingContract: registry }) as const

@@ -1,5 +1,5 @@
 import type { Database } from '@infermesh/node/database'
-import { getAddress, isAddress, recoverTypedDataAddress } from 'viem'
+import { type Address, getAddress, isAddress, recoverTypedDataAddress } from 'viem'
 import { z } from 'zod'
 import { ExplorerError } from '../errors.js'
 import { maxProfileLength, profileDomain, profileTypes } from './profileTypedData.js'
@@ -17,7 +17,8 @@ const refuse = (message: string, code: string, status = 400) =>
 
 /**
  * The explorer's only write: a provider's public profile text, accepted only with an EIP-712
- * signature by the provider's own key over (provider, profile, nonce, deadline). Replay protection:
+ * signature by the provider's own key over (provider, profile, nonce, deadline), in the domain of this
+ * chain and this deployment's Registry (`verifyingContract`). Replay protection:
  * the nonce must be the provider's next one, and is used up atomically; the deadline must not have
  * passed (and be at most a day away). The provider must be registered in the Registry.
  *
@@ -27,6 +28,8 @@ const refuse = (message: string, code: string, status = 400) =>
 export async function updateProfile(params: {
   db: Database
   chainId: number
+  /** The deployment's Registry: the domain's `verifyingContract`. */
+  registry: Address
   address: string
   body: unknown
 }): Promise<{ provider: string; profile: string; nonce: string }> {
@@ -48,7 +51,7 @@ export async function updateProfile(params: {
   let signer: string
   try {
     signer = await recoverTypedDataAddress({
-      domain: profileDomain(params.chainId),
+      domain: profileDomain(params.chainId, params.registry),
       types: profileTypes,
       primaryType: 'ProfileUpdate',
       message: { provider, profile: body.profile, nonce: BigInt(body.nonce), deadline },

@@ -20,6 +20,26 @@ export function createExplorerMetrics() {
       help: 'Chain events indexed',
       registers: [registry],
     }),
+    quarantined: new Counter({
+      name: 'infermesh_explorer_quarantined_events_total',
+      help: 'Chain events left out of the index because they could not be stored (see the quarantined_events table)',
+      registers: [registry],
+    }),
+    streams: new Gauge({
+      name: 'infermesh_explorer_streams_open',
+      help: 'Live-update streams (/api/stream) open',
+      registers: [registry],
+    }),
+    streamsRefused: new Counter({
+      name: 'infermesh_explorer_streams_refused_total',
+      help: 'Live-update streams refused because the cap was reached',
+      registers: [registry],
+    }),
+    slowStreamsClosed: new Counter({
+      name: 'infermesh_explorer_slow_streams_closed_total',
+      help: 'Live-update streams closed because the client did not read them',
+      registers: [registry],
+    }),
     reorgs: new Counter({
       name: 'infermesh_explorer_reorgs_total',
       help: 'Chain reorganizations rewound',

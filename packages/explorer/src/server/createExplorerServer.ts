@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises'
-import { extname, join, normalize } from 'node:path'
+import { extname, join, resolve, sep } from 'node:path'
+import { createDaemonApp } from '@infermesh/node'
 import type { Database } from '@infermesh/node/database'
-import Fastify, { type FastifyBaseLogger } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Address } from 'viem'
 import { ExplorerError } from '../errors.js'
 import { updateProfile } from '../profile/updateProfile.js'
 import { readDisputes } from '../queries/readDisputes.js'
@@ -10,6 +12,7 @@ import { readOverview } from '../queries/readOverview.js'
 import { readProvider } from '../queries/readProvider.js'
 import { readProviders } from '../queries/readProviders.js'
 import { readValidators } from '../queries/readValidators.js'
+import { createEventStreams } from './createEventStreams.js'
 import type { ExplorerMetrics } from './createExplorerMetrics.js'
 
 export type ExplorerStatus = {
@@ -22,6 +25,8 @@ export type ExplorerStatus = {
 export type ExplorerServerOptions = {
   db: Database
   chainId: number
+  /** The deployment's Registry: the profile signatures' EIP-712 `verifyingContract`. */
+  registry: Address
   metrics: ExplorerMetrics
   logger: FastifyBaseLogger | boolean
   /** The indexer's position and the deployment, for `/api/status`. */
@@ -39,6 +44,10 @@ export type ExplorerServerOptions = {
   onWrite?: () => void
   /** The built web app (index.html and assets); API only when absent. */
   webDir?: string
+  /** Live-update streams open at once (`/api/stream`); one more is answered 503. Default 256. */
+  maxStreams?: number
+  /** How long a stream's client may leave its socket buffer full before the stream is closed. Default 30 s. */
+  slowStreamMs?: number
 }
 
 const types: Record<string, string> = {
@@ -54,18 +63,24 @@ const types: Record<string, string> = {
 const profileRoute = /^\/api\/providers\/0x[0-9a-fA-F]{40}\/profile\/?$/
 
 /**
- * The explorer's HTTP server: the read API (JSON under /api), live updates (Server-Sent Events on
- * /api/stream), the web app, and /health, /ready, /metrics. The one write is
+ * The explorer's HTTP server, on the daemon kit's skeleton (`createDaemonApp`: bounded JSON, paths
+ * normalized, /health, /ready (200 once the indexer caught up, with the indexer's position), /metrics,
+ * the not-found handler and the error mapper): the read API (JSON under /api), live updates
+ * (Server-Sent Events on /api/stream) and the web app. The one write is
  * `POST /api/providers/:address/profile`, signed by the provider (see `updateProfile`); any other
  * method than GET or HEAD anywhere is refused with 405.
  */
 export function createExplorerServer(options: ExplorerServerOptions) {
   const { db, metrics } = options
-  const app = Fastify({
-    ...(typeof options.logger === 'boolean'
-      ? { logger: options.logger }
-      : { loggerInstance: options.logger }),
+  const app = createDaemonApp({
+    name: 'explorer',
+    logger: options.logger,
     bodyLimit: 16 * 1024,
+    // The one body is a flat profile update.
+    maxJsonDepth: 8,
+    ErrorClass: ExplorerError,
+    metrics,
+    ready: () => ({ ready: options.isReady(), ...options.status() }),
   })
   const read = { onlineWithinMs: options.onlineWithinMs }
   const detail = {
@@ -108,6 +123,7 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     const updated = await updateProfile({
       db,
       chainId: options.chainId,
+      registry: options.registry,
       address: request.params.address,
       body: request.body,
     })
@@ -115,83 +131,38 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     return updated
   })
 
-  app.get('/api/stream', (request, reply) => {
-    reply.hijack()
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    })
-    reply.raw.write(`event: hello\ndata: ${JSON.stringify(options.status())}\n\n`)
-    const remove = options.subscribe((change) => {
-      reply.raw.write(`event: update\ndata: ${JSON.stringify(change)}\n\n`)
-    })
-    const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000)
-    request.raw.on('close', () => {
-      clearInterval(heartbeat)
-      remove()
-    })
+  const streams = createEventStreams({
+    maxStreams: options.maxStreams ?? 256,
+    slowClientMs: options.slowStreamMs ?? 30_000,
+    heartbeatMs: 15_000,
+    metrics,
+    hello: options.status,
+    subscribe: options.subscribe,
   })
+  app.get('/api/stream', async (request, reply) => streams.serve(request, reply))
 
-  app.get('/health', async () => ({ status: 'ok' }))
-  app.get('/ready', async (_request, reply) => {
-    const ready = options.isReady()
-    reply.code(ready ? 200 : 503)
-    return { ready, ...options.status() }
-  })
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType)
-    return metrics.registry.metrics()
-  })
-
-  const web = options.webDir
-  app.setNotFoundHandler(async (request, reply) => {
-    const path = decodeURIComponent(request.url.split('?')[0] ?? '/')
-    if (!web || path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      reply.code(404)
-      return new ExplorerError(`No route ${request.method} ${path}.`, {
-        status: 404,
-        code: 'not_found',
-      }).toJSON()
-    }
-    const file = normalize(join(web, path))
-    const inside = file.startsWith(normalize(web)) && (await stat(file).catch(() => undefined))?.isFile()
-    // Anything that is not a file is a page of the app (client-side routing): index.html.
-    const target = inside ? file : join(web, 'index.html')
-    const body = await readFile(target).catch(() => undefined)
-    if (!body) {
-      reply.code(404)
-      return new ExplorerError('The web app is not built.', { status: 404, code: 'not_found' }).toJSON()
-    }
-    reply.header('content-type', types[extname(target)] ?? 'application/octet-stream')
-    if (target.includes(`${join(web, 'assets')}`))
-      reply.header('cache-control', 'public, max-age=31536000, immutable')
-    return reply.send(body)
-  })
-
-  app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    let failure: ExplorerError
-    if (error instanceof ExplorerError) failure = error
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      failure = new ExplorerError('The request body is too large.', { status: 413, code: 'body_too_large' })
-    else if (
-      error instanceof SyntaxError ||
-      error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      (error.statusCode ?? 500) < 500
-    )
-      failure = new ExplorerError(`Invalid request: ${error.message}`, {
-        status: error.statusCode ?? 400,
-        code: 'invalid_request',
-      })
-    else {
-      request.log.error({ err: error, msg: 'request failed' })
-      failure = new ExplorerError('The explorer failed to answer; try again.', {
-        code: 'server_error',
-        cause: error,
-      })
-    }
-    reply.code(failure.status)
-    return failure.toJSON()
-  })
+  const web = options.webDir && resolve(options.webDir)
+  // The web app: any GET that no route above takes, outside /api/, is one of its files, or else one of
+  // its pages (client-side routing: index.html). Everything else is the kit's 404.
+  if (web)
+    app.get('/*', async (request, reply) => {
+      let path: string
+      try {
+        path = decodeURIComponent(request.url.split('?')[0] ?? '/')
+      } catch {
+        path = '/'
+      }
+      if (path.startsWith('/api/')) return reply.callNotFound()
+      const file = resolve(join(web, path))
+      // The separator matters: `…/dist-foo/x` starts with `…/dist` too.
+      const inside = file.startsWith(web + sep) && (await stat(file).catch(() => undefined))?.isFile()
+      const target = inside ? file : join(web, 'index.html')
+      const body = await readFile(target).catch(() => undefined)
+      if (!body) throw new ExplorerError('The web app is not built.', { status: 404, code: 'not_found' })
+      reply.header('content-type', types[extname(target)] ?? 'application/octet-stream')
+      if (target.startsWith(join(web, 'assets') + sep))
+        reply.header('cache-control', 'public, max-age=31536000, immutable')
+      return reply.send(body)
+    })
   return app
 }

@@ -54,6 +54,7 @@ export async function ensureWebBuild(
   } catch (cause) {
     await rm(outDir, { recursive: true, force: true })
     throw new ExplorerError(`Building the explorer's web app failed: ${(cause as Error).message}`, {
+      status: 500,
       code: 'web_build_failed',
       retryable: false,
       cause,

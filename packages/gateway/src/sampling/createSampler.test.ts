@@ -32,7 +32,9 @@ describe('createSampler', () => {
     })
     request.on('end', () => {
       received.push(JSON.parse(body))
-      response.writeHead(202, { 'content-type': 'application/json' }).end('{}')
+      response
+        .writeHead(202, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'infermesh.sample', id: `s${received.length}`, status: 'queued' }))
     })
   })
   let endpoint: string
@@ -72,6 +74,7 @@ describe('createSampler', () => {
       disputes,
       probability,
       validators: () => [{ address: validator, endpoint, stake: 1n }],
+      allowPrivate: true,
       log: quiet,
       random: () => draws.shift() ?? 0.99,
     })
@@ -113,6 +116,7 @@ describe('createSampler', () => {
       disputes,
       probability: 0.05,
       validators: () => [{ address: validator, endpoint, stake: 1n }],
+      allowPrivate: true,
       log: quiet,
     })
     for (let i = 0; i < 2000; i++) s.consider(completed)
@@ -133,11 +137,108 @@ describe('createSampler', () => {
       disputes,
       probability: 1,
       validators: () => [{ address: validator, endpoint: 'http://127.0.0.1:1', stake: 1n }],
+      allowPrivate: true,
       log: { info: () => {}, warn: (o) => warnings.push(o) },
     })
     assert.equal(s.consider(completed), true)
     await s.drain()
     assert.deepEqual(s.counts(), { sampled: 1, delivered: 0 })
     assert.match(JSON.stringify(warnings[0]), /could not hand a sample to a validator/)
+  })
+  it('hands the sample to another validator when the first one is busy (429)', async () => {
+    const busyHits: string[] = []
+    const busy = createServer((request, response) => {
+      request.resume()
+      busyHits.push(request.url ?? '')
+      response
+        .writeHead(429, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'queue full', code: 'queue_full' } }))
+    })
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    try {
+      received.length = 0
+      const busyValidator = {
+        address: `0x${'66'.repeat(20)}` as const,
+        endpoint: `http://127.0.0.1:${(busy.address() as AddressInfo).port}`,
+        stake: 1n,
+      }
+      // Draws: sample (0), pick the busy validator (0 of 2), then the only other one (0 of 1).
+      const s = createSampler({
+        account: payer,
+        chainId,
+        payments,
+        disputes,
+        probability: 1,
+        validators: () => [busyValidator, { address: validator, endpoint, stake: 1n }],
+        allowPrivate: true,
+        log: quiet,
+        random: () => 0,
+      })
+      assert.equal(s.consider(completed), true)
+      await s.drain()
+      assert.deepEqual(busyHits, ['/infermesh/v1/samples'])
+      assert.equal(received.length, 1)
+      assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
+    } finally {
+      busy.close()
+    }
+  })
+
+  it('does not retry a sample a validator refused for what it is (400), and logs why', async () => {
+    const refusing = createServer((request, response) => {
+      request.resume()
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'receipt not valid', code: 'invalid_sample' } }))
+    })
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
+    try {
+      received.length = 0
+      const warnings: object[] = []
+      const s = createSampler({
+        account: payer,
+        chainId,
+        payments,
+        disputes,
+        probability: 1,
+        validators: () => [
+          {
+            address: validator,
+            endpoint: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+            stake: 1n,
+          },
+          { address: `0x${'77'.repeat(20)}`, endpoint, stake: 1n },
+        ],
+        allowPrivate: true,
+        log: { info: () => {}, warn: (o) => warnings.push(o) },
+        random: () => 0,
+      })
+      s.consider(completed)
+      await s.drain()
+      assert.equal(received.length, 0)
+      assert.deepEqual(s.counts(), { sampled: 1, delivered: 0 })
+      assert.match(JSON.stringify(warnings[0]), /answered 400 invalid_sample/)
+    } finally {
+      refusing.close()
+    }
+  })
+
+  it('refuses a validator endpoint on a private address unless the devnet flag allows it', async () => {
+    received.length = 0
+    const warnings: object[] = []
+    const s = createSampler({
+      account: payer,
+      chainId,
+      payments,
+      disputes,
+      probability: 1,
+      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      log: { info: () => {}, warn: (o) => warnings.push(o) },
+      random: () => 0,
+    })
+    s.consider(completed)
+    await s.drain()
+    assert.equal(received.length, 0)
+    assert.match(JSON.stringify(warnings[0]), /private, loopback or link-local/)
   })
 })

@@ -1,6 +1,6 @@
+import { type NetworkValidator, PeerError, submitSample } from '@infermesh/client'
 import { hashReceipt, type Receipt, type SampleBody, signSample } from '@infermesh/protocol'
 import type { Address, LocalAccount } from 'viem'
-import type { NetworkValidator } from '../discovery/createDiscovery.js'
 
 export type SamplerOptions = {
   /** The gateway's payer key: validators take samples only from the payer a receipt bills. */
@@ -13,10 +13,14 @@ export type SamplerOptions = {
   /** The validators to choose from (the Registry's active validators). */
   validators: () => NetworkValidator[]
   log: { info: (obj: object) => void; warn: (obj: object) => void }
+  /** Allow loopback and private validator endpoints (the devnet only). Default false. */
+  allowPrivate?: boolean
   /** Uniform random numbers in [0, 1); `Math.random` unless a test fixes them. */
   random?: () => number
-  /** Time limit for handing a sample to a validator. */
+  /** Time limit for handing a sample to one validator. */
   timeoutMs?: number
+  /** Validators tried per sample when one is busy (429) or cannot be reached. Default 3. */
+  maxAttempts?: number
 }
 
 /** A completed request as the gateway saw it: what a validator needs to re-execute it. */
@@ -33,18 +37,21 @@ export type CompletedRequest = {
  * Proof of Sampling, the gateway's half (DESIGN rule 4): after a receipt is verified, the request is
  * sampled with probability `probability`, drawn only then, so a provider cannot tell audited work
  * from the rest. A sampled request goes, signed by the payer, to one validator chosen uniformly at
- * random among the active ones, in the background: sampling never delays or fails a customer's request.
+ * random among the active ones (through the validatorClient's `submitSample`); when that validator is
+ * busy (429, its queue is full), fails (5xx) or cannot be reached, another one is drawn, up to
+ * `maxAttempts`. All of it in the background: sampling never delays or fails a customer's request.
  */
 export function createSampler(options: SamplerOptions) {
   const random = options.random ?? Math.random
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3)
   const inFlight = new Set<Promise<void>>()
   let sampled = 0
   let delivered = 0
 
-  async function send(request: CompletedRequest, validator: NetworkValidator) {
+  async function send(request: CompletedRequest, first: NetworkValidator) {
     const issuedAt = Math.floor(Date.now() / 1000)
     const receiptDigest = hashReceipt(options.chainId, options.payments, request.receipt)
-    const body: SampleBody = {
+    const sample: SampleBody = {
       receipt: request.signedReceipt,
       request: request.requestBody,
       response: request.responseText,
@@ -57,23 +64,37 @@ export function createSampler(options: SamplerOptions) {
         issuedAt,
       }),
     }
-    try {
-      const response = await fetch(`${validator.endpoint}/infermesh/v1/samples`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      })
-      if (!response.ok) throw new Error(`status ${response.status}: ${await response.text().catch(() => '')}`)
-      delivered++
-    } catch (error) {
-      options.log.warn({
-        msg: 'could not hand a sample to a validator',
-        validator: validator.address,
-        provider: request.provider,
-        err: (error as Error).message,
-      })
+    const tried = new Set<string>()
+    let validator: NetworkValidator | undefined = first
+    const reasons: string[] = []
+    while (validator && tried.size < maxAttempts) {
+      tried.add(validator.address.toLowerCase())
+      let retryable: boolean
+      try {
+        const result = await submitSample(
+          { allowPrivate: options.allowPrivate ?? false },
+          { endpoint: validator.endpoint, sample, deadlineMs: options.timeoutMs ?? 10_000 },
+        )
+        if (result.kind === 'queued') {
+          delivered++
+          return
+        }
+        reasons.push(`${validator.address} answered ${result.status}${result.code ? ` ${result.code}` : ''}`)
+        retryable = result.retryable
+      } catch (error) {
+        reasons.push(`${validator.address}: ${(error as Error).message}`)
+        retryable = error instanceof PeerError ? error.retryable : false
+      }
+      if (!retryable) break
+      const others = options.validators().filter((v) => !tried.has(v.address.toLowerCase()))
+      validator = others[Math.floor(random() * others.length)]
     }
+    options.log.warn({
+      msg: 'could not hand a sample to a validator',
+      validator: first.address,
+      provider: request.provider,
+      err: reasons.join('; '),
+    })
   }
 
   return {
@@ -84,7 +105,15 @@ export function createSampler(options: SamplerOptions) {
       if (validators.length === 0) return false
       const validator = validators[Math.floor(random() * validators.length)] as NetworkValidator
       sampled++
-      const task = send(request, validator).finally(() => inFlight.delete(task))
+      const task = send(request, validator)
+        .catch((error: Error) =>
+          options.log.warn({
+            msg: 'could not sign a sample',
+            provider: request.provider,
+            err: error.message,
+          }),
+        )
+        .finally(() => inFlight.delete(task))
       inFlight.add(task)
       return true
     },

@@ -3,14 +3,6 @@ import type { Database } from '@infermesh/node/database'
 import type { Address, Hex } from 'viem'
 
 const schema = [
-  `create table if not exists gateway_channels (
-    provider text not null,
-    model_id text not null,
-    billed numeric(78, 0) not null default 0,
-    abort_allowance numeric(78, 0) not null default 0,
-    updated_at timestamptz not null default now(),
-    primary key (provider, model_id)
-  )`,
   `create table if not exists api_keys (
     id text primary key,
     name text not null,
@@ -51,79 +43,14 @@ export type UsageRecord = {
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /**
- * The gateway's durable state, shared safely by several gateway processes on one PostgreSQL:
- * per channel (provider, model) what the payer has been billed in verified receipts (the next
- * voucher's cumulative, never lowered: updates are atomic increments); API keys (stored hashed);
- * usage records per key.
+ * The gateway's own durable state, shared safely by several gateway processes on one PostgreSQL:
+ * API keys (stored hashed) and usage records per key. What the payer has been billed per channel is
+ * the payer's ledger (`createSqlPayerLedger` in `@infermesh/payments`), in the same database.
  */
 export async function createGatewayStore(db: Database) {
   for (const statement of schema) await db.query(statement)
 
   return {
-    /** What the payer owes the provider on this channel by verified receipts: the voucher to sign. */
-    async billed(provider: Address, modelId: Hex): Promise<bigint> {
-      const [row] = await db.query<{ billed: string }>(
-        'select billed from gateway_channels where provider = $1 and model_id = $2',
-        [provider, modelId.toLowerCase()],
-      )
-      return BigInt(row?.billed ?? 0)
-    },
-
-    /** Adds a verified receipt's cost to the channel, atomically; returns the new total. */
-    async addBilled(provider: Address, modelId: Hex, cost: bigint): Promise<bigint> {
-      const [row] = await db.query<{ billed: string }>(
-        `insert into gateway_channels (provider, model_id, billed) values ($1, $2, $3)
-         on conflict (provider, model_id) do update set billed = gateway_channels.billed + excluded.billed, updated_at = now()
-         returning billed`,
-        [provider, modelId.toLowerCase(), cost.toString()],
-      )
-      return BigInt(row?.billed ?? 0)
-    },
-
-    /** Remembers the worst-case cost of a request aborted before its receipt arrived. */
-    async addAbortAllowance(provider: Address, modelId: Hex, amount: bigint): Promise<void> {
-      await db.query(
-        `insert into gateway_channels (provider, model_id, abort_allowance) values ($1, $2, $3)
-         on conflict (provider, model_id) do update set abort_allowance = gateway_channels.abort_allowance + excluded.abort_allowance`,
-        [provider, modelId.toLowerCase(), amount.toString()],
-      )
-    },
-
-    /**
-     * Accepts a provider's claim that more is owed (receipts of aborted requests the gateway never
-     * read), up to the allowance those aborts created. Returns the new billed total, or undefined
-     * when the claim is larger than the allowance.
-     */
-    async resync(provider: Address, modelId: Hex, owed: bigint): Promise<bigint | undefined> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.query<{ billed: string; abort_allowance: string }>(
-          'select billed, abort_allowance from gateway_channels where provider = $1 and model_id = $2 for update',
-          [provider, modelId.toLowerCase()],
-        )
-        const billed = BigInt(row?.billed ?? 0)
-        const allowance = BigInt(row?.abort_allowance ?? 0)
-        if (owed <= billed) return billed
-        if (owed - billed > allowance) return undefined
-        await tx.query(
-          'update gateway_channels set billed = $3, abort_allowance = $4, updated_at = now() where provider = $1 and model_id = $2',
-          [provider, modelId.toLowerCase(), owed.toString(), (allowance - (owed - billed)).toString()],
-        )
-        return owed
-      })
-    },
-
-    /** Every channel with billed work: (provider, model id, billed). */
-    async channels(): Promise<{ provider: Address; modelId: Hex; billed: bigint }[]> {
-      const rows = await db.query<{ provider: string; model_id: string; billed: string }>(
-        'select provider, model_id, billed from gateway_channels where billed > 0',
-      )
-      return rows.map((row) => ({
-        provider: row.provider as Address,
-        modelId: row.model_id as Hex,
-        billed: BigInt(row.billed),
-      }))
-    },
-
     /** Creates an API key; the plaintext is returned once and only its hash is stored. */
     async createApiKey(name: string, spendLimit?: bigint): Promise<{ id: string; key: string }> {
       const id = `key_${randomBytes(6).toString('hex')}`

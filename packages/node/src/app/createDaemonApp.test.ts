@@ -105,6 +105,9 @@ describe('createDaemonApp', () => {
         code: 'not_found',
       },
     })
+    const malformed = await fetch(`${base}/v1/%`)
+    assert.equal(malformed.status, 400)
+    assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid_request')
     const boom = await fetch(`${base}/boom`)
     assert.equal(boom.status, 500)
     const text = await boom.text()

@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify'
 import type { Registry } from 'prom-client'
 import secureJson from 'secure-json-parse'
-import type { HttpError } from '../errors/HttpError.js'
+import { HttpError } from '../errors/HttpError.js'
 import { jsonDepthExceeds } from '../json/jsonDepthExceeds.js'
 import { normalizePath } from './normalizePath.js'
 import { type HttpErrorClass, toHttpError } from './toHttpError.js'
@@ -33,7 +33,10 @@ export type DaemonAppOptions = {
   /** Called with every error answer (after mapping), e.g. to count it in the daemon's metrics. */
   onError?: (failure: HttpError, request: FastifyRequest, reply: FastifyReply) => void
   /** Fastify options the daemon sets itself (e.g. `return503OnClosing`). */
-  fastify?: Omit<FastifyServerOptions, 'logger' | 'loggerInstance' | 'bodyLimit' | 'rewriteUrl'>
+  fastify?: Omit<
+    FastifyServerOptions,
+    'logger' | 'loggerInstance' | 'bodyLimit' | 'rewriteUrl' | 'frameworkErrors'
+  >
 }
 
 /**
@@ -55,6 +58,23 @@ export function createDaemonApp(options: DaemonAppOptions): FastifyInstance {
       : { loggerInstance: options.logger }),
     bodyLimit: options.bodyLimit,
     rewriteUrl: (request) => normalizePath(request.url ?? '/'),
+    // Fastify's own refusals before routing (a malformed URL like `/%`, a bad header) in OpenAI's
+    // shape too, so every answer a client gets from a daemon parses the same way.
+    frameworkErrors: (error, _request, frameworkReply) => {
+      const reply = frameworkReply as unknown as FastifyReply
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400
+      const ErrorType = options.ErrorClass ?? HttpError
+      reply
+        .code(status)
+        .type('application/json; charset=utf-8')
+        .send(
+          new ErrorType(`The request is malformed: ${error.message.slice(0, 200)}`, {
+            status,
+            code: 'invalid_request',
+          }).toJSON(),
+        )
+    },
   }) as unknown as FastifyInstance
   const ErrorClass = options.ErrorClass
 

@@ -10,6 +10,11 @@ it('masks URL passwords, RPC keys in paths and secret query parameters', () => {
     'rpc https://mainnet.infura.io/v3/******** failed',
   )
   assert.equal(
+    maskSecrets('No EVM node answered at https://eth.example/v3/0123456789abcdef0123456789abcdef: is it up?'),
+    'No EVM node answered at https://eth.example/v3/********: is it up?',
+    'punctuation after a key ends the sentence, not the key',
+  )
+  assert.equal(
     maskSecrets('https://eth.example/rpc?apikey=abc123&chain=1'),
     'https://eth.example/rpc?apikey=********&chain=1',
   )

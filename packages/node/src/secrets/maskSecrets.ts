@@ -6,7 +6,8 @@ const userinfo = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'`]*):([^\s/@"'`]+)@/gi
 // A path segment of 20+ key-like characters in an http(s) or ws(s) URL: Infura's /v3/<key>, Alchemy's
 // /v2/<key>, QuickNode's /<token>/. Hex strings of 64 are left alone when not in a URL (ids, hashes).
 const urlWithPath = /\b((?:https?|wss?):\/\/[^\s/"'`]+)(\/[^\s"'`?#]*)?(\?[^\s"'`#]*)?/gi
-const keyLikeSegment = /^[A-Za-z0-9_-]{20,}$/
+// Punctuation after it belongs to the sentence: "…/v3/<key>: is the chain running?".
+const keyLikeSegment = /^([A-Za-z0-9_-]{20,})([.,:;!?)\]]*)$/
 const secretQueryName = /^(api[-_]?key|key|token|access[-_]?token|secret|password|auth)$/i
 
 /**
@@ -24,7 +25,7 @@ export function maskSecrets(text: string): string {
     .replace(urlWithPath, (_match, origin: string, path = '', query = '') => {
       const safePath = (path as string)
         .split('/')
-        .map((segment) => (keyLikeSegment.test(segment) ? masked : segment))
+        .map((segment) => segment.replace(keyLikeSegment, (_key, _id, after: string) => `${masked}${after}`))
         .join('/')
       const safeQuery = (query as string).replace(/([?&])([^=&]+)=([^&]*)/g, (pair, sep, name, value) =>
         secretQueryName.test(name) && value ? `${sep}${name}=${masked}` : pair,

@@ -7,61 +7,82 @@ import {
   verifyReceipt,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem'
-import { GatewayError } from '../errors.js'
-import type { Candidate } from '../routing/types.js'
-import type { GatewayStore } from '../store/createGatewayStore.js'
+import { PaymentError } from '../PaymentError.js'
+import type { PayerLedger } from './PayerLedger.js'
 
 export type PayerOptions = {
-  /** The gateway deployment's payer key. */
+  /** The payer's key: it signs vouchers and must be the payer every receipt bills. */
   account: LocalAccount
   chainId: number
+  /** The Payments contract whose EIP-712 domain vouchers and receipts are signed in. */
   payments: Address
-  store: GatewayStore
+  /** Where the billed total of each channel is kept (see `createSqlPayerLedger`). */
+  ledger: PayerLedger
 }
 
-/** What the gateway expects a receipt to say about the request it sent. */
+/** The offer a request was sent under: which channel it bills and the prices a receipt may charge. */
+export type PayerOffer = {
+  provider: Address
+  modelId: Hex
+  /** MESH wei per 1M input tokens. */
+  pricePerMInput: bigint
+  /** MESH wei per 1M output tokens. */
+  pricePerMOutput: bigint
+}
+
+/** What the payer expects a receipt to say about the request it sent. */
 export type ReceiptExpectation = {
-  candidate: Candidate
+  offer: PayerOffer
   requestHash: Hex
+  /** The hash of the answer received, when the whole answer was read. */
   responseHash?: Hex
 }
 
 /** A provider broke the protocol (bad receipt): not the customer's problem, but not paid. */
 const badReceipt = (provider: Address, why: string) =>
-  new GatewayError(`Provider ${provider} sent an unacceptable receipt: ${why}.`, {
+  new PaymentError(`Provider ${provider} sent an unacceptable receipt: ${why}.`, {
     status: 502,
     code: 'bad_receipt',
     retryable: true,
   })
 
 /**
- * The gateway's side of the post-pay rule: signs each request's voucher for what verified receipts
- * say is owed on the channel (persisted, so a restart never reuses or lowers a cumulative), and
- * checks every receipt before adding its cost: the provider's signature, this payer, the channel,
- * the hash of the request sent (and of the answer, when known), and a cost within the offer.
+ * The payer's side of the post-pay rule (DESIGN rule 2): signs each request's voucher for what
+ * verified receipts say is owed on the channel (kept in the ledger, so a restart never reuses or
+ * lowers a cumulative), and checks every receipt before adding its cost: the provider's signature,
+ * this payer, the channel, the hash of the request sent (and of the answer, when known), and a cost
+ * within the offer. Gateways pay with it, and so do validators' probes.
+ *
+ * @example
+ * const payer = createPayer({ account, chainId, payments, ledger: await createSqlPayerLedger(db) })
+ * const headers = { [voucherHeader]: await payer.voucherHeader(offer.provider, offer.modelId) }
+ * const receipt = await payer.acceptReceipt(response.headers.get(receiptHeader), { offer, requestHash })
  */
 export function createPayer(options: PayerOptions) {
-  const { account, store } = options
+  const { account, ledger } = options
   /**
    * Per channel: the billed total this process last saw and the voucher signed for it. Requests in a
-   * burst share one signature; the database is read again when a provider says the voucher is behind
-   * (another gateway on the same database billed more).
+   * burst share one signature; the ledger is read again when a provider says the voucher is behind
+   * (another process on the same ledger billed more).
    */
   const channels = new Map<string, { billed: bigint; header?: string }>()
   const channelKey = (provider: Address, modelId: Hex) => `${provider.toLowerCase()}:${modelId.toLowerCase()}`
+  const remember = (provider: Address, modelId: Hex, billed: bigint) => {
+    const key = channelKey(provider, modelId)
+    const channel = channels.get(key)
+    // Billed totals only grow: keep whichever is higher.
+    if (!channel || billed > channel.billed) channels.set(key, { billed })
+  }
   return {
     address: account.address,
+    /** The ledger this payer keeps its channels in (e.g. to list them when handing in vouchers). */
+    ledger,
 
-    /** The voucher header for a request on the channel (provider, model); `fresh` re-reads the database. */
+    /** The voucher header for a request on the channel (provider, model); `fresh` re-reads the ledger. */
     async voucherHeader(provider: Address, modelId: Hex, fresh = false): Promise<string> {
       const key = channelKey(provider, modelId)
-      let channel = channels.get(key)
-      if (!channel || fresh) {
-        const billed = await store.billed(provider, modelId)
-        // Billed totals only grow: keep whichever is higher.
-        if (!channel || billed > channel.billed) channel = { billed }
-        channels.set(key, channel)
-      }
+      if (!channels.has(key) || fresh) remember(provider, modelId, await ledger.billed(provider, modelId))
+      const channel = channels.get(key) as { billed: bigint; header?: string }
       if (channel.header) return channel.header
       const voucher = { payer: account.address, provider, modelId, cumulativeAmount: channel.billed }
       const signature = await signVoucher({
@@ -74,15 +95,20 @@ export function createPayer(options: PayerOptions) {
       return channel.header
     },
 
-    /** Verifies an encoded receipt against what was sent and adds its cost to the channel. */
+    /**
+     * Verifies an encoded receipt against what was sent and adds its cost to the channel.
+     *
+     * @throws PaymentError `bad_receipt` (502, retryable) when the receipt is missing, unreadable,
+     * not the provider's, for another payer, channel or request, or costs more than the offer.
+     */
     async acceptReceipt(encoded: string | undefined | null, expected: ReceiptExpectation): Promise<Receipt> {
-      const { candidate } = expected
-      if (!encoded) throw badReceipt(candidate.provider, 'none was sent')
+      const { offer } = expected
+      if (!encoded) throw badReceipt(offer.provider, 'none was sent')
       let signed: ReturnType<typeof decodeSignedReceipt>
       try {
         signed = decodeSignedReceipt(encoded)
       } catch (error) {
-        throw badReceipt(candidate.provider, (error as Error).message)
+        throw badReceipt(offer.provider, (error as Error).message)
       }
       const { receipt, signature } = signed
       const valid = await verifyReceipt({
@@ -91,33 +117,53 @@ export function createPayer(options: PayerOptions) {
         receipt,
         signature,
       })
-      if (!valid) throw badReceipt(candidate.provider, 'the signature is not the provider’s')
-      if (!isAddressEqual(receipt.provider, candidate.provider))
-        throw badReceipt(candidate.provider, `it names provider ${receipt.provider}`)
+      if (!valid) throw badReceipt(offer.provider, 'the signature is not the provider’s')
+      if (!isAddressEqual(receipt.provider, offer.provider))
+        throw badReceipt(offer.provider, `it names provider ${receipt.provider}`)
       if (!isAddressEqual(receipt.payer, account.address))
-        throw badReceipt(candidate.provider, `it bills payer ${receipt.payer}`)
-      if (receipt.modelId.toLowerCase() !== candidate.modelId.toLowerCase())
-        throw badReceipt(candidate.provider, `it is for model ${receipt.modelId}`)
+        throw badReceipt(offer.provider, `it bills payer ${receipt.payer}`)
+      if (receipt.modelId.toLowerCase() !== offer.modelId.toLowerCase())
+        throw badReceipt(offer.provider, `it is for model ${receipt.modelId}`)
       if (receipt.requestHash !== expected.requestHash)
-        throw badReceipt(candidate.provider, 'its request hash is not the request sent')
+        throw badReceipt(offer.provider, 'its request hash is not the request sent')
       if (expected.responseHash && receipt.responseHash !== expected.responseHash) {
-        throw badReceipt(candidate.provider, 'its response hash is not the answer received')
+        throw badReceipt(offer.provider, 'its response hash is not the answer received')
       }
       const fair = computeCost({
         inputTokens: receipt.inputTokens,
         outputTokens: receipt.outputTokens,
-        pricePerMInput: candidate.pricePerMInput,
-        pricePerMOutput: candidate.pricePerMOutput,
+        pricePerMInput: offer.pricePerMInput,
+        pricePerMOutput: offer.pricePerMOutput,
       })
       if (receipt.cost > fair)
-        throw badReceipt(candidate.provider, `it costs ${receipt.cost}, more than the offer's ${fair}`)
+        throw badReceipt(offer.provider, `it costs ${receipt.cost}, more than the offer's ${fair}`)
       if (receipt.cumulativeAmount < receipt.cost)
-        throw badReceipt(candidate.provider, 'its cumulative is below its cost')
-      const billed = await store.addBilled(candidate.provider, candidate.modelId, receipt.cost)
-      const key = channelKey(candidate.provider, candidate.modelId)
-      const channel = channels.get(key)
-      if (!channel || billed > channel.billed) channels.set(key, { billed })
+        throw badReceipt(offer.provider, 'its cumulative is below its cost')
+      remember(
+        offer.provider,
+        offer.modelId,
+        await ledger.addBilled(offer.provider, offer.modelId, receipt.cost),
+      )
       return receipt
+    },
+
+    /**
+     * Remembers that a request on the channel was aborted before its receipt was read: the provider
+     * bills what it generated, so a later claim may exceed what this payer saw by at most `worstCase`.
+     */
+    async addAbortAllowance(provider: Address, modelId: Hex, worstCase: bigint): Promise<void> {
+      await ledger.addAbortAllowance(provider, modelId, worstCase)
+    },
+
+    /**
+     * A provider says `owed` is owed on the channel (its `voucher_stale` refusal): catches up when the
+     * channel's abort allowance covers the difference. Returns the new billed total (the next voucher
+     * signs it), or undefined when the claim is more than aborts could explain.
+     */
+    async resync(provider: Address, modelId: Hex, owed: bigint): Promise<bigint | undefined> {
+      const billed = await ledger.resync(provider, modelId, owed)
+      if (billed !== undefined) remember(provider, modelId, billed)
+      return billed
     },
   }
 }

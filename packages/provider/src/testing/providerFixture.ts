@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import {
   type Anvil,
   anvilMnemonic,
@@ -19,8 +20,6 @@ import {
 import pino from 'pino'
 import { type Address, type Hex, type LocalAccount, parseEther } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
-import { modelIdOfFile } from '../model/modelIdOfFile.js'
-import { writeTinyModel } from '../model/writeTinyModel.js'
 import { type RunningProvider, startProvider } from '../startProvider.js'
 
 export const devAccount = (index: number): LocalAccount =>

@@ -50,7 +50,10 @@ export function createChainWriter({ publicClient, walletClient }: ChainWriterOpt
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash })
     if (receipt.status !== 'success')
-      throw new ValidatorError(`${call.functionName} transaction ${hash} reverted`, { code: 'reverted' })
+      throw new ValidatorError(`${call.functionName} transaction ${hash} reverted`, {
+        status: 502,
+        code: 'reverted',
+      })
     return receipt
   }
 
@@ -93,11 +96,16 @@ function describe(functionName: string, error: unknown): ValidatorError {
   if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
     const args = (reverted.data.args ?? []).map((a) => String(a)).join(', ')
     return new ValidatorError(`${functionName} would revert: ${reverted.data.errorName}(${args})`, {
+      status: 502,
       code: `revert:${reverted.data.errorName}`,
       cause: error,
       retryable: false,
     })
   }
   const short = error instanceof BaseError ? error.shortMessage : (error as Error).message
-  return new ValidatorError(`${functionName} failed: ${short}`, { code: 'chain_error', cause: error })
+  return new ValidatorError(`${functionName} failed: ${short}`, {
+    status: 502,
+    code: 'chain_error',
+    cause: error,
+  })
 }

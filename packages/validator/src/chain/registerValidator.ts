@@ -33,6 +33,7 @@ export async function registerValidator(
   if (role === 1) {
     throw new ValidatorError(
       `${me} is registered as a provider; an account has one role: give the validator its own key.`,
+      { status: 409, code: 'account_is_provider', retryable: false },
     )
   }
   const target = params.stake !== undefined && params.stake > minimum ? params.stake : minimum
@@ -40,6 +41,7 @@ export async function registerValidator(
   if (topUp > balance) {
     throw new ValidatorError(
       `Not enough MESH to stake: ${me} holds ${formatEther(balance)} MESH and needs ${formatEther(topUp)} more for a stake of ${formatEther(target)} MESH.`,
+      { status: 402, code: 'insufficient_balance', retryable: false },
     )
   }
   if (topUp > 0n) {

@@ -1,12 +1,11 @@
-import type { Candidate, Discovery, Payer } from '@infermesh/gateway'
+import { chat, type DiscoveredProvider, type Discovery, peerFetch } from '@infermesh/client'
+import type { Payer } from '@infermesh/payments'
 import {
   decodeSignedReceipt,
   hashReceipt,
   hashRequest,
   hashResponse,
   type Receipt,
-  receiptHeader,
-  voucherHeader,
 } from '@infermesh/protocol'
 import type { Address, Hex } from 'viem'
 
@@ -22,7 +21,10 @@ export type ProbeAnswer = {
 }
 
 export type ProberOptions = {
-  discovery: Discovery
+  /** Who to probe (`providers`) and at what prices (`offerOf`): the client's discovery. */
+  discovery: Pick<Discovery, 'providers' | 'offerOf' | 'used'>
+  /** Call providers at loopback and private addresses: a devnet only (config `allowPrivatePeers`). */
+  allowPrivate: boolean
   chainId: number
   payments: Address
   /** Pays probes like a customer (vouchers) and checks their receipts; absent: health only. */
@@ -76,18 +78,22 @@ export function createProber(options: ProberOptions) {
     epochTallies.set(provider.toLowerCase(), entry)
   }
 
-  async function probeOne(provider: { address: Address; endpoint: string; models: { name: string }[] }) {
+  async function probeOne(provider: DiscoveredProvider) {
     const epoch = options.epochAt(Date.now())
     let ok = false
     try {
-      const health = await fetch(`${provider.endpoint}/health`, {
-        signal: AbortSignal.timeout(options.timeoutMs),
+      const health = await peerFetch(`${provider.endpoint.replace(/\/+$/, '')}/health`, {
+        allowPrivate: options.allowPrivate,
+        deadlineMs: options.timeoutMs,
       })
+      await health.body?.cancel().catch(() => {})
       if (!health.ok) throw new Error(`/health answered ${health.status}`)
       ok = true
+      // Discovery lists what the provider's /v1/models said; ask for a fresh look when it said nothing.
+      if (provider.models.length === 0) options.discovery.used(provider.address)
       const model = provider.models[Math.floor(random() * provider.models.length)]
       if (options.payer && options.maxTokens > 0 && model) {
-        ok = await paidProbe(provider.address, provider.endpoint, model.name)
+        ok = await paidProbe(provider, model.name)
       }
     } catch (error) {
       options.log.warn({ msg: 'probe failed', provider: provider.address, err: (error as Error).message })
@@ -96,55 +102,56 @@ export function createProber(options: ProberOptions) {
     tally(epoch, provider.address, ok)
   }
 
-  async function paidProbe(provider: Address, endpoint: string, modelName: string): Promise<boolean> {
+  async function paidProbe(provider: DiscoveredProvider, modelName: string): Promise<boolean> {
     const payer = options.payer as Payer
-    const candidate = options.discovery
-      .candidates(modelName)
-      .find((c: Candidate) => c.provider.toLowerCase() === provider.toLowerCase())
-    if (!candidate) return true // no offer for what it serves: nothing to pay for, health counted
+    const offer = options.discovery.offerOf(provider.address, modelName)
+    if (!offer) return true // no on-chain offer for what it serves: nothing to pay for, health counted
     const prompt = Array.from({ length: 3 }, () => words[Math.floor(random() * words.length)]).join(' ')
     const request = {
-      model: candidate.providerModelName,
+      model: offer.providerModelName,
       messages: [{ role: 'user', content: prompt }],
       max_tokens: options.maxTokens,
       temperature: 0,
     }
-    let resynced = false
-    for (;;) {
-      const response = await fetch(`${endpoint}/v1/chat/completions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [voucherHeader]: await payer.voucherHeader(provider, candidate.modelId, resynced),
+    // A 402 once: the voucher may be behind (another process on this ledger billed more), so sign
+    // again from a fresh read of the ledger; a second refusal fails the probe.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const answer = await chat(
+        { allowPrivate: options.allowPrivate },
+        {
+          endpoint: offer.endpoint,
+          body: request,
+          voucher: await payer.voucherHeader(offer.provider, offer.modelId, attempt > 0),
+          deadlineMs: options.timeoutMs,
         },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      })
-      if (response.status === 402 && !resynced) {
-        await response.text()
-        resynced = true
-        continue
+      )
+      if (answer.kind === 'refusal') {
+        if (answer.status === 402 && attempt === 0) continue
+        throw new Error(
+          `the paid probe answered ${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.detail ? `: ${answer.detail}` : ''}`,
+        )
       }
-      if (!response.ok)
-        throw new Error(`the paid probe answered ${response.status}: ${await response.text()}`)
-      const json = (await response.json()) as { choices?: { message?: { content?: string } }[] }
-      const text = json.choices?.[0]?.message?.content ?? ''
-      const encoded = response.headers.get(receiptHeader)
-      const receipt = await payer.acceptReceipt(encoded, {
-        candidate,
+      if (answer.kind !== 'json') {
+        await answer.cancel()
+        throw new Error('the paid probe was answered with a stream it did not ask for')
+      }
+      const text = answer.body.choices[0]?.message?.content ?? ''
+      const receipt = await payer.acceptReceipt(answer.receipt, {
+        offer,
         requestHash: hashRequest(request),
         responseHash: hashResponse(text),
       })
       options.onAnswer?.({
-        provider,
+        provider: offer.provider,
         receipt,
-        signature: decodeSignedReceipt(encoded as string).signature,
+        signature: decodeSignedReceipt(answer.receipt as string).signature,
         receiptDigest: hashReceipt(options.chainId, options.payments, receipt),
         request,
         response: text,
       })
       return true
     }
+    throw new Error('the paid probe was refused twice')
   }
 
   async function round() {

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify'
+import { createDaemonApp } from '@infermesh/node'
+import type { FastifyBaseLogger } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { ValidatorError } from '../errors.js'
 import type { Reputation } from '../samples/createReputation.js'
@@ -48,55 +49,22 @@ export function createValidatorMetrics() {
 export type ValidatorMetrics = ReturnType<typeof createValidatorMetrics>
 
 /**
- * The validator's HTTP API: gateways post samples; anyone reads reputation, recent reports and status.
- * Errors answer in OpenAI's shape `{ error: { message, type, param, code } }`.
+ * The validator's HTTP API on the daemon kit (`createDaemonApp`: bounded JSON, paths normalized,
+ * /health, /ready, /metrics, one error mapper): gateways and customers post samples; anyone reads
+ * reputation, recent reports and status. Errors answer in OpenAI's shape
+ * `{ error: { message, type, param, code } }`.
  */
 export function createValidatorServer(options: ValidatorServerOptions) {
-  const app = Fastify({
-    ...(typeof options.logger === 'boolean'
-      ? { logger: options.logger }
-      : { loggerInstance: options.logger }),
+  const app = createDaemonApp({
+    name: 'validator',
+    logger: options.logger,
     bodyLimit: options.maxBodyBytes,
-  })
-
-  app.setErrorHandler((error: FastifyError | ValidatorError, request, reply) => {
-    if (error instanceof ValidatorError) {
-      if (error.status >= 500) request.log.error({ msg: error.message, code: error.code })
-      return reply.code(error.status).send(error.toJSON())
-    }
-    const status = (error as FastifyError).statusCode ?? 500
-    if (status >= 500) request.log.error({ msg: 'unexpected error', err: error.message })
-    const code =
-      status === 413
-        ? 'request_too_large'
-        : status === 415
-          ? 'unsupported_media_type'
-          : status >= 500
-            ? 'internal_error'
-            : 'invalid_request'
-    return reply.code(status).send(
-      new ValidatorError(status >= 500 ? 'The validator failed; it keeps running.' : error.message, {
-        status,
-        code,
-      }).toJSON(),
-    )
-  })
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(
-      new ValidatorError(`No route ${request.method} ${request.url}.`, {
-        status: 404,
-        code: 'not_found',
-      }).toJSON(),
-    ),
-  )
-
-  app.get('/health', async () => ({ status: 'ok' }))
-  app.get('/ready', async (_request, reply) =>
-    options.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
-  )
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', options.metrics.registry.contentType)
-    return options.metrics.registry.metrics()
+    ErrorClass: ValidatorError,
+    metrics: options.metrics,
+    ready: () => {
+      const ready = options.isReady()
+      return { ready, status: ready ? 'ready' : 'starting' }
+    },
   })
 
   app.post('/infermesh/v1/samples', async (request, reply) => {
@@ -111,11 +79,13 @@ export function createValidatorServer(options: ValidatorServerOptions) {
   })
   app.get('/infermesh/v1/reputation', async () => ({ object: 'list', data: options.reputation.list() }))
   app.get('/infermesh/v1/reports', async (request) => {
-    const limit = Number((request.query as { limit?: string }).limit ?? 100)
+    const raw = (request.query as { limit?: unknown }).limit ?? '100'
+    const limit = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new ValidatorError('`limit` must be a whole number from 1 to 500.', {
         status: 400,
         code: 'invalid_request',
+        param: 'limit',
       })
     }
     return { object: 'list', data: options.reputation.reports(limit) }

@@ -10,7 +10,7 @@ import {
   createLlamaBackend,
   modelIdOfFile,
   writeTinyModel,
-} from '@infermesh/provider'
+} from '@infermesh/llama'
 import type { Hex } from 'viem'
 import { createVerifier, type Verifier, type VerifyResult } from './createVerifier.js'
 

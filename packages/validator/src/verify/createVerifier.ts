@@ -1,4 +1,4 @@
-import { buildPromptTokens, ProviderError } from '@infermesh/provider'
+import { buildPromptTokens, LlamaError } from '@infermesh/llama'
 import {
   type ChatWrapper,
   type ControlledEvaluateInputItem,
@@ -149,7 +149,11 @@ type LoadedModel = {
 export async function createVerifier(options: CreateVerifierOptions): Promise<Verifier> {
   const tolerances = { ...defaultTolerances, ...options.tolerances }
   if (options.models.length === 0)
-    throw new ValidatorError('createVerifier needs at least one model', { code: 'config_invalid' })
+    throw new ValidatorError('createVerifier needs at least one model', {
+      status: 500,
+      code: 'config_invalid',
+      retryable: false,
+    })
   const llama = await getLlama({ gpu: options.gpu ?? false, build: 'never' })
   const loaded = new Map<Hex, LoadedModel>()
   try {
@@ -163,10 +167,11 @@ export async function createVerifier(options: CreateVerifierOptions): Promise<Ve
   return {
     modelIds: () => [...loaded.keys()],
     async verify(input) {
-      if (closed) throw new ValidatorError('the verifier is closed', { code: 'verifier_closed' })
+      if (closed) throw new ValidatorError('the verifier is closed', { status: 503, code: 'verifier_closed' })
       const model = loaded.get(input.modelId.toLowerCase() as Hex)
       if (model === undefined)
         throw new ValidatorError(`model ${input.modelId} is not loaded in this verifier`, {
+          status: 422,
           code: 'model_not_loaded',
         })
       return await model.exclusive(() => verifyOne(model, input, options, tolerances))
@@ -226,10 +231,7 @@ async function load(
   } catch (error) {
     throw new ValidatorError(
       `could not load model ${config.modelId} from ${config.path}: ${messageOf(error)}`,
-      {
-        code: 'model_load_failed',
-        cause: error,
-      },
+      { status: 500, code: 'model_load_failed', retryable: false, cause: error },
     )
   }
 }
@@ -250,8 +252,9 @@ async function verifyOne(
   try {
     prompt = buildPromptTokens(model, loaded.chatWrapper, request)
   } catch (error) {
-    if (error instanceof ProviderError)
+    if (error instanceof LlamaError)
       throw new ValidatorError(`the provider could not have served this request: ${error.message}`, {
+        status: 400,
         code: 'invalid_request',
         cause: error,
       })
@@ -359,7 +362,7 @@ async function verifyOne(
     const logitsAt = (index: number) => {
       const logits = outputs[index]?.next.logits
       if (logits === undefined)
-        throw new ValidatorError('llama.cpp returned no logits', { code: 'evaluation_failed' })
+        throw new ValidatorError('llama.cpp returned no logits', { status: 500, code: 'evaluation_failed' })
       return nextTokenLogits(logits)
     }
     let offset = 0

@@ -1,4 +1,4 @@
-import { type ChatMessage, chatRequestSchema, completionRequestSchema } from '@infermesh/provider'
+import { type ChatMessage, chatRequestSchema, completionRequestSchema } from '@infermesh/llama'
 import type { z } from 'zod'
 import { ValidatorError } from '../errors.js'
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/provider'
+import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import { createVerifier, type VerifyResult } from './createVerifier.js'
 
 // Numeric drift: the provider generates with 1 thread and batches of 32 tokens, four requests decoding

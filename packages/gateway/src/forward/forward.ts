@@ -1,0 +1,126 @@
+import { hashRequest } from '@infermesh/protocol'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { GatewayError } from '../errors.js'
+import type { Candidate } from '../routing/types.js'
+import type { ApiKey } from '../store/createGatewayStore.js'
+import { callProvider } from './callProvider.js'
+import { relayAnswer } from './relayAnswer.js'
+import { relayStream } from './relayStream.js'
+import { retryPayment } from './retryPayment.js'
+import { routeRequest } from './routeRequest.js'
+import type { Attempt, ForwardContext, ForwardRequest, Kind } from './types.js'
+import { validateRequest } from './validateRequest.js'
+
+/**
+ * Answers one paid request (chat, completion or embeddings) from the network: validate it the way
+ * every honest provider would → route it (rank candidates) → for each candidate in turn, at most
+ * `routing.maxAttempts`, callProvider (with one more call after a payment refusal that a fresh
+ * voucher can fix) → relay the answer (a stream as it comes, JSON only once its receipt is verified)
+ * → settle the receipt. A provider that fails, refuses what the gateway validated, or answers without
+ * a valid receipt is passed over for the next; the customer never sees what it wrote.
+ *
+ * @example
+ * app.post('/v1/chat/completions', { onRequest: checkApiKey }, (request, reply) => forward(context, 'chat', apiKey, request, reply))
+ */
+export async function forward(
+  context: ForwardContext,
+  kind: Kind,
+  apiKey: ApiKey,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const started = performance.now()
+  const valid = validateRequest(kind, request.body)
+  if (apiKey.spendLimit !== null && apiKey.spent >= apiKey.spendLimit) {
+    throw new GatewayError(
+      `This API key reached its spending limit of ${apiKey.spendLimit} MESH wei (spent ${apiKey.spent}).`,
+      { status: 429, code: 'insufficient_quota', type: 'rate_limit_error', retryable: false },
+    )
+  }
+  const candidates = routeRequest(context, valid.model, valid.preferences)
+  const clientGone = new AbortController()
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) clientGone.abort()
+  })
+  const current: ForwardRequest = {
+    kind,
+    request,
+    apiKey,
+    model: valid.model,
+    body: valid.body,
+    wantsBase64: valid.wantsBase64,
+    started,
+    deadline: Date.now() + context.routing.deadlineMs,
+    clientGone: clientGone.signal,
+  }
+
+  const failures: string[] = []
+  // Providers that called the request the customer's fault: if another then serves it, they were wrong.
+  const excused: { candidate: Candidate; error: GatewayError }[] = []
+  const served = () => {
+    for (const { candidate } of excused) {
+      context.stats.started(candidate.provider)
+      context.stats.failed(candidate.provider)
+    }
+  }
+  for (let index = 0; index < candidates.length; index++) {
+    if (clientGone.signal.aborted) return reply
+    if (Date.now() >= current.deadline) {
+      failures.push('the request deadline passed')
+      break
+    }
+    const attempt = prepareAttempt(current, candidates[index] as Candidate)
+    const { candidate } = attempt
+    let outcome = await callProvider(context, current, attempt, false)
+    if (outcome.kind === 'paymentRefused' && (await retryPayment(context, candidate, outcome)))
+      outcome = await callProvider(context, current, attempt, true)
+    switch (outcome.kind) {
+      case 'answer': {
+        const json = await relayAnswer(context, current, attempt, outcome)
+        if (json) {
+          served()
+          return json
+        }
+        failures.push(`${candidate.provider}: its answer had no valid receipt`)
+        break
+      }
+      case 'stream':
+        await relayStream(context, current, attempt, outcome, reply)
+        served()
+        return reply
+      case 'clientError':
+        excused.push({ candidate, error: outcome.error })
+        break
+      case 'paymentRefused':
+        request.log.warn({
+          msg: 'provider refused payment',
+          provider: candidate.provider,
+          code: outcome.code,
+          detail: outcome.detail,
+        })
+        failures.push(`${candidate.provider}: payment refused (${outcome.code ?? 402})`)
+        break
+      case 'retryNext':
+        failures.push(`${candidate.provider}: ${outcome.reason}`)
+        break
+    }
+  }
+  if (clientGone.signal.aborted) return reply
+  const first = excused[0]
+  if (first && failures.length === 0) throw first.error
+  for (const { candidate, error } of excused) failures.push(`${candidate.provider}: refused (${error.code})`)
+  throw new GatewayError(
+    `Every provider tried for '${valid.model}' failed (${candidates.length} tried): ${failures.join('; ')}.`,
+    { status: 502, code: 'providers_unavailable', type: 'server_error', retryable: true },
+  )
+}
+
+/** The request as one candidate gets it: its own model name, floats for embeddings, and its hash. */
+function prepareAttempt(current: ForwardRequest, candidate: Candidate): Attempt {
+  const upstreamBody = {
+    ...current.body,
+    model: candidate.providerModelName,
+    ...(current.kind === 'embeddings' && { encoding_format: 'float' }),
+  }
+  return { candidate, upstreamBody, requestHash: hashRequest(upstreamBody) }
+}

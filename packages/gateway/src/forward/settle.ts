@@ -1,0 +1,60 @@
+import { hashResponse } from '@infermesh/protocol'
+import type { Attempt, ForwardContext, ForwardRequest } from './types.js'
+
+/**
+ * The last step: checks the provider's receipt against the request sent and the answer received, bills
+ * it (the channel's total, the API key's spending, a usage record) and hands it on (onReceipt). A bad
+ * or missing receipt is logged, counted as the provider's failure and not paid. Returns whether the
+ * receipt was accepted.
+ *
+ * @example
+ * if (!(await settle(context, forward, attempt, { encoded: outcome.receipt, responseText }))) tryNext()
+ */
+export async function settle(
+  context: ForwardContext,
+  forward: ForwardRequest,
+  attempt: Attempt,
+  answer: { encoded: string | undefined; responseText: string },
+): Promise<boolean> {
+  const { payer, metrics, store, stats } = context
+  const { candidate } = attempt
+  try {
+    const receipt = await payer.acceptReceipt(answer.encoded, {
+      offer: candidate,
+      requestHash: attempt.requestHash,
+      responseHash: hashResponse(answer.responseText),
+    })
+    metrics.billed.inc(Number(receipt.cost))
+    metrics.tokens.inc({ kind: 'prompt' }, Number(receipt.inputTokens))
+    metrics.tokens.inc({ kind: 'completion' }, Number(receipt.outputTokens))
+    forward.apiKey.spent += receipt.cost
+    await store.recordUsage({
+      apiKeyId: forward.apiKey.id,
+      provider: candidate.provider,
+      model: forward.model,
+      modelId: candidate.modelId,
+      promptTokens: Number(receipt.inputTokens),
+      completionTokens: Number(receipt.outputTokens),
+      cost: receipt.cost,
+      latencyMs: performance.now() - forward.started,
+      requestHash: attempt.requestHash,
+    })
+    context.onReceipt?.({
+      kind: forward.kind,
+      candidate,
+      requestBody: attempt.upstreamBody,
+      responseText: answer.responseText,
+      receipt,
+      signedReceipt: answer.encoded as string,
+    })
+    return true
+  } catch (error) {
+    stats.failed(candidate.provider)
+    forward.request.log.warn({
+      msg: 'receipt refused; not paying for this answer',
+      provider: candidate.provider,
+      err: (error as Error).message,
+    })
+    return false
+  }
+}

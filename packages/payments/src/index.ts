@@ -1,0 +1,11 @@
+export { PaymentError } from './PaymentError.js'
+export {
+  createPayer,
+  type Payer,
+  type PayerOffer,
+  type PayerOptions,
+  type ReceiptExpectation,
+} from './payer/createPayer.js'
+export { createSqlPayerLedger } from './payer/createSqlPayerLedger.js'
+export { migratePayerLedger } from './payer/migratePayerLedger.js'
+export type { PayerChannel, PayerLedger } from './payer/PayerLedger.js'

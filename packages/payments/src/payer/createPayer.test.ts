@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type Database, openDatabase } from '@infermesh/node/database'
+import {
+  anvilMnemonic,
+  computeCost,
+  decodeSignedVoucher,
+  encodeSignedReceipt,
+  hashRequest,
+  hashResponse,
+  type Receipt,
+  signReceipt,
+  verifyVoucher,
+} from '@infermesh/protocol'
+import type { Address, Hex, LocalAccount } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { PaymentError } from '../PaymentError.js'
+import { createPayer, type Payer, type PayerOffer } from './createPayer.js'
+import { createSqlPayerLedger } from './createSqlPayerLedger.js'
+import type { PayerLedger } from './PayerLedger.js'
+
+const account = (index: number): LocalAccount => mnemonicToAccount(anvilMnemonic, { addressIndex: index })
+const chainId = 31337
+const payments: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+const modelId: Hex = `0x${'ab'.repeat(32)}`
+const payerAccount = account(1)
+const providerAccount = account(2)
+const offer: PayerOffer = {
+  provider: providerAccount.address,
+  modelId,
+  pricePerMInput: 1_000_000_000n,
+  pricePerMOutput: 2_000_000_000n,
+}
+const request = { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }
+const answer = 'hello'
+
+/** A receipt as an honest provider signs it for `request`, with `changes` applied before signing. */
+async function receiptFor(
+  cumulativeBefore: bigint,
+  changes: Partial<Receipt> = {},
+  signer = providerAccount,
+) {
+  const cost = computeCost({ inputTokens: 10n, outputTokens: 4n, ...offer })
+  const receipt: Receipt = {
+    requestHash: hashRequest(request),
+    responseHash: hashResponse(answer),
+    modelId,
+    payer: payerAccount.address,
+    provider: providerAccount.address,
+    inputTokens: 10n,
+    outputTokens: 4n,
+    cost,
+    cumulativeAmount: cumulativeBefore + cost,
+    ...changes,
+  }
+  // Another key can only sign a receipt naming itself: it signs one, and that signature is sent with this one.
+  const signature = await signReceipt({
+    account: signer,
+    chainId,
+    payments,
+    receipt: { ...receipt, provider: signer.address },
+  })
+  return { receipt, encoded: encodeSignedReceipt({ receipt, signature }) }
+}
+
+const expected = { offer, requestHash: hashRequest(request), responseHash: hashResponse(answer) }
+
+describe('createPayer', () => {
+  let db: Database
+  let ledger: PayerLedger
+  let payer: Payer
+  before(async () => {
+    db = await openDatabase()
+    ledger = await createSqlPayerLedger(db)
+    payer = createPayer({ account: payerAccount, chainId, payments, ledger })
+  })
+  after(() => db?.close())
+
+  it('signs a voucher for 0 on a new channel, with the payer key, in the Payments domain', async () => {
+    const { voucher, signature } = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId))
+    assert.deepEqual(voucher, {
+      payer: payerAccount.address,
+      provider: offer.provider,
+      modelId,
+      cumulativeAmount: 0n,
+    })
+    assert.equal(await verifyVoucher({ chainId, payments, voucher, signature }), true)
+  })
+
+  it('adds an honest receipt’s cost and signs the next voucher for the new total', async () => {
+    const { receipt, encoded } = await receiptFor(0n)
+    const accepted = await payer.acceptReceipt(encoded, expected)
+    assert.deepEqual(accepted, receipt)
+    assert.equal(await ledger.billed(offer.provider, modelId), receipt.cost)
+    const { voucher } = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId))
+    assert.equal(voucher.cumulativeAmount, receipt.cost)
+  })
+
+  it('refuses every receipt that breaks the protocol, and bills none of them', async () => {
+    const billed = await ledger.billed(offer.provider, modelId)
+    const stranger = account(9)
+    const refused = async (encoded: string | null, why: string, expectation = expected) =>
+      assert.rejects(payer.acceptReceipt(encoded, expectation), (error: PaymentError) => {
+        assert.ok(error instanceof PaymentError)
+        assert.equal(error.message, `Provider ${offer.provider} sent an unacceptable receipt: ${why}.`)
+        assert.equal(error.status, 502)
+        assert.equal(error.code, 'bad_receipt')
+        assert.equal(error.retryable, true)
+        return true
+      })
+    await refused(null, 'none was sent')
+    await assert.rejects(payer.acceptReceipt('not a receipt', expected), { code: 'bad_receipt' })
+    const forged = await receiptFor(billed, {}, stranger)
+    await refused(forged.encoded, 'the signature is not the provider’s')
+    // A receipt from another provider than the one the request went to.
+    await assert.rejects(
+      payer.acceptReceipt((await receiptFor(billed)).encoded, {
+        ...expected,
+        offer: { ...offer, provider: stranger.address },
+      }),
+      {
+        message: `Provider ${stranger.address} sent an unacceptable receipt: it names provider ${offer.provider}.`,
+      },
+    )
+    await refused(
+      (await receiptFor(billed, { payer: stranger.address })).encoded,
+      `it bills payer ${stranger.address}`,
+    )
+    const otherModel: Hex = `0x${'cd'.repeat(32)}`
+    await refused(
+      (await receiptFor(billed, { modelId: otherModel })).encoded,
+      `it is for model ${otherModel}`,
+    )
+    await refused(
+      (await receiptFor(billed, { requestHash: hashRequest({ ...request, max_tokens: 5 }) })).encoded,
+      'its request hash is not the request sent',
+    )
+    await refused(
+      (await receiptFor(billed, { responseHash: hashResponse('other') })).encoded,
+      'its response hash is not the answer received',
+    )
+    const fair = computeCost({ inputTokens: 10n, outputTokens: 4n, ...offer })
+    await refused(
+      (await receiptFor(billed, { cost: fair + 1n })).encoded,
+      `it costs ${fair + 1n}, more than the offer's ${fair}`,
+    )
+    await refused(
+      (await receiptFor(billed, { cumulativeAmount: fair - 1n })).encoded,
+      'its cumulative is below its cost',
+    )
+    assert.equal(await ledger.billed(offer.provider, modelId), billed)
+  })
+
+  it('continues after a restart from the ledger: a new payer never signs a lower cumulative', async () => {
+    const billed = await ledger.billed(offer.provider, modelId)
+    const restarted = createPayer({ account: payerAccount, chainId, payments, ledger })
+    const { voucher } = decodeSignedVoucher(await restarted.voucherHeader(offer.provider, modelId))
+    assert.equal(voucher.cumulativeAmount, billed)
+    // Another process on the same ledger bills more; a fresh read picks it up.
+    await restarted.acceptReceipt((await receiptFor(billed)).encoded, expected)
+    const stale = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId)).voucher
+    assert.equal(stale.cumulativeAmount, billed, 'cached until asked to re-read')
+    const fresh = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId, true)).voucher
+    assert.ok(fresh.cumulativeAmount > billed)
+  })
+
+  it('catches up with a provider’s claim only as far as aborted requests allow', async () => {
+    const billed = await ledger.billed(offer.provider, modelId)
+    assert.equal(await payer.resync(offer.provider, modelId, billed + 50n), undefined)
+    await payer.addAbortAllowance(offer.provider, modelId, 50n)
+    assert.equal(await payer.resync(offer.provider, modelId, billed + 50n), billed + 50n)
+    const { voucher } = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId))
+    assert.equal(voucher.cumulativeAmount, billed + 50n)
+  })
+})

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type Database, openDatabase } from '@infermesh/node/database'
+import { startPostgres, type TestPostgres } from '@infermesh/node/testing'
+import type { Address, Hex } from 'viem'
+import { createSqlPayerLedger } from './createSqlPayerLedger.js'
+import type { PayerLedger } from './PayerLedger.js'
+
+const provider: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const other: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
+const modelId: Hex = `0x${'AB'.repeat(32)}`
+
+describe('createSqlPayerLedger', () => {
+  let db: Database
+  let ledger: PayerLedger
+  before(async () => {
+    db = await openDatabase()
+    ledger = await createSqlPayerLedger(db)
+  })
+  after(() => db?.close())
+
+  it('starts every channel at 0 and adds verified costs atomically, never losing one', async () => {
+    assert.equal(await ledger.billed(provider, modelId), 0n)
+    const totals = await Promise.all(
+      Array.from({ length: 20 }, () => ledger.addBilled(provider, modelId, 5n)),
+    )
+    assert.equal(await ledger.billed(provider, modelId), 100n)
+    assert.deepEqual(
+      [...totals].sort((a, b) => Number(a - b)),
+      Array.from({ length: 20 }, (_, i) => BigInt(5 * (i + 1))),
+    )
+    // Model ids are matched whatever their case.
+    assert.equal(await ledger.billed(provider, modelId.toLowerCase() as Hex), 100n)
+  })
+
+  it('accepts a claim that more is owed only up to the abort allowance, and spends it', async () => {
+    assert.equal(await ledger.resync(other, modelId, 10n), undefined, 'no aborts: no catching up')
+    assert.equal(await ledger.billed(other, modelId), 0n)
+    await ledger.addAbortAllowance(other, modelId, 30n)
+    assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'more than the allowance')
+    assert.equal(await ledger.resync(other, modelId, 20n), 20n)
+    assert.equal(await ledger.billed(other, modelId), 20n)
+    assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'only 10 of the allowance is left')
+    assert.equal(await ledger.resync(other, modelId, 30n), 30n)
+    assert.equal(await ledger.resync(other, modelId, 5n), 30n, 'a lower claim changes nothing')
+  })
+
+  it('lists the channels with billed work', async () => {
+    await ledger.addAbortAllowance(provider, `0x${'cd'.repeat(32)}`, 7n)
+    assert.deepEqual(await ledger.channels(), [
+      { provider: other, modelId: modelId.toLowerCase(), billed: 30n },
+      { provider, modelId: modelId.toLowerCase(), billed: 100n },
+    ])
+  })
+})
+
+describe('a gateway database from before the payments package', () => {
+  let dir: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'infermesh-ledger-'))
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  it('opens with its channels kept: gateway_channels becomes payer_channels', async () => {
+    const old = await openDatabase({ dataDir: dir })
+    // The gateway's table as createGatewayStore made it until the payer moved out.
+    await old.query(`create table if not exists gateway_channels (
+      provider text not null,
+      model_id text not null,
+      billed numeric(78, 0) not null default 0,
+      abort_allowance numeric(78, 0) not null default 0,
+      updated_at timestamptz not null default now(),
+      primary key (provider, model_id)
+    )`)
+    await old.query(
+      'insert into gateway_channels (provider, model_id, billed, abort_allowance) values ($1, $2, $3, $4)',
+      [provider, modelId.toLowerCase(), '123456789012345678901234567890', '9'],
+    )
+    await old.close()
+
+    const db = await openDatabase({ dataDir: dir })
+    try {
+      const ledger = await createSqlPayerLedger(db)
+      assert.equal(await ledger.billed(provider, modelId), 123456789012345678901234567890n)
+      assert.equal(
+        await ledger.resync(provider, modelId, 123456789012345678901234567899n),
+        123456789012345678901234567899n,
+      )
+      const tables = await db.query<{ name: string }>(
+        `select table_name as name from information_schema.tables where table_name like '%_channels' order by 1`,
+      )
+      assert.deepEqual(
+        tables.map((t) => t.name),
+        ['payer_channels'],
+      )
+      // Opening again (every start) changes nothing.
+      const again = await createSqlPayerLedger(db)
+      assert.equal(await again.billed(provider, modelId), 123456789012345678901234567899n)
+    } finally {
+      await db.close()
+    }
+  })
+})
+
+describe('several payer processes starting at once on one PostgreSQL', () => {
+  let postgres: TestPostgres
+  const opened: Database[] = []
+  before(async () => {
+    postgres = await startPostgres()
+  })
+  after(async () => {
+    for (const db of opened) await db.close()
+    await postgres?.stop()
+  })
+
+  it('migrate an old gateway database once and share its channels', async () => {
+    const first = await openDatabase({ url: postgres.url })
+    opened.push(first)
+    await first.query('drop table if exists payer_channels')
+    await first.query(`create table gateway_channels (
+      provider text not null,
+      model_id text not null,
+      billed numeric(78, 0) not null default 0,
+      abort_allowance numeric(78, 0) not null default 0,
+      updated_at timestamptz not null default now(),
+      primary key (provider, model_id)
+    )`)
+    await first.query('insert into gateway_channels (provider, model_id, billed) values ($1, $2, $3)', [
+      provider,
+      modelId.toLowerCase(),
+      '40',
+    ])
+    const databases = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url: postgres.url })))
+    opened.push(...databases)
+    const ledgers = await Promise.all(databases.map((db) => createSqlPayerLedger(db)))
+    await Promise.all(ledgers.map((ledger) => ledger.addBilled(provider, modelId, 15n)))
+    assert.equal(await (ledgers[0] as PayerLedger).billed(provider, modelId), 100n)
+    const tables = await first.query<{ name: string }>(
+      `select table_name as name from information_schema.tables where table_name like '%_channels' order by 1`,
+    )
+    assert.deepEqual(
+      tables.map((t) => t.name),
+      ['payer_channels'],
+    )
+  })
+})

@@ -1,0 +1,46 @@
+import { type ChatMessage, chatRequestSchema } from '@infermesh/llama'
+import type { FastifyInstance } from 'fastify'
+import { checkCommonParameters } from '../checkCommonParameters.js'
+import { findModel } from '../findModel.js'
+import { hashRequestBody } from '../hashRequestBody.js'
+import type { ProviderServerOptions } from '../ProviderServerOptions.js'
+import { parseBody } from '../parseBody.js'
+import { runGeneration } from '../runGeneration.js'
+import { unsupportedParameter } from '../unsupportedParameter.js'
+
+/**
+ * `POST /v1/chat/completions`: OpenAI's chat completion, streamed or not, paid by the voucher in
+ * `x-infermesh-voucher` and answered with a signed receipt (PROTOCOL.md §8).
+ */
+export function chatRoute(app: FastifyInstance, options: ProviderServerOptions): void {
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseBody(chatRequestSchema, request.body)
+    checkCommonParameters(body)
+    if (body.tools && body.tools.length > 0)
+      throw unsupportedParameter('tools', 'tools (function calling) are not supported yet.')
+    if (body.functions != null)
+      throw unsupportedParameter('functions', 'functions (function calling) are not supported yet.')
+    const model = findModel(options.models, body.model)
+    const requestHash = hashRequestBody(request.body)
+    const messages: ChatMessage[] = body.messages.map((m) => ({
+      role: m.role === 'developer' ? 'system' : m.role,
+      content: m.content,
+    }))
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens
+    const stop = body.stop == null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop]
+    return runGeneration(options, request, reply, {
+      kind: 'chat',
+      model,
+      requestHash,
+      input: { messages },
+      maxTokens: maxTokens ?? options.defaultMaxTokens ?? model.contextLength,
+      upToContext: maxTokens == null,
+      ...(body.temperature != null && { temperature: body.temperature }),
+      ...(body.top_p != null && { topP: body.top_p }),
+      ...(body.seed != null && { seed: body.seed }),
+      ...(stop && { stop }),
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
+    })
+  })
+}

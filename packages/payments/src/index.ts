@@ -1,3 +1,12 @@
+export {
+  type OfferPrices,
+  promptOverhead,
+  promptTokenBound,
+  type RequestBounds,
+  type RequestKind,
+  requestBounds,
+  worstCaseCost,
+} from './cost/worstCase.js'
 export { PaymentError } from './PaymentError.js'
 export {
   createPayer,

@@ -17,8 +17,11 @@ export type PayerLedger = {
   billed(provider: Address, modelId: Hex): Promise<bigint>
   /** Adds a verified receipt's cost to the channel, atomically; returns the new total. */
   addBilled(provider: Address, modelId: Hex, cost: bigint): Promise<bigint>
-  /** Remembers the worst-case cost of a request aborted before its receipt arrived. */
-  addAbortAllowance(provider: Address, modelId: Hex, amount: bigint): Promise<void>
+  /**
+   * Remembers the worst-case cost of a request aborted before its receipt arrived; the channel's
+   * allowance never exceeds `cap` when one is given.
+   */
+  addAbortAllowance(provider: Address, modelId: Hex, amount: bigint, cap?: bigint): Promise<void>
   /**
    * Accepts a provider's claim that `owed` is owed (receipts of aborted requests never read), up to
    * the allowance those aborts created, and spends that much allowance. Returns the billed total after

@@ -14,6 +14,7 @@ import {
 } from '@infermesh/protocol'
 import type { Address, Hex, LocalAccount } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
+import { requestBounds, worstCaseCost } from '../cost/worstCase.js'
 import { PaymentError } from '../PaymentError.js'
 import { createPayer, type Payer, type PayerOffer } from './createPayer.js'
 import { createSqlPayerLedger } from './createSqlPayerLedger.js'
@@ -63,7 +64,14 @@ async function receiptFor(
   return { receipt, encoded: encodeSignedReceipt({ receipt, signature }) }
 }
 
-const expected = { offer, requestHash: hashRequest(request), responseHash: hashResponse(answer) }
+const bounds = requestBounds('chat', request, { contextTokens: 256 })
+const expected = {
+  offer,
+  requestHash: hashRequest(request),
+  responseHash: hashResponse(answer),
+  bounds,
+  usage: { inputTokens: 10n, outputTokens: 4n },
+}
 
 describe('createPayer', () => {
   let db: Database
@@ -148,6 +156,29 @@ describe('createPayer', () => {
       (await receiptFor(billed, { cumulativeAmount: fair - 1n })).encoded,
       'its cumulative is below its cost',
     )
+    // Audit §1: "ok" with a correctly signed receipt for 10^9 output tokens at a consistent cost.
+    const huge = computeCost({ inputTokens: 10n, outputTokens: 10n ** 9n, ...offer })
+    await refused(
+      (await receiptFor(billed, { outputTokens: 10n ** 9n, cost: huge, cumulativeAmount: billed + huge }))
+        .encoded,
+      'it bills 1000000000 output tokens, more than the 4 the request allowed',
+    )
+    const manyInputs = computeCost({ inputTokens: bounds.maxInputTokens + 1n, outputTokens: 4n, ...offer })
+    await refused(
+      (
+        await receiptFor(billed, {
+          inputTokens: bounds.maxInputTokens + 1n,
+          cost: manyInputs,
+          cumulativeAmount: billed + manyInputs,
+        })
+      ).encoded,
+      `it bills ${bounds.maxInputTokens + 1n} input tokens, more than the prompt can tokenize to (${bounds.maxInputTokens})`,
+    )
+    await refused(
+      (await receiptFor(billed)).encoded,
+      "its counts (10 in, 4 out) differ from the answer's usage (10 in, 3 out)",
+      { ...expected, usage: { inputTokens: 10n, outputTokens: 3n } },
+    )
     assert.equal(await ledger.billed(offer.provider, modelId), billed)
   })
 
@@ -162,6 +193,33 @@ describe('createPayer', () => {
     assert.equal(stale.cumulativeAmount, billed, 'cached until asked to re-read')
     const fresh = decodeSignedVoucher(await payer.voucherHeader(offer.provider, modelId, true)).voucher
     assert.ok(fresh.cumulativeAmount > billed)
+  })
+
+  it('bounds a request by cost(prompt bound, min(max_tokens, context)) at the offer', () => {
+    // 32 bytes of messages JSON + 8 per message + 64.
+    assert.equal(bounds.maxInputTokens, 104n)
+    assert.equal(bounds.maxOutputTokens, 4n)
+    const huge = requestBounds('chat', { ...request, max_tokens: 1e12 }, { contextTokens: 256 })
+    assert.equal(huge.maxOutputTokens, 256n, 'max_tokens 1e12 is bounded by the context')
+    assert.equal(
+      requestBounds('chat', { ...request, max_tokens: undefined, n: 2 }, { contextTokens: 256 })
+        .maxOutputTokens,
+      512n,
+    )
+    assert.equal(
+      requestBounds('embeddings', { input: ['ab', 'c'] }, { contextTokens: 256 }).maxOutputTokens,
+      0n,
+    )
+    assert.equal(worstCaseCost(huge, offer), computeCost({ inputTokens: 104n, outputTokens: 256n, ...offer }))
+  })
+
+  it('caps a channel’s abort allowance', async () => {
+    const capped = createPayer({ account: payerAccount, chainId, payments, ledger, abortAllowanceCap: 30n })
+    const other = account(5).address
+    await capped.addAbortAllowance(other, modelId, 20n)
+    await capped.addAbortAllowance(other, modelId, 20n)
+    assert.equal(await capped.resync(other, modelId, 31n), undefined, 'above the cap')
+    assert.equal(await capped.resync(other, modelId, 30n), 30n)
   })
 
   it('catches up with a provider’s claim only as far as aborted requests allow', async () => {

@@ -7,6 +7,7 @@ import {
   verifyReceipt,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem'
+import { type RequestBounds, worstCaseCost } from '../cost/worstCase.js'
 import { PaymentError } from '../PaymentError.js'
 import type { PayerLedger } from './PayerLedger.js'
 
@@ -18,6 +19,11 @@ export type PayerOptions = {
   payments: Address
   /** Where the billed total of each channel is kept (see `createSqlPayerLedger`). */
   ledger: PayerLedger
+  /**
+   * The most abort allowance one channel may hold (what a provider's `voucher_stale` claim can add
+   * beyond verified receipts). Default: no cap beyond the sum of the aborted requests' worst cases.
+   */
+  abortAllowanceCap?: bigint
 }
 
 /** The offer a request was sent under: which channel it bills and the prices a receipt may charge. */
@@ -36,6 +42,10 @@ export type ReceiptExpectation = {
   requestHash: Hex
   /** The hash of the answer received, when the whole answer was read. */
   responseHash?: Hex
+  /** The token bounds of the request as sent (requestBounds): a receipt beyond them is refused. */
+  bounds: RequestBounds
+  /** The counts the answer's `usage` reports, when it has one: the receipt must say the same. */
+  usage?: { inputTokens: bigint; outputTokens: bigint }
 }
 
 /** A provider broke the protocol (bad receipt): not the customer's problem, but not paid. */
@@ -99,7 +109,9 @@ export function createPayer(options: PayerOptions) {
      * Verifies an encoded receipt against what was sent and adds its cost to the channel.
      *
      * @throws PaymentError `bad_receipt` (502, retryable) when the receipt is missing, unreadable,
-     * not the provider's, for another payer, channel or request, or costs more than the offer.
+     * not the provider's, for another payer, channel or request, bills more tokens than the request
+     * allowed (output beyond min(max_tokens, context), input beyond what the prompt can tokenize to),
+     * counts other than the answer's `usage`, or costs more than the offer or the request's worst case.
      */
     async acceptReceipt(encoded: string | undefined | null, expected: ReceiptExpectation): Promise<Receipt> {
       const { offer } = expected
@@ -129,6 +141,22 @@ export function createPayer(options: PayerOptions) {
       if (expected.responseHash && receipt.responseHash !== expected.responseHash) {
         throw badReceipt(offer.provider, 'its response hash is not the answer received')
       }
+      const { bounds, usage } = expected
+      if (receipt.outputTokens > bounds.maxOutputTokens)
+        throw badReceipt(
+          offer.provider,
+          `it bills ${receipt.outputTokens} output tokens, more than the ${bounds.maxOutputTokens} the request allowed`,
+        )
+      if (receipt.inputTokens > bounds.maxInputTokens)
+        throw badReceipt(
+          offer.provider,
+          `it bills ${receipt.inputTokens} input tokens, more than the prompt can tokenize to (${bounds.maxInputTokens})`,
+        )
+      if (usage && (usage.inputTokens !== receipt.inputTokens || usage.outputTokens !== receipt.outputTokens))
+        throw badReceipt(
+          offer.provider,
+          `its counts (${receipt.inputTokens} in, ${receipt.outputTokens} out) differ from the answer's usage (${usage.inputTokens} in, ${usage.outputTokens} out)`,
+        )
       const fair = computeCost({
         inputTokens: receipt.inputTokens,
         outputTokens: receipt.outputTokens,
@@ -137,6 +165,12 @@ export function createPayer(options: PayerOptions) {
       })
       if (receipt.cost > fair)
         throw badReceipt(offer.provider, `it costs ${receipt.cost}, more than the offer's ${fair}`)
+      const worst = worstCaseCost(bounds, offer)
+      if (receipt.cost > worst)
+        throw badReceipt(
+          offer.provider,
+          `it costs ${receipt.cost}, more than the request's worst case ${worst}`,
+        )
       if (receipt.cumulativeAmount < receipt.cost)
         throw badReceipt(offer.provider, 'its cumulative is below its cost')
       remember(
@@ -152,7 +186,7 @@ export function createPayer(options: PayerOptions) {
      * bills what it generated, so a later claim may exceed what this payer saw by at most `worstCase`.
      */
     async addAbortAllowance(provider: Address, modelId: Hex, worstCase: bigint): Promise<void> {
-      await ledger.addAbortAllowance(provider, modelId, worstCase)
+      await ledger.addAbortAllowance(provider, modelId, worstCase, options.abortAllowanceCap)
     },
 
     /**

@@ -35,11 +35,13 @@ export async function createSqlPayerLedger(db: Database): Promise<PayerLedger> {
       return BigInt(row?.billed ?? 0)
     },
 
-    async addAbortAllowance(provider: Address, modelId: Hex, amount: bigint): Promise<void> {
+    async addAbortAllowance(provider: Address, modelId: Hex, amount: bigint, cap?: bigint): Promise<void> {
+      const limit = cap === undefined ? null : cap.toString()
       await db.query(
-        `insert into payer_channels (provider, model_id, abort_allowance) values ($1, $2, $3)
-         on conflict (provider, model_id) do update set abort_allowance = payer_channels.abort_allowance + excluded.abort_allowance`,
-        [provider, modelId.toLowerCase(), amount.toString()],
+        `insert into payer_channels (provider, model_id, abort_allowance) values ($1, $2, least($3::numeric, coalesce($4::numeric, $3::numeric)))
+         on conflict (provider, model_id) do update set abort_allowance =
+           least(payer_channels.abort_allowance + excluded.abort_allowance, coalesce($4::numeric, payer_channels.abort_allowance + excluded.abort_allowance))`,
+        [provider, modelId.toLowerCase(), amount.toString(), limit],
       )
     },
 

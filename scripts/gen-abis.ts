@@ -19,6 +19,7 @@ const contracts = [
   'Uptime',
   'Disputes',
   'Emissions',
+  'MeshTimelock',
 ] as const
 
 const lowerFirst = (name: string) => name[0]?.toLowerCase() + name.slice(1)

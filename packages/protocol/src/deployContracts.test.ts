@@ -4,7 +4,9 @@ import {
   type Account,
   type Address,
   ContractFunctionRevertedError,
+  createTestClient,
   createWalletClient,
+  encodeFunctionData,
   type Hex,
   hashTypedData,
   http,
@@ -14,6 +16,7 @@ import {
 import { mnemonicToAccount } from 'viem/accounts'
 import { disputesAbi } from './abis/Disputes.js'
 import { emissionsAbi } from './abis/Emissions.js'
+import { meshTimelockAbi } from './abis/MeshTimelock.js'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { modelRegistryAbi } from './abis/ModelRegistry.js'
 import { paymentsAbi } from './abis/Payments.js'
@@ -25,6 +28,7 @@ import type { Deployment } from './deployment.js'
 import { paymentsDomain, voucherTypes } from './eip712.js'
 import { signVoucher } from './signVoucher.js'
 import { type Anvil, anvilMnemonic, startAnvil } from './startAnvil.js'
+import { devDeployParams, devInitialSupply } from './startDevChain.js'
 import { verifyVoucher } from './verifyVoucher.js'
 
 const devAccount = (index: number) => mnemonicToAccount(anvilMnemonic, { addressIndex: index })
@@ -80,14 +84,15 @@ describe('contracts deployed to a real anvil with viem', () => {
     deployment = await deployContracts({
       rpcUrl: anvil.rpcUrl,
       deployerKey: deployerKey,
-      deployerIsMinter: true,
+      params: devDeployParams,
     })
     const { token } = deployment.contracts
+    assert.equal(await balanceOf(deployer.address), devInitialSupply)
     for (const account of [provider, payer]) {
       await send(deployer, {
         address: token,
         abi: meshTokenAbi,
-        functionName: 'mint',
+        functionName: 'transfer',
         args: [account.address, parseEther('10000')],
       })
     }
@@ -108,6 +113,42 @@ describe('contracts deployed to a real anvil with viem', () => {
       await read({ address: token, abi: meshTokenAbi, functionName: 'isMinter', args: [emissions] }),
       true,
     )
+    // Disputes and Emissions hold their roles for good: the owner cannot name itself slasher or minter.
+    assert.equal(await read({ address: registry, abi: registryAbi, functionName: 'slasher' }), disputes)
+    assert.equal(await read({ address: token, abi: meshTokenAbi, functionName: 'minter' }), emissions)
+    assert.equal(
+      await read({ address: token, abi: meshTokenAbi, functionName: 'isMinter', args: [deployer.address] }),
+      false,
+    )
+    assert.equal(
+      await revertName(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: token,
+          abi: meshTokenAbi,
+          functionName: 'setMinter',
+          args: [deployer.address],
+        }),
+      ),
+      'MinterAlreadySet',
+    )
+    assert.equal(
+      await revertName(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: registry,
+          abi: registryAbi,
+          functionName: 'setSlasher',
+          args: [deployer.address],
+        }),
+      ),
+      'SlasherAlreadySet',
+    )
+    assert.equal(
+      await read({ address: models, abi: modelRegistryAbi, functionName: 'royaltyIncreaseDelay' }),
+      25n * 3600n,
+    )
+    assert.equal(deployment.contracts.timelock, undefined)
     assert.equal(await read({ address: uptime, abi: uptimeAbi, functionName: 'floor' }), 8000)
     assert.equal(await read({ address: disputes, abi: disputesAbi, functionName: 'payments' }), payments)
     assert.equal(await read({ address: emissions, abi: emissionsAbi, functionName: 'uptime' }), uptime)
@@ -196,17 +237,31 @@ describe('contracts deployed to a real anvil with viem', () => {
       functionName: 'register',
       args: [modelId, 'tiny-llama', 'ipfs://tiny', 1000, royaltyReceiver],
     })
+    // A new model's royalty is an increase from 0: it applies after royaltyIncreaseDelay.
+    const [pendingBps, effectiveAt] = await chain.publicClient.readContract({
+      address: models,
+      abi: modelRegistryAbi,
+      functionName: 'pendingRoyalty',
+      args: [modelId],
+    })
+    assert.equal(pendingBps, 1000)
+    const now = (await chain.publicClient.getBlock()).timestamp
+    assert.ok(effectiveAt >= now + 25n * 3600n - 5n)
+    const testClient = createTestClient({ mode: 'anvil', chain: chain.chain, transport: http(anvil.rpcUrl) })
+    await testClient.increaseTime({ seconds: 25 * 3600 + 1 })
+    await testClient.mine({ blocks: 1 })
     await send(payer, {
       address: token,
       abi: meshTokenAbi,
       functionName: 'approve',
       args: [payments, parseEther('100')],
     })
+    // 100 MESH in, 60 of it allocated to the provider in the same transaction.
     await send(payer, {
       address: payments,
       abi: paymentsAbi,
-      functionName: 'deposit',
-      args: [parseEther('100')],
+      functionName: 'depositAndAllocate',
+      args: [parseEther('100'), [{ provider: provider.address, amount: parseEther('60') }]],
     })
 
     const providerBefore = await balanceOf(provider.address)
@@ -257,13 +312,24 @@ describe('contracts deployed to a real anvil with viem', () => {
       }),
       parseEther('0.3'),
     )
+    // The burn is booked, not sent to 0, until someone flushes it.
+    assert.equal(await read({ address: token, abi: meshTokenAbi, functionName: 'totalSupply' }), supplyBefore)
     assert.equal(
-      await read({ address: token, abi: meshTokenAbi, functionName: 'totalSupply' }),
-      supplyBefore - parseEther('0.15'),
+      await read({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }),
+      parseEther('0.15'),
     )
     assert.equal(
       await read({ address: payments, abi: paymentsAbi, functionName: 'balanceOf', args: [payer.address] }),
-      parseEther('97'),
+      parseEther('40'),
+    )
+    assert.deepEqual(
+      await read({
+        address: payments,
+        abi: paymentsAbi,
+        functionName: 'allocationOf',
+        args: [payer.address, provider.address],
+      }),
+      [parseEther('57'), 0n, 0n],
     )
 
     // The same voucher again pays nothing.
@@ -305,8 +371,23 @@ describe('contracts deployed to a real anvil with viem', () => {
       parseEther('5'),
     )
     assert.equal(
-      await read({ address: payments, abi: paymentsAbi, functionName: 'balanceOf', args: [payer.address] }),
-      parseEther('95'),
+      (
+        await read({
+          address: payments,
+          abi: paymentsAbi,
+          functionName: 'allocationOf',
+          args: [payer.address, provider.address],
+        })
+      )[0],
+      parseEther('55'),
+    )
+    // 100 in − 4.25 paid; the 0.25 burned and 0.5 royalty are still held.
+    assert.equal(await balanceOf(payments), parseEther('95.75'))
+    await send(author, { address: payments, abi: paymentsAbi, functionName: 'flushBurn' })
+    assert.equal(await read({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }), 0n)
+    assert.equal(
+      await read({ address: token, abi: meshTokenAbi, functionName: 'totalSupply' }),
+      supplyBefore - parseEther('0.25'),
     )
     assert.equal(await balanceOf(payments), parseEther('95.5'))
 
@@ -358,5 +439,119 @@ describe('contracts deployed to a real anvil with viem', () => {
         label,
       )
     }
+  })
+})
+
+describe('a real-chain deployment behind a MeshTimelock', () => {
+  let anvil: Anvil
+  after(async () => {
+    await anvil?.stop()
+  })
+
+  it('hands every contract to the timelock, which alone can change a parameter, after its delay', async () => {
+    anvil = await startAnvil()
+    const chain = await connect({ rpcUrl: anvil.rpcUrl })
+    const multisig = devAccount(5)
+    const delay = 25n * 3600n
+    const deployment = await deployContracts({
+      rpcUrl: anvil.rpcUrl,
+      deployerKey,
+      params: { initialSupply: parseEther('1000000'), timelockDelay: delay },
+      timelockProposers: [multisig.address],
+    })
+    const timelock = deployment.contracts.timelock
+    assert.ok(timelock)
+    const read = chain.publicClient.readContract
+    const { timelock: _, ...owned } = deployment.contracts
+    for (const [name, address] of Object.entries(owned)) {
+      assert.equal(await read({ address, abi: paymentsAbi, functionName: 'owner' }), timelock, name)
+      assert.equal(
+        await read({ address, abi: paymentsAbi, functionName: 'pendingOwner' }),
+        '0x0000000000000000000000000000000000000000',
+        name,
+      )
+    }
+    assert.equal(await read({ address: timelock, abi: meshTimelockAbi, functionName: 'getMinDelay' }), delay)
+    const role = (name: 'DEFAULT_ADMIN_ROLE' | 'PROPOSER_ROLE' | 'EXECUTOR_ROLE' | 'CANCELLER_ROLE') =>
+      read({ address: timelock, abi: meshTimelockAbi, functionName: name })
+    const hasRole = async (name: Parameters<typeof role>[0], account: Address) =>
+      read({
+        address: timelock,
+        abi: meshTimelockAbi,
+        functionName: 'hasRole',
+        args: [await role(name), account],
+      })
+    for (const name of ['DEFAULT_ADMIN_ROLE', 'PROPOSER_ROLE', 'EXECUTOR_ROLE', 'CANCELLER_ROLE'] as const)
+      assert.equal(await hasRole(name, deployer.address), false, `deployer keeps ${name}`)
+    assert.equal(await hasRole('PROPOSER_ROLE', multisig.address), true)
+    assert.equal(await hasRole('EXECUTOR_ROLE', multisig.address), true)
+    // The deployer is no owner any more, and the roles are fixed.
+    assert.equal(
+      await revertName(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: deployment.contracts.payments,
+          abi: paymentsAbi,
+          functionName: 'setBurnBps',
+          args: [100],
+        }),
+      ),
+      'OwnableUnauthorizedAccount',
+    )
+    assert.equal(
+      await read({ address: deployment.contracts.token, abi: meshTokenAbi, functionName: 'minter' }),
+      deployment.contracts.emissions,
+    )
+    assert.equal(
+      await read({
+        address: deployment.contracts.token,
+        abi: meshTokenAbi,
+        functionName: 'balanceOf',
+        args: [deployer.address],
+      }),
+      parseEther('1000000'),
+    )
+    // A scheduled change cannot run before the delay.
+    const wallet = createWalletClient({
+      account: multisig,
+      chain: chain.chain,
+      transport: http(anvil.rpcUrl),
+    })
+    const data = encodeFunctionData({ abi: paymentsAbi, functionName: 'setBurnBps', args: [100] })
+    const salt = `0x${'01'.repeat(32)}` as Hex
+    const zero = `0x${'00'.repeat(32)}` as Hex
+    const hash = await wallet.writeContract({
+      address: timelock,
+      abi: meshTimelockAbi,
+      functionName: 'schedule',
+      args: [deployment.contracts.payments, 0n, data, zero, salt, delay],
+    })
+    await chain.publicClient.waitForTransactionReceipt({ hash })
+    assert.equal(
+      await revertName(
+        chain.publicClient.simulateContract({
+          account: multisig,
+          address: timelock,
+          abi: meshTimelockAbi,
+          functionName: 'execute',
+          args: [deployment.contracts.payments, 0n, data, zero, salt],
+        }),
+      ),
+      'TimelockUnexpectedOperationState',
+    )
+    const testClient = createTestClient({ mode: 'anvil', chain: chain.chain, transport: http(anvil.rpcUrl) })
+    await testClient.increaseTime({ seconds: Number(delay) + 1 })
+    await testClient.mine({ blocks: 1 })
+    const executed = await wallet.writeContract({
+      address: timelock,
+      abi: meshTimelockAbi,
+      functionName: 'execute',
+      args: [deployment.contracts.payments, 0n, data, zero, salt],
+    })
+    assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash: executed })).status, 'success')
+    assert.equal(
+      await read({ address: deployment.contracts.payments, abi: paymentsAbi, functionName: 'burnBps' }),
+      100,
+    )
   })
 })

@@ -1,6 +1,7 @@
-import { type Abi, type Address, getAddress, type Hex } from 'viem'
+import { type Abi, type Address, encodeFunctionData, getAddress, type Hex, zeroHash } from 'viem'
 import { disputesAbi, disputesBytecode } from './abis/Disputes.js'
 import { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
+import { meshTimelockAbi, meshTimelockBytecode } from './abis/MeshTimelock.js'
 import { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 import { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 import { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
@@ -12,22 +13,32 @@ import { BaseError } from './errors.js'
 
 export type DeployContractsOptions = {
   rpcUrl: string
-  /** Key of the account that deploys and owns every contract. */
+  /** Key of the account that deploys every contract (and owns them when there is no timelock). */
   deployerKey: Hex
   /** Protocol parameters; each missing one takes its value from `defaultDeployParams`. */
   params?: Partial<DeployParams>
-  /** Make the deployer a MESH minter (devnets and tests; emissions get the role on a real network). */
-  deployerIsMinter?: boolean
+  /**
+   * Accounts that may schedule and execute the timelock's operations (a multisig); default the deployer.
+   * Used only when `params.timelockDelay` > 0.
+   */
+  timelockProposers?: readonly Address[]
 }
 
 /**
- * Deploys MeshToken, ModelRegistry, Registry, Payments, Uptime, Disputes and Emissions to any EVM chain
- * and returns where they are; makes Disputes a Registry slasher and Emissions a MESH minter. The epoch
- * clock starts at the latest block's timestamp. Each transaction waits for its receipt, so a failure names
- * the contract (or the wiring call) that did not go through.
+ * Deploys MeshToken (minting `initialSupply` to the deployer), ModelRegistry, Registry, Payments, Uptime,
+ * Disputes and Emissions to any EVM chain and returns where they are; makes Disputes the Registry's
+ * slasher and Emissions MESH's minter, each once and for good (the contracts refuse a second call).
+ * The epoch clock starts at the latest block's timestamp. Each transaction waits for its receipt, so a
+ * failure names the contract (or the wiring call) that did not go through.
+ *
+ * With `params.timelockDelay` > 0 (real chains), a MeshTimelock owns every contract: it is deployed with
+ * no delay, every contract's `transferOwnership(timelock)` is accepted through it in one batch that also
+ * sets its delay to `timelockDelay`, and the deployer then gives up the timelock's admin role, so every
+ * owner action is public for `timelockDelay` before it applies. Without it (devnets, tests), the deployer
+ * stays the owner.
  *
  * @example
- * const deployment = await deployContracts({ rpcUrl, deployerKey, deployerIsMinter: true })
+ * const deployment = await deployContracts({ rpcUrl, deployerKey, params: { initialSupply: 10n ** 27n } })
  * await writeDeployment('.infermesh/deployment.json', deployment)
  */
 export async function deployContracts(options: DeployContractsOptions): Promise<Deployment> {
@@ -54,10 +65,15 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     }
   }
 
-  const token = await deploy('MeshToken', meshTokenAbi, meshTokenBytecode, [owner])
+  const token = await deploy('MeshToken', meshTokenAbi, meshTokenBytecode, [
+    owner,
+    owner,
+    params.initialSupply,
+  ])
   const models = await deploy('ModelRegistry', modelRegistryAbi, modelRegistryBytecode, [
     owner,
     Number(params.maxRoyaltyBps),
+    params.royaltyIncreaseDelay,
   ])
   const registry = await deploy('Registry', registryAbi, registryBytecode, [
     owner,
@@ -131,31 +147,84 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     }
   }
 
-  await wire('Making Disputes a Registry slasher', () =>
+  await wire('Making Disputes the Registry slasher', () =>
     wallet.writeContract({
       address: registry,
       abi: registryAbi,
       functionName: 'setSlasher',
-      args: [disputes, true],
+      args: [disputes],
     }),
   )
-  await wire('Making Emissions a MESH minter', () =>
-    wallet.writeContract({
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'setMinter',
-      args: [emissions, true],
-    }),
+  await wire('Making Emissions the MESH minter', () =>
+    wallet.writeContract({ address: token, abi: meshTokenAbi, functionName: 'setMinter', args: [emissions] }),
   )
-  if (options.deployerIsMinter) {
-    await wire('Making the deployer a MESH minter', () =>
+
+  const owned = [
+    { address: token, abi: meshTokenAbi },
+    { address: models, abi: modelRegistryAbi },
+    { address: registry, abi: registryAbi },
+    { address: payments, abi: paymentsAbi },
+    { address: uptime, abi: uptimeAbi },
+    { address: disputes, abi: disputesAbi },
+    { address: emissions, abi: emissionsAbi },
+  ] as const
+  let timelock: Address | undefined
+  if (params.timelockDelay > 0n) {
+    const proposers = options.timelockProposers?.length ? [...options.timelockProposers] : [owner]
+    // The deployer proposes and executes the setup batch, then gives up every role it was not given.
+    const setup = proposers.includes(owner) ? proposers : [...proposers, owner]
+    const lock = await deploy('MeshTimelock', meshTimelockAbi, meshTimelockBytecode, [
+      0n,
+      setup,
+      setup,
+      owner,
+    ])
+    timelock = lock
+    for (const contract of owned) {
+      await wire(`Offering ${contract.address}'s ownership to the timelock`, () =>
+        wallet.writeContract({
+          address: contract.address,
+          abi: contract.abi as Abi,
+          functionName: 'transferOwnership',
+          args: [lock],
+        }),
+      )
+    }
+    const targets = [...owned.map((contract) => contract.address), lock]
+    const payloads = [
+      ...owned.map(() => encodeFunctionData({ abi: paymentsAbi, functionName: 'acceptOwnership' })),
+      encodeFunctionData({ abi: meshTimelockAbi, functionName: 'updateDelay', args: [params.timelockDelay] }),
+    ]
+    const values = targets.map(() => 0n)
+    await wire('Scheduling the timelock’s acceptance of ownership', () =>
       wallet.writeContract({
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'setMinter',
-        args: [owner, true],
+        address: lock,
+        abi: meshTimelockAbi,
+        functionName: 'scheduleBatch',
+        args: [targets, values, payloads, zeroHash, zeroHash, 0n],
       }),
     )
+    await wire('Executing the timelock’s acceptance of ownership', () =>
+      wallet.writeContract({
+        address: lock,
+        abi: meshTimelockAbi,
+        functionName: 'executeBatch',
+        args: [targets, values, payloads, zeroHash, zeroHash],
+      }),
+    )
+    const roles = ['DEFAULT_ADMIN_ROLE', 'PROPOSER_ROLE', 'CANCELLER_ROLE', 'EXECUTOR_ROLE'] as const
+    for (const role of roles) {
+      if (role !== 'DEFAULT_ADMIN_ROLE' && proposers.includes(owner)) continue
+      const id = await publicClient.readContract({ address: lock, abi: meshTimelockAbi, functionName: role })
+      await wire(`Giving up the deployer's ${role} on the timelock`, () =>
+        wallet.writeContract({
+          address: lock,
+          abi: meshTimelockAbi,
+          functionName: 'renounceRole',
+          args: [id, owner],
+        }),
+      )
+    }
   }
 
   return {
@@ -163,7 +232,16 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     rpcUrl: options.rpcUrl,
     deployer: owner,
     startBlock,
-    contracts: { token, models, registry, payments, uptime, disputes, emissions },
+    contracts: {
+      token,
+      models,
+      registry,
+      payments,
+      uptime,
+      disputes,
+      emissions,
+      ...(timelock && { timelock }),
+    },
     params,
   }
 }

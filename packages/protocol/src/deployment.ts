@@ -24,6 +24,19 @@ export const deployParamsSchema = z.object({
   maxOffers: uint,
   /** Highest royalty a model may take, in basis points (at most 3000). */
   maxRoyaltyBps: uint,
+  /**
+   * Seconds before a royalty increase (or a new model's first royalty) applies; decreases apply at once.
+   * 2 h to 60 days, and at least withdrawDelay + 1 h (Payments' settlement interval), so a provider
+   * redeems work done under the old terms before new ones apply.
+   */
+  royaltyIncreaseDelay: uint,
+  /** MESH wei minted once, at deployment, to the deployer (the only mint besides Emissions'). */
+  initialSupply: uint,
+  /**
+   * Seconds of the MeshTimelock that owns every contract on a real chain (at least withdrawDelay + 1 h);
+   * 0 deploys no timelock and leaves the deployer the owner (devnets and tests).
+   */
+  timelockDelay: uint,
   /** Share of every payment burned, in basis points (at most 5000). */
   burnBps: uint,
   /** Seconds between a payer's withdrawal request and the withdrawal: providers redeem before it ends. */
@@ -65,6 +78,7 @@ export type DeployParams = z.output<typeof deployParamsSchema>
 
 /**
  * Parameters used when none are given: 1,000 MESH stake, 7 days unbonding, 5% burn, 1 day withdrawal delay,
+ * royalty increases after 25 h, no initial supply and no timelock (a real chain sets both),
  * 1-hour epochs, uptime floor 80%, disputes with a 100 MESH bond, 10% slash (half to the challenger),
  * 3-member committees voting for a day, and 1,000 MESH per epoch halving yearly (40% uptime, 40% work
  * capped at 2.5% of paid work, 20% validators).
@@ -75,6 +89,9 @@ export const defaultDeployParams: DeployParams = {
   unbondingPeriod: 7n * 24n * 3600n,
   maxOffers: 32n,
   maxRoyaltyBps: 2000n,
+  royaltyIncreaseDelay: 25n * 3600n,
+  initialSupply: 0n,
+  timelockDelay: 0n,
   burnBps: 500n,
   withdrawDelay: 24n * 3600n,
   epochLength: 3600n,
@@ -110,6 +127,8 @@ export const deploymentSchema = z.object({
     uptime: address,
     disputes: address,
     emissions: address,
+    /** The MeshTimelock that owns every contract, when the deployment has one (params.timelockDelay > 0). */
+    timelock: address.optional(),
   }),
   params: deployParamsSchema,
 })

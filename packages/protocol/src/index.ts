@@ -1,5 +1,6 @@
 export { disputesAbi, disputesBytecode } from './abis/Disputes.js'
 export { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
+export { meshTimelockAbi, meshTimelockBytecode } from './abis/MeshTimelock.js'
 export { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 export { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 export { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
@@ -54,7 +55,14 @@ export {
   type StartAnvilOptions,
   startAnvil,
 } from './startAnvil.js'
-export { type DevChain, type DevContractCall, devDeployerKey, startDevChain } from './startDevChain.js'
+export {
+  type DevChain,
+  type DevContractCall,
+  devDeployerKey,
+  devDeployParams,
+  devInitialSupply,
+  startDevChain,
+} from './startDevChain.js'
 export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

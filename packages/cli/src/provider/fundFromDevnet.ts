@@ -14,8 +14,8 @@ export type FundFromDevnetParams = {
 }
 
 /**
- * Funds a new key on a devnet from its dev deployer: ETH for gas, and MESH minted (the devnet's deployer
- * is a MESH minter), so the provider can stake and register at once. Devnets only.
+ * Funds a new key on a devnet from its dev deployer: ETH for gas, and MESH sent from the deployer's initial
+ * supply, so the provider can stake and register at once. Devnets only.
  *
  * @throws CliError when the devnet's chain does not answer.
  */
@@ -39,7 +39,7 @@ export async function fundFromDevnet(params: FundFromDevnetParams): Promise<Hex[
     await walletClient.writeContract({
       address: devnet.contracts.token,
       abi: meshTokenAbi,
-      functionName: 'mint',
+      functionName: 'transfer',
       args: [address, mesh],
     }),
   ]

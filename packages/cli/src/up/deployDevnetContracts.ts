@@ -1,8 +1,9 @@
-import { type Deployment, deployContracts } from '@infermesh/protocol'
+import { type Deployment, deployContracts, devDeployParams } from '@infermesh/protocol'
 import type { DevnetPlan } from './planDevnet.js'
 
 /**
- * Deploys the contracts to the devnet's chain from the deployer account, which may mint MESH, with
+ * Deploys the contracts to the devnet's chain from the deployer account, which holds the initial supply
+ * the devnet's accounts are funded from (nobody but Emissions mints), with no timelock,
  * short epochs (the plan's) and a 60 s voting period, so a person watching sees uptime, emissions and
  * disputes happen.
  */
@@ -10,7 +11,6 @@ export function deployDevnetContracts(plan: DevnetPlan): Promise<Deployment> {
   return deployContracts({
     rpcUrl: plan.chain.rpcUrl,
     deployerKey: plan.deployer.privateKey,
-    deployerIsMinter: true,
-    params: { epochLength: BigInt(plan.epochSeconds), votingPeriod: 60n },
+    params: { ...devDeployParams, epochLength: BigInt(plan.epochSeconds), votingPeriod: 60n },
   })
 }

@@ -5,7 +5,7 @@ import type { DevnetModel } from './prepareModel.js'
 
 /**
  * Once the contracts are there: ETH for gas to each validator (their accounts are beyond anvil's ten
- * funded ones), MESH minted for the payer and every provider and validator account, the model's name
+ * funded ones), MESH sent from the deployer's initial supply to the payer and every provider and validator account, the model's name
  * in the ModelRegistry, the payer's deposit in Payments, and a small deposit for each validator (it
  * pays for its probes like a customer).
  */
@@ -28,7 +28,7 @@ export async function fundDevnetAccounts(params: {
       await walletClient.writeContract({
         address: token,
         abi: meshTokenAbi,
-        functionName: 'mint',
+        functionName: 'transfer',
         args: [account.address, plan.funding.mesh],
       }),
     )

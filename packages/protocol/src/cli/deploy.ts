@@ -2,16 +2,21 @@
  * Deploys the InferMesh contracts to any EVM RPC endpoint and writes their addresses to a JSON file.
  *
  *   INFERMESH_DEPLOYER_KEY=0x… npm run deploy -- --rpc-url https://… --out deployment.json \
- *     [--param minStake=1000000000000000000000 …] [--deployer-is-minter]
+ *     [--param minStake=1000000000000000000000 …] \
+ *     [--param timelockDelay=90000 --timelock-proposer 0xMULTISIG]
  *
  * The key comes from the environment only, so it never lands in shell history or `ps`.
  */
 import { parseArgs } from 'node:util'
-import type { Hex } from 'viem'
+import { getAddress, type Hex, isAddress } from 'viem'
 import { deployContracts } from '../deployContracts.js'
 import { type DeployParams, defaultDeployParams, writeDeployment } from '../deployment.js'
 
-const usage = `Usage: INFERMESH_DEPLOYER_KEY=0x… npm run deploy -- --rpc-url URL [--out FILE] [--param NAME=VALUE …] [--deployer-is-minter]
+const usage = `Usage: INFERMESH_DEPLOYER_KEY=0x… npm run deploy -- --rpc-url URL [--out FILE] [--param NAME=VALUE …] [--timelock-proposer ADDRESS …]
+
+On a real chain set initialSupply (minted once to the deployer) and timelockDelay (seconds, at least
+withdrawDelay + 3600): a MeshTimelock then owns every contract and its proposers (default: the deployer)
+schedule every owner action timelockDelay ahead.
 
 Parameters (defaults): ${Object.entries(defaultDeployParams)
   .map(([name, value]) => `${name}=${value}`)
@@ -29,7 +34,7 @@ const { values } = (() => {
         'rpc-url': { type: 'string' },
         out: { type: 'string', default: 'deployment.json' },
         param: { type: 'string', multiple: true, default: [] },
-        'deployer-is-minter': { type: 'boolean', default: false },
+        'timelock-proposer': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
       },
     })
@@ -60,7 +65,9 @@ try {
     rpcUrl,
     deployerKey: deployerKey as Hex,
     params: params as unknown as Partial<DeployParams>,
-    deployerIsMinter: values['deployer-is-minter'],
+    timelockProposers: values['timelock-proposer'].map((value) =>
+      isAddress(value) ? getAddress(value) : fail(`Not an address: ${value}`),
+    ),
   })
   await writeDeployment(values.out, deployment)
   console.log(`Deployed to chain ${deployment.chainId}; addresses written to ${values.out}`)

@@ -124,7 +124,7 @@ describe('consensus contracts (Uptime, Disputes, Emissions) on a real anvil', ()
     // Equal stakes: the weighted median is the middle score.
     assert.deepEqual(await read(uptime, uptimeAbi, 'medianScore', [0n, provider.address]), [9500, 3n])
 
-    await chain.deposit(payer, parseEther('100'))
+    await chain.deposit(payer, parseEther('100'), [{ provider: provider.address, amount: parseEther('100') }])
     const voucher = {
       payer: payer.address,
       provider: provider.address,
@@ -145,6 +145,8 @@ describe('consensus contracts (Uptime, Disputes, Emissions) on a real anvil', ()
     })
     assert.equal(await read(payments, paymentsAbi, 'workOf', [0n, provider.address]), parseEther('100'))
     assert.equal(await read(payments, paymentsAbi, 'totalWork', [0n]), parseEther('100'))
+    // The burn actually paid is recorded per provider and epoch (5% of 100): the cap of the work reward.
+    assert.equal(await read(payments, paymentsAbi, 'burnedOf', [0n, provider.address]), parseEther('5'))
   })
 
   it('slashes a provider whose signed receipt a committee finds guilty, and pays the challenger exactly', async () => {

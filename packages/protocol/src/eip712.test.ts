@@ -166,7 +166,7 @@ describe('EIP-712 domain and Receipt type against Solidity on a real anvil', () 
     const bytecode = compileReceiptChecker()
     anvil = await startAnvil()
     chain = await connect({ rpcUrl: anvil.rpcUrl })
-    deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey, deployerIsMinter: true })
+    deployment = await deployContracts({ rpcUrl: anvil.rpcUrl, deployerKey })
     const wallet = createWalletClient({
       account: deployer,
       chain: chain.chain,

@@ -28,6 +28,7 @@ export { BaseError, type BaseErrorOptions } from './errors.js'
 export { hashRequest } from './hashRequest.js'
 export { hashResponse } from './hashResponse.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
+export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
 export {
   type ReadServerSentEventsOptions,

@@ -41,4 +41,15 @@ describe('recoverDigestSigner', () => {
     assert.equal(recoverDigestSigner(digest, `0x${'ab'.repeat(64)}05`), undefined)
     assert.equal(recoverDigestSigner(digest, '0x'), undefined)
   })
+
+  it('refuses v = 0/1, which ecrecover (hence Payments) refuses, even when it would recover the signer', async () => {
+    const account = privateKeyToAccount(`0x${'22'.repeat(32)}`)
+    const digest = keccak256('0x5678')
+    const signature = await account.sign({ hash: digest })
+    assert.equal(recoverDigestSigner(digest, signature), account.address)
+    const v = Number.parseInt(signature.slice(130), 16)
+    const lowV: `0x${string}` =
+      `${signature.slice(0, 130)}${(v - 27).toString(16).padStart(2, '0')}` as `0x${string}`
+    assert.equal(recoverDigestSigner(digest, lowV), undefined)
+  })
 })

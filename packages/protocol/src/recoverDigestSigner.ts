@@ -6,7 +6,8 @@ const halfOrder = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b
 
 /**
  * The address that signed a 32-byte digest with a 65-byte `r ‖ s ‖ v` signature, or undefined when
- * the signature is malformed, malleable (high s) or recovers nothing.
+ * the signature is malformed, malleable (high s), has v other than 27 or 28 (ecrecover, hence the
+ * contracts, refuses 0/1) or recovers nothing.
  *
  * Why not viem's recoverAddress: it runs pure-JS elliptic-curve code, 3.9 ms per recovery on this
  * project's 2-core reference machine, and every paid request recovers a voucher (provider) and a
@@ -16,8 +17,8 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address | unde
   const bytes = hexToBytes(signature)
   if (bytes.length !== 65) return undefined
   const v = bytes[64] as number
-  const recoveryId = v >= 27 ? v - 27 : v
-  if (recoveryId !== 0 && recoveryId !== 1) return undefined
+  if (v !== 27 && v !== 28) return undefined
+  const recoveryId = v - 27
   const s = BigInt(toHex(bytes.subarray(32, 64)))
   if (s === 0n || s > halfOrder) return undefined
   try {

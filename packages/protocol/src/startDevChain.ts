@@ -28,8 +28,17 @@ export type DevChain = {
   fund: (to: Hex, amount: bigint) => Promise<void>
   /** @deprecated the old name of `fund`: a transfer from the initial supply, not a mint. */
   mint: (to: Hex, amount: bigint) => Promise<void>
-  /** Approves and deposits `amount` of `payer`'s MESH into Payments. */
-  deposit: (payer: LocalAccount, amount: bigint) => Promise<void>
+  /**
+   * Approves and deposits `amount` of `payer`'s MESH into Payments, allocating parts of it to providers
+   * in the same transaction when `allocations` is given (a provider's redemptions draw only on those).
+   */
+  deposit: (
+    payer: LocalAccount,
+    amount: bigint,
+    allocations?: readonly { provider: Hex; amount: bigint }[],
+  ) => Promise<void>
+  /** Allocates part of `payer`'s unallocated deposit to providers. */
+  allocate: (payer: LocalAccount, allocations: readonly { provider: Hex; amount: bigint }[]) => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -92,14 +101,31 @@ export async function startDevChain(options: { params?: Partial<DeployParams> } 
       send,
       fund,
       mint: fund,
-      deposit: async (payer, amount) => {
+      deposit: async (payer, amount, allocations) => {
         await send(payer, {
           address: token,
           abi: meshTokenAbi,
           functionName: 'approve',
           args: [payments, amount],
         })
-        await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [amount] })
+        if (allocations?.length) {
+          await send(payer, {
+            address: payments,
+            abi: paymentsAbi,
+            functionName: 'depositAndAllocate',
+            args: [amount, allocations],
+          })
+        } else {
+          await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [amount] })
+        }
+      },
+      allocate: async (payer, allocations) => {
+        await send(payer, {
+          address: payments,
+          abi: paymentsAbi,
+          functionName: 'allocate',
+          args: [allocations],
+        })
       },
       stop: () => anvil.stop(),
     }

@@ -1,7 +1,7 @@
-import { type Address, type Hex, hashTypedData, isAddressEqual } from 'viem'
+import { type Address, type Hex, hashTypedData } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
+import { isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 import type { Receipt } from './receipt.js'
-import { recoverDigestSigner } from './recoverDigestSigner.js'
 
 export type VerifyReceiptParameters = {
   chainId: number
@@ -9,10 +9,16 @@ export type VerifyReceiptParameters = {
   payments: Address
   receipt: Receipt
   signature: Hex
+  /**
+   * Reads code and makes the EIP-1271 `eth_call` when ECDSA fails (contract or EIP-7702-delegated
+   * providers); without it, only ECDSA signatures pass.
+   */
+  client?: SignatureRuleClient | undefined
 }
 
 /**
- * True when `signature` is the provider's EOA signature of `receipt` for this chain and contract; false
+ * True when `signature` is the provider's signature of `receipt` under the contracts' rule (ECDSA v 27/28
+ * low s, else EIP-1271 through `client`) for this chain and contract; false
  * for any other signer, any changed field, another chain or contract, or a malformed signature.
  *
  * @example
@@ -24,6 +30,7 @@ export async function verifyReceipt({
   payments,
   receipt,
   signature,
+  client,
 }: VerifyReceiptParameters): Promise<boolean> {
   let digest: Hex
   try {
@@ -36,6 +43,5 @@ export async function verifyReceipt({
   } catch {
     return false
   }
-  const signer = recoverDigestSigner(digest, signature)
-  return signer !== undefined && isAddressEqual(signer, receipt.provider)
+  return isValidSignatureNow({ signer: receipt.provider, digest, signature, client })
 }

@@ -1,6 +1,6 @@
-import { type Address, type Hex, hashTypedData, isAddressEqual } from 'viem'
+import { type Address, type Hex, hashTypedData } from 'viem'
 import { paymentsDomain, voucherTypes } from './eip712.js'
-import { recoverDigestSigner } from './recoverDigestSigner.js'
+import { isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 import type { Voucher } from './voucher.js'
 
 export type VerifyVoucherParameters = {
@@ -8,13 +8,25 @@ export type VerifyVoucherParameters = {
   payments: Address
   voucher: Voucher
   signature: Hex
+  /**
+   * Reads code and makes the EIP-1271 `eth_call` when ECDSA fails (contract or EIP-7702-delegated
+   * payers); without it, only ECDSA signatures pass.
+   */
+  client?: SignatureRuleClient | undefined
 }
 
 /**
- * True when `signature` is the payer's EOA signature of `voucher` for this chain and contract.
- * (Contract-wallet payers sign with EIP-1271; check those on-chain with `isValidSignature`.)
+ * True when `signature` is the payer's signature of `voucher` for this chain and contract under the rule
+ * `Payments.redeem` applies (`isValidSignatureNow`): ECDSA v 27/28 low s first, EIP-1271 through `client`
+ * only when that fails.
  */
-export async function verifyVoucher({ chainId, payments, voucher, signature }: VerifyVoucherParameters) {
+export async function verifyVoucher({
+  chainId,
+  payments,
+  voucher,
+  signature,
+  client,
+}: VerifyVoucherParameters): Promise<boolean> {
   let digest: Hex
   try {
     digest = hashTypedData({
@@ -26,6 +38,5 @@ export async function verifyVoucher({ chainId, payments, voucher, signature }: V
   } catch {
     return false
   }
-  const signer = recoverDigestSigner(digest, signature)
-  return signer !== undefined && isAddressEqual(signer, voucher.payer)
+  return isValidSignatureNow({ signer: voucher.payer, digest, signature, client })
 }

@@ -18,7 +18,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address | unde
   if (bytes.length !== 65) return undefined
   const v = bytes[64] as number
   if (v !== 27 && v !== 28) return undefined
-  const recoveryId = v - 27
+  const recoveryId = v === 27 ? 0 : 1
   const s = BigInt(toHex(bytes.subarray(32, 64)))
   if (s === 0n || s > halfOrder) return undefined
   try {

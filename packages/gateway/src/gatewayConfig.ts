@@ -52,6 +52,12 @@ export const gatewayConfigSchema = z.strictObject({
       firstByteTimeoutMs: z.number().int().positive().default(30_000),
       failuresToSuspend: z.number().int().positive().default(3),
       suspendMs: z.number().int().positive().default(30_000),
+      /**
+       * The context a request without max_tokens may fill, and the ceiling of any max_tokens, when
+       * the gateway bounds what a request can cost: worst case = cost(prompt bound, min(max_tokens,
+       * contextTokens)) at the offer. No receipt above it is accepted.
+       */
+      contextTokens: z.number().int().positive().default(32_768),
     })
     .prefault({}),
   discovery: z
@@ -65,6 +71,15 @@ export const gatewayConfigSchema = z.strictObject({
       /** Warn (log + metric) when the payer's deposit falls below this. Default 10 MESH. */
       lowDepositWei: wei.default(10n * 10n ** 18n),
       depositCheckMs: z.number().int().positive().default(30_000),
+      /**
+       * Allocation to a provider the payer tops up to (allocate, several providers per transaction)
+       * when what is free of it falls below `allocationWatermarkWei`. Default 10 MESH.
+       */
+      allocationWei: wei.default(10n * 10n ** 18n),
+      /** Top up a provider's allocation when less than this is free of it. Default 2 MESH. */
+      allocationWatermarkWei: wei.default(2n * 10n ** 18n),
+      /** The most abort allowance one channel may hold (voucher_stale catch-up). Default 1 MESH. */
+      abortAllowanceCapWei: wei.default(10n ** 18n),
     })
     .prefault({}),
   /**

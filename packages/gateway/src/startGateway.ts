@@ -104,6 +104,7 @@ export async function startGateway({
       chainId: chain.id,
       payments: config.chain.contracts.payments,
       ledger,
+      abortAllowanceCap: config.payments.abortAllowanceCapWei,
     })
     const checkDeposit = async () => {
       const deposit = await publicClient.readContract({

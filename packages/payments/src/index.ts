@@ -1,3 +1,4 @@
+export { usageOf } from './cost/usageOf.js'
 export {
   type OfferPrices,
   promptOverhead,

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { chat, completion, createDiscovery, submitSample } from '@infermesh/client'
 import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import { type Database, openDatabase } from '@infermesh/node/database'
-import { createPayer, createSqlPayerLedger, type Payer } from '@infermesh/payments'
+import { createPayer, createSqlPayerLedger, type Payer, requestBounds } from '@infermesh/payments'
 import {
   anvilMnemonic,
   type DevChain,
@@ -186,6 +186,7 @@ describe('startValidator', () => {
       offer: offer(),
       requestHash: hashRequest(request),
       responseHash: hashResponse(text),
+      bounds: requestBounds(kind, request, { contextTokens: 4096 }),
     })
     const issuedAt = Math.floor(Date.now() / 1000)
     const { chainId } = chain.deployment

@@ -1,9 +1,11 @@
+import { requestBounds, worstCaseCost } from '@infermesh/payments'
 import { hashRequest } from '@infermesh/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError } from '../errors.js'
 import type { Candidate } from '../routing/types.js'
 import type { ApiKey } from '../store/createGatewayStore.js'
 import { callProvider } from './callProvider.js'
+import { chargeAbort } from './chargeAbort.js'
 import { relayAnswer } from './relayAnswer.js'
 import { relayStream } from './relayStream.js'
 import { retryPayment } from './retryPayment.js'
@@ -31,13 +33,48 @@ export async function forward(
 ): Promise<unknown> {
   const started = performance.now()
   const valid = validateRequest(kind, request.body)
-  if (apiKey.spendLimit !== null && apiKey.spent >= apiKey.spendLimit) {
-    throw new GatewayError(
-      `This API key reached its spending limit of ${apiKey.spendLimit} MESH wei (spent ${apiKey.spent}).`,
+  const overLimit = () =>
+    new GatewayError(
+      `This API key's spending limit of ${apiKey.spendLimit} MESH wei does not cover this request's worst case (spent ${apiKey.spent}).`,
       { status: 429, code: 'insufficient_quota', type: 'rate_limit_error', retryable: false },
     )
-  }
+  if (apiKey.spendLimit !== null && apiKey.spent >= apiKey.spendLimit) throw overLimit()
   const candidates = routeRequest(context, valid.model, valid.preferences)
+  const attempts = candidates.map((candidate) => prepareAttempt(kind, valid.body, candidate, context))
+  // Reserve the highest worst case atomically against the key's limit before anything is sent.
+  const amount = attempts.reduce((max, attempt) => (attempt.worstCase > max ? attempt.worstCase : max), 0n)
+  if (!(await context.store.reserve(apiKey.id, amount))) throw overLimit()
+  const reservation = { amount, open: true }
+  try {
+    return await forwardReserved(context, kind, apiKey, request, reply, {
+      valid,
+      started,
+      attempts,
+      reservation,
+    })
+  } finally {
+    if (reservation.open) {
+      reservation.open = false
+      await context.store.release(apiKey.id, amount)
+    }
+  }
+}
+
+async function forwardReserved(
+  context: ForwardContext,
+  kind: Kind,
+  apiKey: ApiKey,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  prepared: {
+    valid: ReturnType<typeof validateRequest>
+    started: number
+    attempts: Attempt[]
+    reservation: ForwardRequest['reservation']
+  },
+): Promise<unknown> {
+  const { valid, started, attempts, reservation } = prepared
+  const candidates = attempts.map((attempt) => attempt.candidate)
   const clientGone = new AbortController()
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) clientGone.abort()
@@ -52,6 +89,7 @@ export async function forward(
     started,
     deadline: Date.now() + context.routing.deadlineMs,
     clientGone: clientGone.signal,
+    reservation,
   }
 
   const failures: string[] = []
@@ -69,14 +107,34 @@ export async function forward(
       failures.push('the request deadline passed')
       break
     }
-    const attempt = prepareAttempt(current, candidates[index] as Candidate)
+    const attempt = attempts[index] as Attempt
     const { candidate } = attempt
-    let outcome = await callProvider(context, current, attempt, false)
-    if (outcome.kind === 'paymentRefused' && (await retryPayment(context, candidate, outcome)))
-      outcome = await callProvider(context, current, attempt, true)
+    // Never route to a provider the payer cannot pay: its allocation must cover this worst case.
+    if (context.payer.canPay && !(await context.payer.canPay(candidate.provider, attempt.worstCase))) {
+      failures.push(`${candidate.provider}: the payer's allocation to it cannot cover this request yet`)
+      continue
+    }
+    let outcome: Awaited<ReturnType<typeof callProvider>>
+    try {
+      outcome = await callProvider(context, current, attempt, false)
+      if (outcome.kind === 'paymentRefused' && (await retryPayment(context, candidate, outcome)))
+        outcome = await callProvider(context, current, attempt, true)
+    } catch (error) {
+      context.payer.paid?.(candidate.provider, attempt.worstCase)
+      throw error
+    }
+    if (outcome.kind !== 'answer' && outcome.kind !== 'stream')
+      context.payer.paid?.(candidate.provider, attempt.worstCase)
+    if (outcome.kind === 'retryNext' && clientGone.signal.aborted) {
+      // The customer left while the provider worked: charged like an aborted stream.
+      await chargeAbort(context, current, attempt)
+      return reply
+    }
     switch (outcome.kind) {
       case 'answer': {
-        const json = await relayAnswer(context, current, attempt, outcome)
+        const json = await relayAnswer(context, current, attempt, outcome).finally(() =>
+          context.payer.paid?.(candidate.provider, attempt.worstCase),
+        )
         if (json) {
           served()
           return json
@@ -85,7 +143,9 @@ export async function forward(
         break
       }
       case 'stream':
-        await relayStream(context, current, attempt, outcome, reply)
+        await relayStream(context, current, attempt, outcome, reply).finally(() =>
+          context.payer.paid?.(candidate.provider, attempt.worstCase),
+        )
         served()
         return reply
       case 'clientError':
@@ -115,12 +175,27 @@ export async function forward(
   )
 }
 
-/** The request as one candidate gets it: its own model name, floats for embeddings, and its hash. */
-function prepareAttempt(current: ForwardRequest, candidate: Candidate): Attempt {
+/**
+ * The request as one candidate gets it: its own model name, floats for embeddings, its hash, and what
+ * it can cost at most at this candidate's offer (the payments room's worst case).
+ */
+function prepareAttempt(
+  kind: Kind,
+  body: Record<string, unknown>,
+  candidate: Candidate,
+  context: ForwardContext,
+): Attempt {
   const upstreamBody = {
-    ...current.body,
+    ...body,
     model: candidate.providerModelName,
-    ...(current.kind === 'embeddings' && { encoding_format: 'float' }),
+    ...(kind === 'embeddings' && { encoding_format: 'float' }),
   }
-  return { candidate, upstreamBody, requestHash: hashRequest(upstreamBody) }
+  const bounds = requestBounds(kind, upstreamBody, { contextTokens: context.routing.contextTokens })
+  return {
+    candidate,
+    upstreamBody,
+    requestHash: hashRequest(upstreamBody),
+    bounds,
+    worstCase: worstCaseCost(bounds, candidate),
+  }
 }

@@ -1,3 +1,4 @@
+import { usageOf } from '@infermesh/payments'
 import { answerText } from './answerText.js'
 import { settle } from './settle.js'
 import { toBase64 } from './toBase64.js'
@@ -22,6 +23,7 @@ export async function relayAnswer(
   const settled = await settle(context, forward, attempt, {
     encoded: outcome.receipt,
     responseText: answerText(forward.kind, body),
+    usage: usageOf(body.usage),
   })
   if (!settled) return undefined
   const tokens = (body.usage as { completion_tokens?: number } | null | undefined)?.completion_tokens

@@ -1,6 +1,8 @@
-import { computeCost, receiptEvent } from '@infermesh/protocol'
+import { usageOf } from '@infermesh/payments'
+import { receiptEvent } from '@infermesh/protocol'
 import type { FastifyReply } from 'fastify'
 import { GatewayError } from '../errors.js'
+import { chargeAbort } from './chargeAbort.js'
 import { describePeerFailure } from './describePeerFailure.js'
 import { settle } from './settle.js'
 import type { Attempt, CallOutcome, ForwardContext, ForwardRequest } from './types.js'
@@ -10,8 +12,7 @@ import type { Attempt, CallOutcome, ForwardContext, ForwardRequest } from './typ
  * settles its receipt. The stream is bounded by the provider client: the request's deadline, the idle
  * limit between chunks, the size of one event and of the whole stream. When it breaks, the customer
  * gets an error event in the gateway's own words and the provider a failure; when the customer leaves,
- * the channel is allowed to catch up by the request's worst-case cost (the provider bills what it
- * generated in a receipt the gateway will not read).
+ * the key is charged the request's worst case and the channel may catch up by as much (chargeAbort).
  *
  * @example
  * if (outcome.kind === 'stream') return relayStream(context, forward, attempt, outcome, reply)
@@ -23,8 +24,8 @@ export async function relayStream(
   outcome: Extract<CallOutcome, { kind: 'stream' }>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { stats, metrics, payer } = context
-  const { candidate, upstreamBody } = attempt
+  const { stats, metrics } = context
+  const { candidate } = attempt
   reply.hijack()
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -39,6 +40,7 @@ export async function relayStream(
   let text = ''
   let receipt: string | undefined
   let completionTokens = 0
+  let usage: ReturnType<typeof usageOf>
   let done = false
   const chat = forward.kind === 'chat'
   try {
@@ -61,6 +63,7 @@ export async function relayStream(
           if (typeof piece === 'string') text += piece
           const tokens = chunk.usage?.completion_tokens
           if (typeof tokens === 'number' && tokens > 0) completionTokens = tokens
+          if (chunk.usage != null) usage = usageOf(chunk.usage)
         } catch {}
       }
       if (!reply.raw.destroyed) reply.raw.write(event.raw)
@@ -69,17 +72,7 @@ export async function relayStream(
     await outcome.cancel()
     if (forward.clientGone.aborted) {
       stats.released(candidate.provider)
-      const maxTokens = Number(upstreamBody.max_completion_tokens ?? upstreamBody.max_tokens ?? 4096)
-      await payer.addAbortAllowance(
-        candidate.provider,
-        candidate.modelId,
-        computeCost({
-          inputTokens: BigInt(JSON.stringify(upstreamBody).length),
-          outputTokens: BigInt(maxTokens),
-          pricePerMInput: candidate.pricePerMInput,
-          pricePerMOutput: candidate.pricePerMOutput,
-        }),
-      )
+      await chargeAbort(context, forward, attempt)
       return reply
     }
     const failure = describePeerFailure(error)
@@ -96,7 +89,7 @@ export async function relayStream(
   }
   if (!done) fail('The provider ended the stream early; retry the request.')
   reply.raw.end()
-  const settled = await settle(context, forward, attempt, { encoded: receipt, responseText: text })
+  const settled = await settle(context, forward, attempt, { encoded: receipt, responseText: text, usage })
   const total = performance.now() - forward.started
   // settle counted a bad receipt as a failure already.
   if (settled && done)

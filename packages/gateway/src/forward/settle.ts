@@ -2,8 +2,10 @@ import { hashResponse } from '@infermesh/protocol'
 import type { Attempt, ForwardContext, ForwardRequest } from './types.js'
 
 /**
- * The last step: checks the provider's receipt against the request sent and the answer received, bills
- * it (the channel's total, the API key's spending, a usage record) and hands it on (onReceipt). A bad
+ * The last step: checks the provider's receipt against the request sent and the answer received (its
+ * hashes, the request's token bounds and worst case, the answer's usage), bills it (the channel's
+ * total, the API key's spending in place of its reservation, a usage record) and hands it on
+ * (onReceipt). A bad
  * or missing receipt is logged, counted as the provider's failure and not paid. Returns whether the
  * receipt was accepted.
  *
@@ -14,7 +16,12 @@ export async function settle(
   context: ForwardContext,
   forward: ForwardRequest,
   attempt: Attempt,
-  answer: { encoded: string | undefined; responseText: string },
+  answer: {
+    encoded: string | undefined
+    responseText: string
+    /** The counts the answer's `usage` reported, if it had one. */
+    usage?: { inputTokens: bigint; outputTokens: bigint } | undefined
+  },
 ): Promise<boolean> {
   const { payer, metrics, store, stats } = context
   const { candidate } = attempt
@@ -23,7 +30,12 @@ export async function settle(
       offer: candidate,
       requestHash: attempt.requestHash,
       responseHash: hashResponse(answer.responseText),
+      bounds: attempt.bounds,
+      ...(answer.usage && { usage: answer.usage }),
     })
+    const { reservation } = forward
+    const release = reservation.open ? reservation.amount : 0n
+    reservation.open = false
     metrics.billed.inc(Number(receipt.cost))
     metrics.tokens.inc({ kind: 'prompt' }, Number(receipt.inputTokens))
     metrics.tokens.inc({ kind: 'completion' }, Number(receipt.outputTokens))
@@ -38,6 +50,7 @@ export async function settle(
       cost: receipt.cost,
       latencyMs: performance.now() - forward.started,
       requestHash: attempt.requestHash,
+      release,
     })
     context.onReceipt?.({
       kind: forward.kind,

@@ -1,5 +1,5 @@
 import type { ProviderClient } from '@infermesh/client'
-import type { Payer } from '@infermesh/payments'
+import type { Payer, RequestBounds } from '@infermesh/payments'
 import type { Receipt, ServerSentEvent } from '@infermesh/protocol'
 import type { FastifyRequest } from 'fastify'
 import type { GatewayError } from '../errors.js'
@@ -21,6 +21,11 @@ export type RoutingOptions = {
   deadlineMs: number
   /** Time limit for a provider's first byte, and for each pause once it has started answering, ms. */
   firstByteTimeoutMs: number
+  /**
+   * The context (tokens) a request without max_tokens may fill: the output bound of the worst case
+   * when the customer names none, and the ceiling of any max_tokens.
+   */
+  contextTokens: number
 }
 
 /** What the gateway hands on after each verified receipt (e.g. to sample it for verification). */
@@ -39,8 +44,16 @@ export type ReceiptEvent = {
 export type ForwardContext = {
   discovery: Pick<RoutingTable, 'candidates'>
   stats: ProviderStats
-  payer: Pick<Payer, 'voucherHeader' | 'acceptReceipt' | 'resync' | 'addAbortAllowance'>
-  store: Pick<GatewayStore, 'recordUsage'>
+  payer: Pick<Payer, 'voucherHeader' | 'acceptReceipt' | 'resync' | 'addAbortAllowance'> & {
+    /**
+     * Whether the payer can pay the provider `worstCase` more (its allocation covers what is owed,
+     * in flight and this request; tops up below the watermark). Absent: every provider is payable.
+     */
+    canPay?: (provider: `0x${string}`, worstCase: bigint) => Promise<boolean>
+    /** Ends what canPay reserved for one request. */
+    paid?: (provider: `0x${string}`, worstCase: bigint) => void
+  }
+  store: Pick<GatewayStore, 'recordUsage' | 'reserve' | 'release'>
   metrics: GatewayMetrics
   /** How providers are called (peerFetch: no redirects, private addresses as configured, bounded reads). */
   providers: ProviderClient
@@ -64,6 +77,11 @@ export type ForwardRequest = {
   deadline: number
   /** Aborted when the customer goes away. */
   clientGone: AbortSignal
+  /**
+   * What is reserved against the API key's spending limit for this request (the highest worst case
+   * among its candidates); `open` until settled, charged for an abort, or released.
+   */
+  reservation: { amount: bigint; open: boolean }
 }
 
 /** The request as sent to one provider: its own model name, and the hash its receipt must carry. */
@@ -71,6 +89,10 @@ export type Attempt = {
   candidate: Candidate
   upstreamBody: Record<string, unknown>
   requestHash: `0x${string}`
+  /** The request's token bounds as sent to this candidate (requestBounds). */
+  bounds: RequestBounds
+  /** cost(bounds) at this candidate's offer: the most this request may ever be billed. */
+  worstCase: bigint
 }
 
 /**

@@ -25,6 +25,8 @@ const schema = [
     created_at timestamptz not null default now()
   )`,
   'create index if not exists usage_by_key on usage_records (api_key_id, id)',
+  // Worst cases of requests in flight, reserved against the spending limit before they are sent.
+  'alter table api_keys add column if not exists reserved numeric(78, 0) not null default 0',
 ]
 
 export type ApiKey = { id: string; name: string; spendLimit: bigint | null; spent: bigint }
@@ -38,13 +40,16 @@ export type UsageRecord = {
   cost: bigint
   latencyMs: number
   requestHash: Hex
+  /** The reservation this request held, released in the same transaction (0 or absent: none). */
+  release?: bigint
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 /**
  * The gateway's own durable state, shared safely by several gateway processes on one PostgreSQL:
- * API keys (stored hashed) and usage records per key. What the payer has been billed per channel is
+ * API keys (stored hashed) with what they spent and what requests in flight reserved, and usage
+ * records per key. What the payer has been billed per channel is
  * the payer's ledger (`createSqlPayerLedger` in `@infermesh/payments`), in the same database.
  */
 export async function createGatewayStore(db: Database) {
@@ -97,11 +102,34 @@ export async function createGatewayStore(db: Database) {
             record.requestHash,
           ],
         )
-        await tx.query('update api_keys set spent = spent + $2 where id = $1', [
+        await tx.query('update api_keys set spent = spent + $2, reserved = reserved - $3 where id = $1', [
           record.apiKeyId,
           record.cost.toString(),
+          (record.release ?? 0n).toString(),
         ])
       })
+    },
+
+    /**
+     * Reserves `amount` (a request's worst case) against the key's spending limit in one atomic
+     * statement, so concurrent requests, in one process or several on one PostgreSQL, never overrun
+     * it: `spent + reserved + amount <= spend_limit`. Returns whether it was reserved.
+     */
+    async reserve(apiKeyId: string, amount: bigint): Promise<boolean> {
+      const rows = await db.query<{ id: string }>(
+        `update api_keys set reserved = reserved + $2
+         where id = $1 and (spend_limit is null or spent + reserved + $2 <= spend_limit) returning id`,
+        [apiKeyId, amount.toString()],
+      )
+      return rows.length === 1
+    },
+
+    /** Gives back a reservation the request did not use (no provider served it). */
+    async release(apiKeyId: string, amount: bigint): Promise<void> {
+      await db.query('update api_keys set reserved = reserved - $2 where id = $1', [
+        apiKeyId,
+        amount.toString(),
+      ])
     },
 
     /** A key's most recent usage records and totals. */

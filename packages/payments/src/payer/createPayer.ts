@@ -45,7 +45,7 @@ export type ReceiptExpectation = {
   /** The token bounds of the request as sent (requestBounds): a receipt beyond them is refused. */
   bounds: RequestBounds
   /** The counts the answer's `usage` reports, when it has one: the receipt must say the same. */
-  usage?: { inputTokens: bigint; outputTokens: bigint }
+  usage?: { inputTokens: bigint; outputTokens: bigint } | undefined
 }
 
 /** A provider broke the protocol (bad receipt): not the customer's problem, but not paid. */

@@ -1,5 +1,5 @@
 import { chat, type DiscoveredProvider, type Discovery, peerFetch } from '@infermesh/client'
-import type { Payer } from '@infermesh/payments'
+import { type Payer, requestBounds, usageOf } from '@infermesh/payments'
 import {
   decodeSignedReceipt,
   hashReceipt,
@@ -140,6 +140,8 @@ export function createProber(options: ProberOptions) {
         offer,
         requestHash: hashRequest(request),
         responseHash: hashResponse(text),
+        bounds: requestBounds('chat', request, { contextTokens: options.maxTokens }),
+        usage: usageOf(answer.body.usage),
       })
       options.onAnswer?.({
         provider: offer.provider,

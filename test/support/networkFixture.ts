@@ -159,7 +159,7 @@ export async function startNetwork(
         server: { port },
         allowPrivatePeers: true,
         database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
-        routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000 },
+        routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000, contextTokens: 256 },
         discovery: { refreshMs: 2_000, probeMs: 500 },
         sampling: { probability: options.sampling ?? 0.05 },
       })

@@ -1,9 +1,15 @@
 import { createDiscovery, type Discovery, handInVoucher } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
-import { createPayer, createSqlPayerLedger, type PayerLedger } from '@infermesh/payments'
+import {
+  type Allocator,
+  createAllocator,
+  createPayer,
+  createSqlPayerLedger,
+  type PayerLedger,
+} from '@infermesh/payments'
 import { connect, disputesAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
-import type { Address, LocalAccount } from 'viem'
+import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import type { GatewayConfig } from './gatewayConfig.js'
 import { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
 import { createRoutingTable } from './routing/createRoutingTable.js'
@@ -27,6 +33,8 @@ export type RunningGateway = {
   store: GatewayStore
   /** The payer's ledger: what verified receipts say is owed on each channel. */
   ledger: PayerLedger
+  /** The payer's allocations to providers (lazy, batched, topped up below the watermark). */
+  allocator: Allocator
   /** Who serves what (@infermesh/client): Registry, probes, model names, validators. */
   discovery: Discovery
   /** Proof of Sampling (absent when the deployment has no Disputes contract or the rate is 0). */
@@ -99,12 +107,23 @@ export async function startGateway({
     const routingTable = createRoutingTable({ discovery, stats })
     metrics.providers.set(discovery.providerCount())
 
+    const allocator = createAllocator({
+      publicClient,
+      walletClient: createWalletClient({ account, chain, transport: http(config.chain.rpcUrl) }),
+      payments: config.chain.contracts.payments,
+      ledger,
+      target: config.payments.allocationWei,
+      watermark: config.payments.allocationWatermarkWei,
+      log,
+    })
+    cleanups.push(() => allocator.idle())
     const payer = createPayer({
       account,
       chainId: chain.id,
       payments: config.chain.contracts.payments,
       ledger,
       abortAllowanceCap: config.payments.abortAllowanceCapWei,
+      allocator,
     })
     const checkDeposit = async () => {
       const deposit = await publicClient.readContract({
@@ -237,6 +256,7 @@ export async function startGateway({
       payer: account.address,
       store,
       ledger,
+      allocator,
       discovery,
       ...(sampler && { sampler }),
       flushVouchers,

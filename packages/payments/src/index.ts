@@ -9,6 +9,7 @@ export {
   worstCaseCost,
 } from './cost/worstCase.js'
 export { PaymentError } from './PaymentError.js'
+export { type Allocator, type AllocatorOptions, createAllocator } from './payer/createAllocator.js'
 export {
   createPayer,
   type Payer,

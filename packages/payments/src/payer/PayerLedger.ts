@@ -28,6 +28,11 @@ export type PayerLedger = {
    * the call, or undefined when the claim exceeds billed + allowance (nothing changes then).
    */
   resync(provider: Address, modelId: Hex, owed: bigint): Promise<bigint | undefined>
+  /**
+   * Every channel with `provider` and what the payer may owe on it: billed + abort allowance (a
+   * voucher_stale claim can raise billed by the allowance).
+   */
+  outstanding(provider: Address): Promise<{ modelId: Hex; owed: bigint }[]>
   /** Every channel with billed work. */
   channels(): Promise<PayerChannel[]>
 }

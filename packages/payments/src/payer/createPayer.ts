@@ -9,6 +9,7 @@ import {
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem'
 import { type RequestBounds, worstCaseCost } from '../cost/worstCase.js'
 import { PaymentError } from '../PaymentError.js'
+import type { Allocator } from './createAllocator.js'
 import type { PayerLedger } from './PayerLedger.js'
 
 export type PayerOptions = {
@@ -24,6 +25,11 @@ export type PayerOptions = {
    * beyond verified receipts). Default: no cap beyond the sum of the aborted requests' worst cases.
    */
   abortAllowanceCap?: bigint
+  /**
+   * Keeps what the payer owes each provider within its allocation on Payments (createAllocator);
+   * absent: every provider counts as payable (the caller checks allocations itself).
+   */
+  allocator?: Pick<Allocator, 'canPay' | 'done'>
 }
 
 /** The offer a request was sent under: which channel it bills and the prices a receipt may charge. */
@@ -87,6 +93,19 @@ export function createPayer(options: PayerOptions) {
     address: account.address,
     /** The ledger this payer keeps its channels in (e.g. to list them when handing in vouchers). */
     ledger,
+
+    /**
+     * Whether `provider` can be paid `worstCase` more within its allocation (allocating or topping up
+     * first when needed); if so it is reserved until `paid`. A provider that cannot be paid is never
+     * sent a request.
+     */
+    async canPay(provider: Address, worstCase: bigint): Promise<boolean> {
+      return options.allocator ? options.allocator.canPay(provider, worstCase) : true
+    },
+    /** Ends what canPay reserved for one request (settled, aborted or given up). */
+    paid(provider: Address, worstCase: bigint): void {
+      options.allocator?.done(provider, worstCase)
+    },
 
     /** The voucher header for a request on the channel (provider, model); `fresh` re-reads the ledger. */
     async voucherHeader(provider: Address, modelId: Hex, fresh = false): Promise<string> {

@@ -63,6 +63,14 @@ export async function createSqlPayerLedger(db: Database): Promise<PayerLedger> {
       })
     },
 
+    async outstanding(provider: Address): Promise<{ modelId: Hex; owed: bigint }[]> {
+      const rows = await db.query<{ model_id: string; owed: string }>(
+        'select model_id, billed + abort_allowance as owed from payer_channels where lower(provider) = lower($1)',
+        [provider],
+      )
+      return rows.map((row) => ({ modelId: row.model_id as Hex, owed: BigInt(row.owed) }))
+    },
+
     async channels(): Promise<PayerChannel[]> {
       const rows = await db.query<{ provider: string; model_id: string; billed: string }>(
         'select provider, model_id, billed from payer_channels where billed > 0 order by provider, model_id',

@@ -11,6 +11,7 @@ import {
   voucherHeader,
 } from '@infermesh/protocol'
 import OpenAI from 'openai'
+import { parseEther } from 'viem'
 import { type Fixture, prices, startFixture } from './testing/providerFixture.js'
 
 describe('a provider serving the tiny model over real HTTP, paid with vouchers on a real chain', () => {
@@ -166,12 +167,30 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
         functionName: 'balanceOf',
         args: [fx.providerAccount.address],
       })
+    const supply = () =>
+      fx.read.readContract({ address: token, abi: meshTokenAbi, functionName: 'totalSupply' })
     const before = await balance()
+    const supplyBefore = await supply()
     const result = await fx.provider.settler.settleNow()
     assert.equal(result.amount, owed)
-    const burned = (owed * 500n) / 10_000n
+    // The burn is rounded up, the royalty down; the settler flushed the booked burn, so the supply shows it.
+    const burned = (owed * 500n + 9_999n) / 10_000n
     const royalty = (owed * 1000n) / 10_000n
     assert.equal((await balance()) - before, owed - burned - royalty)
+    assert.equal(result.flushed, burned)
+    assert.equal(supplyBefore - (await supply()), burned)
+    assert.equal(
+      await fx.read.readContract({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }),
+      0n,
+    )
+    // The payer's allocation paid it all; its unallocated deposit is untouched (100 allocated, 0 free).
+    const [allocation] = await fx.read.readContract({
+      address: payments,
+      abi: paymentsAbi,
+      functionName: 'allocationOf',
+      args: [fx.payer.address, fx.providerAccount.address],
+    })
+    assert.equal(allocation, parseEther('100') - owed)
     assert.equal(
       await fx.read.readContract({
         address: payments,
@@ -191,6 +210,12 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
       owed,
     )
     // Nothing left to redeem: a second settlement sends no transaction.
-    assert.deepEqual(await fx.provider.settler.settleNow(), { channels: 0, amount: 0n, transactions: 0 })
+    assert.deepEqual(await fx.provider.settler.settleNow(), {
+      channels: 0,
+      amount: 0n,
+      transactions: 0,
+      skipped: 0,
+      flushed: 0n,
+    })
   })
 })

@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
 import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 import { ProviderError } from './errors.js'
-import { createDepositReader } from './payments/createDepositReader.js'
+import { createAllocationReader } from './payments/createAllocationReader.js'
 import { createPaymentGate } from './payments/createPaymentGate.js'
 import { createLimiter } from './server/createLimiter.js'
 import { createMetrics } from './server/createMetrics.js'
@@ -107,9 +107,10 @@ export async function startProvider({
     cleanups.push(() => db.close())
     const store = await createChannelStore(db)
     const payments = config.chain.contracts.payments
-    const availableDeposit = createDepositReader({
+    const availableAllocation = createAllocationReader({
       publicClient,
       payments,
+      provider: account.address,
       refreshMs: config.payments.depositRefreshMs,
     })
     const gate = createPaymentGate({
@@ -118,7 +119,8 @@ export async function startProvider({
       provider: account.address,
       store,
       creditLimit: config.payments.creditLimit,
-      availableDeposit,
+      availableAllocation,
+      signatureClient: publicClient,
     })
     const metrics = createMetrics()
     const concurrency = config.backend.kind === 'llama' ? config.backend.sequences * models.length : 64
@@ -129,15 +131,16 @@ export async function startProvider({
       publicClient,
       walletClient: wallet,
       payments,
+      models: { address: config.chain.contracts.models, modelIds: models.map((model) => model.modelId) },
       batchSize: config.payments.settleBatchSize,
       intervalMs: config.payments.settleIntervalMs,
       minAmount: config.payments.minRedeemAmount,
       log,
       onRedeemed: (amount) => {
         metrics.redeemed.inc(Number(amount))
-        availableDeposit.invalidate()
+        availableAllocation.invalidate()
       },
-      onWithdrawRequested: (payer) => availableDeposit.invalidate(payer),
+      onWithdrawRequested: (payer) => availableAllocation.invalidate(payer),
     })
 
     let ready = false

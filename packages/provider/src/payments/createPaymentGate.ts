@@ -1,4 +1,9 @@
-import { decodeSignedVoucher, verifyVoucher, voucherHeader } from '@infermesh/protocol'
+import {
+  decodeSignedVoucher,
+  type SignatureRuleClient,
+  verifyVoucher,
+  voucherHeader,
+} from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
 import { ProviderError } from '../errors.js'
 import type { ChannelStore } from '../store/channelStore.js'
@@ -11,8 +16,13 @@ export type PaymentGateOptions = {
   store: ChannelStore
   /** Most unpaid work this provider accepts per channel, in MESH wei (post-pay risk it chooses). */
   creditLimit: bigint
-  /** What the payer can still be paid from on-chain: deposit minus any pending withdrawal (cached). */
-  availableDeposit: (payer: Address) => Promise<bigint>
+  /**
+   * What the payer's work here can be paid from on-chain: its allocation to this provider minus what it
+   * asked to release (cached). 0 for a payer that allocated nothing.
+   */
+  availableAllocation: (payer: Address) => Promise<bigint>
+  /** Reads code for the EIP-1271 fallback of the signature rule (contract and EIP-7702 payers). */
+  signatureClient?: SignatureRuleClient | undefined
 }
 
 /** A request let through the gate: who pays, and the reservation to release once it is billed. */
@@ -31,10 +41,13 @@ const paymentRequired = (code: string, message: string, wire?: Record<string, st
 
 /**
  * The post-pay rule (DESIGN rule 2) at the provider's door. Every request carries a voucher for
- * the channel's completed work; the gate checks its signature and channel, that the cumulative
- * never goes down, stores it durably when it rises, and lets the request in only while the payer's
- * unpaid work (plus what its requests in flight may cost) stays within the credit limit and within
- * its on-chain deposit. The checks and codes follow packages/protocol/PROTOCOL.md §8.2. Refusals are 402 `ProviderError`s whose `code` says why.
+ * the channel's completed work; the gate checks its signature (the contract's rule) and channel, that
+ * the cumulative never goes down, and lets the request in only while the payer's unpaid work (plus what
+ * its requests in flight may cost) stays within the credit limit and everything it would owe here within
+ * its allocation to this provider. A voucher is stored only once every check passed, so a refused
+ * request (a throwaway key with no allocation, a voucher above the allocation) leaves no row behind and
+ * nothing the settler would try to redeem. The checks and codes follow packages/protocol/PROTOCOL.md
+ * §8.2. Refusals are 402 `ProviderError`s whose `code` says why.
  */
 export function createPaymentGate(options: PaymentGateOptions) {
   const { store, creditLimit } = options
@@ -101,6 +114,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
         payments: options.payments,
         voucher,
         signature,
+        client: options.signatureClient,
       })
       if (!valid) {
         throw paymentRequired(
@@ -111,34 +125,47 @@ export function createPaymentGate(options: PaymentGateOptions) {
 
       const payer = voucher.payer
       // Read before taking the lock: a chain read can be slow, and the value is cached anyway.
-      const available = await options.availableDeposit(payer)
+      const available = await options.availableAllocation(payer)
+      if (available === 0n) {
+        throw paymentRequired(
+          'deposit_insufficient',
+          `Payer ${payer} has nothing allocated to provider ${options.provider} in Payments: allocate part of its deposit to this provider.`,
+        )
+      }
       // One admission per payer at a time, so concurrent requests see each other's reservations.
       return withPayerLock(payer, async () => {
         // Read before the store: a request billed meanwhile is then counted in flight or in `unpaid`.
         const inFlight = reservedByPayer.get(payer) ?? 0n
         const id = modelId.toLowerCase() as Hex
-        let channel = await store.get(payer, id)
+        const channel = await store.get(payer, id)
         if (voucher.cumulativeAmount < channel.voucher) {
           throw paymentRequired(
             'voucher_lowered',
             `The voucher's cumulative ${voucher.cumulativeAmount} is below the ${channel.voucher} already signed for this channel.`,
           )
         }
-        if (voucher.cumulativeAmount > channel.voucher) {
-          channel = await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
-        }
-
-        const { unpaid, exposure: owedOnChain } = await store.payerTotals(payer)
+        const totals = await store.payerTotals(payer)
+        // The totals as they would be with this voucher stored (saveVoucher adopts a voucher above `owed`).
+        const raises = voucher.cumulativeAmount > channel.voucher
+        const max = (a: bigint, b: bigint) => (a > b ? a : b)
+        const owedAfter = raises ? max(channel.owed, voucher.cumulativeAmount) : channel.owed
+        const voucherAfter = raises ? voucher.cumulativeAmount : channel.voucher
+        const unpaid =
+          totals.unpaid - max(channel.owed - channel.voucher, 0n) + max(owedAfter - voucherAfter, 0n)
+        const owedOnChain =
+          totals.exposure -
+          (max(channel.owed, channel.voucher) - channel.redeemed) +
+          (owedAfter - channel.redeemed)
         const balances = () => ({
-          owed: channel.owed.toString(),
-          vouchered: channel.voucher.toString(),
+          owed: owedAfter.toString(),
+          vouchered: voucherAfter.toString(),
           unpaid: unpaid.toString(),
           creditLimit: creditLimit.toString(),
         })
         if (unpaid > creditLimit) {
           throw paymentRequired(
             'voucher_stale',
-            `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${channel.owed} on this channel).`,
+            `Payer ${payer} has ${unpaid} of completed work not covered by vouchers, above this provider's credit limit of ${creditLimit}: send a voucher for the last receipt (cumulative ${owedAfter} on this channel).`,
             balances(),
           )
         }
@@ -146,7 +173,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
         if (available < exposure) {
           throw paymentRequired(
             'deposit_insufficient',
-            `Payer ${payer} has ${available} available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
+            `Payer ${payer} has ${available} allocated to this provider in Payments (not being released), less than the ${exposure} it would owe with this request: allocate more.`,
             balances(),
           )
         }
@@ -158,6 +185,8 @@ export function createPaymentGate(options: PaymentGateOptions) {
             balances(),
           )
         }
+        // Every check passed: only now is the voucher durable (and redeemable).
+        if (raises) await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
 
         add(reservedByPayer, payer, maxCost)
         let released = false

@@ -170,7 +170,10 @@ export async function createChannelStore(db: Database) {
       })
     },
 
-    /** Channels holding a voucher above what was redeemed, largest first. */
+    /**
+     * Channels holding a voucher above what was redeemed, largest first (what the voucher says, not what
+     * the payer's allocation can pay: the settler reads that).
+     */
     async redeemable(limit: number, minAmount = 0n): Promise<Channel[]> {
       const rows = await db.query<ChannelRow>(
         `select * from channels where signature is not null and voucher - redeemed > $1
@@ -178,6 +181,20 @@ export async function createChannelStore(db: Database) {
         [minAmount.toString(), limit],
       )
       return rows.map(toChannel)
+    },
+
+    /**
+     * Forgets a voucher the chain refused (RedeemSkipped with InvalidSignature: a contract payer whose
+     * wallet now says no): the channel keeps what it is owed, its voucher falls back to what was redeemed,
+     * so the payer's next request must bring a new voucher (voucher_stale) and the settler stops trying
+     * this one. Only the voucher `cumulative` refused is dropped (a newer one stays).
+     */
+    async dropVoucher(payer: Address, modelId: Hex, cumulative: bigint): Promise<void> {
+      await db.query(
+        `update channels set voucher = redeemed, signature = null, updated_at = now()
+         where payer = $1 and model_id = $2 and voucher = $3`,
+        [payer, modelId, cumulative.toString()],
+      )
     },
 
     /** Records what the chain has paid on a channel (never lowers it). */

@@ -34,6 +34,8 @@ export type FixtureOptions = {
   creditLimit?: bigint
   /** The payer's deposit in Payments. Default 100 MESH. */
   deposit?: bigint
+  /** The part of the deposit allocated to the provider (in the same transaction). Default all of it. */
+  allocation?: bigint
   /** Largest request body. Default the provider's (1 MiB). */
   maxBodyBytes?: number
   /** Requests that may wait for a sequence. Default 16. */
@@ -112,7 +114,8 @@ export function createPayerWallet(params: {
 
 /**
  * A real network for provider tests: anvil with the contracts, the tiny GGUF model registered with a
- * 10% royalty, a payer with a deposit, and a provider daemon serving the model with llama.cpp.
+ * 10% royalty (in force: the chain's clock is moved past the royalty increase delay), a payer with a
+ * deposit allocated to the provider, and a provider daemon serving the model with llama.cpp.
  */
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-provider-'))
@@ -139,14 +142,23 @@ async function startOn(devChain: DevChain, dir: string, options: FixtureOptions)
 
   const { models, payments } = deployment.contracts
   const deposit = options.deposit ?? parseEther('100')
-  await devChain.mint(payer.address, parseEther('1000'))
+  const allocation = options.allocation ?? deposit
+  await devChain.fund(payer.address, parseEther('1000'))
   await send(author, {
     address: models,
     abi: modelRegistryAbi,
     functionName: 'register',
     args: [modelId, 'tiny', '', 1000, royaltyReceiver],
   })
-  await devChain.deposit(payer, deposit)
+  // A new model's royalty is an increase from 0: it applies after royaltyIncreaseDelay.
+  const delay = Number(deployment.params.royaltyIncreaseDelay)
+  await publicClient.request({ method: 'evm_increaseTime' as never, params: [delay + 1] as never })
+  await publicClient.request({ method: 'evm_mine' as never, params: [] as never })
+  await devChain.deposit(
+    payer,
+    deposit,
+    allocation > 0n ? [{ provider: providerAccount.address, amount: allocation }] : [],
+  )
 
   const config = providerConfigSchema.parse({
     chain: { rpcUrl: anvil.rpcUrl, contracts: deployment.contracts },

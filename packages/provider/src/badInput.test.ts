@@ -426,7 +426,7 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
       )
     })
 
-    it('refuses a payer without a deposit with 402 deposit_insufficient', async () => {
+    it('refuses a payer with nothing allocated to this provider with 402 deposit_insufficient', async () => {
       const broke = devAccount(5)
       const header = await signedBy(broke, { payer: broke.address, cumulativeAmount: 0n })
       const { status, body } = await chat(
@@ -434,15 +434,13 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
         { [voucherHeader]: header },
       )
       assert.equal(status, 402)
-      const exposure = worstCase(hello, 8)
       assert.deepEqual(
         body,
         refusal(
           'deposit_insufficient',
           'payment_error',
           null,
-          `Payer ${broke.address} has 0 available in Payments, less than the ${exposure} it would owe with this request: deposit more.`,
-          { owed: '0', vouchered: '0', unpaid: '0', creditLimit: wei(creditLimit) },
+          `Payer ${broke.address} has nothing allocated to provider ${fx.providerAccount.address} in Payments: allocate part of its deposit to this provider.`,
         ),
       )
     })

@@ -122,9 +122,17 @@ describe('startValidator', () => {
       ],
     })
 
+    // The validator allocates for its probes itself (lazily); this customer pays by hand, so it
+    // allocates part of its deposit to the provider up front.
     for (const account of [validatorAccount(), customer()]) {
       await chain.mint(account.address, parseEther('5000'))
-      await chain.deposit(account, parseEther('100'))
+      await chain.deposit(
+        account,
+        parseEther('100'),
+        account.address === customer().address
+          ? [{ provider: providerAccount().address, amount: parseEther('50') }]
+          : undefined,
+      )
     }
     customerDb = await openDatabase()
     customerPayer = createPayer({

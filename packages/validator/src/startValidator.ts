@@ -1,6 +1,6 @@
 import { createDiscovery } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
-import { createPayer, createSqlPayerLedger } from '@infermesh/payments'
+import { createAllocator, createPayer, createSqlPayerLedger } from '@infermesh/payments'
 import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
@@ -94,7 +94,19 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     })
     cleanups.push(() => database.close())
     const ledger = await createSqlPayerLedger(database)
-    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, ledger })
+    // Probes pay providers like a customer: what the validator owes each stays within what it allocated
+    // to it on Payments, allocated lazily and topped up (1 MESH, below 0.2 MESH; probes cost far less).
+    const allocator = createAllocator({
+      publicClient,
+      walletClient,
+      payments: contracts.payments,
+      ledger,
+      target: 10n ** 18n,
+      watermark: 2n * 10n ** 17n,
+      log,
+    })
+    cleanups.push(() => allocator.idle())
+    const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, ledger, allocator })
 
     let agent: ReturnType<typeof createDisputeAgent> | undefined
     const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {

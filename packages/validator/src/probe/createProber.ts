@@ -1,5 +1,5 @@
 import { chat, type DiscoveredProvider, type Discovery, peerFetch } from '@infermesh/client'
-import { type Payer, requestBounds, usageOf } from '@infermesh/payments'
+import { type Payer, requestBounds, usageOf, worstCaseCost } from '@infermesh/payments'
 import {
   decodeSignedReceipt,
   hashReceipt,
@@ -113,6 +113,23 @@ export function createProber(options: ProberOptions) {
       max_tokens: options.maxTokens,
       temperature: 0,
     }
+    const bounds = requestBounds('chat', request, { contextTokens: options.maxTokens })
+    const worstCase = worstCaseCost(bounds, offer)
+    // Never probe-pay a provider the payer cannot pay within its allocation: health counted only.
+    if (!(await payer.canPay(offer.provider, worstCase))) return true
+    try {
+      return await paidCall(payer, offer, request, bounds)
+    } finally {
+      payer.paid(offer.provider, worstCase)
+    }
+  }
+
+  async function paidCall(
+    payer: Payer,
+    offer: NonNullable<ReturnType<ProberOptions['discovery']['offerOf']>>,
+    request: Record<string, unknown> & { messages: { role: string; content: string }[] },
+    bounds: ReturnType<typeof requestBounds>,
+  ): Promise<boolean> {
     // A 402 once: the voucher may be behind (another process on this ledger billed more), so sign
     // again from a fresh read of the ledger; a second refusal fails the probe.
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -140,7 +157,7 @@ export function createProber(options: ProberOptions) {
         offer,
         requestHash: hashRequest(request),
         responseHash: hashResponse(text),
-        bounds: requestBounds('chat', request, { contextTokens: options.maxTokens }),
+        bounds,
         usage: usageOf(answer.body.usage),
       })
       options.onAnswer?.({

@@ -3,6 +3,7 @@ import { formatEther, type Hex } from 'viem'
 import { CliError } from '../CliError.js'
 import type { ProviderChain } from '../provider/connectProviderChain.js'
 import { sendContractCall } from '../provider/sendContractCall.js'
+import type { Allocation } from './allocations.js'
 import type { PayerTarget } from './resolvePayer.js'
 
 export type DepositToPaymentsParams = {
@@ -10,6 +11,8 @@ export type DepositToPaymentsParams = {
   chain: ProviderChain
   /** MESH wei to add to the deposit. */
   amount: bigint
+  /** Parts of it to allocate to providers in the same transaction (`depositAndAllocate`). */
+  allocations?: readonly Allocation[]
   log: (line: string) => void
 }
 
@@ -17,12 +20,16 @@ export type DepositToPaymentsResult = { transactions: Hex[]; deposit: bigint; wa
 
 /**
  * Adds MESH from the payer's wallet to its deposit in Payments (approving Payments first when its
- * allowance is short). Providers serve the payer against the deposit.
+ * allowance is short), allocating parts of it to providers in the same transaction when asked. A
+ * provider serves the payer against its allocation to that provider only; the unallocated deposit backs
+ * no one until allocated.
  *
- * @throws CliError when the wallet holds less MESH than the amount.
+ * @throws CliError when the wallet holds less MESH than the amount, or the allocations exceed it.
  */
 export async function depositToPayments(params: DepositToPaymentsParams): Promise<DepositToPaymentsResult> {
   const { target, chain, amount, log } = params
+  const allocations = params.allocations ?? []
+  const allocated = allocations.reduce((sum, a) => sum + a.amount, 0n)
   const { token, payments } = target.contracts
   const me = chain.account.address
   const read = <T>(address: Hex, abi: unknown, functionName: string, args: readonly unknown[]) =>
@@ -34,6 +41,10 @@ export async function depositToPayments(params: DepositToPaymentsParams): Promis
   if (balance < amount)
     throw new CliError(
       `${me} holds ${formatEther(balance)} MESH, less than the ${formatEther(amount)} MESH to deposit: get MESH sent to it first`,
+    )
+  if (allocated > amount)
+    throw new CliError(
+      `the allocations add up to ${formatEther(allocated)} MESH, more than the ${formatEther(amount)} MESH deposited (allocate the rest of an existing deposit with infermesh deposit --allocate …)`,
     )
   const transactions: Hex[] = []
   if (allowance < amount)
@@ -47,7 +58,14 @@ export async function depositToPayments(params: DepositToPaymentsParams): Promis
   transactions.push(
     await sendContractCall(
       chain,
-      { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [amount] },
+      allocations.length > 0
+        ? {
+            address: payments,
+            abi: paymentsAbi,
+            functionName: 'depositAndAllocate',
+            args: [amount, allocations.map((a) => ({ provider: a.provider, amount: a.amount }))],
+          }
+        : { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [amount] },
       log,
     ),
   )

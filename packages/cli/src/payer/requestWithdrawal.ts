@@ -23,10 +23,11 @@ export type RequestWithdrawalResult = {
 }
 
 /**
- * Asks Payments to pay `amount` of the deposit back after the withdrawal delay (providers redeem
- * their vouchers meanwhile). A pending request is replaced and its delay restarts.
+ * Asks Payments to pay `amount` of the unallocated deposit back after the withdrawal delay; the amount
+ * leaves the deposit at once. A pending request is replaced (its amount counts as deposit again) and its
+ * delay restarts. Allocated MESH cannot be withdrawn: release it first (`releaseAllocation`).
  *
- * @throws CliError when the deposit is smaller than the amount.
+ * @throws CliError when the unallocated deposit (plus a pending request) is smaller than the amount.
  */
 export async function requestWithdrawal(
   params: PaymentsWithdrawalParams & { amount: bigint },
@@ -48,9 +49,9 @@ export async function requestWithdrawal(
       args: [me],
     }),
   ])
-  if (deposit < amount)
+  if (deposit + pending < amount)
     throw new CliError(
-      `the deposit of ${me} is ${formatEther(deposit)} MESH, less than the ${formatEther(amount)} MESH to withdraw`,
+      `the unallocated deposit of ${me} is ${formatEther(deposit + pending)} MESH${pending > 0n ? ' (counting the pending request this one replaces)' : ''}, less than the ${formatEther(amount)} MESH to withdraw; MESH allocated to providers must be released first (infermesh withdraw --release PROVIDER)`,
     )
   const hash = await sendContractCall(
     chain,

@@ -49,7 +49,7 @@ export function createAllocator(options: AllocatorOptions) {
   let chain: Promise<void> = Promise.resolve()
 
   const read = async (provider: Address): Promise<ProviderState> => {
-    const blockNumber = await publicClient.getBlockNumber()
+    const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 })
     const [amount] = await publicClient.readContract({
       address: payments,
       abi: paymentsAbi,

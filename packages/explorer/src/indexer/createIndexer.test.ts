@@ -56,10 +56,13 @@ async function figures(db: Database) {
   const [events] = await db.query<{ n: number; distinct: number }>(
     'select count(*)::int as n, count(distinct (block_number, log_index))::int as distinct from chain_events',
   )
+  // Burned: sent to 0, plus what Payments booked at redemptions and has not flushed yet.
   const [supply] = await db.query<{ minted: string; burned: string }>(
-    `select coalesce(sum((args->>'value')::numeric) filter (where args->>'from' = $1), 0)::text as minted,
-            coalesce(sum((args->>'value')::numeric) filter (where args->>'to' = $1), 0)::text as burned
-     from chain_events where name = 'Transfer'`,
+    `select coalesce(sum((args->>'value')::numeric) filter (where name = 'Transfer' and args->>'from' = $1), 0)::text as minted,
+            (coalesce(sum((args->>'value')::numeric) filter (where name = 'Transfer' and args->>'to' = $1), 0)
+             + coalesce(sum((args->>'burned')::numeric) filter (where name = 'Redeemed'), 0)
+             - coalesce(sum((args->>'amount')::numeric) filter (where name = 'BurnFlushed'), 0))::text as burned
+     from chain_events where name in ('Transfer', 'Redeemed', 'BurnFlushed')`,
     [zeroAddress],
   )
   const stakes = await db.query<{ address: string; stake: string }>(
@@ -75,10 +78,12 @@ async function figures(db: Database) {
 async function chainFigures(chain: DevChain) {
   const { token, payments, registry } = chain.deployment.contracts
   const read = chain.publicClient
-  const [minted, burned] = await Promise.all([
+  const [minted, flushed, pending] = await Promise.all([
     read.readContract({ address: token, abi: meshTokenAbi, functionName: 'totalMinted' }),
     read.readContract({ address: token, abi: meshTokenAbi, functionName: 'totalBurned' }),
+    read.readContract({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }),
   ])
+  const burned = flushed + pending
   const fromBlock = chain.deployment.startBlock
   const redeemed = await read.getContractEvents({
     address: payments,
@@ -154,8 +159,11 @@ describe('the indexer', () => {
     chain = await startDevChain()
     dir = await mkdtemp(join(tmpdir(), 'infermesh-explorer-indexer-'))
     handlers = createEventHandlers(chain.deployment.contracts)
-    await chain.mint(chain.account(1).address, parseEther('100'))
-    await chain.deposit(chain.account(1), parseEther('50'))
+    await chain.fund(chain.account(1).address, parseEther('100'))
+    // Account 2 is the provider that redeems: its redemptions draw on this allocation.
+    await chain.deposit(chain.account(1), parseEther('50'), [
+      { provider: chain.account(2).address, amount: parseEther('50') },
+    ])
   })
   after(async () => {
     for (const db of opened) await db.close().catch(() => {})
@@ -181,8 +189,13 @@ describe('the indexer', () => {
     assert.ok(stoppedAt.indexedBlock < head, `stopped at ${stoppedAt.indexedBlock}, before the head ${head}`)
     await db.close()
 
-    // More happens while the explorer is down.
+    // More happens while the explorer is down, including a flush of the booked burn.
     await registerProvider(chain, 3, parseEther('2'))
+    await chain.send(provider, {
+      address: chain.deployment.contracts.payments,
+      abi: paymentsAbi,
+      functionName: 'flushBurn',
+    })
     for (let i = 0; i < 3; i++) await redeem(provider)
 
     // Second run on the same database: picks up after the last committed batch.

@@ -206,8 +206,18 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         },
         Deposited: keepOnly,
         Withdrawn: keepOnly,
+        WithdrawRequested: keepOnly,
         Shortfall: keepOnly,
         RoyaltiesClaimed: keepOnly,
+        // Deposits reserved per provider, and what a batch could not pay (with the reason's selector).
+        Allocated: keepOnly,
+        ReleaseRequested: keepOnly,
+        ReleaseCancelled: keepOnly,
+        Released: keepOnly,
+        RedeemSkipped: keepOnly,
+        // Redeemed.burned is booked in Payments (pendingBurn) until someone flushes it to MESH's supply:
+        // the overview's total burned is Transfers to 0 plus Σ Redeemed.burned − Σ BurnFlushed.amount.
+        BurnFlushed: keepOnly,
       },
     },
     {
@@ -215,6 +225,8 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
       address: contracts.models,
       abi: modelRegistryAbi as Abi,
       handlers: {
+        // royaltyBps is the rate in force, 0 at registration: a first royalty is a rise, which follows
+        // as RoyaltyIncreaseScheduled and applies at its effectiveAt without an event (readModels).
         ModelRegistered: async (tx, event) => {
           const { args } = event
           await tx.query(
@@ -248,6 +260,9 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         ModelTransferred: async (tx, { args }) => {
           await tx.query('update models set owner = $2 where model_id = $1', [args.modelId, args.to])
         },
+        RoyaltyIncreaseScheduled: keepOnly,
+        // The owner's reassignment also emits ModelTransferred and RoyaltySet(0): the tables follow those.
+        ModelReassigned: keepOnly,
       },
     },
   ]

@@ -3,12 +3,34 @@ import { median } from './median.js'
 
 /**
  * Every model registered in the ModelRegistry or offered by an active provider: its providers, price
- * range and median (MESH wei per 1M tokens), royalty rate, and royalties and volume from
- * Payments.Redeemed.
+ * range and median (MESH wei per 1M tokens), royalty rate in force, a scheduled royalty rise not yet in
+ * force, and royalties and volume from Payments.Redeemed. A rise (RoyaltyIncreaseScheduled) applies at
+ * its effectiveAt with no event, unless a later RoyaltySet replaced it; `now` is the chain's time in
+ * seconds (default the clock's).
  */
-export async function readModels(db: Sql) {
+export async function readModels(db: Sql, now = BigInt(Math.floor(Date.now() / 1000))) {
   const models = await db.query<Record<string, string | number>>(
     `select model_id, name, uri, owner, royalty_bps, royalty_receiver from models`,
+  )
+  // The last royalty event per model: a scheduled rise counts only when nothing set the rate after it.
+  const lastRoyalty = await db.query<{
+    model_id: string
+    name: string
+    bps: string | null
+    at: string | null
+  }>(
+    `select distinct on (args->>'modelId') args->>'modelId' as model_id, name,
+       args->>'royaltyBps' as bps, args->>'effectiveAt' as at
+     from chain_events where contract = 'models' and name in ('RoyaltySet', 'RoyaltyIncreaseScheduled')
+     order by args->>'modelId', block_number desc, log_index desc`,
+  )
+  const rises = new Map(
+    lastRoyalty
+      .filter((row) => row.name === 'RoyaltyIncreaseScheduled' && row.bps !== null && row.at !== null)
+      .map((row) => [
+        row.model_id.toLowerCase(),
+        { bps: Number(row.bps), effectiveAt: BigInt(row.at as string) },
+      ]),
   )
   const offers = await db.query<{ model_id: string; provider: string; price_in: string; price_out: string }>(
     `select o.model_id, o.provider, o.price_in::text, o.price_out::text from offers o
@@ -35,7 +57,7 @@ export async function readModels(db: Sql) {
       name: model ? String(model.name) : null,
       uri: model ? String(model.uri) : '',
       owner: model ? String(model.owner) : null,
-      royaltyBps: model ? Number(model.royalty_bps) : 0,
+      ...royaltyOf(model ? Number(model.royalty_bps) : 0, rises.get(id.toLowerCase()), now),
       royaltyReceiver: model ? String(model.royalty_receiver) : null,
       providers: mine.map((o) => ({ address: o.provider, priceIn: o.price_in, priceOut: o.price_out })),
       priceIn: { min: min(ins), median: (median(ins) ?? 0n).toString(), max: max(ins) },
@@ -45,4 +67,11 @@ export async function readModels(db: Sql) {
       redemptions: money?.redemptions ?? 0,
     }
   })
+}
+
+/** The rate in force and the rise still pending, from the stored rate and the last scheduled rise. */
+function royaltyOf(stored: number, rise: { bps: number; effectiveAt: bigint } | undefined, now: bigint) {
+  if (!rise) return { royaltyBps: stored, pendingRoyalty: null }
+  if (rise.effectiveAt <= now) return { royaltyBps: rise.bps, pendingRoyalty: null }
+  return { royaltyBps: stored, pendingRoyalty: { bps: rise.bps, effectiveAt: Number(rise.effectiveAt) } }
 }

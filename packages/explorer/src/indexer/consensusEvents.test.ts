@@ -96,7 +96,9 @@ describe('the explorer on the consensus contracts', () => {
       args: [0n, [provider().address], [9000]],
     })
     // Paid work in epoch 0: 100 MESH redeemed.
-    await chain.deposit(payer(), parseEther('100'))
+    await chain.deposit(payer(), parseEther('100'), [
+      { provider: provider().address, amount: parseEther('100') },
+    ])
     const voucher = {
       payer: payer().address,
       provider: provider().address,

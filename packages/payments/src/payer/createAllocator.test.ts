@@ -63,7 +63,11 @@ describe('createAllocator on a real anvil', () => {
     // 25 MESH deposited, 11 asked per provider (target + this request): two are covered, the third
     // gets the 3 left over, which covers its 1 MESH request.
     assert.deepEqual(payable, [true, true, true])
-    assert.equal((await chain.publicClient.getBlockNumber({ cacheTime: 0 })) - before, 1n, 'one allocate for three providers')
+    assert.equal(
+      (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) - before,
+      1n,
+      'one allocate for three providers',
+    )
     assert.equal(await allocationOf(a), parseEther('11'))
     assert.equal(await allocationOf(b), parseEther('11'))
     assert.equal(await allocationOf(c), parseEther('3'))

@@ -190,7 +190,7 @@ async function parent() {
   const variants: Variant[] = only ? [only] : ['before', 'after']
 
   // Simulated provider endpoints: one server, one path prefix per provider.
-  const counts = { provider: 0, rpc: 0, rpcByMethod: new Map<string, number>() }
+  const counts = { provider: 0, routed: 0, rpc: 0, rpcByMethod: new Map<string, number>() }
   const endpoints = createServer((request, response) => {
     counts.provider++
     const match = /^\/p\/(\d+)(?:\/m\d+)?\/(v1\/models|health)$/.exec(request.url ?? '')
@@ -199,6 +199,7 @@ async function parent() {
       response.writeHead(404).end()
       return
     }
+    if (Number(match[1]) < routedPerSecond) counts.routed++
     const body =
       match[2] === 'health'
         ? '{"status":"ok"}'
@@ -391,7 +392,6 @@ async function parent() {
       endpoints:
         'simulated: one node:http server answering /p/<i>/v1/models and /p/<i>/health for every provider',
       settings,
-      seconds,
       traffic: `${routedPerSecond} providers routed to every second; one endpoint change (Registry event) every 5 s`,
       registrationSeconds,
     },
@@ -444,6 +444,7 @@ async function parent() {
     const startMs = await ready
     const startup = { providerRequests: counts.provider, rpcCalls: counts.rpc }
     counts.provider = 0
+    counts.routed = 0
     counts.rpc = 0
     counts.rpcByMethod.clear()
     memory.length = 0
@@ -476,6 +477,7 @@ async function parent() {
     const elapsed = (performance.now() - window) / 1000
     const providerRequests = counts.provider
     const rpcCalls = counts.rpc
+    const routed = counts.routed
     const byMethod = Object.fromEntries(
       [...counts.rpcByMethod].sort((a, b) => b[1] - a[1]).map(([method, n]) => [method, n]),
     )
@@ -508,6 +510,7 @@ async function parent() {
         const slice = perSecond.slice(i * 10, i * 10 + 10)
         return Math.round(slice.reduce((sum, n) => sum + n, 0) / slice.length)
       }),
+      routedProviderRequestsPerSecond: Math.round((routed / elapsed) * 10) / 10,
       rpcCallsPerSecond: Math.round(rpcCalls / elapsed),
       rpcCallsByMethod: byMethod,
       rssMb: rss.length

@@ -21,7 +21,8 @@
  * Both get the devnet's settings (`infermesh up`: probeMs 500, refreshMs 5,000).
  *
  * Run one variant: `node --import tsx bench/discovery.bench.ts before` (or `after`); the other
- * variant's figures already in the results file are kept.
+ * variant's figures already in the results file are kept. `DISCOVERY_BENCH_LABEL` stores a run under
+ * another name (e.g. a longer window: `DISCOVERY_BENCH_SECONDS=360 DISCOVERY_BENCH_LABEL=afterSteadyState`).
  */
 
 import { type ChildProcess, execFileSync, fork } from 'node:child_process'
@@ -47,7 +48,16 @@ type Variant = 'before' | 'after'
 type ChildMessage =
   | { type: 'ready'; startMs: number }
   | { type: 'memory'; rss: number; heapUsed: number }
-  | { type: 'done'; routable: number; providers: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
+  | {
+      type: 'done'
+      routable: number
+      providers: number
+      loopDelayP99Ms: number
+      loopDelayMaxMs: number
+      warnings: number
+      memoryFailures: number
+      uncaught: { count: number; first: string | undefined }
+    }
   | { type: 'error'; message: string }
 
 if (process.env.DISCOVERY_BENCH_CHILD) await child()
@@ -71,7 +81,23 @@ async function child() {
     const { publicClient } = await connect({ rpcUrl: env.rpcUrl })
     const { createProviderStats, createRoutingTable } = await import('@infermesh/gateway')
     const stats = createProviderStats()
-    const log = { info: () => {}, warn: () => {} }
+    let warnings = 0
+    let memoryFailures = 0
+    // Whatever the measured code throws from a callback is counted (and the first one kept) rather
+    // than ending the run: how a discovery fails under load is part of the measurement.
+    const uncaught = { count: 0, first: undefined as string | undefined }
+    const onUncaught = (error: unknown) => {
+      uncaught.count++
+      uncaught.first ??= (error as Error)?.message ?? String(error)
+    }
+    process.on('uncaughtException', onUncaught)
+    process.on('unhandledRejection', onUncaught)
+    const log = {
+      info: () => {},
+      warn: () => {
+        warnings++
+      },
+    }
     let discovery: {
       start: () => Promise<void>
       stop: () => void
@@ -125,8 +151,12 @@ async function child() {
     }, 1000)
     loop.reset()
     const memory = setInterval(() => {
-      const { rss, heapUsed } = process.memoryUsage()
-      send({ type: 'memory', rss, heapUsed })
+      try {
+        const { rss, heapUsed } = process.memoryUsage()
+        send({ type: 'memory', rss, heapUsed })
+      } catch {
+        memoryFailures++ // e.g. EMFILE: no file descriptor left to read /proc with
+      }
     }, 1000)
     process.on('message', (message: { type: string }) => {
       if (message.type !== 'stop') return
@@ -138,6 +168,9 @@ async function child() {
         providers: discovery.providerCount(),
         loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
         loopDelayMaxMs: Math.round(loop.max / 1e6),
+        warnings,
+        memoryFailures,
+        uncaught,
       })
       discovery.stop()
       setTimeout(() => process.exit(0), 100).unref()
@@ -157,7 +190,7 @@ async function parent() {
   const variants: Variant[] = only ? [only] : ['before', 'after']
 
   // Simulated provider endpoints: one server, one path prefix per provider.
-  const counts = { provider: 0, rpc: 0, rpcByMethod: new Map<string, number>() }
+  const counts = { provider: 0, routed: 0, rpc: 0, rpcByMethod: new Map<string, number>() }
   const endpoints = createServer((request, response) => {
     counts.provider++
     const match = /^\/p\/(\d+)(?:\/m\d+)?\/(v1\/models|health)$/.exec(request.url ?? '')
@@ -166,6 +199,7 @@ async function parent() {
       response.writeHead(404).end()
       return
     }
+    if (Number(match[1]) < routedPerSecond) counts.routed++
     const body =
       match[2] === 'health'
         ? '{"status":"ok"}'
@@ -328,7 +362,7 @@ async function parent() {
         )
         await writeFile(beforeFile, source)
       }
-      results[variant] = await measure(variant, {
+      results[process.env.DISCOVERY_BENCH_LABEL ?? variant] = await measure(variant, {
         rpcUrl: `http://127.0.0.1:${proxyPort}`,
         registry,
         uptime,
@@ -336,7 +370,7 @@ async function parent() {
         routed,
         ...(beforeFile && { beforeFile }),
       })
-      console.log(variant, results[variant])
+      console.log(variant, results[process.env.DISCOVERY_BENCH_LABEL ?? variant])
     }
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true })
@@ -358,7 +392,6 @@ async function parent() {
       endpoints:
         'simulated: one node:http server answering /p/<i>/v1/models and /p/<i>/health for every provider',
       settings,
-      seconds,
       traffic: `${routedPerSecond} providers routed to every second; one endpoint change (Registry event) every 5 s`,
       registrationSeconds,
     },
@@ -389,6 +422,13 @@ async function parent() {
     })
     const memory: { rss: number; heapUsed: number }[] = []
     let onDone: ((message: ChildMessage & { type: 'done' }) => void) | undefined
+    let exitCode: number | null | undefined
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', (code) => {
+        exitCode = code
+        resolve()
+      }),
+    )
     const ready = new Promise<number>((resolve, reject) => {
       worker.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve(message.startMs)
@@ -397,11 +437,14 @@ async function parent() {
         else if (message.type === 'error')
           reject(new Error(`the ${variant} discovery failed: ${message.message}`))
       })
-      worker.once('exit', (code) => reject(new Error(`the ${variant} discovery exited with ${code}`)))
+      void exited.then(() =>
+        reject(new Error(`the ${variant} discovery exited with ${exitCode} before it was ready`)),
+      )
     })
     const startMs = await ready
     const startup = { providerRequests: counts.provider, rpcCalls: counts.rpc }
     counts.provider = 0
+    counts.routed = 0
     counts.rpc = 0
     counts.rpcByMethod.clear()
     memory.length = 0
@@ -434,15 +477,26 @@ async function parent() {
     const elapsed = (performance.now() - window) / 1000
     const providerRequests = counts.provider
     const rpcCalls = counts.rpc
+    const routed = counts.routed
     const byMethod = Object.fromEntries(
       [...counts.rpcByMethod].sort((a, b) => b[1] - a[1]).map(([method, n]) => [method, n]),
     )
-    const done = new Promise<ChildMessage & { type: 'done' }>((resolve) => {
+    const done = new Promise<(ChildMessage & { type: 'done' }) | undefined>((resolve) => {
       onDone = resolve
+      void exited.then(() => resolve(undefined))
     })
-    worker.send({ type: 'stop' })
-    const final = await done
-    await new Promise((resolve) => worker.once('exit', resolve))
+    if (exitCode === undefined) worker.send({ type: 'stop' })
+    const final = (await done) ?? {
+      type: 'done' as const,
+      routable: 0,
+      providers: 0,
+      loopDelayP99Ms: 0,
+      loopDelayMaxMs: 0,
+      warnings: 0,
+      memoryFailures: 0,
+      uncaught: { count: 1, first: `the process exited with ${exitCode} during the measurement` },
+    }
+    await exited
     const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10
     const rss = memory.map((m) => m.rss)
     const heap = memory.map((m) => m.heapUsed)
@@ -451,12 +505,25 @@ async function parent() {
       startup,
       providerRequestsPerSecond: Math.round(providerRequests / elapsed),
       providerRequestsPerSecondMax: Math.max(...perSecond),
+      /** Average of each 10 s of the window, in order: idle providers backing off show as a falling line. */
+      providerRequestsPerSecondBy10s: Array.from({ length: Math.ceil(perSecond.length / 10) }, (_, i) => {
+        const slice = perSecond.slice(i * 10, i * 10 + 10)
+        return Math.round(slice.reduce((sum, n) => sum + n, 0) / slice.length)
+      }),
+      routedProviderRequestsPerSecond: Math.round((routed / elapsed) * 10) / 10,
       rpcCallsPerSecond: Math.round(rpcCalls / elapsed),
       rpcCallsByMethod: byMethod,
-      rssMb: { min: mb(Math.min(...rss)), max: mb(Math.max(...rss)), last: mb(rss.at(-1) ?? 0) },
-      heapUsedMb: { min: mb(Math.min(...heap)), max: mb(Math.max(...heap)), last: mb(heap.at(-1) ?? 0) },
+      rssMb: rss.length
+        ? { min: mb(Math.min(...rss)), max: mb(Math.max(...rss)), last: mb(rss.at(-1) ?? 0) }
+        : null,
+      heapUsedMb: heap.length
+        ? { min: mb(Math.min(...heap)), max: mb(Math.max(...heap)), last: mb(heap.at(-1) ?? 0) }
+        : null,
       memorySamples: `${memory.length} of ${Math.round(elapsed)} (one a second unless the event loop is blocked)`,
       eventLoopDelayMs: { p99: final.loopDelayP99Ms, max: final.loopDelayMaxMs },
+      warningsLogged: final.warnings,
+      memoryReadsFailed: final.memoryFailures,
+      uncaughtErrors: final.uncaught,
       routableAtEnd: final.routable,
       providersKnownAtEnd: final.providers,
       measuredSeconds: Math.round(elapsed),

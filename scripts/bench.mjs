@@ -5,8 +5,10 @@
 //                  sizes), concurrency, payment-path cost
 //   gateway.json   routing time with 10,000 offers; latency the gateway adds, throughput ratio
 //   validator.json teacher-forced check time ÷ generation time, verification share of compute at p = 1%, 5%
-// Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- gateway` or
-// `npm run bench -- validator`.
+//   discovery.json discovery's requests per second and memory with 10,000 registered providers, before
+//                  (the gateway's discovery of commit e724253) and after (@infermesh/client); ~10 minutes
+// Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- gateway`,
+// `npm run bench -- validator` or `npm run bench -- discovery` (`-- discovery after` for one variant).
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -29,6 +31,15 @@ if (!only || only === 'provider') {
 
 if (!only || only === 'validator') {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/validator.bench.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
+
+if (!only || only === 'discovery') {
+  const variant = only === 'discovery' && process.argv[3] ? [process.argv[3]] : []
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/discovery.bench.ts', ...variant], {
     cwd: root,
     stdio: 'inherit',
   })

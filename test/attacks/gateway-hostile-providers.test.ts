@@ -6,10 +6,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
 import { providerClient } from '@infermesh/client'
 import { gatewayConfigSchema, type RunningGateway, startGateway } from '@infermesh/gateway'
-import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 import { connect, type DevContractCall, meshTokenAbi, registryAbi } from '@infermesh/protocol'
 import pino from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount, parseEther } from 'viem'
+import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 
 // Hostile providers against a real gateway: anvil with the contracts, two honest llama providers
 // (the fixture), and providers registered on-chain here whose endpoints are node:http servers that

@@ -130,6 +130,7 @@ describe('the explorer polling validators', () => {
         indexer: { confirmations: 0, pollMs: 100 },
         probes: { intervalMs: 60_000, timeoutMs: 500 },
         validators: { intervalMs: 300, timeoutMs: 500 },
+        allowPrivatePeers: true, // the validators listen on 127.0.0.1
       }),
       logger: pino({ level: 'silent' }),
     })
@@ -231,6 +232,7 @@ describe('the explorer polling validators', () => {
         intervalMs: 60_000,
         timeoutMs: 500,
         reportsLimit: 500,
+        allowPrivatePeers: true,
         log: { warn: (obj) => warnings.push(obj) },
         onRound: (changed) => rounds.push(changed),
       })

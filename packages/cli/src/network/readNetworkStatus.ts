@@ -70,21 +70,50 @@ export type ReadNetworkStatusParams = {
   fromBlock?: bigint
 }
 
-/** Model names a provider's /v1/models gives its model ids; empty when it does not answer in 1.5 s. */
-async function probeNames(endpoint: string): Promise<Map<string, string> | undefined> {
+/** How long `status` waits for each peer (a provider's /v1/models, a validator's /health). */
+const peerDeadlineMs = 1500
+
+/** anvil's chain id: the devnet `infermesh up` starts, and no public network. */
+const localChainId = 31337
+
+/**
+ * Whether `status` may call peers at loopback, private and link-local addresses: only when the chain
+ * it reads is a local one, i.e. its chain id is 31337 (anvil's), or the target is a devnet file that
+ * `infermesh up` wrote and the chain answering is that devnet's (same chain id). Everything on a
+ * devnet listens on 127.0.0.1; on any other chain an endpoint is whatever anyone wrote in the
+ * Registry, and such an address would reach this machine's own network.
+ */
+function allowsPrivatePeers(target: PayerTarget, chainId: number): boolean {
+  return chainId === localChainId || target.devnet?.chainId === chainId
+}
+
+/** The peer clients of `@infermesh/client`, loaded on first use (the CLI's start stays light). */
+type Peers = Pick<typeof import('@infermesh/client'), 'peerFetch' | 'providerClient'>
+
+/** Model names a provider's /v1/models gives its model ids; undefined when it does not answer in time. */
+async function probeNames(
+  providers: ReturnType<Peers['providerClient']>,
+  endpoint: string,
+): Promise<Map<string, string> | undefined> {
   try {
-    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/v1/models`, {
-      signal: AbortSignal.timeout(1500),
-    })
-    if (!response.ok) return undefined
-    const body = (await response.json()) as { data?: { id: string; infermesh?: { modelId?: string } }[] }
-    return new Map(
-      (body.data ?? []).flatMap((m) =>
-        m.infermesh?.modelId ? [[m.infermesh.modelId.toLowerCase(), m.id]] : [],
-      ),
-    )
+    const served = await providers.models({ endpoint, deadlineMs: peerDeadlineMs })
+    return new Map(served.flatMap((model) => (model.modelId ? [[model.modelId, model.id]] : [])))
   } catch {
     return undefined
+  }
+}
+
+/** Whether a validator's /health answers 2xx in time (the body is not read). */
+async function answersHealth(peers: Peers, endpoint: string, allowPrivate: boolean): Promise<boolean> {
+  try {
+    const response = await peers.peerFetch(`${endpoint.replace(/\/+$/, '')}/health`, {
+      allowPrivate,
+      deadlineMs: peerDeadlineMs,
+    })
+    await response.body?.cancel().catch(() => {})
+    return response.status >= 200 && response.status < 300
+  } catch {
+    return false
   }
 }
 
@@ -92,7 +121,14 @@ async function probeNames(endpoint: string): Promise<Map<string, string> | undef
  * Reads the network as the chain holds it: every provider in the Registry (endpoint, region, stake,
  * offers, active) and whether it answers; the payer's deposit and pending withdrawal; each provider's
  * earnings: the MESH in its wallet and `Payments.paid` per channel. Model names come from the
- * ModelRegistry, else from the provider's /v1/models.
+ * ModelRegistry, else from the provider's /v1/models. With the consensus contracts: the epoch, the
+ * disputes, and each validator and whether its /health answers.
+ *
+ * Providers and validators are called through `@infermesh/client` (`providerClient.models`,
+ * `peerFetch`): no redirects, 1.5 s each, bounded reads. Loopback, private and link-local endpoints
+ * are called only on a local chain: chain id 31337 (anvil's), or the chain of the devnet file the
+ * target was read from (`infermesh up` writes it; everything on it listens on 127.0.0.1). Elsewhere
+ * such an endpoint counts as not answering, and is never called.
  */
 export async function readNetworkStatus(params: ReadNetworkStatusParams): Promise<NetworkStatus> {
   const { publicClient: client, target, payer } = params
@@ -128,6 +164,10 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
         }),
   ])
 
+  const allowPrivate = allowsPrivatePeers(target, chainId)
+  const peers: Peers = await import('@infermesh/client')
+  const providerPeers = peers.providerClient({ allowPrivate })
+
   const names = new Map<string, string>()
   const ids = new Set(views.flatMap((v) => v.offers.map((o) => o.modelId.toLowerCase())))
   await Promise.all(
@@ -141,7 +181,7 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
 
   const providers = await Promise.all(
     views.map(async (view): Promise<ProviderStatus> => {
-      const probed = await probeNames(view.endpoint)
+      const probed = await probeNames(providerPeers, view.endpoint)
       const nameOf = (id: Hex) => names.get(id.toLowerCase()) ?? probed?.get(id.toLowerCase())
       const channels = new Map<string, { payer: Address; modelId: Hex }>()
       if (payer)
@@ -247,12 +287,7 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
         active: v.active,
         endpoint: v.endpoint,
         stake: v.stake,
-        answers: await fetch(`${v.endpoint.replace(/\/+$/, '')}/health`, {
-          signal: AbortSignal.timeout(1500),
-        }).then(
-          (r) => r.ok,
-          () => false,
-        ),
+        answers: await answersHealth(peers, v.endpoint, allowPrivate),
       })),
     )
     await Promise.all(

@@ -36,6 +36,7 @@ export async function startDevnetExplorer(params: {
     database: { dir: explorer.dataDir },
     indexer: { confirmations: 0, pollMs: 500 },
     probes: { intervalMs: 2000, timeoutMs: 1500 },
+    allowPrivatePeers: true, // every daemon of the devnet listens on 127.0.0.1
   }
   await writeFile(explorer.configFile, `${JSON.stringify(config, null, 2)}\n`)
   const daemon = await spawnDaemon({

@@ -132,8 +132,12 @@ export function createDaemonApp(options: DaemonAppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, request, reply) => {
     const failure = toHttpError(error, { name: options.name, bodyLimit: options.bodyLimit, ErrorClass })
-    if (failure.status >= 500) {
+    // A crash (500) is an error with its stack; a daemon saying it is busy, shutting down or waiting
+    // on a peer (502–504, its own words) is a warning of one line.
+    if (failure.status === 500) {
       request.log.error({ msg: 'request failed', code: failure.code, err: failure.cause ?? failure })
+    } else if (failure.status > 500) {
+      request.log.warn({ msg: failure.shortMessage, code: failure.code, status: failure.status })
     }
     if (failure.status === 429 || failure.status === 503) reply.header('retry-after', '1')
     options.onError?.(failure, request, reply)

@@ -282,7 +282,7 @@ async function parent() {
         to: token,
         nonce: `0x${(nonce++).toString(16)}`,
         gas: '0x30d40',
-        data: encodeFunctionData({ abi: meshTokenAbi, functionName: 'mint', args: [address, stake] }),
+        data: encodeFunctionData({ abi: meshTokenAbi, functionName: 'transfer', args: [address, stake] }),
       }),
     ],
     [

@@ -155,7 +155,7 @@ const gate = createPaymentGate({
   provider: providerAccount.address,
   store,
   creditLimit: parseEther('1000000'),
-  availableDeposit: async () => parseEther('1000000'), // the real reader caches it; the chain is not on this path
+  availableAllocation: async () => parseEther('1000000'), // the real reader caches it; the chain is not on this path
 })
 const gateWallet = createPayerWallet({
   payer,

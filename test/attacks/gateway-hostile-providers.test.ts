@@ -78,7 +78,7 @@ async function register(net: NetworkFixture, account: LocalAccount, endpoint: st
   await send(devAccount(0), {
     address: token,
     abi: meshTokenAbi,
-    functionName: 'mint',
+    functionName: 'transfer',
     args: [account.address, parseEther('5000')],
   })
   await send(account, {

@@ -71,7 +71,7 @@ describe('the explorer polling validators', () => {
       await send(devAccount(0), {
         address: token,
         abi: meshTokenAbi,
-        functionName: 'mint',
+        functionName: 'transfer',
         args: [account.address, parseEther('5000')],
       })
     validator = await startValidator({

@@ -139,7 +139,6 @@ describe('readNetworkStatus calling the peers the Registry names', () => {
     deployment = await deployContracts({
       rpcUrl: anvil.rpcUrl,
       deployerKey: devDeployerKey,
-      deployerIsMinter: true,
     })
     const connection = await connect({ rpcUrl: anvil.rpcUrl })
     publicClient = connection.publicClient
@@ -158,7 +157,7 @@ describe('readNetworkStatus calling the peers the Registry names', () => {
       await send(account(0), {
         address: token,
         abi: meshTokenAbi,
-        functionName: 'mint',
+        functionName: 'transfer',
         args: [signer.address, amount],
       })
       await send(signer, {

@@ -159,7 +159,9 @@ export async function startNetwork(
         server: { port },
         allowPrivatePeers: true,
         database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
-        routing: { firstByteTimeoutMs: 10_000, deadlineMs: 30_000, suspendMs: 5_000, contextTokens: 256 },
+        // Generous limits: tests share two cores with other test files; a dead provider still fails over
+        // at once (its connection is refused).
+        routing: { firstByteTimeoutMs: 60_000, deadlineMs: 120_000, suspendMs: 5_000, contextTokens: 256 },
         discovery: { refreshMs: 2_000, probeMs: 500 },
         sampling: { probability: options.sampling ?? 0.05 },
       })

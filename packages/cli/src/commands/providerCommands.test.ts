@@ -33,7 +33,7 @@ describe('infermesh provider commands on a devnet from "infermesh up"', () => {
       ...['--dir', join(dir, 'devnet'), '--chain-port', '0', '--port', '0', '--providers', '0'],
       ...['--deposit', '100'],
     ])
-    await devnetProcess.waitFor(/Press Ctrl-C to stop\./)
+    await devnetProcess.waitFor(/Press Ctrl-C to stop\./, 300_000)
     devnetFile = join(dir, 'devnet', 'devnet.json')
     devnet = JSON.parse(await readFile(devnetFile, 'utf8')) as Devnet
     client = createPublicClient({ transport: http(devnet.rpcUrl) })

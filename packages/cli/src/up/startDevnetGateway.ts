@@ -23,7 +23,9 @@ export async function startDevnetGateway(params: {
     allowPrivatePeers: true, // every daemon of the devnet listens on 127.0.0.1
     database: { dir: gateway.dataDir },
     payer: { privateKey: plan.payer.privateKey },
-    routing: { firstByteTimeoutMs: 30_000, suspendMs: 10_000 },
+    // Everything shares this machine's cores: a busy machine must slow the devnet, not fail it. A dead
+    // provider still fails over at once (its connection is refused); only a silent one waits this long.
+    routing: { firstByteTimeoutMs: 90_000, suspendMs: 10_000 },
     discovery: { refreshMs: 5_000, probeMs: 500 },
     sampling: { probability: gateway.samplingProbability },
   }

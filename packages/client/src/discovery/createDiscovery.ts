@@ -1,5 +1,6 @@
 import { uptimeAbi } from '@infermesh/protocol'
 import type { Address, Hex, PublicClient } from 'viem'
+import { PeerError } from '../http/PeerError.js'
 import { buildOfferIndex, type IndexedProvider, type OfferIndex } from './buildOfferIndex.js'
 import { createProbeScheduler } from './createProbeScheduler.js'
 import { type ChainChanges, followEvents } from './followEvents.js'
@@ -83,6 +84,8 @@ type Entry = IndexedProvider & {
   active: boolean | undefined
   /** The last problem logged for this provider, so a lasting one is logged once. */
   issue: string | undefined
+  /** Probes in a row that timed out while the provider was healthy (one is forgiven: a busy machine). */
+  timeouts?: number
 }
 
 const modelIdPattern = /^0x[0-9a-fA-F]{64}$/
@@ -379,11 +382,29 @@ export function createDiscovery(options: DiscoveryOptions) {
       }
       entry.listed = result.models
       entry.healthy = true
+      entry.timeouts = 0
       options.onProbe?.(entry.address, { healthy: true, latencyMs: result.latencyMs })
     } catch (error) {
       counts.probeFailures++
       if (entries.get(key) !== entry || entry.endpoint !== endpoint) return
       const message = (error as Error).message
+      // A healthy provider that is only slow once (a loaded host) keeps its place; a second timeout in a
+      // row, or any other failure (refused, redirect, bad answer), marks it unhealthy at once.
+      if (
+        error instanceof PeerError &&
+        error.code === 'peer_timeout' &&
+        entry.healthy === true &&
+        !entry.timeouts
+      ) {
+        entry.timeouts = 1
+        warn({
+          msg: 'provider probe timed out; one more and it is unhealthy',
+          provider: entry.address,
+          endpoint,
+        })
+        return
+      }
+      entry.timeouts = (entry.timeouts ?? 0) + 1
       if (entry.healthy !== false || entry.issue !== message)
         warn({ msg: 'provider probe failed', provider: entry.address, endpoint, err: message })
       entry.issue = message

@@ -6,9 +6,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
 import { providerClient } from '@infermesh/client'
 import { gatewayConfigSchema, type RunningGateway, startGateway } from '@infermesh/gateway'
-import { connect, type DevContractCall, meshTokenAbi, registryAbi } from '@infermesh/protocol'
 import pino from 'pino'
-import { type Address, createWalletClient, http, type LocalAccount, parseEther } from 'viem'
+import { type Address, parseEther } from 'viem'
 import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 import { registerHostileProvider } from '../support/registerHostileProvider.js'
 
@@ -283,7 +282,6 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
     console.log(
       `(c) 16 MiB event stream cut in ${elapsed.toFixed(0)} ms; /health answered ${healthChecks} times, slowest ${healthWorst.toFixed(0)} ms; longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms`,
     )
-    assert.ok(elapsed < 10_000, `the gateway took ${elapsed} ms`)
 
     // The same provider first again: the gateway reads at most 8 MiB of its answer, then an honest one serves.
     const next = await chat({

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { connect, type DevContractCall, meshTokenAbi, registryAbi } from '@infermesh/protocol'
-import { type Address, createWalletClient, type Hex, http, type LocalAccount, parseEther } from 'viem'
+import type { Address, Hex } from 'viem'
 import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
+import { registerHostileProvider } from '../support/registerHostileProvider.js'
 
 // Discovery poisoning and model-name hijack (audit §7, §11), made as attackers would: providers
 // registered on-chain whose /v1/models answers are hostile, against a real gateway over a real chain
@@ -43,51 +43,6 @@ async function startHostile(models: (response: ServerResponse) => void): Promise
 
 const answer = (body: unknown) => (response: ServerResponse) =>
   response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-
-/** Stakes and registers `account` as a provider at `endpoint` offering `modelId` cheaper than anyone. */
-async function register(net: NetworkFixture, account: LocalAccount, endpoint: string, modelId: Hex) {
-  const { chain } = await connect({ rpcUrl: net.anvil.rpcUrl })
-  const send = async (signer: LocalAccount, call: DevContractCall) => {
-    const wallet = createWalletClient({ account: signer, chain, transport: http(net.anvil.rpcUrl) })
-    const hash = await wallet.writeContract(call as never)
-    const receipt = await net.read.waitForTransactionReceipt({ hash })
-    assert.equal(receipt.status, 'success', `${call.functionName} for ${account.address}`)
-  }
-  const { token, registry } = net.deployment.contracts
-  await net.read.request({
-    method: 'anvil_setBalance',
-    params: [account.address, `0x${parseEther('10').toString(16)}`],
-  } as never)
-  await send(devAccount(0), {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'transfer',
-    args: [account.address, parseEther('5000')],
-  })
-  await send(account, {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'approve',
-    args: [registry, parseEther('2000')],
-  })
-  await send(account, {
-    address: registry,
-    abi: registryAbi,
-    functionName: 'stake',
-    args: [parseEther('2000')],
-  })
-  await send(account, {
-    address: registry,
-    abi: registryAbi,
-    functionName: 'registerProvider',
-    args: [
-      endpoint,
-      'region-hostile',
-      { gpuModel: '', gpuCount: 0, vramMb: 0, cpuCores: 2, ramMb: 1024 },
-      [{ modelId, pricePerMInput: 1n, pricePerMOutput: 1n }],
-    ],
-  })
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000) {
   for (const end = Date.now() + ms; !(await check()); ) {
@@ -184,7 +139,10 @@ describe('discovery facing hostile /v1/models answers and a model-name hijack (r
     let index = 20
     for (const [name, server] of Object.entries(servers)) {
       const account = devAccount(index++)
-      await register(net, account, server.url, name === 'hijacker' ? junk : net.modelId)
+      await registerHostileProvider(net, account, server.url, {
+        modelId: name === 'hijacker' ? junk : net.modelId,
+        price: 1n,
+      })
       hostiles[name as keyof typeof hostiles] = Object.assign(server, { address: account.address })
     }
     await until(
@@ -255,7 +213,7 @@ describe('discovery facing hostile /v1/models answers and a model-name hijack (r
     )
     try {
       const account = devAccount(30)
-      await register(net, account, newcomer.url, net.modelId)
+      await registerHostileProvider(net, account, newcomer.url, { modelId: net.modelId, price: 1n })
       await until('the newcomer is routable for tiny', () =>
         net.gateway.discovery.offers('tiny').some((offer) => offer.provider === account.address),
       )

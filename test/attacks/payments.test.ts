@@ -5,8 +5,6 @@ import { after, before, describe, it } from 'node:test'
 import { requestBounds, worstCaseCost } from '@infermesh/payments'
 import {
   computeCost,
-  connect,
-  type DevContractCall,
   decodeSignedVoucher,
   encodeSignedReceipt,
   hashRequest,
@@ -15,12 +13,12 @@ import {
   paymentsAbi,
   receiptEvent,
   receiptHeader,
-  registryAbi,
   signReceipt,
   voucherHeader,
 } from '@infermesh/protocol'
-import { type Address, createWalletClient, http, type LocalAccount, parseEther } from 'viem'
+import { type Address, type LocalAccount, parseEther } from 'viem'
 import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
+import { registerHostileProvider } from '../support/registerHostileProvider.js'
 
 // Issue 11, the payer's side (audit §1, §6, §8, §16), on the real stack: anvil with the contracts, an
 // honest llama provider, the gateway, and a hostile provider registered on-chain whose endpoint is a
@@ -142,48 +140,6 @@ async function startHostile(net: NetworkFixture, account: LocalAccount): Promise
   return hostile
 }
 
-/** Funds, stakes and registers `account` as the cheapest provider of the fixture's model at `endpoint`. */
-async function register(net: NetworkFixture, account: LocalAccount, endpoint: string) {
-  const { chain } = await connect({ rpcUrl: net.anvil.rpcUrl })
-  const send = async (signer: LocalAccount, call: DevContractCall) => {
-    const wallet = createWalletClient({ account: signer, chain, transport: http(net.anvil.rpcUrl) })
-    const hash = await wallet.writeContract(call as never)
-    const receipt = await net.read.waitForTransactionReceipt({ hash })
-    assert.equal(receipt.status, 'success', call.functionName)
-  }
-  const { token, registry } = net.deployment.contracts
-  await send(devAccount(0), {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'transfer',
-    args: [account.address, parseEther('5000')],
-  })
-  await send(account, {
-    address: token,
-    abi: meshTokenAbi,
-    functionName: 'approve',
-    args: [registry, parseEther('2000')],
-  })
-  await send(account, {
-    address: registry,
-    abi: registryAbi,
-    functionName: 'stake',
-    args: [parseEther('2000')],
-  })
-  await send(account, {
-    address: registry,
-    abi: registryAbi,
-    functionName: 'registerProvider',
-    args: [
-      endpoint,
-      'region-hostile',
-      { gpuModel: '', gpuCount: 0, vramMb: 0, cpuCores: 2, ramMb: 1024 },
-      [{ modelId: net.modelId, pricePerMInput: hostilePrice, pricePerMOutput: hostilePrice }],
-    ],
-  })
-  return send
-}
-
 async function waitForProviders(net: NetworkFixture, count: number) {
   for (const until = Date.now() + 60_000; Date.now() < until; ) {
     const response = await fetch(`${net.gateway.url}/v1/models`, {
@@ -207,12 +163,15 @@ const chat = (net: NetworkFixture, body: Record<string, unknown>, key = net.apiK
 describe('payments attacks on the gateway (issue 11, audit §1 §6 §8 §16)', () => {
   let net: NetworkFixture
   let hostile: Hostile
-  let send: Awaited<ReturnType<typeof register>>
+  let send: Awaited<ReturnType<typeof registerHostileProvider>>
   const deposit = parseEther('1000')
   before(async () => {
     net = await startNetwork({ providers: 1, sampling: 0, deposit })
     hostile = await startHostile(net, devAccount(7))
-    send = await register(net, hostile.account, hostile.url)
+    send = await registerHostileProvider(net, hostile.account, hostile.url, {
+      modelId: net.modelId,
+      price: hostilePrice,
+    })
     await waitForProviders(net, 2)
   })
   after(async () => {
@@ -310,6 +269,7 @@ describe('payments attacks on the gateway (issue 11, audit §1 §6 §8 §16)', (
     )
     assert.equal(fair.status, 502, 'it still answers nothing')
     const signed = hostile.vouchers.reduce(
+      // biome-ignore lint/complexity/useMathMinMax: Math.max takes no bigints
       (max, voucher) => (voucher.cumulativeAmount > max ? voucher.cumulativeAmount : max),
       0n,
     )

@@ -269,7 +269,6 @@ describe('payments attacks on the gateway (issue 11, audit §1 §6 §8 §16)', (
     )
     assert.equal(fair.status, 502, 'it still answers nothing')
     const signed = hostile.vouchers.reduce(
-      // biome-ignore lint/complexity/useMathMinMax: Math.max takes no bigints
       (max, voucher) => (voucher.cumulativeAmount > max ? voucher.cumulativeAmount : max),
       0n,
     )

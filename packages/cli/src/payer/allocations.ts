@@ -58,7 +58,7 @@ export function describeAllocations(views: readonly AllocationView[], now: bigin
   return views.map((view) => {
     const releasing =
       view.releasing > 0n
-        ? `, ${formatEther(view.releasing)} MESH being released (${view.releaseAt <= now ? 'unlocked: infermesh withdraw --release-complete ' + view.provider : `unlocks at ${new Date(Number(view.releaseAt) * 1000).toISOString()}`})`
+        ? `, ${formatEther(view.releasing)} MESH being released (${view.releaseAt <= now ? `unlocked: infermesh withdraw --release-complete ${view.provider}` : `unlocks at ${new Date(Number(view.releaseAt) * 1000).toISOString()}`})`
         : ''
     return `${view.provider}: ${formatEther(view.amount)} MESH allocated${releasing}`
   })

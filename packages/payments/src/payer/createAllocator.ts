@@ -93,12 +93,13 @@ export function createAllocator(options: AllocatorOptions) {
       if (amount > entry.amount) entry.amount = amount
       entry.waiters.push(resolve)
       pending.set(key, entry)
-      timer ??= setTimeout(() => {
-        timer = undefined
-        const batch = [...pending.values()]
-        pending.clear()
-        chain = chain.then(() => allocate(batch)).catch(() => {})
-      }, options.batchMs ?? 25)
+      if (timer === undefined)
+        timer = setTimeout(() => {
+          timer = undefined
+          const batch = [...pending.values()]
+          pending.clear()
+          chain = chain.then(() => allocate(batch)).catch(() => {})
+        }, options.batchMs ?? 25)
     })
 
   async function allocate(batch: { provider: Address; amount: bigint; waiters: (() => void)[] }[]) {

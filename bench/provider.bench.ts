@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLlamaBackend, modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import { openDatabase } from '@infermesh/node/database'
+import { createPaymentGate, createSqlChannelLedger } from '@infermesh/payments'
 import {
   computeCost,
   devDeployerKey,
@@ -21,7 +22,7 @@ import {
   startDevChain,
   voucherHeader,
 } from '@infermesh/protocol'
-import { createChannelStore, createPaymentGate, startProvider } from '@infermesh/provider'
+import { startProvider } from '@infermesh/provider'
 import { createPayerWallet, devAccount } from '@infermesh/provider/testing'
 import OpenAI from 'openai'
 import pino from 'pino'
@@ -148,12 +149,12 @@ await provider.close()
 // 3. The payment path alone: voucher check (signature, channel, durable write) + receipt
 //    (cost, signature, atomic owed update and receipt row), on PGlite, one core.
 const db = await openDatabase({ dataDir: join(dir, 'gate-db') })
-const store = await createChannelStore(db)
+const store = await createSqlChannelLedger(db)
 const gate = createPaymentGate({
   chainId: deployment.chainId,
   payments,
   provider: providerAccount.address,
-  store,
+  ledger: store,
   creditLimit: parseEther('1000000'),
   availableAllocation: async () => parseEther('1000000'), // the real reader caches it; the chain is not on this path
 })

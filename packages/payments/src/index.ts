@@ -20,3 +20,19 @@ export {
 export { createSqlPayerLedger } from './payer/createSqlPayerLedger.js'
 export { migratePayerLedger } from './payer/migratePayerLedger.js'
 export type { PayerChannel, PayerLedger } from './payer/PayerLedger.js'
+export type { Channel, ChannelLedger, ReceiptRecord } from './recipient/ChannelLedger.js'
+export { type AllocationReaderOptions, createAllocationReader } from './recipient/createAllocationReader.js'
+export {
+  type Admission,
+  createPaymentGate,
+  type PaymentGate,
+  type PaymentGateOptions,
+} from './recipient/createPaymentGate.js'
+export { createSqlChannelLedger } from './recipient/createSqlChannelLedger.js'
+export { migrateChannelLedger } from './recipient/migrateChannelLedger.js'
+export {
+  createSettler,
+  type SettleResult,
+  type Settler,
+  type SettlerOptions,
+} from './settler/createSettler.js'

@@ -1,5 +1,3 @@
 export { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 export { ProviderError } from './errors.js'
-export { type Admission, createPaymentGate, type PaymentGate } from './payments/createPaymentGate.js'
 export { type RunningProvider, type StartProviderOptions, startProvider } from './startProvider.js'
-export { type ChannelStore, createChannelStore } from './store/channelStore.js'

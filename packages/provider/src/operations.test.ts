@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { SettleResult } from '@infermesh/payments'
 import {
   meshTokenAbi,
   paymentsAbi,
@@ -15,7 +16,6 @@ import {
 } from '@infermesh/protocol'
 import pino from 'pino'
 import { createWalletClient, http, parseEther } from 'viem'
-import type { SettleResult } from './settlement/createSettler.js'
 import { startProvider } from './startProvider.js'
 import { type Fixture, startFixture } from './testing/providerFixture.js'
 

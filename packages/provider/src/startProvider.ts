@@ -1,18 +1,21 @@
 import { type Backend, type CheatMode, createCheatingBackend, createLlamaBackend } from '@infermesh/llama'
 import { openDatabase } from '@infermesh/node/database'
+import {
+  createAllocationReader,
+  createPaymentGate,
+  createSettler,
+  createSqlChannelLedger,
+  type Settler,
+} from '@infermesh/payments'
 import { connect, type ProviderConfig } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
 import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 import { ProviderError } from './errors.js'
-import { createAllocationReader } from './payments/createAllocationReader.js'
-import { createPaymentGate } from './payments/createPaymentGate.js'
 import { createLimiter } from './server/createLimiter.js'
 import { createMetrics } from './server/createMetrics.js'
 import { createProviderServer } from './server/createProviderServer.js'
 import type { ServedModel } from './server/ProviderServerOptions.js'
-import { createSettler } from './settlement/createSettler.js'
-import { createChannelStore } from './store/channelStore.js'
 
 export type StartProviderOptions = {
   config: ProviderConfig
@@ -25,7 +28,7 @@ export type RunningProvider = {
   url: string
   address: `0x${string}`
   models: ServedModel[]
-  settler: ReturnType<typeof createSettler>
+  settler: Settler
   /** Stops taking requests, finishes those in flight, redeems what is owed, frees everything. */
   close: () => Promise<void>
 }
@@ -105,7 +108,7 @@ export async function startProvider({
       ...(config.database.dir && { dataDir: config.database.dir }),
     })
     cleanups.push(() => db.close())
-    const store = await createChannelStore(db)
+    const ledger = await createSqlChannelLedger(db)
     const payments = config.chain.contracts.payments
     const availableAllocation = createAllocationReader({
       publicClient,
@@ -117,7 +120,7 @@ export async function startProvider({
       chainId: chain.id,
       payments,
       provider: account.address,
-      store,
+      ledger,
       creditLimit: config.payments.creditLimit,
       availableAllocation,
       signatureClient: publicClient,
@@ -127,7 +130,7 @@ export async function startProvider({
     const limiter = createLimiter({ concurrency, maxQueue: config.server.maxQueue })
 
     const settler = createSettler({
-      store,
+      ledger,
       publicClient,
       walletClient: wallet,
       payments,
@@ -149,7 +152,7 @@ export async function startProvider({
       backend,
       models,
       gate,
-      store,
+      store: ledger,
       account,
       chainId: chain.id,
       payments,

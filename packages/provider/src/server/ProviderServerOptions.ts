@@ -1,8 +1,7 @@
 import type { Backend } from '@infermesh/llama'
+import type { ChannelLedger, PaymentGate } from '@infermesh/payments'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Address, Hex, LocalAccount } from 'viem'
-import type { PaymentGate } from '../payments/createPaymentGate.js'
-import type { ChannelStore } from '../store/channelStore.js'
 import type { Limiter } from './createLimiter.js'
 import type { Metrics } from './createMetrics.js'
 
@@ -21,7 +20,8 @@ export type ProviderServerOptions = {
   backend: Backend
   models: ServedModel[]
   gate: PaymentGate
-  store: ChannelStore
+  /** The channel ledger: billing adds each receipt to it. */
+  store: ChannelLedger
   /** Signs receipts: the provider's key. */
   account: LocalAccount
   chainId: number

@@ -1,6 +1,6 @@
 import { paymentsAbi } from '@infermesh/protocol'
 import type { Address, PublicClient } from 'viem'
-import { ProviderError } from '../errors.js'
+import { PaymentError } from '../PaymentError.js'
 
 export type AllocationReaderOptions = {
   publicClient: PublicClient
@@ -38,7 +38,7 @@ export function createAllocationReader({
       cache.set(payer, { value, at: Date.now() })
       return value
     } catch (cause) {
-      throw new ProviderError('The chain did not answer while checking the payer’s allocation; try again.', {
+      throw new PaymentError('The chain did not answer while checking the payer’s allocation; try again.', {
         status: 503,
         code: 'chain_unavailable',
         retryable: true,

@@ -11,10 +11,10 @@ import {
   toFunctionSelector,
   type WalletClient,
 } from 'viem'
-import type { Channel, ChannelStore } from '../store/channelStore.js'
+import type { Channel, ChannelLedger } from '../recipient/ChannelLedger.js'
 
 export type SettlerOptions = {
-  store: ChannelStore
+  ledger: ChannelLedger
   publicClient: PublicClient
   walletClient: WalletClient<Transport, Chain, Account>
   payments: Address
@@ -63,12 +63,12 @@ type Payable = { channel: Channel; amount: bigint }
  * allocation to this provider, shared by the payer's channels) — and channels that can pay nothing are
  * left out, so vouchers from keys with no allocation never take a batch's place; every payable channel is
  * sent, batch after batch. A voucher the chain skips (RedeemSkipped) is read from the receipt: one refused
- * for its signature is dropped from the store, the others are only logged. After paying anything, the
+ * for its signature is dropped from the ledger, the others are only logged. After paying anything, the
  * settler flushes Payments' booked burn (`flushBurn`, one cheap call) so the burn shows in MESH's supply.
  * Runs one settlement at a time.
  */
 export function createSettler(options: SettlerOptions) {
-  const { store, publicClient, walletClient, payments } = options
+  const { ledger, publicClient, walletClient, payments } = options
   const provider = walletClient.account.address
   let running: Promise<SettleResult> | undefined
   /** The smallest minimum amount a settlement asked for while one was running: the follow-up uses it. */
@@ -78,7 +78,7 @@ export function createSettler(options: SettlerOptions) {
 
   /** What each channel can pay, largest first; a payer's allocation is shared by its channels. */
   async function payableChannels(minAmount: bigint): Promise<Payable[]> {
-    const channels = await store.redeemable(options.maxChannels ?? 10_000, 0n)
+    const channels = await ledger.redeemable(options.maxChannels ?? 10_000, 0n)
     const payers = [...new Set(channels.map((channel) => channel.payer))]
     const left = new Map<Address, bigint>()
     for (let i = 0; i < payers.length; i += 50) {
@@ -146,7 +146,7 @@ export function createSettler(options: SettlerOptions) {
           reason,
         })
         if (reason === 'InvalidSignature' && isAddressEqual(log.args.provider, provider)) {
-          await store.dropVoucher(
+          await ledger.dropVoucher(
             log.args.payer,
             log.args.modelId.toLowerCase() as Hex,
             log.args.cumulativeAmount,
@@ -160,7 +160,7 @@ export function createSettler(options: SettlerOptions) {
           functionName: 'paid',
           args: [channel.payer, provider, channel.modelId],
         })
-        await store.setRedeemed(channel.payer, channel.modelId, paid)
+        await ledger.setRedeemed(channel.payer, channel.modelId, paid)
       }
       result.channels += channels.length
       result.amount += amount
@@ -241,7 +241,7 @@ export function createSettler(options: SettlerOptions) {
 
   /** Redeems at once, whatever the amount, when one of `payers` has channels here. */
   async function redeemEarlyFor(payersInLogs: (Address | undefined)[], why: string) {
-    const known = new Set(await store.payers())
+    const known = new Set(await ledger.payers())
     const ours = payersInLogs.filter((payer): payer is Address => !!payer && known.has(payer))
     for (const payer of ours) options.onWithdrawRequested?.(payer)
     if (ours.length > 0) {
@@ -314,3 +314,6 @@ export function createSettler(options: SettlerOptions) {
     },
   }
 }
+
+/** A running settler: `settleNow`, `start`, `stop`. */
+export type Settler = ReturnType<typeof createSettler>

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test'
 import { type Database, openDatabase } from '@infermesh/node/database'
 import { startPostgres, type TestPostgres } from '@infermesh/node/testing'
 import type { Address, Hex } from 'viem'
-import { type ChannelStore, createChannelStore } from './channelStore.js'
+import type { ChannelLedger } from './ChannelLedger.js'
+import { createSqlChannelLedger } from './createSqlChannelLedger.js'
 
 const payer: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const otherPayer: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
@@ -22,16 +23,16 @@ const receipt = (modelId: Hex, cost: bigint, from: Address = payer) => ({
 })
 
 /** The same behaviour on both engines: one SQL dialect. */
-function behavesLikeAChannelStore(engine: string, open: () => Promise<Database>) {
-  describe(`the channel store on ${engine}`, () => {
+function behavesLikeAChannelLedger(engine: string, open: () => Promise<Database>) {
+  describe(`the SQL channel ledger on ${engine}`, () => {
     let db: Database
-    let store: ChannelStore
+    let store: ChannelLedger
     // A model id per engine run, so a shared DATABASE_URL server does not mix runs.
     const modelId = `0x${Date.now().toString(16).padStart(64, 'a')}` as Hex
 
     before(async () => {
       db = await open()
-      store = await createChannelStore(db)
+      store = await createSqlChannelLedger(db)
     })
     after(async () => {
       await db?.close()
@@ -107,22 +108,22 @@ after(async () => {
   await postgres?.stop()
 })
 
-behavesLikeAChannelStore('PGlite', () => openDatabase())
-behavesLikeAChannelStore('PostgreSQL', () => openDatabase({ url: postgres.url }))
+behavesLikeAChannelLedger('PGlite', () => openDatabase())
+behavesLikeAChannelLedger('PostgreSQL', () => openDatabase({ url: postgres.url }))
 
-describe('the channel store on a PGlite directory', () => {
+describe('the SQL channel ledger on a PGlite directory', () => {
   it('keeps vouchers and receipts across a restart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'infermesh-store-'))
     const modelId = `0x${'ab'.repeat(32)}` as Hex
     try {
       const first = await openDatabase({ dataDir: dir })
-      const store = await createChannelStore(first)
+      const store = await createSqlChannelLedger(first)
       await store.addReceipt(receipt(modelId, 42n), async () => sig(1))
       await store.saveVoucher(payer, modelId, 42n, sig(42))
       await first.close()
 
       const second = await openDatabase({ dataDir: dir })
-      const reopened = await createChannelStore(second)
+      const reopened = await createSqlChannelLedger(second)
       const channel = await reopened.get(payer, modelId)
       assert.equal(channel.owed, 42n)
       assert.equal(channel.voucher, 42n)

@@ -1,59 +1,7 @@
 import type { Database } from '@infermesh/node/database'
 import type { Address, Hex } from 'viem'
-
-/**
- * Durable state of the provider's payment channels, one row per (payer, model):
- * - `owed`: cumulative cost of completed work (the sum of all receipts' costs);
- * - `voucher`: the highest cumulative the payer has signed, with its signature (redeemable);
- * - `redeemed`: what the Payments contract has paid on the channel so far.
- * A voucher is written before the request it came with is served, and a receipt's cost is added to
- * `owed` in the same transaction that records the receipt, so a restart loses neither.
- */
-export type Channel = {
-  payer: Address
-  modelId: Hex
-  owed: bigint
-  voucher: bigint
-  signature: Hex | null
-  redeemed: bigint
-}
-
-export type ReceiptRecord = {
-  payer: Address
-  modelId: Hex
-  requestHash: Hex
-  responseHash: Hex
-  inputTokens: bigint
-  outputTokens: bigint
-  cost: bigint
-}
-
-const schema = `
-create table if not exists channels (
-  payer text not null,
-  model_id text not null,
-  owed numeric(78, 0) not null default 0,
-  voucher numeric(78, 0) not null default 0,
-  signature text,
-  redeemed numeric(78, 0) not null default 0,
-  updated_at timestamptz not null default now(),
-  primary key (payer, model_id)
-);
-create table if not exists receipts (
-  id bigserial primary key,
-  payer text not null,
-  model_id text not null,
-  request_hash text not null,
-  response_hash text not null,
-  input_tokens bigint not null,
-  output_tokens bigint not null,
-  cost numeric(78, 0) not null,
-  cumulative numeric(78, 0) not null,
-  signature text not null,
-  created_at timestamptz not null default now()
-);
-create index if not exists receipts_channel on receipts (payer, model_id);
-`
+import type { Channel, ChannelLedger, ReceiptRecord } from './ChannelLedger.js'
+import { migrateChannelLedger } from './migrateChannelLedger.js'
 
 type ChannelRow = {
   payer: string
@@ -73,18 +21,19 @@ const toChannel = (row: ChannelRow): Channel => ({
   redeemed: BigInt(row.redeemed),
 })
 
-export type ChannelStore = Awaited<ReturnType<typeof createChannelStore>>
-
-/** Creates the tables when missing and returns the channel operations. */
-export async function createChannelStore(db: Database) {
-  for (const statement of schema
-    .split(';')
-    .map((s) => s.trim())
-    .filter(Boolean))
-    await db.query(statement)
+/**
+ * The provider's channel ledger in SQL (PGlite or PostgreSQL), tables `channels` and `receipts` (created
+ * on first use by `migrateChannelLedger`). Every change is one atomic statement or a transaction, so a
+ * voucher never goes down and concurrent receipts get distinct cumulatives.
+ *
+ * @example
+ * const ledger = await createSqlChannelLedger(await openDatabase({ dataDir: '.infermesh/provider-db' }))
+ * const gate = createPaymentGate({ chainId, payments, provider, ledger, creditLimit, availableAllocation })
+ */
+export async function createSqlChannelLedger(db: Database): Promise<ChannelLedger> {
+  await migrateChannelLedger(db)
   // Addresses are stored checksummed, model ids lower-case, so lookups need no normalisation.
-
-  return {
+  const ledger: ChannelLedger = {
     /** The channel, or an empty one when the payer never came for this model. */
     async get(payer: Address, modelId: Hex): Promise<Channel> {
       const [row] = await db.query<ChannelRow>('select * from channels where payer = $1 and model_id = $2', [
@@ -96,12 +45,12 @@ export async function createChannelStore(db: Database) {
 
     /** Everything the payer owes across its channels and that the chain has not paid yet. */
     async exposure(payer: Address): Promise<bigint> {
-      return (await this.payerTotals(payer)).exposure
+      return (await ledger.payerTotals(payer)).exposure
     },
 
     /** Completed work the payer has not covered with vouchers, across its channels. */
     async unpaid(payer: Address): Promise<bigint> {
-      return (await this.payerTotals(payer)).unpaid
+      return (await ledger.payerTotals(payer)).unpaid
     },
 
     /** `unpaid` and `exposure` together, in one query (the payment gate needs both per request). */
@@ -225,4 +174,5 @@ export async function createChannelStore(db: Database) {
       }
     },
   }
+  return ledger
 }

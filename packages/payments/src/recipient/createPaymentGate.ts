@@ -5,15 +5,16 @@ import {
   voucherHeader,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
-import { ProviderError } from '../errors.js'
-import type { ChannelStore } from '../store/channelStore.js'
+import { PaymentError } from '../PaymentError.js'
+import type { ChannelLedger } from './ChannelLedger.js'
 
 export type PaymentGateOptions = {
   chainId: number
   payments: Address
   /** This provider's address: vouchers must name it. */
   provider: Address
-  store: ChannelStore
+  /** Where channels live: the stored voucher and owed amount per channel, and the payer's totals. */
+  ledger: ChannelLedger
   /** Most unpaid work this provider accepts per channel, in MESH wei (post-pay risk it chooses). */
   creditLimit: bigint
   /**
@@ -29,7 +30,7 @@ export type PaymentGateOptions = {
 export type Admission = { payer: Address; release: () => void }
 
 const paymentRequired = (code: string, message: string, wire?: Record<string, string>) =>
-  new ProviderError(message, {
+  new PaymentError(message, {
     status: 402,
     code,
     type: 'payment_error',
@@ -47,10 +48,10 @@ const paymentRequired = (code: string, message: string, wire?: Record<string, st
  * its allocation to this provider. A voucher is stored only once every check passed, so a refused
  * request (a throwaway key with no allocation, a voucher above the allocation) leaves no row behind and
  * nothing the settler would try to redeem. The checks and codes follow packages/protocol/PROTOCOL.md
- * §8.2. Refusals are 402 `ProviderError`s whose `code` says why.
+ * §8.2. Refusals are 402 `PaymentError`s whose `code` says why.
  */
 export function createPaymentGate(options: PaymentGateOptions) {
-  const { store, creditLimit } = options
+  const { ledger, creditLimit } = options
   /** Worst-case cost of requests admitted and not yet billed, per payer. */
   const reservedByPayer = new Map<string, bigint>()
   const add = (map: Map<string, bigint>, key: string, amount: bigint) => {
@@ -74,7 +75,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
   return {
     /**
      * Checks the voucher header for a request on `modelId` that may cost up to `maxCost`.
-     * @throws ProviderError 400 invalid_request (malformed header), or 402 with code voucher_missing |
+     * @throws PaymentError 400 invalid_request (malformed header), or 402 with code voucher_missing |
      *   voucher_wrong_channel | voucher_invalid_signature | voucher_lowered | voucher_stale |
      *   credit_limit_exceeded | deposit_insufficient
      */
@@ -89,7 +90,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
       try {
         signed = decodeSignedVoucher(header)
       } catch (cause) {
-        throw new ProviderError(`The voucher header is malformed: ${(cause as Error).message}`, {
+        throw new PaymentError(`The voucher header is malformed: ${(cause as Error).message}`, {
           status: 400,
           code: 'invalid_request',
           param: voucherHeader,
@@ -134,17 +135,17 @@ export function createPaymentGate(options: PaymentGateOptions) {
       }
       // One admission per payer at a time, so concurrent requests see each other's reservations.
       return withPayerLock(payer, async () => {
-        // Read before the store: a request billed meanwhile is then counted in flight or in `unpaid`.
+        // Read before the ledger: a request billed meanwhile is then counted in flight or in `unpaid`.
         const inFlight = reservedByPayer.get(payer) ?? 0n
         const id = modelId.toLowerCase() as Hex
-        const channel = await store.get(payer, id)
+        const channel = await ledger.get(payer, id)
         if (voucher.cumulativeAmount < channel.voucher) {
           throw paymentRequired(
             'voucher_lowered',
             `The voucher's cumulative ${voucher.cumulativeAmount} is below the ${channel.voucher} already signed for this channel.`,
           )
         }
-        const totals = await store.payerTotals(payer)
+        const totals = await ledger.payerTotals(payer)
         // The totals as they would be with this voucher stored (saveVoucher adopts a voucher above `owed`).
         const raises = voucher.cumulativeAmount > channel.voucher
         const max = (a: bigint, b: bigint) => (a > b ? a : b)
@@ -186,7 +187,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
           )
         }
         // Every check passed: only now is the voucher durable (and redeemable).
-        if (raises) await store.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
+        if (raises) await ledger.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
 
         add(reservedByPayer, payer, maxCost)
         let released = false

@@ -3,7 +3,9 @@
 //   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
 //   provider-small.json, provider-mid.json  provider tokens/s over HTTP vs in-process (two model
 //                  sizes), concurrency, payment-path cost
-//   gateway.json   routing time with 10,000 offers; latency the gateway adds, throughput ratio
+//   gateway.json   routing time with 10,000 offers; the payment path's CPU per request (payer steps
+//                  in-process, the gateway process's own CPU); latency the gateway adds at 1, 50 and
+//                  200 concurrent requests (gateway pinned to core 1 with taskset), throughput ratio
 //   validator.json teacher-forced check time ÷ generation time, verification share of compute at p = 1%, 5%
 //   discovery.json discovery's requests per second and memory with 10,000 registered providers, before
 //                  (the gateway's discovery of commit e724253) and after (@infermesh/client); ~10 minutes
@@ -23,6 +25,14 @@ const only = process.argv[2]
 if (!only || only === 'gas') benchGas()
 if (!only || only === 'provider') {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/provider.bench.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
+
+if (!only || only === 'gateway') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/gateway.bench.ts'], {
     cwd: root,
     stdio: 'inherit',
   })

@@ -1,6 +1,10 @@
-import type { Address, LocalAccount } from 'viem'
+import type { Address, Hex, LocalAccount } from 'viem'
 import { paymentsDomain, voucherTypes } from './eip712.js'
+import { typedDataHasher } from './typedDataHasher.js'
 import type { Voucher } from './voucher.js'
+
+/** Voucher digest functions per deployment (chain id, Payments address): domain and type hashed once. */
+const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type SignVoucherParameters = {
   /** The payer's account: its address must be `voucher.payer`. */
@@ -12,16 +16,29 @@ export type SignVoucherParameters = {
 }
 
 /**
- * Signs a voucher as EIP-712 typed data for one Payments deployment.
+ * Signs a voucher as EIP-712 typed data for one Payments deployment. An account that signs digests
+ * (`account.sign`, as viem's private-key and mnemonic accounts do) signs the EIP-712 digest, computed
+ * with the deployment's domain separator and the voucher type hash cached: the same signature as
+ * `signTypedData`, without re-encoding the domain and types each time. Other accounts sign the typed
+ * data.
  *
  * @example
  * const signature = await signVoucher({ account, chainId, payments, voucher })
  */
-export async function signVoucher({ account, chainId, payments, voucher }: SignVoucherParameters) {
-  return account.signTypedData({
-    domain: paymentsDomain(chainId, payments),
-    types: voucherTypes,
-    primaryType: 'Voucher',
-    message: voucher,
-  })
+export async function signVoucher({
+  account,
+  chainId,
+  payments,
+  voucher,
+}: SignVoucherParameters): Promise<Hex> {
+  const domain = paymentsDomain(chainId, payments)
+  if (!account.sign)
+    return account.signTypedData({ domain, types: voucherTypes, primaryType: 'Voucher', message: voucher })
+  const key = `${chainId}:${payments.toLowerCase()}`
+  let digestOf = digests.get(key)
+  if (!digestOf) {
+    digestOf = typedDataHasher({ domain, types: voucherTypes, primaryType: 'Voucher' })
+    digests.set(key, digestOf)
+  }
+  return account.sign({ hash: digestOf(voucher) })
 }

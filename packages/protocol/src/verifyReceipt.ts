@@ -1,7 +1,11 @@
-import { type Address, type Hex, hashTypedData } from 'viem'
+import type { Address, Hex } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import { isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 import type { Receipt } from './receipt.js'
+import { typedDataHasher } from './typedDataHasher.js'
+
+/** Receipt digest functions per deployment (chain id, Payments address): domain and type hashed once. */
+const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type VerifyReceiptParameters = {
   chainId: number
@@ -34,12 +38,17 @@ export async function verifyReceipt({
 }: VerifyReceiptParameters): Promise<boolean> {
   let digest: Hex
   try {
-    digest = hashTypedData({
-      domain: paymentsDomain(chainId, payments),
-      types: receiptTypes,
-      primaryType: 'Receipt',
-      message: receipt,
-    })
+    const key = `${chainId}:${payments.toLowerCase()}`
+    let digestOf = digests.get(key)
+    if (!digestOf) {
+      digestOf = typedDataHasher({
+        domain: paymentsDomain(chainId, payments),
+        types: receiptTypes,
+        primaryType: 'Receipt',
+      })
+      digests.set(key, digestOf)
+    }
+    digest = digestOf(receipt)
   } catch {
     return false
   }

@@ -206,7 +206,11 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
     }
     // A real paid answer from the honest provider, as any customer gets it.
     await send(devnet.contracts.token, meshTokenAbi, 'approve', [devnet.contracts.payments, parseEther('10')])
-    await send(devnet.contracts.payments, paymentsAbi, 'deposit', [parseEther('10')])
+    // A provider serves only against what a payer allocated to it.
+    await send(devnet.contracts.payments, paymentsAbi, 'depositAndAllocate', [
+      parseEther('10'),
+      [{ provider: honest.address, amount: parseEther('10') }],
+    ])
     const models = (await (await fetch(`${honest.url}/v1/models`)).json()) as {
       data: { id: string; infermesh: { modelId: Hex } }[]
     }

@@ -57,6 +57,38 @@ describe('createSqlPayerLedger', () => {
   })
 })
 
+describe('outstanding, answered from memory', () => {
+  let db: Database
+  before(async () => {
+    db = await openDatabase()
+  })
+  after(() => db?.close())
+
+  it("shows this ledger's own writes at once and another process's after at most a second", async () => {
+    const ledger = await createSqlPayerLedger(db)
+    const elsewhere = await createSqlPayerLedger(db) // another gateway on the same database
+    const cd: Hex = `0x${'cd'.repeat(32)}`
+    const owed = async () =>
+      Object.fromEntries((await ledger.outstanding(provider)).map((c) => [c.modelId, c.owed]))
+    assert.deepEqual(await owed(), {})
+    await ledger.addBilled(provider, modelId, 10n)
+    await ledger.addAbortAllowance(provider, cd, 4n)
+    assert.deepEqual(await owed(), { [modelId.toLowerCase()]: 10n, [cd]: 4n })
+    assert.equal(await ledger.resync(provider, cd, 3n), 3n)
+    assert.deepEqual(await owed(), { [modelId.toLowerCase()]: 10n, [cd]: 4n }, 'billed 3 + allowance 1')
+    await ledger.addBilled(provider, cd, 2n)
+    assert.deepEqual(await owed(), { [modelId.toLowerCase()]: 10n, [cd]: 6n })
+
+    await elsewhere.addBilled(provider, modelId, 100n)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    assert.deepEqual(await owed(), { [modelId.toLowerCase()]: 110n, [cd]: 6n })
+    // A write of this ledger brings back the row's totals, another process's part included.
+    await elsewhere.addBilled(provider, modelId, 1000n)
+    await ledger.addBilled(provider, modelId, 1n)
+    assert.deepEqual(await owed(), { [modelId.toLowerCase()]: 1111n, [cd]: 6n })
+  })
+})
+
 describe('a gateway database from before the payments package', () => {
   let dir: string
   before(async () => {

@@ -184,6 +184,31 @@ describe('peerFetch', () => {
     assert.equal(await response.text(), `Basic ${Buffer.from('alice:s3cret').toString('base64')}`)
   })
 
+  it('sends a GET once more when the connection is reset under it, never a POST', async () => {
+    // The peer drops the connection of every other request without answering, as a kept-alive
+    // connection closed by the peer just as it is reused does.
+    let calls = 0
+    const flaky = await serve((_request, response) => {
+      if (calls++ % 2 === 0) return void response.socket?.destroy()
+      response.end('fresh')
+    })
+    const response = await peerFetch(`${flaky.url}/`, devnet)
+    assert.equal(await response.text(), 'fresh')
+    assert.equal(flaky.hits, 2, 'one reset, one answer')
+
+    const post = await peerError(
+      peerFetch(`${flaky.url}/`, { ...devnet, method: 'POST', body: 'x' }),
+      'peer_unreachable',
+    )
+    assert.match(post.message, /could not be reached/)
+    assert.equal(flaky.hits, 3, 'the POST was sent once')
+
+    // A peer that resets every time gets two tries, then the error.
+    const broken = await serve((_request, response) => void response.socket?.destroy())
+    await peerError(peerFetch(`${broken.url}/`, devnet), 'peer_unreachable')
+    assert.equal(broken.hits, 2)
+  })
+
   it('times out on a peer that never answers, at the deadline or the first-byte timeout, and drops the connection', async () => {
     let closed = 0
     const peer = await serve((request) => request.socket.on('close', () => closed++))

@@ -90,14 +90,24 @@ export async function peerFetch(url: string | URL, init: PeerFetchInit): Promise
   const headers = new Headers(request.headers)
   if (target.authorization && !headers.has('authorization'))
     headers.set('authorization', target.authorization)
-  let response: Awaited<ReturnType<typeof undiciFetch>>
-  try {
-    response = await undiciFetch(target.url, {
+  const call = () =>
+    undiciFetch(target.url, {
       ...(request as UndiciRequestInit),
       headers: headers as unknown as UndiciRequestInit['headers'],
       redirect: 'manual',
       signal: controller.signal,
       dispatcher: agentFor(allowPrivate),
+    })
+  // A kept-alive connection the peer closed just as it was reused fails before any answer: a GET or a
+  // HEAD (nothing sent but the request line) is sent once more on a fresh connection, within the same
+  // deadline. Anything else is the caller's to retry (a POST may have been acted on).
+  const idempotent = ['GET', 'HEAD'].includes((request.method ?? 'GET').toUpperCase())
+  let response: Awaited<ReturnType<typeof undiciFetch>>
+  try {
+    response = await call().catch((error: unknown) => {
+      if (!idempotent || controller.signal.aborted || signal?.aborted || !isConnectionReset(error))
+        throw error
+      return call()
     })
   } catch (error) {
     finish()
@@ -209,6 +219,15 @@ function parsePeerUrl(url: string | URL, allowPrivate: boolean) {
     parsed.password = ''
   }
   return { url: parsed, masked, authorization }
+}
+
+/** Whether the connection was reset or closed under the request (a stale kept-alive socket, typically). */
+function isConnectionReset(error: unknown): boolean {
+  for (let link = error; link instanceof Error; link = link.cause) {
+    const code = (link as { code?: unknown }).code
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return true
+  }
+  return false
 }
 
 /** A low-level failure (undici, DNS, sockets) as a PeerError, sorted by whether a retry may help. */

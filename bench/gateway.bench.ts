@@ -36,6 +36,7 @@ import {
   meshTokenAbi,
   modelRegistryAbi,
   paymentsDomain,
+  privateKeyToFastAccount,
   providerConfigSchema,
   receiptHeader,
   receiptTypes,
@@ -126,7 +127,10 @@ const { anvil, deployment, send } = devChain
 const { token, payments, registry, models } = deployment.contracts
 const gatewayPayer = devAccount(1) // its key goes to the gateway process (anvil's account 1)
 const providerAccount = devAccount(2)
-const benchPayer = devAccount(3)
+/** anvil's account `index` as the CLI makes a gateway's account from its keystore. */
+const keyOf = (index: number) =>
+  toHex(mnemonicToAccount(anvilMnemonic, { addressIndex: index }).getHdKey().privateKey as Uint8Array)
+const benchPayer = privateKeyToFastAccount(keyOf(3))
 const directPayer = devAccount(5)
 const modelId: Hex = `0x${'cd'.repeat(32)}`
 await send(devAccount(8), {
@@ -271,7 +275,7 @@ const payerSteps: Record<string, { cpuMicros: number; wallMicros: number }> = {}
   const decodedAt = (index: number) => decoded[index % rounds] as (typeof decoded)[number]
   payerSteps.decodeReceipt = await measure((i) => decodeSignedReceipt(at(i).encoded))
   payerSteps.hashResponse = await measure((i) => hashResponse(at(i).text))
-  payerSteps.receiptTypedDataHash = await measure((i) =>
+  payerSteps.receiptHashTypedDataViem = await measure((i) =>
     hashTypedData({
       domain: paymentsDomain(deployment.chainId, payments),
       types: receiptTypes,
@@ -284,6 +288,15 @@ const payerSteps: Record<string, { cpuMicros: number; wallMicros: number }> = {}
     if (!(await verifyReceipt({ chainId: deployment.chainId, payments, receipt, signature })))
       throw new Error('a receipt the provider signed did not verify')
   })
+  const viemAccount = devAccount(3)
+  payerSteps.signVoucherViemAccount = await measure((i) =>
+    signVoucher({
+      account: viemAccount,
+      chainId: deployment.chainId,
+      payments,
+      voucher: { payer: benchPayer.address, provider: offer.provider, modelId, cumulativeAmount: BigInt(i) },
+    }),
+  )
   payerSteps.signVoucher = await measure((i) =>
     signVoucher({
       account: benchPayer,
@@ -347,9 +360,7 @@ const daemon: ChildProcess = spawn(
       ...process.env,
       GATEWAY_BENCH_CONFIG: JSON.stringify({
         config: gatewayConfig,
-        privateKey: toHex(
-          mnemonicToAccount(anvilMnemonic, { addressIndex: 1 }).getHdKey().privateKey as Uint8Array,
-        ),
+        privateKey: keyOf(1),
       }),
     },
     stdio: ['pipe', 'pipe', 'inherit'],

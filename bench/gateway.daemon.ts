@@ -8,9 +8,9 @@
  */
 import { createInterface } from 'node:readline'
 import { gatewayConfigSchema, startGateway } from '@infermesh/gateway'
+import { privateKeyToFastAccount } from '@infermesh/protocol'
 import pino from 'pino'
 import type { Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 
 const { config, privateKey } = JSON.parse(process.env.GATEWAY_BENCH_CONFIG ?? '{}') as {
   config: unknown
@@ -18,7 +18,8 @@ const { config, privateKey } = JSON.parse(process.env.GATEWAY_BENCH_CONFIG ?? '{
 }
 const gateway = await startGateway({
   config: gatewayConfigSchema.parse(config),
-  account: privateKeyToAccount(privateKey),
+  // The account the CLI makes from a keystore (`infermesh gateway start`).
+  account: privateKeyToFastAccount(privateKey),
   logger: pino({ level: 'silent' }),
 })
 const { key } = await gateway.store.createApiKey('bench')

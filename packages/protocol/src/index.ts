@@ -29,6 +29,7 @@ export { hashRequest } from './hashRequest.js'
 export { hashResponse } from './hashResponse.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+export { privateKeyToFastAccount } from './privateKeyToFastAccount.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
 export {
   type ReadServerSentEventsOptions,

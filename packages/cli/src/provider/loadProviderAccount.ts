@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import type { ProviderConfig } from '@infermesh/protocol'
+import { type ProviderConfig, privateKeyToFastAccount } from '@infermesh/protocol'
 import { getAddress, type LocalAccount } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { CliError, usageError } from '../CliError.js'
 import { decryptKeystore } from '../keystore/decryptKeystore.js'
 import { KeystoreError } from '../keystore/KeystoreError.js'
@@ -24,7 +23,8 @@ export type LoadedAccount = {
 
 /**
  * The provider's signing account from the config's `keystore` section: a clear-text dev key as is, or
- * an encrypted keystore file decrypted with the password (see `readPassword`).
+ * an encrypted keystore file decrypted with the password (see `readPassword`). The account signs
+ * digests with libsecp256k1 (`privateKeyToFastAccount`): a gateway signs a voucher per request.
  *
  * @throws CliError naming the file and where the password came from when the password is wrong (exit 1),
  * or when the file is missing or is not a keystore (exit 2).
@@ -32,7 +32,7 @@ export type LoadedAccount = {
 export async function loadProviderAccount(params: LoadProviderAccountParams): Promise<LoadedAccount> {
   if ('privateKey' in params.keystore)
     return {
-      account: privateKeyToAccount(params.keystore.privateKey),
+      account: privateKeyToFastAccount(params.keystore.privateKey),
       origin: 'clear-text dev key in the config',
     }
   const path = params.keystore.path
@@ -58,7 +58,7 @@ export async function loadProviderAccount(params: LoadProviderAccountParams): Pr
   })
   try {
     const privateKey = await decryptKeystore(text, password)
-    return { account: privateKeyToAccount(privateKey), origin: `keystore ${path}` }
+    return { account: privateKeyToFastAccount(privateKey), origin: `keystore ${path}` }
   } catch (error) {
     if (error instanceof KeystoreError && error.code === 'wrong_password')
       throw new CliError(

@@ -89,6 +89,47 @@ export function createPayer(options: PayerOptions) {
     // Billed totals only grow: keep whichever is higher.
     if (!channel || billed > channel.billed) channels.set(key, { billed })
   }
+  /**
+   * Per channel: the ledger write under way and the costs of receipts accepted meanwhile, which go to
+   * the ledger together in the next write (group commit). Each receipt is still in the ledger before
+   * acceptReceipt returns; concurrent receipts cost one write, and the next voucher one signature.
+   */
+  type ChannelWrites = { running: Promise<bigint>; next?: { cost: bigint; written: Promise<bigint> } }
+  const writes = new Map<string, ChannelWrites>()
+  const addBilled = (provider: Address, modelId: Hex, cost: bigint): Promise<bigint> => {
+    const key = channelKey(provider, modelId)
+    const write = (state: ChannelWrites, amount: bigint) => {
+      const running = ledger.addBilled(provider, modelId, amount)
+      state.running = running
+      const done = () => {
+        if (state.running === running && !state.next) writes.delete(key)
+      }
+      running.then(done, done)
+      return running
+    }
+    const state = writes.get(key)
+    if (!state) {
+      const fresh: ChannelWrites = { running: Promise.resolve(0n) }
+      writes.set(key, fresh)
+      return write(fresh, cost)
+    }
+    if (state.next) {
+      state.next.cost += cost
+      return state.next.written
+    }
+    const next = { cost, written: Promise.resolve(0n) }
+    next.written = state.running
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        state.next = undefined
+        return write(state, next.cost)
+      })
+    state.next = next
+    return next.written
+  }
   return {
     address: account.address,
     /** The ledger this payer keeps its channels in (e.g. to list them when handing in vouchers). */
@@ -192,11 +233,7 @@ export function createPayer(options: PayerOptions) {
         )
       if (receipt.cumulativeAmount < receipt.cost)
         throw badReceipt(offer.provider, 'its cumulative is below its cost')
-      remember(
-        offer.provider,
-        offer.modelId,
-        await ledger.addBilled(offer.provider, offer.modelId, receipt.cost),
-      )
+      remember(offer.provider, offer.modelId, await addBilled(offer.provider, offer.modelId, receipt.cost))
       return receipt
     },
 

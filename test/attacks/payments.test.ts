@@ -19,6 +19,7 @@ import {
   meshTokenAbi,
   modelRegistryAbi,
   paymentsAbi,
+  type Receipt,
   receiptEvent,
   receiptHeader,
   registryAbi,
@@ -35,11 +36,13 @@ import {
   type Hex,
   http,
   type LocalAccount,
+  parseAbi,
   parseEther,
   sha256,
   stringToBytes,
   BaseError as ViemBaseError,
   zeroAddress,
+  zeroHash,
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
@@ -75,13 +78,16 @@ async function receiptFor(
   counts: { inputTokens: bigint; outputTokens: bigint },
 ) {
   const cost = computeCost({ ...counts, pricePerMInput: hostilePrice, pricePerMOutput: hostilePrice })
-  const receipt = {
-    requestHash: hashRequest(body),
+  const receipt: Receipt = {
+    requestHash: hashRequest('chat', body),
     responseHash: hashResponse(text),
+    // "Cannot report token ids" (PROTOCOL.md §5): the attack is the counts, not this field.
+    tokensHash: zeroHash,
     modelId: net.modelId,
     payer: net.payer.address,
     provider: account.address,
     ...counts,
+    servedAt: BigInt(Math.floor(Date.now() / 1000)),
     cost,
     cumulativeAmount: cost,
   }
@@ -720,6 +726,13 @@ describe('payments attacks by payers, model squatters and the owner key (issue 1
     const designator = concatHex(['0xef0100', refusingWalletAddress])
     await testRpc(net, 'anvil_setCode', [payer.address, designator])
     assert.equal(await net.read.getCode({ address: payer.address }), designator)
+    const isValidSignature = await net.read.readContract({
+      address: payer.address,
+      abi: parseAbi(['function isValidSignature(bytes32, bytes) view returns (bytes4)']),
+      functionName: 'isValidSignature',
+      args: [zeroHash, '0x'],
+    })
+    assert.equal(isValidSignature, '0xffffffff', 'the account answers "invalid" to EIP-1271')
     // Its key still signs for it (ECDSA first): the provider takes its next voucher and serves…
     const fourth = await session.chat('after delegating')
     assert.equal(fourth.kind, 'json', describeAnswer(fourth))

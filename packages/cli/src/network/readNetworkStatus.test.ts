@@ -9,6 +9,7 @@ import {
   type Deployment,
   deployContracts,
   devDeployerKey,
+  devDeployParams,
   meshTokenAbi,
   registryAbi,
   startAnvil,
@@ -139,6 +140,8 @@ describe('readNetworkStatus calling the peers the Registry names', () => {
     deployment = await deployContracts({
       rpcUrl: anvil.rpcUrl,
       deployerKey: devDeployerKey,
+      // The devnet's initial supply to the deployer, which funds the accounts below.
+      params: devDeployParams,
     })
     const connection = await connect({ rpcUrl: anvil.rpcUrl })
     publicClient = connection.publicClient

@@ -75,8 +75,12 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
 
     // Every verified receipt was counted once across both gateways: settle and compare with the chain.
     await net.gateway.flushVouchers()
+    let served = 0
     for (const [index, provider] of net.providers.entries()) {
       const billed = await net.gateway.ledger.billed(provider.account.address, net.modelId)
+      // A provider routing never chose got no allocation, and takes no voucher from a payer without one.
+      if (billed === 0n) continue
+      served++
       // What the provider counted in receipts is exactly what the gateways counted and signed.
       assert.deepEqual(await providerChannel(net, index, billed), {
         owed: billed.toString(),
@@ -91,6 +95,7 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
       })
       assert.equal(paid, billed)
     }
+    assert.ok(served > 0, 'some provider served')
   })
 
   it('survive a gateway restart during load: every request is answered and no voucher is refused', async () => {
@@ -118,6 +123,7 @@ describe('gateways sharing one payer on a real PostgreSQL', () => {
     for (const [index, provider] of net.providers.entries()) {
       const billed = await net.gateway.ledger.billed(provider.account.address, net.modelId)
       assert.ok(billed >= (before[index] ?? 0n), 'the restart did not lower any channel')
+      if (billed === 0n) continue // never routed to: no allocation, no voucher taken
       // Provider and gateway agree to the wei: nothing was billed twice or lost across the restart.
       assert.deepEqual(await providerChannel(net, index, billed), {
         owed: billed.toString(),

@@ -179,11 +179,13 @@ for (let i = 0; i < N; i++) {
   const base = {
     requestHash: `0x${'11'.repeat(32)}` as Hex,
     responseHash: `0x${'22'.repeat(32)}` as Hex,
+    tokensHash: `0x${'33'.repeat(32)}` as Hex,
     modelId,
     payer: payer.address,
     provider: providerAccount.address,
     inputTokens: 20n,
     outputTokens: 100n,
+    servedAt: BigInt(Math.floor(Date.now() / 1000)),
     cost,
   }
   await store.addReceipt(base, async (cumulativeAmount) => {

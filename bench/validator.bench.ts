@@ -78,6 +78,7 @@ for (const name of names) {
       const generationMs = performance.now() - started
       const result = await verifier.verify({
         modelId,
+        kind: 'chat',
         request: body,
         responseText: answer.text,
         inputTokens: answer.inputTokens,
@@ -87,6 +88,7 @@ for (const name of names) {
       // costs (one prefill; no byte rebuilding). Its verdict is meaningless, only its time counts.
       const valid = await verifier.verify({
         modelId,
+        kind: 'chat',
         request: body,
         responseText: answer.text.replaceAll('\uFFFD', '?'),
         inputTokens: answer.inputTokens,

@@ -38,12 +38,12 @@ contract Disputes is IDisputes, Ownable2Step {
     using SafeERC20 for IMeshToken;
 
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
-        "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 modelId,address payer,address provider,uint64 inputTokens,uint64 outputTokens,uint256 cost,uint256 cumulativeAmount)"
+        "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,uint256 cumulativeAmount)"
     );
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant PAYMENTS_NAME_HASH = keccak256("InferMesh Payments");
-    bytes32 private constant PAYMENTS_VERSION_HASH = keccak256("1");
+    bytes32 private constant PAYMENTS_VERSION_HASH = keccak256("2");
 
     uint256 private constant BPS = 10_000;
     uint256 public constant MAX_CHALLENGER_BOND = 1e9 ether;

@@ -117,7 +117,7 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         uint64 withdrawDelay_,
         uint64 genesis_,
         uint64 epochLength_
-    ) Ownable(owner_) EIP712("InferMesh Payments", "1") {
+    ) Ownable(owner_) EIP712("InferMesh Payments", "2") {
         if (address(token_) == address(0) || address(models_) == address(0)) {
             revert ZeroAddress();
         }

@@ -29,8 +29,14 @@ struct Deployed {
 contract ConsensusHandler is Test {
     uint256 internal constant BPS = 10_000;
     bytes32 internal constant MODEL = keccak256("tinyllama-1.1b-q4.gguf");
-    bytes internal constant REQUEST = bytes('{"messages":[{"content":"Hi","role":"user"}],"model":"tiny"}');
+    /// @dev The canonical JSON of {kind, body} that a v2 requestHash covers.
+    bytes internal constant REQUEST =
+        bytes('{"body":{"messages":[{"content":"Hi","role":"user"}],"model":"tiny"},"kind":"chat"}');
     bytes internal constant RESPONSE = bytes("Hello! How can I help?");
+    /// @dev keccak256 of the generated token ids, 4 bytes each ("Hello" in the tiny model's byte vocabulary).
+    bytes32 internal constant TOKENS_HASH =
+        keccak256(abi.encodePacked(uint32(75), uint32(104), uint32(111), uint32(111), uint32(114)));
+    uint64 internal constant SERVED_AT = 1_767_225_600;
 
     MeshToken public immutable token;
     Registry public immutable registry;
@@ -131,11 +137,13 @@ contract ConsensusHandler is Test {
         IDisputes.Receipt memory receipt = IDisputes.Receipt({
             requestHash: keccak256(REQUEST),
             responseHash: keccak256(RESPONSE),
+            tokensHash: TOKENS_HASH,
             modelId: MODEL,
             payer: payer,
             provider: provider,
             inputTokens: 10,
             outputTokens: 20,
+            servedAt: SERVED_AT,
             cost: 1 ether,
             cumulativeAmount: ++_nonce
         });

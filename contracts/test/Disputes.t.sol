@@ -164,7 +164,7 @@ contract DisputesTest is ConsensusBase {
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
                 keccak256("InferMesh Payments"),
-                keccak256("1"),
+                keccak256("2"),
                 block.chainid,
                 address(payments)
             )
@@ -172,20 +172,32 @@ contract DisputesTest is ConsensusBase {
         bytes32 structHash = keccak256(
             abi.encode(
                 keccak256(
-                    "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 modelId,address payer,address provider,uint64 inputTokens,uint64 outputTokens,uint256 cost,uint256 cumulativeAmount)"
+                    "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,uint256 cumulativeAmount)"
                 ),
                 r.requestHash,
                 r.responseHash,
+                r.tokensHash,
                 r.modelId,
                 r.payer,
                 r.provider,
                 r.inputTokens,
                 r.outputTokens,
+                r.servedAt,
                 r.cost,
                 r.cumulativeAmount
             )
         );
         vm.assertEq(disputes.hashReceipt(r), keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+    }
+
+    function test_hashReceipt_changesWithTokensHashAndServedAt() public {
+        IDisputes.Receipt memory r = _receipt(provider, 5 ether);
+        bytes32 original = disputes.hashReceipt(r);
+        r.tokensHash = bytes32(0);
+        bytes32 unknownTokens = disputes.hashReceipt(r);
+        vm.assertTrue(unknownTokens != original);
+        r.servedAt += 1;
+        vm.assertTrue(disputes.hashReceipt(r) != unknownTokens);
     }
 
     function test_hashReceipt_followsTheChainId() public {
@@ -314,6 +326,18 @@ contract DisputesTest is ConsensusBase {
         vm.expectRevert(abi.encodeWithSelector(IDisputes.PayloadMismatch.selector, r.requestHash, keccak256("{}")));
         vm.prank(challenger);
         disputes.openDispute(r, sig, "{}", RESPONSE);
+    }
+
+    function test_openDispute_revertsWhenTheRequestIsRelabelledAsAnotherKind() public {
+        IDisputes.Receipt memory r = _receipt(provider, 5 ether);
+        bytes memory sig = _signReceipt(keyOf[provider], r);
+        bytes memory asCompletion =
+            bytes('{"body":{"messages":[{"content":"Hi","role":"user"}],"model":"tiny"},"kind":"completion"}');
+        vm.expectRevert(
+            abi.encodeWithSelector(IDisputes.PayloadMismatch.selector, r.requestHash, keccak256(asCompletion))
+        );
+        vm.prank(challenger);
+        disputes.openDispute(r, sig, asCompletion, RESPONSE);
     }
 
     function test_openDispute_revertsWhenResponseMismatch() public {

@@ -89,7 +89,7 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         returns (bytes32)
     {
         bytes32 domainSeparator = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256("InferMesh Payments"), keccak256("1"), chainId, verifyingContract)
+            abi.encode(DOMAIN_TYPEHASH, keccak256("InferMesh Payments"), keccak256("2"), chainId, verifyingContract)
         );
         bytes32 structHash = keccak256(
             abi.encode(VOUCHER_TYPEHASH, voucher.payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount)
@@ -115,11 +115,11 @@ contract PaymentsSignaturesTest is PaymentsTestBase {
         vm.assertEq(payments.VOUCHER_TYPEHASH(), VOUCHER_TYPEHASH);
     }
 
-    function test_eip712Domain_namesInferMeshPaymentsVersion1() public view {
+    function test_eip712Domain_namesInferMeshPaymentsVersion2() public view {
         (, string memory name, string memory version, uint256 chainId, address verifyingContract,,) =
             payments.eip712Domain();
         vm.assertEq(name, "InferMesh Payments");
-        vm.assertEq(version, "1");
+        vm.assertEq(version, "2");
         vm.assertEq(chainId, block.chainid);
         vm.assertEq(verifyingContract, address(payments));
     }

@@ -249,7 +249,7 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
     const receipt = await send(devnet.contracts.disputes, disputesAbi, 'openDispute', [
       signed.receipt,
       signed.signature,
-      stringToHex(canonicalJson(request)),
+      stringToHex(canonicalJson({ kind: 'completion', body: request })),
       stringToHex(body.choices[0]?.text ?? ''),
     ])
     const opened = (await disputeEvents('DisputeOpened')).find(

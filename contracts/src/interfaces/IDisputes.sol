@@ -10,17 +10,36 @@ pragma solidity ^0.8.24;
 /// is burned. Not guilty (also when nobody votes): the bond goes to the provider. Members who did not
 /// vote lose a small share of their stake.
 interface IDisputes {
-    /// @notice The provider's EIP-712 receipt, field for field (see packages/protocol/src/eip712.ts):
-    /// `Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 modelId,address payer,address provider,`
-    /// `uint64 inputTokens,uint64 outputTokens,uint256 cost,uint256 cumulativeAmount)`.
+    /// @notice The provider's EIP-712 receipt (version 2 of the Payments domain), field for field (see
+    /// packages/protocol/src/eip712.ts and PROTOCOL.md §5):
+    /// `Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,`
+    /// `address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,`
+    /// `uint256 cumulativeAmount)`.
+    /// @param requestHash keccak256 of the canonical JSON of `{"kind": kind, "body": body}`: the endpoint
+    /// served ("chat", "completion" or "embeddings") and the request body the gateway sent, so a request
+    /// can only be re-executed as the kind of request it was.
+    /// @param responseHash keccak256 of the answer's bytes.
+    /// @param tokensHash keccak256 of the generated token ids in order, each a big-endian uint32 of 4 bytes
+    /// (as `abi.encodePacked(uint32 a, uint32 b, ...)`; not `abi.encodePacked(uint32[])`, which pads each
+    /// element to 32 bytes); keccak256("") for no tokens; zero when the backend cannot report ids.
+    /// @param modelId sha256 of the model's weights file.
+    /// @param payer Who owes the cost (the voucher signer).
+    /// @param provider Who served and signed.
+    /// @param inputTokens Prompt tokens billed.
+    /// @param outputTokens Generated tokens billed.
+    /// @param servedAt Unix time in seconds when the provider finished the answer.
+    /// @param cost MESH wei this request costs.
+    /// @param cumulativeAmount What the channel owes after this request, in MESH wei.
     struct Receipt {
         bytes32 requestHash;
         bytes32 responseHash;
+        bytes32 tokensHash;
         bytes32 modelId;
         address payer;
         address provider;
         uint64 inputTokens;
         uint64 outputTokens;
+        uint64 servedAt;
         uint256 cost;
         uint256 cumulativeAmount;
     }
@@ -133,9 +152,10 @@ interface IDisputes {
     /// @notice The parameters changed.
     event ParamsSet(Params params);
 
-    /// @notice Opens a dispute over a signed receipt. `request` is the canonical JSON (RFC 8785) of the
-    /// OpenAI request body and `response` the UTF-8 content, as hashed in the receipt; they stay in this
-    /// transaction's calldata for the committee. Pulls `challengerBond` from the caller.
+    /// @notice Opens a dispute over a signed receipt. `request` is the canonical JSON (RFC 8785) of
+    /// `{"kind": kind, "body": body}` (the endpoint served and the OpenAI request body) and `response` the
+    /// UTF-8 content, as hashed in the receipt; they stay in this transaction's calldata for the
+    /// committee, which re-executes the request as the kind it names. Pulls `challengerBond` from the caller.
     /// @return id The new dispute's id (ids start at 1).
     function openDispute(
         Receipt calldata receipt,

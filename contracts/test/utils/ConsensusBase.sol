@@ -46,8 +46,14 @@ abstract contract ConsensusBase is Test {
     uint64 internal constant CHALLENGE_EPOCHS = 1;
 
     bytes32 internal constant MODEL = keccak256("tinyllama-1.1b-q4.gguf");
-    bytes internal constant REQUEST = bytes('{"messages":[{"content":"Hi","role":"user"}],"model":"tiny"}');
+    /// @dev The canonical JSON of {kind, body} that a v2 requestHash covers.
+    bytes internal constant REQUEST =
+        bytes('{"body":{"messages":[{"content":"Hi","role":"user"}],"model":"tiny"},"kind":"chat"}');
     bytes internal constant RESPONSE = bytes("Hello! How can I help?");
+    /// @dev keccak256 of the generated token ids, 4 bytes each ("Hello" in the tiny model's byte vocabulary).
+    bytes32 internal constant TOKENS_HASH =
+        keccak256(abi.encodePacked(uint32(75), uint32(104), uint32(111), uint32(111), uint32(114)));
+    uint64 internal constant SERVED_AT = 1_767_225_600;
 
     MeshToken internal token;
     ModelRegistry internal models;
@@ -166,11 +172,13 @@ abstract contract ConsensusBase is Test {
         return IDisputes.Receipt({
             requestHash: keccak256(REQUEST),
             responseHash: keccak256(RESPONSE),
+            tokensHash: TOKENS_HASH,
             modelId: MODEL,
             payer: makeAddr("payer"),
             provider: provider,
             inputTokens: 12,
             outputTokens: 7,
+            servedAt: SERVED_AT,
             cost: 1 ether,
             cumulativeAmount: cumulativeAmount
         });

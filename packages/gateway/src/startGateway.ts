@@ -207,6 +207,7 @@ export async function startGateway({
     const receiptHook: GatewayServerOptions['onReceipt'] = (event) => {
       if (sampler && event.kind !== 'embeddings') {
         sampler.consider({
+          kind: event.kind,
           provider: event.candidate.provider,
           receipt: event.receipt,
           signedReceipt: event.signedReceipt,

@@ -44,6 +44,12 @@ export type GenerateResult = {
   inputTokens: number
   /** Exact generated tokens. */
   outputTokens: number
+  /**
+   * The generated token ids in order, one per output token (an end-of-generation token and the tokens
+   * of a matched stop string included), for the receipt's `tokensHash`. Absent when the backend cannot
+   * report them (an upstream OpenAI-compatible server): the receipt then says "unknown" (bytes32(0)).
+   */
+  tokenIds?: number[]
   finishReason: 'stop' | 'length' | 'aborted'
 }
 

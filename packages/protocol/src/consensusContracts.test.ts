@@ -19,6 +19,7 @@ import { canonicalJson } from './canonicalJson.js'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import { hashRequest } from './hashRequest.js'
 import { hashResponse } from './hashResponse.js'
+import { hashTokenIds } from './hashTokenIds.js'
 import { signVoucher } from './signVoucher.js'
 import { type DevChain, startDevChain } from './startDevChain.js'
 
@@ -155,13 +156,15 @@ describe('consensus contracts (Uptime, Disputes, Emissions) on a real anvil', ()
     const body = { model: 'tiny', messages: [{ role: 'user', content: 'Say hi' }], max_tokens: 8 }
     const text = 'hi there'
     const receipt = {
-      requestHash: hashRequest(body),
+      requestHash: hashRequest('chat', body),
       responseHash: hashResponse(text),
+      tokensHash: hashTokenIds([107, 108]),
       modelId,
       payer: payer.address,
       provider: provider.address,
       inputTokens: 5n,
       outputTokens: 2n,
+      servedAt: BigInt(Math.floor(Date.now() / 1000)),
       cost: parseEther('0.01'),
       cumulativeAmount: parseEther('100.01'),
     }
@@ -183,7 +186,7 @@ describe('consensus contracts (Uptime, Disputes, Emissions) on a real anvil', ()
       address: disputes,
       abi: disputesAbi,
       functionName: 'openDispute',
-      args: [receipt, signature, stringToHex(canonicalJson(body)), stringToHex(text)],
+      args: [receipt, signature, stringToHex(canonicalJson({ kind: 'chat', body })), stringToHex(text)],
     })
     assert.equal(await read(disputes, disputesAbi, 'disputeCount'), 1n)
     assert.equal(await read(registry, registryAbi, 'lockedOf', [provider.address]), parseEther('200'))

@@ -7,11 +7,13 @@ const valid = {
   receipt: {
     requestHash: `0x${'01'.repeat(32)}`,
     responseHash: `0x${'02'.repeat(32)}`,
+    tokensHash: `0x${'04'.repeat(32)}`,
     modelId: `0x${'cd'.repeat(32)}`,
     payer: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
     provider: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
     inputTokens: '12',
     outputTokens: '30',
+    servedAt: '1767225600',
     cost: '7200000000000',
     cumulativeAmount: '9200000000000',
   },
@@ -40,6 +42,7 @@ describe('decodeSignedReceipt', () => {
       ...valid.receipt,
       inputTokens: 12n,
       outputTokens: 30n,
+      servedAt: 1_767_225_600n,
       cost: 7_200_000_000_000n,
       cumulativeAmount: 9_200_000_000_000n,
     })
@@ -58,7 +61,7 @@ describe('decodeSignedReceipt', () => {
   })
 
   it('names each bad hash', () => {
-    for (const field of ['requestHash', 'responseHash', 'modelId']) {
+    for (const field of ['requestHash', 'responseHash', 'tokensHash', 'modelId']) {
       assert.equal(
         messageFor(withReceipt({ [field]: '0x1234' })),
         `Invalid x-infermesh-receipt header: receipt.${field} must be 32 bytes of hex (0x + 64 hex digits).`,
@@ -93,6 +96,19 @@ describe('decodeSignedReceipt', () => {
     assert.equal(
       messageFor(withReceipt({ inputTokens: undefined })),
       'Invalid x-infermesh-receipt header: receipt.inputTokens is required.',
+    )
+    assert.equal(
+      messageFor(withReceipt({ servedAt: (2n ** 64n).toString() })),
+      'Invalid x-infermesh-receipt header: receipt.servedAt must be at most 2^64 - 1.',
+    )
+  })
+
+  it('refuses a version 1 receipt, which has no tokensHash and no servedAt', () => {
+    const { tokensHash: _tokens, servedAt: _servedAt, ...v1 } = valid.receipt
+    const header = Buffer.from(JSON.stringify({ ...valid, receipt: v1 })).toString('base64url')
+    assert.equal(
+      messageFor(header),
+      'Invalid x-infermesh-receipt header: receipt.tokensHash is required; receipt.servedAt is required.',
     )
   })
 

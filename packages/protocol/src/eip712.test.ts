@@ -16,6 +16,7 @@ import {
   zeroHash,
 } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
+import { disputesAbi } from './abis/Disputes.js'
 import { paymentsAbi } from './abis/Payments.js'
 import { type Connection, connect } from './connect.js'
 import { deployContracts } from './deployContracts.js'
@@ -23,6 +24,7 @@ import type { Deployment } from './deployment.js'
 import { paymentsDomain, receiptTypes, voucherTypes } from './eip712.js'
 import { hashRequest } from './hashRequest.js'
 import { hashResponse } from './hashResponse.js'
+import { hashTokenIds } from './hashTokenIds.js'
 import type { Receipt } from './receipt.js'
 import { signReceipt } from './signReceipt.js'
 import { type Anvil, anvilMnemonic, startAnvil } from './startAnvil.js'
@@ -47,11 +49,13 @@ contract ReceiptChecker {
     struct Receipt {
         bytes32 requestHash;
         bytes32 responseHash;
+        bytes32 tokensHash;
         bytes32 modelId;
         address payer;
         address provider;
         uint64 inputTokens;
         uint64 outputTokens;
+        uint64 servedAt;
         uint256 cost;
         uint256 cumulativeAmount;
     }
@@ -63,8 +67,9 @@ contract ReceiptChecker {
     }
 
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
-        "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 modelId,address payer,address provider,"
-        "uint64 inputTokens,uint64 outputTokens,uint256 cost,uint256 cumulativeAmount)"
+        "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,"
+        "address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,"
+        "uint256 cumulativeAmount)"
     );
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address payer,address provider,bytes32 modelId,uint256 cumulativeAmount)");
@@ -77,7 +82,7 @@ contract ReceiptChecker {
                     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
                 ),
                 keccak256("InferMesh Payments"),
-                keccak256("1"),
+                keccak256("2"),
                 block.chainid,
                 payments
             )
@@ -87,8 +92,8 @@ contract ReceiptChecker {
     function hashReceipt(Receipt calldata r) public view returns (bytes32) {
         bytes32 structHash = keccak256(
             abi.encode(
-                RECEIPT_TYPEHASH, r.requestHash, r.responseHash, r.modelId, r.payer, r.provider,
-                r.inputTokens, r.outputTokens, r.cost, r.cumulativeAmount
+                RECEIPT_TYPEHASH, r.requestHash, r.responseHash, r.tokensHash, r.modelId, r.payer,
+                r.provider, r.inputTokens, r.outputTokens, r.servedAt, r.cost, r.cumulativeAmount
             )
         );
         return MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
@@ -109,7 +114,7 @@ contract ReceiptChecker {
 
 const receiptCheckerAbi = parseAbi([
   // One line: parseAbi needs literal strings to type the calls.
-  'struct Receipt { bytes32 requestHash; bytes32 responseHash; bytes32 modelId; address payer; address provider; uint64 inputTokens; uint64 outputTokens; uint256 cost; uint256 cumulativeAmount; }',
+  'struct Receipt { bytes32 requestHash; bytes32 responseHash; bytes32 tokensHash; bytes32 modelId; address payer; address provider; uint64 inputTokens; uint64 outputTokens; uint64 servedAt; uint256 cost; uint256 cumulativeAmount; }',
   'struct Voucher { address payer; address provider; bytes32 modelId; uint256 cumulativeAmount; }',
   'constructor(address payments)',
   'function RECEIPT_TYPEHASH() view returns (bytes32)',
@@ -151,13 +156,15 @@ describe('EIP-712 domain and Receipt type against Solidity on a real anvil', () 
   let checker: Address
 
   const receipt: Receipt = {
-    requestHash: hashRequest({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
+    requestHash: hashRequest('chat', { model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
     responseHash: hashResponse('Hello there'),
+    tokensHash: hashTokenIds([75, 104, 111, 111, 114]),
     modelId: `0x${'ab'.repeat(32)}`,
     payer: payer.address,
     provider: provider.address,
     inputTokens: 2n ** 64n - 2n,
     outputTokens: 30n,
+    servedAt: 2n ** 64n - 3n,
     cost: 7_200_000_000_000n,
     cumulativeAmount: 10n ** 30n,
   }
@@ -242,8 +249,9 @@ describe('EIP-712 domain and Receipt type against Solidity on a real anvil', () 
     const read = chain.publicClient.readContract
     assert.equal(
       receiptTypeString,
-      'Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 modelId,address payer,address provider,' +
-        'uint64 inputTokens,uint64 outputTokens,uint256 cost,uint256 cumulativeAmount)',
+      'Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,' +
+        'address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,' +
+        'uint256 cumulativeAmount)',
     )
     assert.equal(
       await read({ address: checker, abi: receiptCheckerAbi, functionName: 'RECEIPT_TYPEHASH' }),
@@ -251,6 +259,20 @@ describe('EIP-712 domain and Receipt type against Solidity on a real anvil', () 
     )
     assert.equal(
       await read({ address: checker, abi: receiptCheckerAbi, functionName: 'hashReceipt', args: [receipt] }),
+      hashTypedData({
+        domain: paymentsDomain(deployment.chainId, payments),
+        types: receiptTypes,
+        primaryType: 'Receipt',
+        message: receipt,
+      }),
+    )
+    assert.equal(
+      await read({
+        address: deployment.contracts.disputes,
+        abi: disputesAbi,
+        functionName: 'hashReceipt',
+        args: [receipt],
+      }),
       hashTypedData({
         domain: paymentsDomain(deployment.chainId, payments),
         types: receiptTypes,

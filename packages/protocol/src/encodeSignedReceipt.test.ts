@@ -6,6 +6,7 @@ import { decodeSignedReceipt } from './decodeSignedReceipt.js'
 import { encodeSignedReceipt } from './encodeSignedReceipt.js'
 import { hashRequest } from './hashRequest.js'
 import { hashResponse } from './hashResponse.js'
+import { hashTokenIds } from './hashTokenIds.js'
 import type { Receipt } from './receipt.js'
 import { signReceipt } from './signReceipt.js'
 import { anvilMnemonic } from './startAnvil.js'
@@ -15,13 +16,15 @@ const provider = mnemonicToAccount(anvilMnemonic, { addressIndex: 1 })
 const payer = mnemonicToAccount(anvilMnemonic, { addressIndex: 2 })
 const payments = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 const receipt: Receipt = {
-  requestHash: hashRequest({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
+  requestHash: hashRequest('chat', { model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
   responseHash: hashResponse('Hello!'),
+  tokensHash: hashTokenIds([75, 104, 111, 111, 114, 4]),
   modelId: `0x${'cd'.repeat(32)}` as Hex,
   payer: payer.address,
   provider: provider.address,
   inputTokens: 12n,
   outputTokens: 2n ** 64n - 1n,
+  servedAt: 2n ** 64n - 1n,
   cost: 7_200_000_000_000n,
   cumulativeAmount: 2n ** 256n - 1n,
 }
@@ -31,7 +34,7 @@ describe('encodeSignedReceipt', () => {
     const signature = await signReceipt({ account: provider, chainId: 31337, payments, receipt })
     const header = encodeSignedReceipt({ receipt, signature })
     assert.match(header, /^[A-Za-z0-9_-]+$/)
-    assert.ok(header.length < 1024, `a receipt header is ${header.length} characters`)
+    assert.ok(header.length < 1200, `a receipt header is ${header.length} characters`)
     const decoded = decodeSignedReceipt(header)
     assert.deepEqual(decoded, { receipt, signature })
     assert.equal(await verifyReceipt({ chainId: 31337, payments, ...decoded }), true)
@@ -46,7 +49,8 @@ describe('encodeSignedReceipt', () => {
         `"cost":"7200000000000","cumulativeAmount":"${2n ** 256n - 1n}","inputTokens":"12",` +
         `"modelId":"${receipt.modelId}","outputTokens":"${2n ** 64n - 1n}","payer":"${payer.address}",` +
         `"provider":"${provider.address}","requestHash":"${receipt.requestHash}",` +
-        `"responseHash":"${receipt.responseHash}"},"signature":"${signature}"}`,
+        `"responseHash":"${receipt.responseHash}","servedAt":"${2n ** 64n - 1n}",` +
+        `"tokensHash":"${receipt.tokensHash}"},"signature":"${signature}"}`,
     )
   })
 

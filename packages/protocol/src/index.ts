@@ -27,6 +27,7 @@ export { encodeSignedVoucher, type SignedVoucher } from './encodeSignedVoucher.j
 export { BaseError, type BaseErrorOptions } from './errors.js'
 export { hashRequest } from './hashRequest.js'
 export { hashResponse } from './hashResponse.js'
+export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 export { privateKeyToFastAccount } from './privateKeyToFastAccount.js'
@@ -38,6 +39,7 @@ export {
   ServerSentEventsError,
 } from './readServerSentEvents.js'
 export type { Receipt } from './receipt.js'
+export { type RequestKind, requestKinds } from './requestKind.js'
 export {
   hashReceipt,
   recoverSampleSigner,

@@ -2,6 +2,7 @@ import { type Address, type Hex, hashTypedData, type LocalAccount } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import type { Receipt } from './receipt.js'
 import { recoverDigestSigner } from './recoverDigestSigner.js'
+import type { RequestKind } from './requestKind.js'
 
 /**
  * A gateway hands a validator one completed request for re-execution (Proof of Sampling). The gateway
@@ -35,7 +36,12 @@ export function hashReceipt(chainId: number, payments: Address, receipt: Receipt
 export type SampleBody = {
   /** The provider's signed receipt, encoded as in the `x-infermesh-receipt` header. */
   receipt: string
-  /** The request body exactly as sent to the provider (its canonical JSON hashes to `requestHash`). */
+  /**
+   * The endpoint the request was served on; with `request` it hashes to the receipt's `requestHash`
+   * (`hashRequest(kind, request)`), and the validator re-executes it as this kind only.
+   */
+  kind: RequestKind
+  /** The request body exactly as sent to the provider. */
   request: Record<string, unknown>
   /** The generated content (its UTF-8 bytes hash to `responseHash`). */
   response: string

@@ -13,11 +13,13 @@ const payments: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 const receipt: Receipt = {
   requestHash: `0x${'01'.repeat(32)}`,
   responseHash: `0x${'02'.repeat(32)}`,
+  tokensHash: `0x${'04'.repeat(32)}`,
   modelId: `0x${'cd'.repeat(32)}` as Hex,
   payer: payer.address,
   provider: provider.address,
   inputTokens: 12n,
   outputTokens: 30n,
+  servedAt: 1_767_225_600n,
   cost: 7_200_000_000_000n,
   cumulativeAmount: 9_200_000_000_000n,
 }

@@ -14,11 +14,13 @@ const chainId = 31337
 const receipt: Receipt = {
   requestHash: `0x${'01'.repeat(32)}`,
   responseHash: `0x${'02'.repeat(32)}`,
+  tokensHash: `0x${'04'.repeat(32)}`,
   modelId: `0x${'cd'.repeat(32)}` as Hex,
   payer: payer.address,
   provider: provider.address,
   inputTokens: 12n,
   outputTokens: 30n,
+  servedAt: 1_767_225_600n,
   cost: 7_200_000_000_000n,
   cumulativeAmount: 9_200_000_000_000n,
 }
@@ -34,11 +36,13 @@ describe('verifyReceipt', () => {
     const tampered: Record<keyof Receipt, Partial<Receipt>> = {
       requestHash: { requestHash: `0x${'03'.repeat(32)}` },
       responseHash: { responseHash: `0x${'03'.repeat(32)}` },
+      tokensHash: { tokensHash: `0x${'00'.repeat(32)}` },
       modelId: { modelId: `0x${'ce'.repeat(32)}` },
       payer: { payer: mnemonicToAccount(anvilMnemonic, { addressIndex: 3 }).address },
       provider: { provider: payer.address },
       inputTokens: { inputTokens: 11n },
       outputTokens: { outputTokens: 31n },
+      servedAt: { servedAt: 1_767_225_601n },
       cost: { cost: 7_200_000_000_001n },
       cumulativeAmount: { cumulativeAmount: 9_100_000_000_000n },
     }
@@ -57,6 +61,32 @@ describe('verifyReceipt', () => {
 
   it('rejects a receipt signed by someone other than its provider, and a malformed signature', async () => {
     const forged = await payer.signTypedData({
+      domain: { name: 'InferMesh Payments', version: '2', chainId, verifyingContract: payments },
+      types: {
+        Receipt: [
+          { name: 'requestHash', type: 'bytes32' },
+          { name: 'responseHash', type: 'bytes32' },
+          { name: 'tokensHash', type: 'bytes32' },
+          { name: 'modelId', type: 'bytes32' },
+          { name: 'payer', type: 'address' },
+          { name: 'provider', type: 'address' },
+          { name: 'inputTokens', type: 'uint64' },
+          { name: 'outputTokens', type: 'uint64' },
+          { name: 'servedAt', type: 'uint64' },
+          { name: 'cost', type: 'uint256' },
+          { name: 'cumulativeAmount', type: 'uint256' },
+        ],
+      },
+      primaryType: 'Receipt',
+      message: receipt,
+    })
+    assert.equal(await verifyReceipt({ chainId, payments, receipt, signature: forged }), false)
+    assert.equal(await verifyReceipt({ chainId, payments, receipt, signature: '0x1234' }), false)
+  })
+
+  it('rejects a version 1 receipt: the fields of v1, signed by the provider in the version 1 domain', async () => {
+    const { tokensHash: _tokens, servedAt: _servedAt, ...v1 } = receipt
+    const v1Signature = await provider.signTypedData({
       domain: { name: 'InferMesh Payments', version: '1', chainId, verifyingContract: payments },
       types: {
         Receipt: [
@@ -72,9 +102,8 @@ describe('verifyReceipt', () => {
         ],
       },
       primaryType: 'Receipt',
-      message: receipt,
+      message: v1,
     })
-    assert.equal(await verifyReceipt({ chainId, payments, receipt, signature: forged }), false)
-    assert.equal(await verifyReceipt({ chainId, payments, receipt, signature: '0x1234' }), false)
+    assert.equal(await verifyReceipt({ chainId, payments, receipt, signature: v1Signature }), false)
   })
 })

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { canonicalJson } from './canonicalJson.js'
 import { BaseError } from './errors.js'
 
-/** Longest header value decoded; a signed receipt is about 820 characters. */
+/** Longest header value decoded; a signed receipt is at most about 1,100 characters. */
 export const maxHeaderLength = 4096
 
 const maxUint64 = 2n ** 64n - 1n
@@ -59,11 +59,13 @@ export const signedReceiptSchema = object({
   receipt: object({
     requestHash: bytes32,
     responseHash: bytes32,
+    tokensHash: bytes32,
     modelId: bytes32,
     payer: address,
     provider: address,
     inputTokens: uint(64),
     outputTokens: uint(64),
+    servedAt: uint(64),
     cost: uint(256),
     cumulativeAmount: uint(256),
   }),

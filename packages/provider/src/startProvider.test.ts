@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { createLlamaBackend } from '@infermesh/llama'
 import {
   computeCost,
+  emptyTokensHash,
+  hashRequest,
+  hashTokenIds,
   meshTokenAbi,
   paymentsAbi,
   type Receipt,
@@ -54,17 +58,17 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
   })
 
   it('answers a chat completion with exact usage and a signed receipt that bills it', async () => {
+    const body = {
+      model: 'tiny',
+      messages: [{ role: 'user' as const, content: 'Hello there' }],
+      max_tokens: 12,
+      temperature: 0,
+    }
+    const sentAt = BigInt(Math.floor(Date.now() / 1000))
     const { data, response } = await client.chat.completions
-      .create(
-        {
-          model: 'tiny',
-          messages: [{ role: 'user', content: 'Hello there' }],
-          max_tokens: 12,
-          temperature: 0,
-        },
-        { headers: { [voucherHeader]: await fx.wallet.header(fx.modelId) } },
-      )
+      .create(body, { headers: { [voucherHeader]: await fx.wallet.header(fx.modelId) } })
       .withResponse()
+    const receivedAt = BigInt(Math.floor(Date.now() / 1000))
     assert.equal(data.object, 'chat.completion')
     assert.equal(typeof data.choices[0]?.message.content, 'string')
     assert.ok(data.usage && data.usage.completion_tokens > 0 && data.usage.completion_tokens <= 12)
@@ -83,6 +87,28 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
       }),
     )
     assert.equal(receipt.cumulativeAmount, receipt.cost)
+    // Receipt v2: the kind served is in the request hash; servedAt is when the answer finished.
+    assert.equal(receipt.requestHash, hashRequest('chat', body))
+    assert.ok(receipt.servedAt >= sentAt && receipt.servedAt <= receivedAt, `servedAt ${receipt.servedAt}`)
+    // The token ids the provider hashed are the ones llama.cpp generates for this greedy request.
+    const backend = await createLlamaBackend({
+      models: [{ name: 'tiny', path: fx.modelPath, contextLength: 256 }],
+      threads: 1,
+      sequences: 1,
+    })
+    try {
+      const again = await backend.generate({
+        model: 'tiny',
+        messages: body.messages,
+        maxTokens: body.max_tokens,
+        temperature: 0,
+      })
+      assert.equal(again.text, data.choices[0]?.message.content)
+      assert.equal(receipt.tokensHash, hashTokenIds(again.tokenIds ?? []))
+      assert.equal(again.tokenIds?.length, Number(receipt.outputTokens))
+    } finally {
+      await backend.close()
+    }
   })
 
   it('generates until the context is full when the request names no max_tokens, as OpenAI does', async () => {
@@ -128,14 +154,15 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
   })
 
   it('answers a completion and embeddings (base64 and float) with receipts', async () => {
+    const completionBody = { model: 'tiny', prompt: 'Once upon', max_tokens: 8 }
     const completion = await client.completions
-      .create(
-        { model: 'tiny', prompt: 'Once upon', max_tokens: 8 },
-        { headers: { [voucherHeader]: await fx.wallet.header(fx.modelId) } },
-      )
+      .create(completionBody, { headers: { [voucherHeader]: await fx.wallet.header(fx.modelId) } })
       .withResponse()
     assert.equal(completion.data.object, 'text_completion')
-    await verified(completion.response.headers.get(receiptHeader))
+    const completionReceipt = await verified(completion.response.headers.get(receiptHeader))
+    // Served as a completion, hashed as one: never the hash of the same body as a chat.
+    assert.equal(completionReceipt.requestHash, hashRequest('completion', completionBody))
+    assert.notEqual(completionReceipt.requestHash, hashRequest('chat', completionBody))
 
     const embedding = await client.embeddings
       .create(
@@ -148,6 +175,7 @@ describe('a provider serving the tiny model over real HTTP, paid with vouchers o
     const receipt = await verified(embedding.response.headers.get(receiptHeader))
     assert.equal(receipt.outputTokens, 0n)
     assert.equal(receipt.inputTokens, BigInt(embedding.data.usage.prompt_tokens))
+    assert.equal(receipt.tokensHash, emptyTokensHash, 'no generated tokens')
   })
 
   it('redeems on-chain so the provider’s balance matches the receipts to the wei', async () => {

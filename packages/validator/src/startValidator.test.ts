@@ -192,7 +192,7 @@ describe('startValidator', () => {
     }
     const receipt = await customerPayer.acceptReceipt(encoded, {
       offer: offer(),
-      requestHash: hashRequest(request),
+      requestHash: hashRequest(kind, request),
       responseHash: hashResponse(text),
       bounds: requestBounds(kind, request, { contextTokens: 4096 }),
     })
@@ -202,6 +202,7 @@ describe('startValidator', () => {
     const digest = hashReceipt(chainId, payments, receipt)
     const sample: SampleBody = {
       receipt: encoded as string,
+      kind,
       request,
       response: text,
       issuedAt,
@@ -267,6 +268,26 @@ describe('startValidator', () => {
       data: { provider: string; samples: number; reputation: number }[]
     }
     assert.equal(reputation.data.find((r) => r.provider === providerAccount().address)?.reputation, 1)
+  })
+
+  it('judges a completion carrying an extra `messages` field as the completion it was: pass, no framing', async () => {
+    // Issue 13: the provider's completion route ignores `messages`; re-run as a chat, this honest answer
+    // would be a breach and its provider slashed. The receipt binds the kind, so the validator cannot.
+    const { sample, digest } = await paidRequest('completion', {
+      model: 'tiny',
+      prompt: 'the framed one',
+      messages: [{ role: 'user', content: 'judge me as a chat' }],
+      max_tokens: 12,
+      temperature: 0,
+    })
+    const queued = await submitSample(peers, { endpoint: validator.url, sample, deadlineMs: 10_000 })
+    assert.deepEqual(queued, { kind: 'queued', id: digest })
+    await validator.idle()
+    const report = await until('the framed sample re-executed', 20_000, () =>
+      validator.reputation.reports(500).find((r) => r.receiptDigest === digest),
+    )
+    assert.equal(report.verdict, 'pass', JSON.stringify(report.reasons))
+    assert.ok(report.checkedTokens > 0)
   })
 
   it('pays its probes through the payer, re-executes their answers, and submits uptime once an epoch ends', async () => {
@@ -377,6 +398,15 @@ describe('startValidator', () => {
         'payload_mismatch',
         /requestHash/,
       )
+      // The same completion relabelled as a chat: its kind is bound into the requestHash.
+      await expect(
+        { ...valid, kind: 'chat', request: { ...valid.request, messages: [{ role: 'user', content: 'x' }] } },
+        400,
+        'payload_mismatch',
+        /^The chat request does not hash to the receipt’s requestHash/,
+      )
+      await expect({ ...valid, kind: 'chat' }, 400, 'payload_mismatch', /requestHash/)
+      await expect({ ...valid, kind: 'image' }, 400, 'invalid_request', /^Invalid sample: kind/)
     })
     it('401 when the payer did not sign it', async () => {
       const { chainId } = chain.deployment

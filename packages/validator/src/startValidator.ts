@@ -69,10 +69,11 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     const knownModels = new Set(config.models.map((m) => m.modelId.toLowerCase()))
 
     // Re-execution, then what follows from it: reputation always, a dispute on a clear breach.
-    const check: SampleCheck = async ({ receipt, request, response, source }) => {
+    const check: SampleCheck = async ({ receipt, kind, request, response, source }) => {
       const started = performance.now()
       const result = await verifier.verify({
         modelId: receipt.modelId,
+        kind,
         request,
         responseText: response,
         inputTokens: Number(receipt.inputTokens),
@@ -112,6 +113,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {
       const result = await check({
         receipt: sample.receipt,
+        kind: sample.kind,
         request: sample.request,
         response: sample.response,
         source,
@@ -247,6 +249,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
               receipt: answer.receipt,
               receiptSignature: answer.signature,
               receiptDigest: answer.receiptDigest,
+              kind: answer.kind,
               request: answer.request,
               response: answer.response,
               payer: account.address,

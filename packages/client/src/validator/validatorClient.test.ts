@@ -9,6 +9,7 @@ import { validatorClient } from './validatorClient.js'
 const provider = `0x${'ab'.repeat(20)}`
 const sample: SampleBody = {
   receipt: 'receipt',
+  kind: 'chat',
   request: { model: 'tiny', messages: [] },
   response: 'hello',
   issuedAt: 1,

@@ -5,6 +5,7 @@ import {
   canonicalJson,
   type DevChain,
   disputesAbi,
+  emptyTokensHash,
   hashRequest,
   hashResponse,
   meshTokenAbi,
@@ -81,13 +82,15 @@ describe('the indexer on a dispute', () => {
     const challenger = validators[0] as (typeof validators)[number]
     const body = { model: 'tiny', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 4 }
     const receipt = {
-      requestHash: hashRequest(body),
+      requestHash: hashRequest('chat', body),
       responseHash: hashResponse('noise'),
+      tokensHash: emptyTokensHash,
       modelId,
       payer: chain.account(1).address,
       provider: provider.address,
       inputTokens: 5n,
       outputTokens: 4n,
+      servedAt: BigInt(Math.floor(Date.now() / 1000)),
       cost: 13n,
       cumulativeAmount: 13n,
     }
@@ -107,7 +110,7 @@ describe('the indexer on a dispute', () => {
       address: disputes,
       abi: disputesAbi,
       functionName: 'openDispute',
-      args: [receipt, signature, stringToHex(canonicalJson(body)), stringToHex('noise')],
+      args: [receipt, signature, stringToHex(canonicalJson({ kind: 'chat', body })), stringToHex('noise')],
     })
     await chain.publicClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
     await chain.send(challenger, {

@@ -194,7 +194,7 @@ function prepareAttempt(
   return {
     candidate,
     upstreamBody,
-    requestHash: hashRequest(upstreamBody),
+    requestHash: hashRequest(kind, upstreamBody),
     bounds,
     worstCase: worstCaseCost(bounds, candidate),
   }

@@ -1,6 +1,6 @@
 import type { ProviderClient } from '@infermesh/client'
 import type { Payer, RequestBounds } from '@infermesh/payments'
-import type { Receipt, ServerSentEvent } from '@infermesh/protocol'
+import type { Receipt, RequestKind, ServerSentEvent } from '@infermesh/protocol'
 import type { FastifyRequest } from 'fastify'
 import type { GatewayError } from '../errors.js'
 import type { ProviderStats } from '../routing/createProviderStats.js'
@@ -9,8 +9,8 @@ import type { Candidate, SortPolicy } from '../routing/types.js'
 import type { GatewayMetrics } from '../server/createGatewayMetrics.js'
 import type { ApiKey, GatewayStore } from '../store/createGatewayStore.js'
 
-/** The three kinds of paid request the gateway forwards. */
-export type Kind = 'chat' | 'completion' | 'embeddings'
+/** The three kinds of paid request the gateway forwards (bound into every receipt's request hash). */
+export type Kind = RequestKind
 
 /** How requests are routed and timed. */
 export type RoutingOptions = {

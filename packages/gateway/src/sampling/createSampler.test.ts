@@ -7,6 +7,7 @@ import {
   hashReceipt,
   hashRequest,
   hashResponse,
+  hashTokenIds,
   type Receipt,
   recoverSampleSigner,
   type SampleBody,
@@ -45,18 +46,21 @@ describe('createSampler', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const receipt: Receipt = {
-      requestHash: hashRequest(requestBody),
+      requestHash: hashRequest('chat', requestBody),
       responseHash: hashResponse('hello'),
+      tokensHash: hashTokenIds([107, 104]),
       modelId: `0x${'ab'.repeat(32)}`,
       payer: payer.address,
       provider: provider.address,
       inputTokens: 5n,
       outputTokens: 2n,
+      servedAt: BigInt(Math.floor(Date.now() / 1000)),
       cost: 10n,
       cumulativeAmount: 10n,
     }
     const signature = await signReceipt({ account: provider, chainId, payments, receipt })
     completed = {
+      kind: 'chat',
       provider: provider.address,
       receipt,
       signedReceipt: encodeSignedReceipt({ receipt, signature }),
@@ -87,6 +91,7 @@ describe('createSampler', () => {
     assert.equal(received.length, 1)
     const sample = received[0] as SampleBody
     assert.equal(sample.receipt, completed.signedReceipt)
+    assert.equal(sample.kind, 'chat')
     assert.deepEqual(sample.request, requestBody)
     assert.equal(sample.response, 'hello')
     const signer = recoverSampleSigner({

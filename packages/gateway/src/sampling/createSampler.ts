@@ -1,5 +1,5 @@
 import { type NetworkValidator, PeerError, submitSample } from '@infermesh/client'
-import { hashReceipt, type Receipt, type SampleBody, signSample } from '@infermesh/protocol'
+import { hashReceipt, type Receipt, type RequestKind, type SampleBody, signSample } from '@infermesh/protocol'
 import type { Address, LocalAccount } from 'viem'
 
 export type SamplerOptions = {
@@ -25,6 +25,8 @@ export type SamplerOptions = {
 
 /** A completed request as the gateway saw it: what a validator needs to re-execute it. */
 export type CompletedRequest = {
+  /** The endpoint that served it: the validator re-executes it as this kind only. */
+  kind: RequestKind
   provider: Address
   receipt: Receipt
   /** The receipt as the provider encoded it (header value / SSE event). */
@@ -53,6 +55,7 @@ export function createSampler(options: SamplerOptions) {
     const receiptDigest = hashReceipt(options.chainId, options.payments, request.receipt)
     const sample: SampleBody = {
       receipt: request.signedReceipt,
+      kind: request.kind,
       request: request.requestBody,
       response: request.responseText,
       issuedAt,

@@ -57,6 +57,7 @@ describe('createCheatingBackend', () => {
     assert.equal(cut.outputTokens, 12 + 1)
     assert.equal(cut.inputTokens, full.inputTokens)
     assert.ok(full.text.startsWith(cut.text.slice(0, -1)))
+    assert.equal(cut.tokenIds, undefined)
   })
 
   test('random-tokens counts the prompt honestly and returns max_tokens printable characters', async () => {
@@ -66,5 +67,6 @@ describe('createCheatingBackend', () => {
     assert.equal(answer.outputTokens, 24)
     assert.equal(answer.finishReason, 'length')
     assert.match(answer.text, /^[!-~]{24}$/)
+    assert.equal(answer.tokenIds, undefined)
   })
 })

@@ -7,6 +7,8 @@ import type { Backend, GenerateParams, GenerateResult } from '../backend.js'
  *   `stop`, one end-of-generation token counted), so the bill looks honest for the shorter answer;
  * - `random-tokens`: runs no model at all and returns random printable byte tokens, as many as the
  *   request allows, counting the prompt honestly.
+ * The cheats that invent tokens (`truncate`, `random-tokens`) report no token ids, as an upstream
+ * backend does, so their receipts say the tokens are unknown and only the text can be checked.
  */
 export type CheatMode = 'other-model' | 'truncate' | 'random-tokens'
 
@@ -54,8 +56,10 @@ export function createCheatingBackend(inner: Backend, options: CreateCheatingBac
       const half = Math.max(1, Math.floor(params.maxTokens / 2))
       const result = await inner.generate({ ...params, maxTokens: half, upToContext: false })
       if (result.finishReason !== 'length') return result
-      // Claim the model chose to end: an end-of-generation token, counted like an honest one.
-      return { ...result, outputTokens: result.outputTokens + 1, finishReason: 'stop' }
+      // Claim the model chose to end: an end-of-generation token, counted like an honest one. Its id is
+      // not known here, so the token ids are not reported (the receipt says "unknown").
+      const { tokenIds: _ids, ...claimed } = result
+      return { ...claimed, outputTokens: result.outputTokens + 1, finishReason: 'stop' }
     }
     // random-tokens: only the prompt is evaluated (one token generated), to count it honestly.
     const { inputTokens } = await inner.generate({

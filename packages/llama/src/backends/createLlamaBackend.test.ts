@@ -54,6 +54,17 @@ describe('createLlamaBackend', () => {
     assert.ok(result.text.length > 0)
   })
 
+  test('reports the id of every generated token in order, the same ids for the same greedy request', async () => {
+    const result = await generate({ prompt: 'hello world', maxTokens: 24 })
+    const ids = result.tokenIds ?? []
+    assert.equal(ids.length, result.outputTokens)
+    // The vocabulary: <unk>, <s>, </s>, 256 byte tokens and `▁`.
+    for (const id of ids) assert.ok(Number.isInteger(id) && id >= 0 && id < 260, `token id ${id}`)
+    assert.deepEqual((await generate({ prompt: 'hello world', maxTokens: 24 })).tokenIds, ids)
+    const chat = await generate({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 8 })
+    assert.equal(chat.tokenIds?.length, chat.outputTokens)
+  })
+
   test('a chat goes through the chat template, counted exactly', async () => {
     // No template in the file: node-llama-cpp picks its Llama 2 wrapper from the `<s>` BOS string, so the
     // model sees `<s>[INST] hi [/INST] `: BOS + 18 characters.
@@ -145,7 +156,13 @@ describe('createLlamaBackend', () => {
     const controller = new AbortController()
     const waiting = generate({ prompt: 'wait', signal: controller.signal })
     controller.abort()
-    assert.deepEqual(await waiting, { text: '', inputTokens: 5, outputTokens: 0, finishReason: 'aborted' })
+    assert.deepEqual(await waiting, {
+      text: '',
+      inputTokens: 5,
+      outputTokens: 0,
+      tokenIds: [],
+      finishReason: 'aborted',
+    })
     await Promise.all(busy)
   })
 

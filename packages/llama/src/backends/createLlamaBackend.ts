@@ -50,7 +50,8 @@ export type CreateLlamaBackendParams = {
  * top-p 1, no top-k; temperature 0 is greedy, and a seed makes sampling repeatable on the same build.
  * An abort is noticed after each sampled token. Token counts are exact: `inputTokens` is the tokenized
  * templated prompt, `outputTokens` counts every sampled token (including an end-of-generation token and
- * the tokens of a matched stop string), also when the request is aborted.
+ * the tokens of a matched stop string), also when the request is aborted; `tokenIds` are those tokens'
+ * ids in order (the receipt's `tokensHash`).
  *
  * @example
  * ```ts
@@ -189,7 +190,13 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
   if (request.upToContext) maxTokens = Math.max(1, Math.min(maxTokens, info.contextLength - inputTokens))
   assertFits(info, inputTokens, maxTokens, request.messages === undefined ? 'prompt' : 'messages')
 
-  const nothing: GenerateResult = { text: '', inputTokens, outputTokens: 0, finishReason: 'aborted' }
+  const nothing: GenerateResult = {
+    text: '',
+    inputTokens,
+    outputTokens: 0,
+    tokenIds: [],
+    finishReason: 'aborted',
+  }
   if (signal?.aborted) return nothing
   const sequence = await served.pool.acquire(signal)
   if (sequence === undefined) return nothing
@@ -200,6 +207,8 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
 
   const stop = new StopMatcher([...input.stopTexts, ...(request.stop ?? [])], onText)
   let outputTokens = 0
+  /** Every sampled token, in order: `outputTokens` of them (the receipt's tokensHash). */
+  const tokenIds: number[] = []
   let finishReason: GenerateResult['finishReason'] | undefined
   /** Tokens sampled but not yet decoded: the start of a multi-byte character. */
   let pending: Token[] = []
@@ -229,6 +238,7 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
     })
     for await (const token of tokens) {
       outputTokens++
+      tokenIds.push(token)
       if (model.isEogToken(token) || input.stopTokens.has(token)) {
         decode(true)
         finishReason = 'stop'
@@ -248,7 +258,7 @@ async function generate(served: ServedModel, request: GenerateParams): Promise<G
     served.pool.release(sequence)
   }
   // The iterator ends by itself only if the context fills, which `assertFits` rules out.
-  return { text: stop.finish(), inputTokens, outputTokens, finishReason: finishReason ?? 'length' }
+  return { text: stop.finish(), inputTokens, outputTokens, tokenIds, finishReason: finishReason ?? 'length' }
 }
 
 function assertFits(info: BackendModel, inputTokens: number, maxTokens: number, param: string) {

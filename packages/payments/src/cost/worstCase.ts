@@ -1,7 +1,7 @@
-import { computeCost } from '@infermesh/protocol'
+import { computeCost, type RequestKind } from '@infermesh/protocol'
 
-/** The three kinds of paid request. */
-export type RequestKind = 'chat' | 'completion' | 'embeddings'
+/** The three kinds of paid request: `RequestKind` of @infermesh/protocol (bound into `requestHash`). */
+export type { RequestKind }
 
 /** What a request can be billed for at most, in tokens. */
 export type RequestBounds = {

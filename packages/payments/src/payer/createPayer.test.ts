@@ -8,6 +8,7 @@ import {
   encodeSignedReceipt,
   hashRequest,
   hashResponse,
+  hashTokenIds,
   type Receipt,
   signReceipt,
   verifyVoucher,
@@ -43,13 +44,15 @@ async function receiptFor(
 ) {
   const cost = computeCost({ inputTokens: 10n, outputTokens: 4n, ...offer })
   const receipt: Receipt = {
-    requestHash: hashRequest(request),
+    requestHash: hashRequest('chat', request),
     responseHash: hashResponse(answer),
+    tokensHash: hashTokenIds([107, 104, 111, 111]),
     modelId,
     payer: payerAccount.address,
     provider: providerAccount.address,
     inputTokens: 10n,
     outputTokens: 4n,
+    servedAt: BigInt(Math.floor(Date.now() / 1000)),
     cost,
     cumulativeAmount: cumulativeBefore + cost,
     ...changes,
@@ -67,7 +70,7 @@ async function receiptFor(
 const bounds = requestBounds('chat', request, { contextTokens: 256 })
 const expected = {
   offer,
-  requestHash: hashRequest(request),
+  requestHash: hashRequest('chat', request),
   responseHash: hashResponse(answer),
   bounds,
   usage: { inputTokens: 10n, outputTokens: 4n },
@@ -140,7 +143,12 @@ describe('createPayer', () => {
       `it is for model ${otherModel}`,
     )
     await refused(
-      (await receiptFor(billed, { requestHash: hashRequest({ ...request, max_tokens: 5 }) })).encoded,
+      (await receiptFor(billed, { requestHash: hashRequest('chat', { ...request, max_tokens: 5 }) })).encoded,
+      'its request hash is not the request sent',
+    )
+    // The same body served as another kind of request (framing): not the request sent.
+    await refused(
+      (await receiptFor(billed, { requestHash: hashRequest('completion', request) })).encoded,
       'its request hash is not the request sent',
     )
     await refused(
@@ -180,6 +188,39 @@ describe('createPayer', () => {
       { ...expected, usage: { inputTokens: 10n, outputTokens: 3n } },
     )
     assert.equal(await ledger.billed(offer.provider, modelId), billed)
+  })
+
+  it('refuses a receipt served more than 300 s from its clock, either side, and accepts one within', async () => {
+    const billed = await ledger.billed(offer.provider, modelId)
+    // 301 s in the past is refused whatever time passes while signing; in the future, 310 s leaves it 10 s.
+    for (const offset of [-301n, 310n, -86_400n]) {
+      const before = BigInt(Math.floor(Date.now() / 1000))
+      const servedAt = before + offset
+      const { encoded } = await receiptFor(billed, { servedAt })
+      await assert.rejects(payer.acceptReceipt(encoded, expected), (error: PaymentError) => {
+        assert.ok(error instanceof PaymentError)
+        assert.equal(error.code, 'bad_receipt')
+        const said = error.message.match(
+          /^Provider (0x[0-9a-fA-F]{40}) sent an unacceptable receipt: it says it was served at (\d+), (\d+) s from this payer's clock \((\d+)\); at most 300 s is accepted\.$/,
+        )
+        assert.ok(said, error.message)
+        const [, provider, served, skew, now] = said
+        assert.equal(provider, offer.provider)
+        assert.equal(BigInt(served as string), servedAt)
+        assert.ok(BigInt(now as string) >= before)
+        const distance = BigInt(now as string) - servedAt
+        assert.equal(BigInt(skew as string), distance < 0n ? -distance : distance)
+        return true
+      })
+    }
+    assert.equal(await ledger.billed(offer.provider, modelId), billed)
+    for (const offset of [-250n, 250n]) {
+      const current = await ledger.billed(offer.provider, modelId)
+      const servedAt = BigInt(Math.floor(Date.now() / 1000)) + offset
+      const { receipt, encoded } = await receiptFor(current, { servedAt })
+      assert.deepEqual(await payer.acceptReceipt(encoded, expected), receipt)
+      assert.equal(await ledger.billed(offer.provider, modelId), current + receipt.cost)
+    }
   })
 
   it('continues after a restart from the ledger: a new payer never signs a lower cumulative', async () => {

@@ -54,6 +54,9 @@ export type ReceiptExpectation = {
   usage?: { inputTokens: bigint; outputTokens: bigint } | undefined
 }
 
+/** How far a receipt's `servedAt` may be from the payer's clock, either side, in seconds. */
+const maxServedAtSkew = 300n
+
 /** A provider broke the protocol (bad receipt): not the customer's problem, but not paid. */
 const badReceipt = (provider: Address, why: string) =>
   new PaymentError(`Provider ${provider} sent an unacceptable receipt: ${why}.`, {
@@ -171,7 +174,8 @@ export function createPayer(options: PayerOptions) {
      * @throws PaymentError `bad_receipt` (502, retryable) when the receipt is missing, unreadable,
      * not the provider's, for another payer, channel or request, bills more tokens than the request
      * allowed (output beyond min(max_tokens, context), input beyond what the prompt can tokenize to),
-     * counts other than the answer's `usage`, or costs more than the offer or the request's worst case.
+     * counts other than the answer's `usage`, costs more than the offer or the request's worst case, or
+     * says it was served more than 300 s from this payer's clock (`servedAt`).
      */
     async acceptReceipt(encoded: string | undefined | null, expected: ReceiptExpectation): Promise<Receipt> {
       const { offer } = expected
@@ -201,6 +205,13 @@ export function createPayer(options: PayerOptions) {
       if (expected.responseHash && receipt.responseHash !== expected.responseHash) {
         throw badReceipt(offer.provider, 'its response hash is not the answer received')
       }
+      const now = BigInt(Math.floor(Date.now() / 1000))
+      const skew = receipt.servedAt > now ? receipt.servedAt - now : now - receipt.servedAt
+      if (skew > maxServedAtSkew)
+        throw badReceipt(
+          offer.provider,
+          `it says it was served at ${receipt.servedAt}, ${skew} s from this payer's clock (${now}); at most ${maxServedAtSkew} s is accepted`,
+        )
       const { bounds, usage } = expected
       if (receipt.outputTokens > bounds.maxOutputTokens)
         throw badReceipt(

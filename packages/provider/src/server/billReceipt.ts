@@ -2,10 +2,11 @@ import {
   computeCost,
   encodeSignedReceipt,
   hashResponse,
+  hashTokenIds,
   type Receipt,
   signReceipt,
 } from '@infermesh/protocol'
-import type { Hex } from 'viem'
+import { type Hex, zeroHash } from 'viem'
 import type { ProviderServerOptions, ServedModel } from './ProviderServerOptions.js'
 import type { Admitted } from './withAdmission.js'
 
@@ -17,16 +18,23 @@ export type BillReceiptParams = {
   responseText: string
   inputTokens: number
   outputTokens: number
+  /**
+   * The generated token ids in order (the receipt's `tokensHash`); `[]` when nothing is generated
+   * (embeddings); undefined when the backend cannot report them: the receipt then signs bytes32(0).
+   */
+  tokenIds: readonly number[] | undefined
 }
 
 /**
- * Bills finished work: adds its cost to the channel's owed amount and signs the receipt for the new
- * cumulative in one durable step, counts it in the metrics, and returns the receipt encoded for the
+ * Bills finished work: adds its cost to the channel's owed amount and signs the receipt (v2, `servedAt`
+ * = now, when the answer finished) for the new cumulative in one durable step, counts it in the metrics, and returns the receipt encoded for the
  * wire. The payer's credit reservation is released however this ends, once the receipt is stored
  * (its cost is then in the payer's unpaid work) or has failed to be.
  *
  * @example
- * const receipt = await billReceipt(options, { admitted, model, requestHash, responseText, inputTokens, outputTokens })
+ * const receipt = await billReceipt(options, {
+ *   admitted, model, requestHash, responseText, inputTokens, outputTokens, tokenIds,
+ * })
  */
 export async function billReceipt(
   options: Pick<ProviderServerOptions, 'store' | 'account' | 'chainId' | 'payments' | 'metrics'>,
@@ -43,11 +51,13 @@ export async function billReceipt(
     const base = {
       requestHash: params.requestHash,
       responseHash: hashResponse(params.responseText),
+      tokensHash: params.tokenIds ? hashTokenIds(params.tokenIds) : zeroHash,
       modelId: model.modelId,
       payer: admitted.payer,
       provider: options.account.address,
       inputTokens: BigInt(params.inputTokens),
       outputTokens: BigInt(params.outputTokens),
+      servedAt: BigInt(Math.floor(Date.now() / 1000)),
       cost,
     }
     let receipt: Receipt | undefined

@@ -1,18 +1,19 @@
-import { hashRequest } from '@infermesh/protocol'
+import { hashRequest, type RequestKind } from '@infermesh/protocol'
 import type { Hex } from 'viem'
 import { ProviderError } from '../errors.js'
 
 /**
- * The receipt's `requestHash` of a request body, computed before the request is admitted or
- * generated for: a body that cannot be hashed (a number too large for JSON, such as `1e400`, parses
- * to Infinity) is a 400 here, never an error after the tokens were made, so every answer is billed.
+ * The receipt's `requestHash` (v2) of a request body served as `kind` (the route's endpoint),
+ * computed before the request is admitted (voucher check, slot) or generated for: a body that cannot
+ * be hashed (a number too large for JSON, such as `1e400`, parses to Infinity) is a 400 here, never an
+ * error after the tokens were made, so every answer is billed.
  *
  * @example
- * const requestHash = hashRequestBody(request.body)
+ * const requestHash = hashRequestBody('chat', request.body)
  */
-export function hashRequestBody(body: unknown): Hex {
+export function hashRequestBody(kind: RequestKind, body: unknown): Hex {
   try {
-    return hashRequest(body)
+    return hashRequest(kind, body)
   } catch (cause) {
     const reason = (cause as Error).message.replace(/^canonicalJson: /, '')
     throw new ProviderError(

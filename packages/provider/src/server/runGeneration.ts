@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ChatMessage, GenerateResult } from '@infermesh/llama'
 import { HttpError } from '@infermesh/node'
-import { computeCost, receiptEvent, receiptHeader } from '@infermesh/protocol'
+import { computeCost, type RequestKind, receiptEvent, receiptHeader } from '@infermesh/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Hex } from 'viem'
 import { ProviderError } from '../errors.js'
@@ -11,9 +11,9 @@ import { withAdmission } from './withAdmission.js'
 
 /** One chat or completion request, checked and ready to run. */
 export type Generation = {
-  kind: 'chat' | 'completion'
+  kind: Extract<RequestKind, 'chat' | 'completion'>
   model: ServedModel
-  /** The receipt's request hash, computed before admission (`hashRequestBody`). */
+  /** The receipt's request hash of {kind, body}, computed before admission (`hashRequestBody`). */
   requestHash: Hex
   input: { messages?: ChatMessage[]; prompt?: string }
   maxTokens: number
@@ -149,6 +149,7 @@ export async function runGeneration(
         responseText: result.text,
         inputTokens: result.inputTokens,
         outputTokens: result.outputTokens,
+        tokenIds: result.tokenIds,
       })
     } catch (error) {
       if (!streamStarted) throw error

@@ -10,6 +10,7 @@ import {
   voucherHeader,
 } from '@infermesh/protocol'
 import pino from 'pino'
+import { zeroHash } from 'viem'
 import { type RunningProvider, startProvider } from '../startProvider.js'
 import { createPayerWallet, type Fixture, startFixture } from '../testing/providerFixture.js'
 import { embeddingsMaxTokens } from './embeddingsMaxTokens.js'
@@ -105,7 +106,7 @@ describe('admission of inference requests', () => {
     const response = await post('/v1/chat/completions', JSON.stringify(request))
     assert.equal(response.status, 200, await response.clone().text())
     const { receipt } = fx.wallet.learn(response.headers.get(receiptHeader) ?? '')
-    assert.equal(receipt.requestHash, hashRequest(request))
+    assert.equal(receipt.requestHash, hashRequest('chat', request))
     assert.ok(receipt.outputTokens > 0n)
     assert.equal(receipt.cumulativeAmount, before.owed + receipt.cost)
     assert.equal((await channel()).owed, receipt.cumulativeAmount, 'billed')
@@ -127,6 +128,32 @@ describe('admission of inference requests', () => {
     })
     assert.deepEqual(await channel(), before.channel, 'nothing billed')
     assert.equal(await tokensOut(), before.tokensOut, 'nothing generated')
+  })
+
+  it('refuses a body it cannot hash before it looks at the voucher: 400, not 402', async () => {
+    const fields: Record<string, string> = {
+      '/v1/chat/completions': `"messages":${JSON.stringify(hello)}`,
+      '/v1/completions': '"prompt":"Hi"',
+      '/v1/embeddings': '"input":"Hi"',
+    }
+    for (const [path, field] of Object.entries(fields)) {
+      // Without a voucher a hashable body is refused for payment…
+      const unpaid = await post(path, `{"model":"tiny",${field}}`, { [voucherHeader]: '' })
+      assert.equal(unpaid.status, 402, path)
+      assert.equal(((await unpaid.json()) as { error: { code: string } }).error.code, 'voucher_missing')
+      // …and one it cannot hash is refused for that first, whatever the voucher.
+      const response = await post(path, `{"model":"tiny",${field},"x":-1e400}`, { [voucherHeader]: '' })
+      assert.equal(response.status, 400, path)
+      assert.deepEqual(await response.json(), {
+        error: {
+          message:
+            'The request body cannot be hashed for its receipt: -Infinity at $.x is not a JSON number. Send only finite numbers, strings, booleans, null, arrays and objects.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_request',
+        },
+      })
+    }
   })
 
   it('reserves at least what an embeddings request of 1-byte inputs is billed (BOS and EOS included)', async () => {
@@ -256,6 +283,8 @@ describe('admission of inference requests', () => {
       )
       // The upstream sent no usage before it was cut: billed by the pieces streamed.
       assert.equal(receipt.outputTokens, BigInt(pieces))
+      // An upstream server does not report token ids: the receipt says "unknown".
+      assert.equal(receipt.tokensHash, zeroHash)
       assert.equal(await owed(), receipt.cumulativeAmount)
       // The provider hung up on the upstream, which stopped generating.
       await upstream.settled()

@@ -1,4 +1,11 @@
-import { canonicalJson, disputesAbi, meshTokenAbi, type Receipt } from '@infermesh/protocol'
+import {
+  canonicalJson,
+  disputesAbi,
+  meshTokenAbi,
+  type Receipt,
+  type RequestKind,
+  requestKinds,
+} from '@infermesh/protocol'
 import {
   type Address,
   type Chain,
@@ -67,6 +74,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     receipt: Receipt
     receiptSignature: Hex
     receiptDigest: Hex
+    kind: RequestKind
     request: Record<string, unknown>
     response: string
   }): Promise<bigint | undefined> {
@@ -89,6 +97,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     receipt: Receipt
     receiptSignature: Hex
     receiptDigest: Hex
+    kind: RequestKind
     request: Record<string, unknown>
     response: string
   }): Promise<bigint | undefined> {
@@ -115,7 +124,8 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
         args: [
           params.receipt,
           params.receiptSignature,
-          stringToHex(canonicalJson(params.request)),
+          // What the receipt's requestHash covers: the canonical JSON of {kind, body}.
+          stringToHex(canonicalJson({ kind: params.kind, body: params.request })),
           stringToHex(params.response),
         ],
       })
@@ -246,9 +256,11 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
       const tx = await publicClient.getTransaction({ hash: dispute.openTx })
       const { args } = decodeFunctionData({ abi: disputesAbi, data: tx.input })
       const [receipt, , request, response] = args as unknown as [Receipt, Hex, Hex, Hex]
+      const { kind, body } = readDisputedRequest(hexToString(request))
       const verdict = await options.check({
         receipt,
-        request: JSON.parse(hexToString(request)) as Record<string, unknown>,
+        kind,
+        request: body,
         response: hexToString(response),
         source: 'committee',
       })
@@ -306,3 +318,17 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
 }
 
 export type DisputeAgent = ReturnType<typeof createDisputeAgent>
+
+/**
+ * The disputed request from the opening transaction's calldata: the canonical JSON of {kind, body} that
+ * the receipt's requestHash covers (the contract checked the hash). Throws when it is not that shape.
+ */
+function readDisputedRequest(json: string): { kind: RequestKind; body: Record<string, unknown> } {
+  const payload = JSON.parse(json) as { kind?: unknown; body?: unknown }
+  const { kind, body } = payload
+  if (!(requestKinds as readonly unknown[]).includes(kind))
+    throw new Error(`the disputed request names no known kind (${JSON.stringify(kind)})`)
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new Error('the disputed request has no body object')
+  return { kind: kind as RequestKind, body: body as Record<string, unknown> }
+}

@@ -11,6 +11,8 @@ import type { Address, Hex } from 'viem'
 
 /** A paid probe's answer: re-executed like any sample, since nobody can tell it from customer work. */
 export type ProbeAnswer = {
+  /** Probes are chats. */
+  kind: 'chat'
   provider: Address
   receipt: Receipt
   /** The provider's signature of the receipt. */
@@ -155,12 +157,13 @@ export function createProber(options: ProberOptions) {
       const text = answer.body.choices[0]?.message?.content ?? ''
       const receipt = await payer.acceptReceipt(answer.receipt, {
         offer,
-        requestHash: hashRequest(request),
+        requestHash: hashRequest('chat', request),
         responseHash: hashResponse(text),
         bounds,
         usage: usageOf(answer.body.usage),
       })
       options.onAnswer?.({
+        kind: 'chat',
         provider: offer.provider,
         receipt,
         signature: decodeSignedReceipt(answer.receipt as string).signature,

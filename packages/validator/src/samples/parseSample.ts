@@ -4,7 +4,9 @@ import {
   hashRequest,
   hashResponse,
   type Receipt,
+  type RequestKind,
   recoverSampleSigner,
+  requestKinds,
   verifyReceipt,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
@@ -14,6 +16,7 @@ import { ValidatorError } from '../errors.js'
 const sampleBodySchema = z.strictObject({
   receipt: z.string().min(1),
   request: z.record(z.string(), z.unknown()),
+  kind: z.enum(requestKinds),
   response: z.string(),
   issuedAt: z.number().int().nonnegative(),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, { error: 'must be a 65-byte 0x signature' }),
@@ -25,6 +28,8 @@ export type CheckedSample = {
   /** The provider's signature of the receipt. */
   receiptSignature: Hex
   receiptDigest: Hex
+  /** The endpoint that served the request (bound into its requestHash): re-executed as this kind only. */
+  kind: RequestKind
   request: Record<string, unknown>
   response: string
   /** The payer that sent it. */
@@ -44,7 +49,8 @@ const bad = (message: string, code: string, status = 400) =>
 
 /**
  * Checks a sample a gateway sent (`POST /infermesh/v1/samples`, body `SampleBody`): the provider's receipt
- * signature, that the request and the response hash to what the receipt says, that the payer the receipt
+ * signature, that the kind and request (`hashRequest(kind, request)`) and the response hash to what the
+ * receipt says, that the payer the receipt
  * bills signed the sample for this deployment, and that it is recent. Throws a `ValidatorError` with the
  * status and code to answer with.
  */
@@ -90,8 +96,17 @@ export async function parseSample(body: unknown, options: ParseSampleOptions): P
   if (!(await verifyReceipt({ chainId: options.chainId, payments: options.payments, receipt, signature }))) {
     throw bad(`The receipt is not signed by the provider it names (${receipt.provider}).`, 'invalid_receipt')
   }
-  if (hashRequest(sample.request) !== receipt.requestHash) {
-    throw bad('The request does not hash to the receipt’s requestHash.', 'payload_mismatch')
+  let requestHash: Hex
+  try {
+    requestHash = hashRequest(sample.kind, sample.request)
+  } catch (error) {
+    throw bad(`Invalid sample: the request cannot be hashed: ${(error as Error).message}`, 'invalid_request')
+  }
+  if (requestHash !== receipt.requestHash) {
+    throw bad(
+      `The ${sample.kind} request does not hash to the receipt’s requestHash (the request or its kind differs).`,
+      'payload_mismatch',
+    )
   }
   if (hashResponse(sample.response) !== receipt.responseHash) {
     throw bad('The response does not hash to the receipt’s responseHash.', 'payload_mismatch')
@@ -100,6 +115,7 @@ export async function parseSample(body: unknown, options: ParseSampleOptions): P
     receipt,
     receiptSignature: signature,
     receiptDigest,
+    kind: sample.kind,
     request: sample.request,
     response: sample.response,
     payer: signer,

@@ -1,4 +1,4 @@
-import type { Receipt } from '@infermesh/protocol'
+import type { Receipt, RequestKind } from '@infermesh/protocol'
 import type { SampleVerdict } from './createReputation.js'
 
 /** What a re-execution concluded about one answer. */
@@ -12,6 +12,8 @@ export type CheckResult = {
 /** Re-executes one answer (its receipt, the request as sent and the content) and judges it. */
 export type SampleCheck = (input: {
   receipt: Receipt
+  /** The endpoint that served the request: it is re-executed as this kind, never as another. */
+  kind: RequestKind
   request: Record<string, unknown>
   response: string
   source: 'gateway' | 'probe' | 'committee'

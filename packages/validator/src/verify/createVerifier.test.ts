@@ -73,6 +73,7 @@ describe('createVerifier', () => {
     tamper?.(counts)
     return await verifier.verify({
       modelId,
+      kind: body.messages ? 'chat' : 'completion',
       request: { model: 'tiny', ...body },
       responseText: result.text,
       ...counts,
@@ -149,6 +150,7 @@ describe('createVerifier', () => {
   test('a response that still holds its stop string is a breach', async () => {
     const result = await verifier.verify({
       modelId,
+      kind: 'completion',
       request: { model: 'tiny', prompt: 'x', max_tokens: 8, temperature: 0, stop: ['END'] },
       responseText: 'abc END',
       inputTokens: 2,
@@ -218,6 +220,7 @@ describe('createVerifier', () => {
     await assert.rejects(
       verifier.verify({
         modelId: `0x${'ab'.repeat(32)}`,
+        kind: 'completion',
         request: { model: 'x', prompt: 'a' },
         responseText: '',
         inputTokens: 2,
@@ -235,12 +238,59 @@ describe('createVerifier', () => {
     await assert.rejects(
       verifier.verify({
         modelId,
+        kind: 'completion',
         request: { model: 'tiny', prompt: 'a', temperature: 5 },
         responseText: '',
         inputTokens: 2,
         outputTokens: 0,
       }),
       { name: 'ValidatorError', code: 'invalid_request' },
+    )
+  })
+
+  test('reads the body as the kind the receipt names: a completion carrying `messages` is a completion', async () => {
+    // Issue 13's framing: a completion body with an extra `messages` field, served honestly as a
+    // completion (the provider's completion route ignores unknown fields).
+    const framed = {
+      model: 'tiny',
+      prompt: 'hello world',
+      max_tokens: 24,
+      temperature: 0,
+      messages: chat('hi'),
+    }
+    const served = await honest.generate({
+      model: 'tiny',
+      prompt: framed.prompt,
+      maxTokens: 24,
+      temperature: 0,
+    })
+    const answer = {
+      responseText: served.text,
+      inputTokens: served.inputTokens,
+      outputTokens: served.outputTokens,
+    }
+    const asServed = await verifier.verify({ modelId, kind: 'completion', request: framed, ...answer })
+    assert.equal(asServed.verdict, 'pass', summary(asServed))
+    // What a validator guessing the kind from the fields did: re-run as a chat, the honest answer fails.
+    const asChat = await verifier.verify({ modelId, kind: 'chat', request: framed, ...answer })
+    assert.equal(asChat.verdict, 'breach', summary(asChat))
+  })
+
+  test('an embeddings request is refused, not judged token by token', async () => {
+    await assert.rejects(
+      verifier.verify({
+        modelId,
+        kind: 'embeddings',
+        request: { model: 'tiny', input: 'a' },
+        responseText: '',
+        inputTokens: 2,
+        outputTokens: 0,
+      }),
+      {
+        name: 'ValidatorError',
+        code: 'invalid_request',
+        message: 'embeddings requests are not re-executed token by token',
+      },
     )
   })
 })

@@ -1,4 +1,5 @@
 import { buildPromptTokens, LlamaError } from '@infermesh/llama'
+import type { RequestKind } from '@infermesh/protocol'
 import {
   type ChatWrapper,
   type ControlledEvaluateInputItem,
@@ -47,6 +48,11 @@ export type CreateVerifierOptions = {
 /** One sampled piece of work to re-execute: what was asked, what was answered, what the receipt billed. */
 export type VerifyInput = {
   modelId: Hex
+  /**
+   * The endpoint that served the request, as bound into the receipt's requestHash: the body is read
+   * and re-executed as this kind only (a completion never as a chat, whatever fields it carries).
+   */
+  kind: RequestKind
   /** The OpenAI request body as sent (chat `messages` or completion `prompt`, `max_tokens`, `temperature`, …). */
   request: unknown
   /** The response content (UTF-8, as the receipt's response hash covers it). */
@@ -247,7 +253,7 @@ async function verifyOne(
 ): Promise<VerifyResult> {
   const started = performance.now()
   const { model, sequence } = loaded
-  const request = readVerifyRequest(input.request)
+  const request = readVerifyRequest(input.kind, input.request)
   let prompt: ReturnType<typeof buildPromptTokens>
   try {
     prompt = buildPromptTokens(model, loaded.chatWrapper, request)

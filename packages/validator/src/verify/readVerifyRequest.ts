@@ -1,4 +1,5 @@
 import { type ChatMessage, chatRequestSchema, completionRequestSchema } from '@infermesh/llama'
+import type { RequestKind } from '@infermesh/protocol'
 import type { z } from 'zod'
 import { ValidatorError } from '../errors.js'
 
@@ -17,17 +18,25 @@ export type VerifyRequest = {
 }
 
 /**
- * Reads an OpenAI chat or completion request body (as the provider received it and the receipt hashes
- * it) the way the provider's HTTP layer does: the same schemas, `developer` messages as `system`,
- * temperature 1 and top-p 1 when absent.
+ * Reads an OpenAI request body (as the provider received it and the receipt hashes it) as the `kind` of
+ * request the receipt names, the way the provider's route for that kind does: the same schema, unknown
+ * fields ignored, `developer` messages as `system`, temperature 1 and top-p 1 when absent. The kind is
+ * never guessed from the fields: a completion that also carries `messages` is a completion (the framing
+ * attack of issue 13: re-run as a chat, an honest completion would look like a breach).
  *
- * @throws ValidatorError `invalid_request` when the body is neither a chat nor a completion request.
+ * @throws ValidatorError `invalid_request` when the body is not a valid request of that kind, or the kind
+ * is `embeddings` (not re-executed by token).
  */
-export function readVerifyRequest(body: unknown): VerifyRequest {
-  const isChat = typeof body === 'object' && body !== null && 'messages' in body
+export function readVerifyRequest(kind: RequestKind, body: unknown): VerifyRequest {
+  if (kind === 'embeddings') {
+    throw new ValidatorError('embeddings requests are not re-executed token by token', {
+      status: 400,
+      code: 'invalid_request',
+    })
+  }
   const invalid = (error: z.ZodError) =>
     new ValidatorError(
-      `the request is not a valid ${isChat ? 'chat' : 'completion'} request: ${error.issues
+      `the request is not a valid ${kind} request: ${error.issues
         .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
         .join('; ')}`,
       { status: 400, code: 'invalid_request', cause: error },
@@ -38,7 +47,7 @@ export function readVerifyRequest(body: unknown): VerifyRequest {
     seed: data.seed ?? undefined,
     stop: data.stop == null ? [] : Array.isArray(data.stop) ? data.stop : [data.stop],
   })
-  if (isChat) {
+  if (kind === 'chat') {
     const parsed = chatRequestSchema.safeParse(body)
     if (!parsed.success) throw invalid(parsed.error)
     const data = parsed.data

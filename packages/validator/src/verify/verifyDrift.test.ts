@@ -91,6 +91,7 @@ test('500 honest answers generated with 1 thread and re-executed with 2 threads 
       for (const [i, answer] of answers.entries()) {
         const result: VerifyResult = await verifier.verify({
           modelId,
+          kind: 'completion',
           request: requests[i],
           responseText: answer.text,
           inputTokens: answer.inputTokens,

@@ -21,7 +21,7 @@ export function chatRoute(app: FastifyInstance, options: ProviderServerOptions):
     if (body.functions != null)
       throw unsupportedParameter('functions', 'functions (function calling) are not supported yet.')
     const model = findModel(options.models, body.model)
-    const requestHash = hashRequestBody(request.body)
+    const requestHash = hashRequestBody('chat', request.body)
     const messages: ChatMessage[] = body.messages.map((m) => ({
       role: m.role === 'developer' ? 'system' : m.role,
       content: m.content,

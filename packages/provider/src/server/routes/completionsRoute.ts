@@ -16,7 +16,7 @@ export function completionsRoute(app: FastifyInstance, options: ProviderServerOp
     const body = parseBody(completionRequestSchema, request.body)
     checkCommonParameters(body)
     const model = findModel(options.models, body.model)
-    const requestHash = hashRequestBody(request.body)
+    const requestHash = hashRequestBody('completion', request.body)
     const prompt = Array.isArray(body.prompt) ? (body.prompt[0] ?? '') : body.prompt
     const stop = body.stop == null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop]
     return runGeneration(options, request, reply, {

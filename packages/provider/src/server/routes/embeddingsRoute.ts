@@ -32,7 +32,7 @@ export function embeddingsRoute(app: FastifyInstance, options: ProviderServerOpt
         'dimensions',
         '`dimensions` is not supported: vectors have the model’s size.',
       )
-    const requestHash = hashRequestBody(request.body)
+    const requestHash = hashRequestBody('embeddings', request.body)
     const inputs = Array.isArray(body.input) ? body.input : [body.input]
     const maxCost = computeCost({
       inputTokens: BigInt(embeddingsMaxTokens(inputs)),
@@ -50,6 +50,7 @@ export function embeddingsRoute(app: FastifyInstance, options: ProviderServerOpt
         responseText: canonicalJson(result.embeddings),
         inputTokens: result.inputTokens,
         outputTokens: 0,
+        tokenIds: [], // nothing generated: tokensHash is keccak256 of no bytes
       })
       options.metrics.requests.inc({ route: 'embeddings', model: model.name, status: 200 })
       reply.header(receiptHeader, receipt)

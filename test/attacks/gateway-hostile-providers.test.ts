@@ -6,8 +6,18 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
 import { providerClient } from '@infermesh/client'
 import { gatewayConfigSchema, type RunningGateway, startGateway } from '@infermesh/gateway'
+import {
+  computeCost,
+  decodeSignedVoucher,
+  encodeSignedReceipt,
+  hashRequest,
+  hashResponse,
+  receiptHeader,
+  signReceipt,
+  voucherHeader,
+} from '@infermesh/protocol'
 import pino from 'pino'
-import { type Address, parseEther } from 'viem'
+import { type Address, type LocalAccount, parseEther, zeroHash } from 'viem'
 import { devAccount, type NetworkFixture, startNetwork } from '../support/networkFixture.js'
 import { registerHostileProvider } from '../support/registerHostileProvider.js'
 
@@ -85,6 +95,57 @@ function leakSecret(_request: IncomingMessage, response: ServerResponse, body: R
   }
 }
 
+/**
+ * Answers a chat like an honest provider with a correctly signed receipt (one token in, one out, at its
+ * offer), except that the receipt's `servedAt` is `body.user` seconds off this machine's clock.
+ */
+function answerWithClockOff(net: NetworkFixture, account: LocalAccount, price: bigint) {
+  return (request: IncomingMessage, response: ServerResponse, body: Record<string, unknown>) => {
+    void (async () => {
+      const { voucher } = decodeSignedVoucher(String(request.headers[voucherHeader]))
+      const cost = computeCost({
+        inputTokens: 1n,
+        outputTokens: 1n,
+        pricePerMInput: price,
+        pricePerMOutput: price,
+      })
+      const receipt = {
+        requestHash: hashRequest('chat', body),
+        responseHash: hashResponse('ok'),
+        tokensHash: zeroHash,
+        modelId: net.modelId,
+        payer: voucher.payer,
+        provider: account.address,
+        inputTokens: 1n,
+        outputTokens: 1n,
+        servedAt: BigInt(Math.floor(Date.now() / 1000) + Number(body.user)),
+        cost,
+        cumulativeAmount: voucher.cumulativeAmount + cost,
+      }
+      const signature = await signReceipt({
+        account,
+        chainId: net.deployment.chainId,
+        payments: net.deployment.contracts.payments,
+        receipt,
+      })
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        [receiptHeader]: encodeSignedReceipt({ receipt, signature }),
+      })
+      response.end(
+        JSON.stringify({
+          id: 'chatcmpl-clock',
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: 'tiny',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      )
+    })()
+  }
+}
+
 /** Waits until the gateway at `url` lists `count` providers of `tiny`. */
 async function waitForProviders(url: string, apiKey: string, count: number) {
   let providers = 0
@@ -103,7 +164,8 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
   let internal: Server
   let internalUrl: string
   let internalHits = 0
-  const hostiles: Record<'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser', Hostile> = {} as never
+  const hostiles: Record<'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser' | 'clock', Hostile> =
+    {} as never
   let honest: Address[]
 
   const chat = (body: Record<string, unknown>, url = net.gateway.url, apiKey = net.apiKey) =>
@@ -190,6 +252,8 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
         response.writeHead(400, { 'content-type': 'application/json' })
         response.end(JSON.stringify({ error: { message: 'Invalid request.', code: 'invalid_request' } }))
       }),
+      // Signed receipts whose servedAt is `user` seconds off the clock (registered last: devAccount(15)).
+      clock: await startHostile(net.modelId, answerWithClockOff(net, devAccount(15), parseEther('1'))),
     }
     let index = 10
     for (const [name, server] of Object.entries(servers)) {
@@ -200,7 +264,7 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
       })
       hostiles[name as keyof typeof hostiles] = Object.assign(server, { address: account.address })
     }
-    await waitForProviders(net.gateway.url, net.apiKey, 7)
+    await waitForProviders(net.gateway.url, net.apiKey, 8)
   })
   after(async () => {
     for (const hostile of Object.values(hostiles)) hostile.server.close()
@@ -339,6 +403,42 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
       headers: { authorization: `Bearer ${net.apiKey}` },
     })
     assert.equal(keyed.status, 200)
+  })
+
+  it('(f) refuses a receipt served more than 300 s from its clock: no voucher signed for it, the request served elsewhere', async () => {
+    const clock = hostiles.clock.address
+    // On time, the same provider's receipt is accepted and billed: only servedAt differs below.
+    const onTime = await chat({ user: '0', provider: { only: [clock] } })
+    assert.equal(onTime.status, 200, await onTime.clone().text())
+    assert.equal(await lastUsageProvider(), clock)
+    const billed = await net.gateway.ledger.billed(clock, net.modelId)
+    assert.equal(
+      billed,
+      computeCost({
+        inputTokens: 1n,
+        outputTokens: 1n,
+        pricePerMInput: parseEther('1'),
+        pricePerMOutput: parseEther('1'),
+      }),
+    )
+    for (const skew of ['-600', '600']) {
+      const refused = await chat({ user: skew, provider: { only: [clock] } })
+      assert.equal(refused.status, 502)
+      assert.deepEqual(await refused.json(), {
+        error: {
+          message: `Every provider tried for 'tiny' failed (1 tried): ${clock}: its answer had no valid receipt.`,
+          type: 'server_error',
+          param: null,
+          code: 'providers_unavailable',
+        },
+      })
+    }
+    assert.equal(await net.gateway.ledger.billed(clock, net.modelId), billed, 'nothing billed for them')
+    // Tried first among honest providers, it is passed over and an honest one serves.
+    const served = await chat({ user: '-600', provider: { order: [clock], only: [clock, ...honest] } })
+    assert.equal(served.status, 200, `${await served.clone().text()} ${await honestState()}`)
+    assert.ok(honest.includes((await lastUsageProvider()) as Address))
+    assert.equal(await net.gateway.ledger.billed(clock, net.modelId), billed)
   })
 
   // Last: a second gateway in this process stalls the event loop while its PGlite starts, long enough

@@ -3,13 +3,16 @@
 //   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
 //   provider-small.json, provider-mid.json  provider tokens/s over HTTP vs in-process (two model
 //                  sizes), concurrency, payment-path cost
+//   payments.json  the provider's payment path alone (voucher check, receipt signing, durable writes):
+//                  CPU and wall per request, sequential and 16 in flight, PGlite (+ PostgreSQL with
+//                  DATABASE_URL); under a minute
 //   gateway.json   routing time with 10,000 offers; the payment path's CPU per request (payer steps
 //                  in-process, the gateway process's own CPU); latency the gateway adds at 1, 50 and
 //                  200 concurrent requests (gateway pinned to core 1 with taskset), throughput ratio
 //   validator.json teacher-forced check time ÷ generation time, verification share of compute at p = 1%, 5%
 //   discovery.json discovery's requests per second and memory with 10,000 registered providers, before
 //                  (the gateway's discovery of commit e724253) and after (@infermesh/client); ~10 minutes
-// Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- gateway`,
+// Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- payments`, `npm run bench -- gateway`,
 // `npm run bench -- validator` or `npm run bench -- discovery` (`-- discovery after` for one variant).
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.
 import { spawnSync } from 'node:child_process'
@@ -25,6 +28,14 @@ const only = process.argv[2]
 if (!only || only === 'gas') benchGas()
 if (!only || only === 'provider') {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/provider.bench.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
+
+if (!only || only === 'payments') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/payments.bench.ts'], {
     cwd: root,
     stdio: 'inherit',
   })

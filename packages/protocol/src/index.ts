@@ -67,6 +67,7 @@ export {
   devInitialSupply,
   startDevChain,
 } from './startDevChain.js'
+export { typedDataHasher } from './typedDataHasher.js'
 export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

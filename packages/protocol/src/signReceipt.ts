@@ -2,6 +2,10 @@ import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import { BaseError } from './errors.js'
 import type { Receipt } from './receipt.js'
+import { typedDataHasher } from './typedDataHasher.js'
+
+/** Receipt digest functions per deployment (chain id, Payments address): domain and type hashed once. */
+const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type SignReceiptParameters = {
   /** The provider's account: its address must be `receipt.provider`. */
@@ -14,7 +18,11 @@ export type SignReceiptParameters = {
 
 /**
  * Signs a receipt as EIP-712 typed data for one Payments deployment. Throws when the account is not the
- * receipt's provider, since nobody could verify such a receipt.
+ * receipt's provider, since nobody could verify such a receipt. An account that signs digests
+ * (`account.sign`, as viem's private-key accounts and `privateKeyToFastAccount` do) signs the EIP-712
+ * digest, computed with the domain separator and the receipt type hash cached (as `signVoucher` does):
+ * the same signature as `signTypedData`, and the provider signs one per request. Other accounts sign the
+ * typed data.
  *
  * @example
  * const signature = await signReceipt({ account: providerAccount, chainId, payments, receipt })
@@ -30,10 +38,14 @@ export async function signReceipt({
       `Cannot sign a receipt for provider ${receipt.provider} with the key of ${account.address}.`,
     )
   }
-  return account.signTypedData({
-    domain: paymentsDomain(chainId, payments),
-    types: receiptTypes,
-    primaryType: 'Receipt',
-    message: receipt,
-  })
+  const domain = paymentsDomain(chainId, payments)
+  if (!account.sign)
+    return account.signTypedData({ domain, types: receiptTypes, primaryType: 'Receipt', message: receipt })
+  const key = `${chainId}:${payments.toLowerCase()}`
+  let digestOf = digests.get(key)
+  if (!digestOf) {
+    digestOf = typedDataHasher({ domain, types: receiptTypes, primaryType: 'Receipt' })
+    digests.set(key, digestOf)
+  }
+  return account.sign({ hash: digestOf(receipt) })
 }

@@ -29,9 +29,10 @@ export type ReceiptRecord = {
 /**
  * What the recipient side of post-pay (the payment gate, the provider's billing and the settler) needs
  * from storage. Addresses are kept checksummed and model ids lower-case, so lookups need no
- * normalisation. A voucher is durable before the request it came with is served, and a receipt's cost is
- * added to `owed` in the same atomic step that records the receipt, so a restart loses neither.
- * `createSqlChannelLedger` is the implementation (PGlite or PostgreSQL).
+ * normalisation. Writes are durable in the order they were made: a receipt's cost is added to `owed` in
+ * the same atomic step that records the receipt, and once a write has resolved, every write made before
+ * it is durable too, so a receipt answered after its request's voucher was saved implies that voucher is
+ * kept. `createSqlChannelLedger` is the implementation (PGlite or PostgreSQL).
  */
 export type ChannelLedger = {
   /** The channel, or an empty one when the payer never came for this model. */
@@ -47,8 +48,9 @@ export type ChannelLedger = {
   exposure(payer: Address): Promise<bigint>
   /**
    * Stores a voucher when it raises the channel's highest; returns the channel after. The caller has
-   * checked the signature. Never lowers the stored voucher, also under concurrent writers. A voucher
-   * above `owed` is adopted: the payer acknowledges that much work.
+   * checked the signature. Never lowers the stored voucher. A voucher above `owed` is adopted: the payer
+   * acknowledges that much work. Reads see it as soon as this is called; the promise resolves once it is
+   * durable (no later than any write made after it).
    */
   saveVoucher(payer: Address, modelId: Hex, cumulative: bigint, signature: Hex): Promise<Channel>
   /**

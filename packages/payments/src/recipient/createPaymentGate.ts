@@ -1,8 +1,12 @@
 import {
   decodeSignedVoucher,
+  isValidSignatureNow,
+  paymentsDomain,
   type SignatureRuleClient,
-  verifyVoucher,
+  typedDataHasher,
+  type Voucher,
   voucherHeader,
+  voucherTypes,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
 import { PaymentError } from '../PaymentError.js'
@@ -26,8 +30,20 @@ export type PaymentGateOptions = {
   signatureClient?: SignatureRuleClient | undefined
 }
 
+/** Channels whose last ECDSA-verified voucher the gate remembers (then it forgets them all and starts again). */
+const maxRemembered = 100_000
+
 /** A request let through the gate: who pays, and the reservation to release once it is billed. */
-export type Admission = { payer: Address; release: () => void }
+export type Admission = {
+  payer: Address
+  /**
+   * Resolves once the voucher the request came with is durable. Nothing on a request's path needs to
+   * wait for it: the ledger commits it before any receipt that follows. A route that answers without a
+   * receipt (a voucher handed in alone) waits for it.
+   */
+  durable: Promise<void>
+  release: () => void
+}
 
 const paymentRequired = (code: string, message: string, wire?: Record<string, string>) =>
   new PaymentError(message, {
@@ -49,6 +65,13 @@ const paymentRequired = (code: string, message: string, wire?: Record<string, st
  * request (a throwaway key with no allocation, a voucher above the allocation) leaves no row behind and
  * nothing the settler would try to redeem. The checks and codes follow packages/protocol/PROTOCOL.md
  * §8.2. Refusals are 402 `PaymentError`s whose `code` says why.
+ *
+ * The hot path costs no database read: the ledger holds channels in memory. A voucher's digest is
+ * computed with the domain separator and type hash cached (`typedDataHasher`), and a voucher identical
+ * to the channel's last one whose ECDSA signature recovered its payer (concurrent requests of one payer
+ * carry the same voucher) is not recovered again. A raised voucher is counted by the ledger at once and committed with the next receipt
+ * (or within a few ms): the request is let in without waiting, and its receipt can only be committed, and
+ * answered, after the voucher is.
  */
 export function createPaymentGate(options: PaymentGateOptions) {
   const { ledger, creditLimit } = options
@@ -70,6 +93,37 @@ export function createPaymentGate(options: PaymentGateOptions) {
       if (payerQueues.get(payer) === done) payerQueues.delete(payer)
     })
     return result
+  }
+
+  /**
+   * Per channel, the last voucher whose ECDSA signature recovered its payer: the same voucher again (a
+   * payer's concurrent requests carry the one for the work done so far) needs no second recovery. Only
+   * ECDSA is remembered: an EIP-1271 answer may change, so such vouchers are asked every time.
+   */
+  const ecdsaVerified = new Map<string, { cumulative: bigint; signature: string }>()
+  const digestOf = typedDataHasher({
+    domain: paymentsDomain(options.chainId, options.payments),
+    types: voucherTypes,
+    primaryType: 'Voucher',
+  })
+  async function checkSignature(voucher: Voucher, signature: Hex, key: string): Promise<boolean> {
+    let digest: Hex
+    try {
+      digest = digestOf(voucher)
+    } catch {
+      return false
+    }
+    const common = { signer: voucher.payer, digest, signature }
+    if (await isValidSignatureNow(common)) {
+      if (ecdsaVerified.size >= maxRemembered && !ecdsaVerified.has(key)) ecdsaVerified.clear()
+      ecdsaVerified.set(key, { cumulative: voucher.cumulativeAmount, signature: signature.toLowerCase() })
+      return true
+    }
+    // Not an ECDSA signature of the payer: the contract's rule then asks the payer's code (EIP-1271).
+    return (
+      options.signatureClient !== undefined &&
+      isValidSignatureNow({ ...common, client: options.signatureClient })
+    )
   }
 
   return {
@@ -110,14 +164,14 @@ export function createPaymentGate(options: PaymentGateOptions) {
           `The voucher is for model ${voucher.modelId}; the request is for model ${modelId}.`,
         )
       }
-      const valid = await verifyVoucher({
-        chainId: options.chainId,
-        payments: options.payments,
-        voucher,
-        signature,
-        client: options.signatureClient,
-      })
-      if (!valid) {
+      const id = modelId.toLowerCase() as Hex
+      const key = `${voucher.payer}|${id}`
+      const known = ecdsaVerified.get(key)
+      const seen =
+        known !== undefined &&
+        known.cumulative === voucher.cumulativeAmount &&
+        known.signature === signature.toLowerCase()
+      if (!seen && !(await checkSignature(voucher, signature, key))) {
         throw paymentRequired(
           'voucher_invalid_signature',
           `The voucher is not signed by its payer ${voucher.payer} for chain ${options.chainId} and Payments ${options.payments}.`,
@@ -137,7 +191,6 @@ export function createPaymentGate(options: PaymentGateOptions) {
       return withPayerLock(payer, async () => {
         // Read before the ledger: a request billed meanwhile is then counted in flight or in `unpaid`.
         const inFlight = reservedByPayer.get(payer) ?? 0n
-        const id = modelId.toLowerCase() as Hex
         const channel = await ledger.get(payer, id)
         if (voucher.cumulativeAmount < channel.voucher) {
           throw paymentRequired(
@@ -186,13 +239,18 @@ export function createPaymentGate(options: PaymentGateOptions) {
             balances(),
           )
         }
-        // Every check passed: only now is the voucher durable (and redeemable).
-        if (raises) await ledger.saveVoucher(payer, id, voucher.cumulativeAmount, signature)
+        // Every check passed: only now is the voucher stored (and redeemable). The ledger counts it at
+        // once and commits it before any receipt that follows (see createSqlChannelLedger).
+        const durable = raises
+          ? ledger.saveVoucher(payer, id, voucher.cumulativeAmount, signature).then(() => {})
+          : Promise.resolve()
+        durable.catch(() => {}) // awaited by whoever needs it; never an unhandled rejection
 
         add(reservedByPayer, payer, maxCost)
         let released = false
         return {
           payer,
+          durable,
           release: () => {
             if (released) return
             released = true

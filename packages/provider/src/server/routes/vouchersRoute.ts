@@ -19,6 +19,7 @@ export function vouchersRoute(app: FastifyInstance, options: ProviderServerOptio
       throw invalidRequest('The voucher names no model this provider serves.', null, 'voucher_wrong_channel')
     const admission = await options.gate.admit(header, model.modelId, 0n)
     admission.release()
+    await admission.durable // answered only once the voucher handed in is stored for good
     const channel = await options.store.get(admission.payer, model.modelId.toLowerCase() as Hex)
     return {
       payer: channel.payer,

@@ -21,6 +21,9 @@ const toChannel = (row: ChannelRow): Channel => ({
   redeemed: BigInt(row.redeemed),
 })
 
+/** Waits without keeping the process alive (a closed database must not hold a stopping daemon). */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+
 /** A change waiting for the next group commit. */
 type Write =
   | { kind: 'voucher'; payer: Address; modelId: Hex; cumulative: bigint; signature: Hex }
@@ -198,7 +201,7 @@ export async function createSqlChannelLedger(
           for (const entry of batch) if (entry.write.kind !== 'voucher') entry.done(error)
           queue = [...vouchers, ...queue]
           await reload()
-          await new Promise((resolve) => setTimeout(resolve, 100))
+          await pause(100)
         }
       }
     } finally {
@@ -229,7 +232,7 @@ export async function createSqlChannelLedger(
         await load()
         break
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        await pause(100)
       }
     }
     for (const entry of queue) entry.channel = apply(entry.write, true)

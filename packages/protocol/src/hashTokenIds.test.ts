@@ -4,7 +4,7 @@ import { encodePacked, keccak256 } from 'viem'
 import { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 
 describe('hashTokenIds', () => {
-  it('is keccak256 of abi.encodePacked(uint32[]) of the ids, computed independently with viem', () => {
+  it('is keccak256 of the ids packed as 4-byte big-endian uint32s (encodePacked of each), computed independently with viem', () => {
     const expected = keccak256(encodePacked(['uint32', 'uint32', 'uint32'], [1, 2, 3]))
     assert.equal(hashTokenIds([1, 2, 3]), expected)
     assert.equal(hashTokenIds([1, 2, 3]), keccak256('0x000000010000000200000003'))

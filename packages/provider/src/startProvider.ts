@@ -144,6 +144,7 @@ export async function startProvider({
         availableAllocation.invalidate()
       },
       onWithdrawRequested: (payer) => availableAllocation.invalidate(payer),
+      onAllocationSpent: (payer) => availableAllocation.invalidate(payer),
     })
 
     let ready = false

@@ -33,6 +33,12 @@ export type SettlerOptions = {
   onRedeemed?: (amount: bigint) => void
   /** Called with a payer after it asked to withdraw or release (its cached allocation is stale). */
   onWithdrawRequested?: (payer: Address) => void
+  /**
+   * Called with a payer whose allocation a redemption just drew on, before the ledger records the
+   * redemption: a cached allocation must be forgotten first, or for a moment the old (larger) allocation
+   * would meet the new (smaller) unredeemed amount and overstate the payer's credit by what was paid.
+   */
+  onAllocationSpent?: (payer: Address) => void
 }
 
 export type SettleResult = {
@@ -160,6 +166,7 @@ export function createSettler(options: SettlerOptions) {
           functionName: 'paid',
           args: [channel.payer, provider, channel.modelId],
         })
+        options.onAllocationSpent?.(channel.payer)
         await ledger.setRedeemed(channel.payer, channel.modelId, paid)
       }
       result.channels += channels.length

@@ -109,7 +109,11 @@ describe('the settler against unpayable vouchers already in its ledger (real anv
       intervalMs: 3_600_000,
       minAmount: 0n,
       log: quiet,
+      // What the ledger held as redeemed when the settler said an allocation was spent: the provider's
+      // cached allocation must be forgotten before the ledger records a redemption, never after.
+      onAllocationSpent: (payer) => spent.push([payer, ledger.get(payer, modelId).then((c) => c.redeemed)]),
     })
+    const spent: [Hex, Promise<bigint>][] = []
     const balanceOf = (address: Hex) =>
       publicClient.readContract({
         address: token,
@@ -129,6 +133,17 @@ describe('the settler against unpayable vouchers already in its ledger (real anv
     // The model is not registered: no royalty.
     assert.equal((await balanceOf(provider.address)) - before, paid - burned)
     assert.equal(result.flushed, burned)
+    // Called once per channel sent (three, the refused one included), each before its redemption was
+    // recorded: the ledger still said 0 redeemed.
+    const snapshots = await Promise.all(
+      spent.map(async ([payer, redeemed]) => [payer, await redeemed] as const),
+    )
+    assert.equal(snapshots.length, 3)
+    for (const payer of [honest[0]?.address, honest[1]?.address])
+      assert.deepEqual(
+        snapshots.find(([spender]) => spender === payer),
+        [payer, 0n],
+      )
     // The refused voucher is gone from the store (the payer owes it, but must sign again); the honest
     // payer's shortfall stays redeemable once it allocates more.
     const dropped = await ledger.get(cheater.address, modelId)

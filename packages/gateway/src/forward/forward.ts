@@ -41,10 +41,15 @@ export async function forward(
   if (apiKey.spendLimit !== null && apiKey.spent >= apiKey.spendLimit) throw overLimit()
   const candidates = routeRequest(context, valid.model, valid.preferences)
   const attempts = candidates.map((candidate) => prepareAttempt(kind, valid.body, candidate, context))
-  // Reserve the highest worst case atomically against the key's limit before anything is sent.
-  const amount = attempts.reduce((max, attempt) => (attempt.worstCase > max ? attempt.worstCase : max), 0n)
-  if (!(await context.store.reserve(apiKey.id, amount))) throw overLimit()
-  const reservation = { amount, open: true }
+  // Reserve the highest worst case atomically against the key's limit before anything is sent. A key
+  // without a limit has nothing to reserve against (a key's limit is set when it is created and never
+  // changes), so it skips the database round trip: its reservation is 0 and closed.
+  const limited = apiKey.spendLimit !== null
+  const amount = limited
+    ? attempts.reduce((max, attempt) => (attempt.worstCase > max ? attempt.worstCase : max), 0n)
+    : 0n
+  if (limited && !(await context.store.reserve(apiKey.id, amount))) throw overLimit()
+  const reservation = { amount, open: limited }
   try {
     return await forwardReserved(context, kind, apiKey, request, reply, {
       valid,

@@ -84,30 +84,31 @@ export async function createGatewayStore(db: Database) {
       }
     },
 
-    /** Records one served request and adds its cost to the key's spending, atomically. */
+    /**
+     * Records one served request, adds its cost to the key's spending and releases its reservation,
+     * atomically: one statement (a data-modifying CTE), so one round trip and one commit instead of a
+     * transaction of two. Both changes commit or neither does, on PGlite and on PostgreSQL.
+     */
     async recordUsage(record: UsageRecord): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.query(
-          `insert into usage_records (api_key_id, provider, model, model_id, prompt_tokens, completion_tokens, cost, latency_ms, request_hash)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [
-            record.apiKeyId,
-            record.provider,
-            record.model,
-            record.modelId.toLowerCase(),
-            record.promptTokens,
-            record.completionTokens,
-            record.cost.toString(),
-            Math.round(record.latencyMs),
-            record.requestHash,
-          ],
-        )
-        await tx.query('update api_keys set spent = spent + $2, reserved = reserved - $3 where id = $1', [
+      await db.query(
+        `with usage as (
+           insert into usage_records (api_key_id, provider, model, model_id, prompt_tokens, completion_tokens, cost, latency_ms, request_hash)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         )
+         update api_keys set spent = spent + $7, reserved = reserved - $10 where id = $1`,
+        [
           record.apiKeyId,
+          record.provider,
+          record.model,
+          record.modelId.toLowerCase(),
+          record.promptTokens,
+          record.completionTokens,
           record.cost.toString(),
+          Math.round(record.latencyMs),
+          record.requestHash,
           (record.release ?? 0n).toString(),
-        ])
-      })
+        ],
+      )
     },
 
     /**

@@ -10,10 +10,12 @@ import type { Attempt, ForwardContext, ForwardRequest } from './types.js'
  * receipt was accepted.
  *
  * The channel's total is in the payer's ledger before this returns (the next voucher signs it). The
- * usage record and the key's spending are written off the answer's path: queued on the database before
- * the answer is sent, not waited for (the key's cached spending counts the cost at once, and its
- * reservation stays in the database until the record replaces it, so limits hold meanwhile); a failed
- * write is logged as an error.
+ * usage record and the key's spending are written off the answer's path: queued on the database in the
+ * event loop's next check phase (setImmediate), once the answer has been written to the socket, and
+ * not waited for (the key's cached spending counts the cost at once, and its reservation stays in the
+ * database until the record replaces it, so limits hold meanwhile); a failed write is logged as an
+ * error. PGlite runs its statements on this thread, so this keeps the write's CPU out of the answer's
+ * latency.
  *
  * @example
  * if (!(await settle(context, forward, attempt, { encoded: outcome.receipt, responseText }))) tryNext()
@@ -46,28 +48,31 @@ export async function settle(
     metrics.tokens.inc({ kind: 'prompt' }, Number(receipt.inputTokens))
     metrics.tokens.inc({ kind: 'completion' }, Number(receipt.outputTokens))
     forward.apiKey.spent += receipt.cost
-    void store
-      .recordUsage({
-        apiKeyId: forward.apiKey.id,
-        provider: candidate.provider,
-        model: forward.model,
-        modelId: candidate.modelId,
-        promptTokens: Number(receipt.inputTokens),
-        completionTokens: Number(receipt.outputTokens),
-        cost: receipt.cost,
-        latencyMs: performance.now() - forward.started,
-        requestHash: attempt.requestHash,
-        release,
-      })
-      .catch((error: Error) =>
-        forward.request.log.error({
-          msg: "usage record not written: the API key's spending in the database misses this cost",
+    const latencyMs = performance.now() - forward.started
+    const write = () =>
+      store
+        .recordUsage({
           apiKeyId: forward.apiKey.id,
-          cost: receipt.cost.toString(),
+          provider: candidate.provider,
+          model: forward.model,
+          modelId: candidate.modelId,
+          promptTokens: Number(receipt.inputTokens),
+          completionTokens: Number(receipt.outputTokens),
+          cost: receipt.cost,
+          latencyMs,
           requestHash: attempt.requestHash,
-          err: error.message,
-        }),
-      )
+          release,
+        })
+        .catch((error: Error) =>
+          forward.request.log.error({
+            msg: "usage record not written: the API key's spending in the database misses this cost",
+            apiKeyId: forward.apiKey.id,
+            cost: receipt.cost.toString(),
+            requestHash: attempt.requestHash,
+            err: error.message,
+          }),
+        )
+    setImmediate(write)
     context.onReceipt?.({
       kind: forward.kind,
       candidate,

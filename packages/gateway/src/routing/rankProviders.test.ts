@@ -125,17 +125,29 @@ describe('rankProviders', () => {
     )
   })
 
-  it('skips providers below the uptime floor and says why', () => {
+  it('skips providers below the uptime floor while another can serve, and says why when none is up', () => {
     const list = [candidate(0, { stats: { active: false } }), candidate(1)]
     assert.deepEqual(
       addresses(rankProviders({ model: 'tiny', candidates: list, defaultSort: 'balanced', limit: 3 })),
       [list[1]?.provider],
     )
+    // Every provider below the floor but up by the gateway's own checks (validators reported while the
+    // network was starting): they serve, best first, rather than a 503.
+    const belowFloor = [
+      candidate(0, { stats: { active: false } }),
+      candidate(1, { stats: { active: false, healthy: false } }),
+      candidate(2, { stats: { active: false } }),
+    ]
+    assert.deepEqual(
+      addresses(rankProviders({ model: 'tiny', candidates: belowFloor, defaultSort: 'price', limit: 3 })),
+      [belowFloor[0]?.provider, belowFloor[2]?.provider],
+    )
+    // Below the floor and down: nobody.
     assert.throws(
       () =>
         rankProviders({
           model: 'tiny',
-          candidates: [list[0] as Candidate],
+          candidates: [belowFloor[1] as Candidate],
           defaultSort: 'balanced',
           limit: 3,
         }),

@@ -9,6 +9,11 @@ export type RankProvidersParameters = {
   /** How many providers to return (first choice + fallbacks). */
   limit: number
   now?: number
+  /**
+   * Route to providers below the uptime floor too. Set by rankProviders itself when every provider the
+   * request could use is healthy by the gateway's own checks but below the floor.
+   */
+  belowFloorAllowed?: boolean
 }
 
 const lower = (values?: string[]) => (values ? new Set(values.map((v) => v.toLowerCase())) : undefined)
@@ -24,6 +29,12 @@ const formatMesh = (wei: bigint) => {
  * returns the best `limit`. One linear pass over precomputed numbers with a small top-k insert (plus
  * a scale pass for the balanced score), no allocation per offer and no sort of the whole list. When nothing is left it
  * throws an error that says why.
+ *
+ * Providers below the uptime floor (the validators' report of the last epoch) get no traffic while any
+ * other provider can serve the request. When every provider that could is below it but answers the
+ * gateway's own health checks now (after a network start, when validators reported while providers were
+ * still loading, or when a few validators misreport), they serve rather than the customer getting a 503:
+ * the floor still costs them their availability emissions, and their answers are sampled as any.
  */
 export function rankProviders(params: RankProvidersParameters): Candidate[] {
   const { model, candidates, preferences = {} } = params
@@ -59,6 +70,7 @@ export function rankProviders(params: RankProvidersParameters): Candidate[] {
 
   // One pass: eligibility, score, and the best `need` kept in a small sorted array (lower is better).
   let eligible = 0
+  let upButBelowFloor = 0
   const ordered: Candidate[] = []
   const best: Candidate[] = []
   const bestScores: number[] = []
@@ -68,7 +80,11 @@ export function rankProviders(params: RankProvidersParameters): Candidate[] {
     if (maxIn !== undefined && c.pricePerMInput > maxIn) continue
     if (maxOut !== undefined && c.pricePerMOutput > maxOut) continue
     const stats = c.stats
-    if (!stats.healthy || !stats.active || stats.suspendedUntil > now) continue
+    if (!stats.healthy || stats.suspendedUntil > now) continue
+    if (!stats.active && !params.belowFloorAllowed) {
+      upButBelowFloor++
+      continue
+    }
     eligible++
     if (order?.has(c.key)) {
       ordered.push(c)
@@ -106,6 +122,7 @@ export function rankProviders(params: RankProvidersParameters): Candidate[] {
     best[i] = c
     bestScores[i] = score
   }
+  if (eligible === 0 && upButBelowFloor > 0) return rankProviders({ ...params, belowFloorAllowed: true })
   if (eligible === 0) throw explainNoMatch(params, only, ignore, now)
   if (order) ordered.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0))
   return ordered.concat(best).slice(0, need)

@@ -19,7 +19,7 @@ export type PaymentGateOptions = {
   provider: Address
   /** Where channels live: the stored voucher and owed amount per channel, and the payer's totals. */
   ledger: ChannelLedger
-  /** Most unpaid work this provider accepts per channel, in MESH wei (post-pay risk it chooses). */
+  /** Most unpaid work (done but not covered by vouchers) this provider accepts from one payer, across its channels, in MESH wei (the post-pay risk it chooses). */
   creditLimit: bigint
   /**
    * What the payer's work here can be paid from on-chain: its allocation to this provider minus what it

@@ -30,6 +30,7 @@ export { hashResponse } from './hashResponse.js'
 export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+export { paymentsDigest } from './paymentsDigest.js'
 export { privateKeyToFastAccount } from './privateKeyToFastAccount.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'
 export {

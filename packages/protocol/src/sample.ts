@@ -1,5 +1,5 @@
 import { type Address, type Hex, hashTypedData, type LocalAccount } from 'viem'
-import { paymentsDomain, receiptTypes } from './eip712.js'
+import { paymentsDigest } from './paymentsDigest.js'
 import type { Receipt } from './receipt.js'
 import { recoverDigestSigner } from './recoverDigestSigner.js'
 import type { RequestKind } from './requestKind.js'
@@ -24,12 +24,7 @@ export function validationDomain(chainId: number, disputes: Address) {
 
 /** The EIP-712 digest of a receipt (what the provider signed; what Disputes keys a dispute by). */
 export function hashReceipt(chainId: number, payments: Address, receipt: Receipt): Hex {
-  return hashTypedData({
-    domain: paymentsDomain(chainId, payments),
-    types: receiptTypes,
-    primaryType: 'Receipt',
-    message: receipt,
-  })
+  return paymentsDigest(chainId, payments, 'Receipt', receipt)
 }
 
 /** What travels from a gateway to a validator: `POST /infermesh/v1/samples` with this JSON body. */

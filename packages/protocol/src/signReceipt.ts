@@ -1,11 +1,8 @@
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from 'viem'
 import { paymentsDomain, receiptTypes } from './eip712.js'
 import { BaseError } from './errors.js'
+import { paymentsDigest } from './paymentsDigest.js'
 import type { Receipt } from './receipt.js'
-import { typedDataHasher } from './typedDataHasher.js'
-
-/** Receipt digest functions per deployment (chain id, Payments address): domain and type hashed once. */
-const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type SignReceiptParameters = {
   /** The provider's account: its address must be `receipt.provider`. */
@@ -38,14 +35,12 @@ export async function signReceipt({
       `Cannot sign a receipt for provider ${receipt.provider} with the key of ${account.address}.`,
     )
   }
-  const domain = paymentsDomain(chainId, payments)
   if (!account.sign)
-    return account.signTypedData({ domain, types: receiptTypes, primaryType: 'Receipt', message: receipt })
-  const key = `${chainId}:${payments.toLowerCase()}`
-  let digestOf = digests.get(key)
-  if (!digestOf) {
-    digestOf = typedDataHasher({ domain, types: receiptTypes, primaryType: 'Receipt' })
-    digests.set(key, digestOf)
-  }
-  return account.sign({ hash: digestOf(receipt) })
+    return account.signTypedData({
+      domain: paymentsDomain(chainId, payments),
+      types: receiptTypes,
+      primaryType: 'Receipt',
+      message: receipt,
+    })
+  return account.sign({ hash: paymentsDigest(chainId, payments, 'Receipt', receipt) })
 }

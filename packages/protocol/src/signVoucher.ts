@@ -1,10 +1,7 @@
 import type { Address, Hex, LocalAccount } from 'viem'
 import { paymentsDomain, voucherTypes } from './eip712.js'
-import { typedDataHasher } from './typedDataHasher.js'
+import { paymentsDigest } from './paymentsDigest.js'
 import type { Voucher } from './voucher.js'
-
-/** Voucher digest functions per deployment (chain id, Payments address): domain and type hashed once. */
-const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type SignVoucherParameters = {
   /** The payer's account: its address must be `voucher.payer`. */
@@ -31,14 +28,12 @@ export async function signVoucher({
   payments,
   voucher,
 }: SignVoucherParameters): Promise<Hex> {
-  const domain = paymentsDomain(chainId, payments)
   if (!account.sign)
-    return account.signTypedData({ domain, types: voucherTypes, primaryType: 'Voucher', message: voucher })
-  const key = `${chainId}:${payments.toLowerCase()}`
-  let digestOf = digests.get(key)
-  if (!digestOf) {
-    digestOf = typedDataHasher({ domain, types: voucherTypes, primaryType: 'Voucher' })
-    digests.set(key, digestOf)
-  }
-  return account.sign({ hash: digestOf(voucher) })
+    return account.signTypedData({
+      domain: paymentsDomain(chainId, payments),
+      types: voucherTypes,
+      primaryType: 'Voucher',
+      message: voucher,
+    })
+  return account.sign({ hash: paymentsDigest(chainId, payments, 'Voucher', voucher) })
 }

@@ -1,11 +1,7 @@
 import type { Address, Hex } from 'viem'
-import { paymentsDomain, receiptTypes } from './eip712.js'
 import { isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+import { paymentsDigest } from './paymentsDigest.js'
 import type { Receipt } from './receipt.js'
-import { typedDataHasher } from './typedDataHasher.js'
-
-/** Receipt digest functions per deployment (chain id, Payments address): domain and type hashed once. */
-const digests = new Map<string, (message: Record<string, unknown>) => Hex>()
 
 export type VerifyReceiptParameters = {
   chainId: number
@@ -38,17 +34,7 @@ export async function verifyReceipt({
 }: VerifyReceiptParameters): Promise<boolean> {
   let digest: Hex
   try {
-    const key = `${chainId}:${payments.toLowerCase()}`
-    let digestOf = digests.get(key)
-    if (!digestOf) {
-      digestOf = typedDataHasher({
-        domain: paymentsDomain(chainId, payments),
-        types: receiptTypes,
-        primaryType: 'Receipt',
-      })
-      digests.set(key, digestOf)
-    }
-    digest = digestOf(receipt)
+    digest = paymentsDigest(chainId, payments, 'Receipt', receipt)
   } catch {
     return false
   }

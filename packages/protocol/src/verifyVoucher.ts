@@ -1,6 +1,6 @@
-import { type Address, type Hex, hashTypedData } from 'viem'
-import { paymentsDomain, voucherTypes } from './eip712.js'
+import type { Address, Hex } from 'viem'
 import { isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+import { paymentsDigest } from './paymentsDigest.js'
 import type { Voucher } from './voucher.js'
 
 export type VerifyVoucherParameters = {
@@ -29,12 +29,7 @@ export async function verifyVoucher({
 }: VerifyVoucherParameters): Promise<boolean> {
   let digest: Hex
   try {
-    digest = hashTypedData({
-      domain: paymentsDomain(chainId, payments),
-      types: voucherTypes,
-      primaryType: 'Voucher',
-      message: voucher,
-    })
+    digest = paymentsDigest(chainId, payments, 'Voucher', voucher)
   } catch {
     return false
   }

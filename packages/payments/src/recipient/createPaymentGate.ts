@@ -1,12 +1,10 @@
 import {
   decodeSignedVoucher,
   isValidSignatureNow,
-  paymentsDomain,
+  paymentsDigest,
   type SignatureRuleClient,
-  typedDataHasher,
   type Voucher,
   voucherHeader,
-  voucherTypes,
 } from '@infermesh/protocol'
 import { type Address, type Hex, isAddressEqual } from 'viem'
 import { PaymentError } from '../PaymentError.js'
@@ -67,7 +65,7 @@ const paymentRequired = (code: string, message: string, wire?: Record<string, st
  * §8.2. Refusals are 402 `PaymentError`s whose `code` says why.
  *
  * The hot path costs no database read: the ledger holds channels in memory. A voucher's digest is
- * computed with the domain separator and type hash cached (`typedDataHasher`), and a voucher identical
+ * computed with the domain separator and type hash cached (`paymentsDigest`), and a voucher identical
  * to the channel's last one whose ECDSA signature recovered its payer (concurrent requests of one payer
  * carry the same voucher) is not recovered again. A raised voucher is counted by the ledger at once and committed with the next receipt
  * (or within a few ms): the request is let in without waiting, and its receipt can only be committed, and
@@ -101,15 +99,10 @@ export function createPaymentGate(options: PaymentGateOptions) {
    * ECDSA is remembered: an EIP-1271 answer may change, so such vouchers are asked every time.
    */
   const ecdsaVerified = new Map<string, { cumulative: bigint; signature: string }>()
-  const digestOf = typedDataHasher({
-    domain: paymentsDomain(options.chainId, options.payments),
-    types: voucherTypes,
-    primaryType: 'Voucher',
-  })
   async function checkSignature(voucher: Voucher, signature: Hex, key: string): Promise<boolean> {
     let digest: Hex
     try {
-      digest = digestOf(voucher)
+      digest = paymentsDigest(options.chainId, options.payments, 'Voucher', voucher)
     } catch {
       return false
     }

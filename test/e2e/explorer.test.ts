@@ -112,7 +112,7 @@ describe('the explorer of a network "infermesh up" starts, in a browser', () => 
     ]
     for (const [name, path, ready] of pages) {
       const page = await open(path)
-      await page.getByTestId(ready).first().waitFor({ timeout: 15_000 })
+      await page.getByTestId(ready).first().waitFor({ timeout: 60_000 })
       await page.waitForLoadState('networkidle').catch(() => {})
       await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
       await page.close()
@@ -129,7 +129,7 @@ describe('the explorer of a network "infermesh up" starts, in a browser', () => 
     await page.waitForFunction(
       (block) => Number(document.querySelector('[data-testid="indexed-block"]')?.textContent) >= block,
       Number(head),
-      { timeout: 15_000 },
+      { timeout: 60_000 },
     )
     const blockNumber = BigInt((await page.getByTestId('indexed-block').textContent()) ?? '0')
     const views = await client.readContract({
@@ -154,7 +154,7 @@ describe('the explorer of a network "infermesh up" starts, in a browser', () => 
       () => document.querySelector('[data-testid="providers-online"]')?.getAttribute('data-value') === '2',
       null,
       {
-        timeout: 15_000,
+        timeout: 60_000,
       },
     )
     assert.equal(await value(page, 'providers-online'), String(active.length))
@@ -229,7 +229,7 @@ describe('the explorer of a network "infermesh up" starts, in a browser', () => 
         Number(document.querySelector('[data-testid="requests-per-minute"]')?.getAttribute('data-value')) >
         previous,
       before,
-      { timeout: 20_000 },
+      { timeout: 60_000 },
     )
     assert.equal(Number(await value(page, 'requests-per-minute')), before + 1)
     assert.ok(Number(await value(page, 'tokens-per-minute')) >= (completion.usage?.total_tokens ?? 1))

@@ -95,7 +95,7 @@ describe('the explorer polling validators', () => {
         max_tokens: 6,
       })
     await net.gateway.sampler?.drain()
-    await until('two gateway samples re-executed', 30_000, async () =>
+    await until('two gateway samples re-executed', 120_000, async () =>
       validator.reputation.reports(500).filter((r) => r.source === 'gateway').length >= 2 ? true : undefined,
     )
     await validator.idle()
@@ -144,7 +144,7 @@ describe('the explorer polling validators', () => {
   it("shows the provider's verification record exactly as the validator reports it", async () => {
     const own = validator.reputation.of(provider())
     assert.ok(own && own.samples >= 2)
-    const verification = await until('the explorer to read the validator', 10_000, async () => {
+    const verification = await until('the explorer to read the validator', 60_000, async () => {
       const v = (await get<{ verification: Verification }>(`/api/providers/${provider()}`)).verification
       return v.samples === own.samples ? v : undefined
     })
@@ -163,7 +163,7 @@ describe('the explorer polling validators', () => {
   })
 
   it('lists both validators with their stake, and the silent one as not answering', async () => {
-    const { validators } = await until('both validators polled', 10_000, async () => {
+    const { validators } = await until('both validators polled', 60_000, async () => {
       const list = await get<{ validators: ValidatorRow[] }>('/api/validators')
       return list.validators.every((v) => v.answering !== null) ? list : undefined
     })

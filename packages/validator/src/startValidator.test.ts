@@ -255,7 +255,7 @@ describe('startValidator', () => {
       assert.deepEqual(queued, { kind: 'queued', id: digest })
     }
     await validator.idle()
-    const reports = await until('three posted samples re-executed', 20_000, async () => {
+    const reports = await until('three posted samples re-executed', 120_000, async () => {
       const list = validator.reputation.reports(500).filter((r) => r.source === 'gateway')
       return list.length >= 3 ? list : undefined
     })
@@ -283,7 +283,7 @@ describe('startValidator', () => {
     const queued = await submitSample(peers, { endpoint: validator.url, sample, deadlineMs: 10_000 })
     assert.deepEqual(queued, { kind: 'queued', id: digest })
     await validator.idle()
-    const report = await until('the framed sample re-executed', 20_000, () =>
+    const report = await until('the framed sample re-executed', 120_000, () =>
       validator.reputation.reports(500).find((r) => r.receiptDigest === digest),
     )
     assert.equal(report.verdict, 'pass', JSON.stringify(report.reasons))
@@ -291,11 +291,11 @@ describe('startValidator', () => {
   })
 
   it('pays its probes through the payer, re-executes their answers, and submits uptime once an epoch ends', async () => {
-    const probed = await until('a paid probe re-executed', 30_000, () =>
+    const probed = await until('a paid probe re-executed', 120_000, () =>
       validator.reputation.reports(500).find((r) => r.source === 'probe'),
     )
     assert.equal(probed.verdict, 'pass', JSON.stringify(probed.reasons))
-    const logs = await until('a ScoresSubmitted event', 30_000, async () => {
+    const logs = await until('a ScoresSubmitted event', 120_000, async () => {
       const events = await chain.publicClient.getContractEvents({
         address: chain.deployment.contracts.uptime,
         abi: uptimeAbi,

@@ -14,7 +14,7 @@ import { deployDevnetContracts } from './up/deployDevnetContracts.js'
 import { describeDevnetProvider } from './up/describeDevnetProvider.js'
 import { exitOf } from './up/exitOf.js'
 import { fundDevnetAccounts } from './up/fundDevnetAccounts.js'
-import type { CheatMode, DevAccount } from './up/planDevnet.js'
+import { type CheatMode, type DevAccount, defaultDevnetValidators } from './up/planDevnet.js'
 import { preflightDevnet } from './up/preflightDevnet.js'
 import { prepareDatabases } from './up/prepareDatabases.js'
 import { prepareModel } from './up/prepareModel.js'
@@ -47,7 +47,7 @@ export type UpOptions = {
   threads?: number
   /** The explorer's port; 0 for any free one. Default 8080 when free, else any (any when `gatewayPort` is 0). */
   explorerPort?: number
-  /** Validators to start (0 to 3). Default 3. */
+  /** Validators to start (0 to 8). Default 4: a committee of 3 besides the challenger. */
   validators?: number
   /** Seconds per epoch (uptime reports, emissions). Default 30. */
   epochSeconds?: number
@@ -115,7 +115,7 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
   const plan = await preflightDevnet({
     dir: options.dir,
     providers: options.providers,
-    validators: options.validators ?? 3,
+    validators: options.validators ?? defaultDevnetValidators,
     chainPort: options.chainPort,
     gatewayPort: options.gatewayPort,
     epochSeconds: options.epochSeconds ?? 30,

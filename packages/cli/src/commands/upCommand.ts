@@ -1,7 +1,12 @@
 import { usageError } from '../CliError.js'
 import { parseCommandArgs } from '../parseCommandArgs.js'
 import { parseMesh } from '../parseMesh.js'
-import { type CheatMode, maxDevnetProviders, maxDevnetValidators } from '../up/planDevnet.js'
+import {
+  type CheatMode,
+  defaultDevnetValidators,
+  maxDevnetProviders,
+  maxDevnetValidators,
+} from '../up/planDevnet.js'
 import { type RunningDevnet, UpAborted, up } from '../up.js'
 import type { Command } from './Command.js'
 
@@ -27,7 +32,8 @@ Options:
   --providers N      providers to start, 0 to ${maxDevnetProviders} (default 3)
   --model FILE.gguf  the model the providers serve (default: the tiny test model, generated)
   --threads N        llama.cpp threads per provider (default 1 for the tiny model, else automatic)
-  --validators N     validators to start, 0 to ${maxDevnetValidators} (default 3)
+  --validators N     validators to start, 0 to ${maxDevnetValidators} (default ${defaultDevnetValidators}: a
+                     dispute's committee of 3 leaves out the challenger)
   --epoch SECONDS    epoch length: uptime reports and emissions (default 30)
   --sampling P       chance the gateway sends a request to a validator, 0 to 1 (default 0.1)
   --probe-tokens N   tokens of the validators' paid probes, 0 for health-only probes (default 4)
@@ -94,7 +100,7 @@ export const upCommand: Command = {
       model: { type: 'string' },
       threads: { type: 'string' },
       deposit: { type: 'string', default: '10000' },
-      validators: { type: 'string', default: '3' },
+      validators: { type: 'string', default: String(defaultDevnetValidators) },
       epoch: { type: 'string', default: '30' },
       sampling: { type: 'string', default: '0.1' },
       cheat: { type: 'string' },

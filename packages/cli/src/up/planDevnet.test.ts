@@ -51,6 +51,14 @@ describe('planDevnet', () => {
     const all = [plan.deployer, plan.payer, ...plan.accounts, ...plan.validators.map((v) => v.account)]
     assert.equal(new Set(all.map((a) => a.address)).size, 2 + 8 + 3, 'no account is used twice')
     for (const account of all) assert.equal(privateKeyToAddress(account.privateKey), account.address)
+    const most = planDevnet({
+      ...base,
+      providers: 8,
+      validators: 8,
+      freePorts: Array.from({ length: 16 }, (_, i) => 43000 + i),
+    })
+    const every = [most.deployer, most.payer, ...most.accounts, ...most.validators.map((v) => v.account)]
+    assert.equal(new Set(every.map((a) => a.address)).size, 2 + 8 + 8, 'eight validators, eight accounts')
   })
 
   it('prices provider N at N MESH per million input tokens and 2N per million output tokens, regions in turn', () => {
@@ -166,7 +174,7 @@ describe('planDevnet', () => {
 
   it('refuses counts out of range, the same port twice, and too few free ports', () => {
     rejectsWith({ ...base, providers: 9 }, '--providers must be a whole number from 0 to 8', 2)
-    rejectsWith({ ...base, validators: 4 }, '--validators must be a whole number from 0 to 3', 2)
+    rejectsWith({ ...base, validators: 9 }, '--validators must be a whole number from 0 to 8', 2)
     rejectsWith(
       { ...base, gatewayPort: 8545 },
       'the chain, the gateway and the explorer need different ports, got 8545, 8545, 8080',

@@ -6,8 +6,13 @@ import { CliError, usageError } from '../CliError.js'
 
 /** Dev accounts hold 10,000 ETH on anvil: the deployer, the payer and 8 for providers. */
 export const maxDevnetProviders = 8
-/** Validators get the next accounts (funded with ETH by the deployer). */
-export const maxDevnetValidators = 3
+/**
+ * Validators get the next accounts (funded with ETH by the deployer). A dispute's committee excludes its
+ * challenger and its provider, so a committee of 3 needs at least 4 validators holding the model.
+ */
+export const maxDevnetValidators = 8
+/** Validators `infermesh up` starts when not told: a full committee of 3 plus the challenger. */
+export const defaultDevnetValidators = 4
 /** The chain id of anvil. */
 export const devnetChainId = 31337
 /** The explorer's port when none is asked for: 8080 when free, else any free port. */

@@ -63,6 +63,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     mapping(address account => Staker) private _stakers;
     mapping(address account => uint256) private _locked;
+    mapping(address account => uint256) private _frozen;
     mapping(address provider => ProviderProfile) private _profiles;
     mapping(address validator => string) private _validatorEndpoints;
     mapping(address provider => Offer[]) private _offers;
@@ -117,6 +118,8 @@ contract Registry is IRegistry, Ownable2Step {
         if (unbonding == 0 || block.timestamp < s.unbondingEnd) {
             revert UnbondingNotFinished(unbonding, s.unbondingEnd);
         }
+        uint256 frozen = _frozen[msg.sender];
+        if (frozen != 0) revert StakeIsFrozen(msg.sender, frozen);
         // Only what keeps stake + unbonding >= locked may leave.
         uint256 locked = _locked[msg.sender];
         uint256 mustStay = locked > s.stake ? locked - s.stake : 0;
@@ -149,6 +152,26 @@ contract Registry is IRegistry, Ownable2Step {
         emit Slashed(account, msg.sender, recipient, fromStake, fromUnbonding);
         if (recipient == address(0)) _token.burn(slashed);
         else _token.safeTransfer(recipient, slashed);
+    }
+
+    /// @inheritdoc IRegistry
+    function freeze(address account) external {
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        uint256 count = ++_frozen[account];
+        emit StakeFrozen(account, count);
+    }
+
+    /// @inheritdoc IRegistry
+    function unfreeze(address account) external {
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        uint256 count = _frozen[account];
+        if (count == 0) revert NotFrozen(account);
+        // count > 0 was checked above.
+        unchecked {
+            --count;
+        }
+        _frozen[account] = count;
+        emit StakeUnfrozen(account, count);
     }
 
     /// @inheritdoc IRegistry
@@ -347,6 +370,11 @@ contract Registry is IRegistry, Ownable2Step {
     /// @inheritdoc IRegistry
     function lockedOf(address account) external view returns (uint256) {
         return _locked[account];
+    }
+
+    /// @inheritdoc IRegistry
+    function frozenOf(address account) external view returns (uint256) {
+        return _frozen[account];
     }
 
     /// @inheritdoc IRegistry

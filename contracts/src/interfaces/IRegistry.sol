@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice Stake and discovery. Providers stake MESH and publish their endpoint, region, hardware and
 /// per-model prices; validators stake and publish their endpoint. Stake leaves through an unbonding
 /// period, and an authorized slasher (the disputes contract) can take stake, including stake in unbonding.
-/// A slasher can also lock stake while a dispute runs: locked stake cannot be withdrawn.
+/// A slasher can also freeze an account while a dispute runs: a frozen account cannot withdraw.
 /// An account is either a provider or a validator, never both, so each stake backs one role.
 interface IRegistry {
     /// @notice The role an account has registered for.
@@ -91,6 +91,11 @@ interface IRegistry {
     error LockExceedsStake(address account, uint256 amount, uint256 available);
     /// @notice Unlocking `amount` is more than is locked.
     error UnlockExceedsLocked(address account, uint256 amount, uint256 locked);
+    /// @notice The account is frozen by `count` open disputes: nothing can be withdrawn until they end.
+    /// (Named `StakeIsFrozen`, not `StakeFrozen`, because the event `StakeFrozen` takes that name.)
+    error StakeIsFrozen(address account, uint256 count);
+    /// @notice The account is not frozen, so there is nothing to unfreeze.
+    error NotFrozen(address account);
 
     /// @notice Stake was added to `account`.
     event Staked(address indexed account, uint256 amount, uint256 stake);
@@ -120,6 +125,10 @@ interface IRegistry {
     event StakeLocked(address indexed account, uint256 amount, uint256 locked);
     /// @notice A slasher unlocked `amount` of `account`'s stake; `locked` is what stays locked.
     event StakeUnlocked(address indexed account, uint256 amount, uint256 locked);
+    /// @notice A slasher froze `account` once more; `count` is how many freezes hold it now.
+    event StakeFrozen(address indexed account, uint256 count);
+    /// @notice A slasher lifted one freeze of `account`; `count` is how many still hold it.
+    event StakeUnfrozen(address indexed account, uint256 count);
     /// @notice The owner named the slasher (once and for all).
     event SlasherSet(address indexed slasher);
     /// @notice A parameter changed.
@@ -162,7 +171,8 @@ interface IRegistry {
     /// Restarts the unbonding clock for everything unbonding.
     function requestUnstake(uint256 amount) external;
 
-    /// @notice Pays out unbonded stake once the unbonding period has ended, except what must stay to
+    /// @notice Reverts `StakeIsFrozen` while `frozenOf(msg.sender) > 0`. Pays out unbonded stake once the
+    /// unbonding period has ended, except what must stay to
     /// cover locked stake: after it, `stake + unbonding >= lockedOf(account)` still holds. What stays
     /// keeps unbonding and can be withdrawn once unlocked.
     function withdrawStake() external;
@@ -180,6 +190,14 @@ interface IRegistry {
     /// @notice Releases `amount` of `account`'s locked stake. Only a slasher; a slasher that slashes
     /// stake it locked unlocks it first.
     function unlockStake(address account, uint256 amount) external;
+
+    /// @notice Adds one freeze on `account` (a dispute opened against it): while any freeze holds,
+    /// `withdrawStake` reverts `StakeIsFrozen`. Stake can still be requested for unstaking and the role
+    /// left, since unbonding stake stays slashable. Only a slasher; each freeze is lifted by one `unfreeze`.
+    function freeze(address account) external;
+
+    /// @notice Lifts one freeze of `account`. Only a slasher; reverts `NotFrozen` when none holds.
+    function unfreeze(address account) external;
 
     /// @notice Names the slasher (the Disputes contract). Only the owner, only once: after it, no
     /// function can change who slashes.
@@ -215,6 +233,9 @@ interface IRegistry {
 
     /// @notice Stake of `account` locked by slashers (open disputes).
     function lockedOf(address account) external view returns (uint256);
+
+    /// @notice How many freezes hold `account` (open disputes against it); it can withdraw only at 0.
+    function frozenOf(address account) external view returns (uint256);
 
     /// @notice Everything held for stakers: the sum of every stake and unbonding stake.
     function totalStaked() external view returns (uint256);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDisputes} from "./interfaces/IDisputes.sol";
 import {IEmissions} from "./interfaces/IEmissions.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
@@ -15,9 +16,13 @@ import {Epochs} from "./libraries/Epochs.sol";
 /// @notice Mints each epoch's rewards on claim. See IEmissions.
 /// @dev Invariants:
 /// - emittedIn(e) <= emissionFor(e) for every epoch e, and totalEmitted == sum of emittedIn(e): each pool
-///   is split by shares whose sum is at most the whole (scores >= floor sum to sumActiveScores, work sums
-///   to totalWork, reports sum to the epoch's reports), every share rounds down, and the inputs are fixed
-///   before the first claim (Uptime finalized, the epoch's work past); `claim` also checks it;
+///   is split by shares whose sum is at most the whole (score * stake over the providers >= floor sums to
+///   sumActiveWeight, work sums to totalWork, reportWeightBy sums to totalReportWeight), every share rounds
+///   down, and the inputs are fixed before the first claim (Uptime finalized, the epoch's reports and work
+///   past); `claim` also checks it;
+/// - rewards are proportional to stake (availability to score * stake, validation to stake * providers
+///   reported), so splitting one account's stake across k accounts never earns more in total: the sum of k
+///   rounded-down shares is at most the rounded-down share of their sum, and at least k - 1 wei below it;
 /// - an (epoch, account) pair is paid at most once;
 /// - a provider's work reward is at most min(workOf * maxWorkRewardBps / 10,000, burnedOf), the burn its
 ///   redemptions of that epoch actually booked (rounded up), so paying yourself never earns more than it
@@ -180,7 +185,10 @@ contract Emissions is IEmissions, Ownable2Step {
         return Epochs.current(genesis, epochLength);
     }
 
-    /// @dev The three rewards of `account` for `epoch`, each a share of its pool rounded down.
+    /// @dev The three rewards of `account` for `epoch`, each a share of its pool rounded down:
+    /// availability = pool * score * stake / sumActiveWeight (the provider's stake stored at finalization),
+    /// validation = pool * reportWeightBy / totalReportWeight, work as in `_workReward`. A provider whose
+    /// stake was 0 at finalization earns no availability (it may still earn work).
     function _rewards(uint64 epoch, address account)
         private
         view
@@ -188,16 +196,22 @@ contract Emissions is IEmissions, Ownable2Step {
     {
         uint256 emission = emissionFor(epoch);
         if (emission == 0) return (0, 0, 0);
-        (uint256 sumActiveScores,, uint256 reports) = _uptime.epochTotals(epoch);
+        (uint256 sumActiveScores,,, uint256 sumActiveWeight, uint256 totalReportWeight) = _uptime.epochTotals(epoch);
 
-        (uint16 score, bool reported) = _uptime.scoreOf(epoch, account);
+        (uint16 score, bool reported, uint256 stake) = _uptime.scoreOf(epoch, account);
         if (reported && score >= _uptime.epochFloor(epoch) && sumActiveScores != 0) {
-            availability = emission * _availabilityBps / BPS * score / sumActiveScores;
+            // score * stake is one of the terms of sumActiveWeight, so it is <= sumActiveWeight (no overflow)
+            // and the share is at most the pool; mulDiv keeps pool * weight exact in 512 bits.
+            if (sumActiveWeight != 0) {
+                availability = Math.mulDiv(emission * _availabilityBps / BPS, uint256(score) * stake, sumActiveWeight);
+            }
             if (!_disputes.penalized(account, epoch)) work = _workReward(epoch, account, emission);
         }
-        if (reports != 0) {
-            uint256 reportsBy = _uptime.reportsBy(epoch, account);
-            if (reportsBy != 0) validation = emission * _validatorBps / BPS * reportsBy / reports;
+        if (totalReportWeight != 0) {
+            uint256 reportWeight = _uptime.reportWeightBy(epoch, account);
+            if (reportWeight != 0) {
+                validation = Math.mulDiv(emission * _validatorBps / BPS, reportWeight, totalReportWeight);
+            }
         }
     }
 

@@ -11,22 +11,25 @@ import {Epochs} from "./libraries/Epochs.sol";
 /// @notice Per-epoch uptime scores from validators and their stake-weighted medians. See IUptime.
 /// @dev Invariants:
 /// - each (epoch, validator, provider) has at most one report (its bit in `_reportedBits`), and reports
-///   are only added while the epoch is open (current or previous), so an epoch's reports are fixed
-///   before it can be finalized;
+///   are only added while the epoch is open (current or previous), so an epoch's reports, histograms and
+///   report weights are fixed before it can be finalized;
 /// - `_providers[e]` lists each provider reported in e once, at position `_providerSlot[e][p] - 1`;
+/// - for each (e, p): `_tallies[e][p].weight == sum of _histograms[e][p][b]` over the 101 buckets, bit b
+///   of `_tallies[e][p].buckets` is set iff bucket b received a report, and `.reports` counts them;
 /// - `_totals[e].reports == sum over validators of reportsBy(e, v) == sum over providers of their
-///   report counts`;
-/// - once `_totals[e].finalized`, `sumActiveScores` is the sum of the stored scores >= `epochFloor(e)`
-///   and neither changes again.
+///   report counts`, and `totalReportWeight(e) == sum over validators of reportWeightBy(e, v)`;
+/// - once `_totals[e].finalized`, `sumActiveScores` and `sumActiveWeight` are the sums of the stored
+///   `score` and `score * stake` over the providers whose score >= `epochFloor(e)`, and none of them
+///   changes again.
 contract Uptime is IUptime, Ownable2Step {
     uint16 public constant MAX_SCORE = 10_000;
-
-    /// @dev One validator's score for one provider, weighted by the validator's stake at submission.
-    /// A stake is at most the token's total supply, far below 2^240.
-    struct Report {
-        uint16 score;
-        uint240 weight;
-    }
+    /// @notice Width of a histogram bucket in score points: the median's resolution (1%).
+    uint16 public constant BUCKET_WIDTH = 100;
+    /// @notice Number of histogram buckets: scores 0..10,000 map to buckets 0..100.
+    uint256 public constant BUCKETS = MAX_SCORE / BUCKET_WIDTH + 1;
+    /// @inheritdoc IUptime
+    uint16 public constant QUORUM_BPS = 5000;
+    uint256 private constant BPS = 10_000;
 
     struct EpochState {
         uint64 cursor; // providers of the epoch finalized so far
@@ -36,11 +39,29 @@ contract Uptime is IUptime, Ownable2Step {
         uint256 sumActiveScores;
         uint256 activeProviders;
         uint256 reports;
+        uint256 sumActiveWeight;
+    }
+
+    /// @dev Summary of one provider's histogram in one epoch. `buckets` has bit b set once bucket b
+    /// received a report (101 bits), so the median only reads the buckets in use. `reports` is at most
+    /// the number of validators; `weight` the sum of their stakes at submission.
+    struct Tally {
+        uint128 buckets;
+        uint128 reports;
+        uint256 weight;
     }
 
     struct FinalScore {
         uint16 score;
         bool reported;
+        uint256 stake;
+    }
+
+    /// @dev What one `finalize` call adds to the epoch's totals.
+    struct Sums {
+        uint256 scores;
+        uint256 active;
+        uint256 weight;
     }
 
     IRegistry private immutable _registry;
@@ -53,8 +74,14 @@ contract Uptime is IUptime, Ownable2Step {
     uint16 public floor;
     /// @inheritdoc IUptime
     mapping(uint64 epoch => mapping(address validator => uint256)) public reportsBy;
+    /// @inheritdoc IUptime
+    mapping(uint64 epoch => mapping(address validator => uint256)) public reportWeightBy;
+    /// @inheritdoc IUptime
+    mapping(uint64 epoch => uint256) public totalReportWeight;
 
-    mapping(uint64 epoch => mapping(address provider => Report[])) private _reports;
+    /// @dev Weight (validator stake at submission) per score bucket (score / 100).
+    mapping(uint64 epoch => mapping(address provider => uint256[BUCKETS])) private _histograms;
+    mapping(uint64 epoch => mapping(address provider => Tally)) private _tallies;
     mapping(uint64 epoch => address[]) private _providers;
     /// @dev Position + 1 of a provider in `_providers[epoch]`; 0 until its first report of the epoch.
     mapping(uint64 epoch => mapping(address provider => uint256)) private _providerSlot;
@@ -101,14 +128,17 @@ contract Uptime is IUptime, Ownable2Step {
             uint256 bits = reported[position >> 8];
             if (bits & mask != 0) revert AlreadyReported(epoch, msg.sender, provider);
             reported[position >> 8] = bits | mask;
-            // weight <= token supply < 2^240 (see Report).
-            _reports[epoch][provider].push(Report(score, uint240(weight)));
+            _addToHistogram(epoch, provider, score, weight);
         }
         // At most one report per (validator, provider), so both counts stay below the number of pairs.
         unchecked {
             reportsBy[epoch][msg.sender] += providers.length;
             _totals[epoch].reports += providers.length;
         }
+        // Checked: stake * providers is below supply * pairs, far below 2^256 for any real token.
+        uint256 reportWeight = weight * providers.length;
+        reportWeightBy[epoch][msg.sender] += reportWeight;
+        totalReportWeight[epoch] += reportWeight;
         emit ScoresSubmitted(epoch, msg.sender, providers.length);
     }
 
@@ -128,22 +158,15 @@ contract Uptime is IUptime, Ownable2Step {
         address[] storage providers = _providers[epoch];
         uint256 cursor = state.cursor;
         uint256 end = providers.length - cursor < maxProviders ? providers.length : cursor + maxProviders;
-        uint256 sum;
-        uint256 active;
+        Sums memory sums;
         for (uint256 i = cursor; i < end; ++i) {
-            (uint16 score, bool isUp) = _finalizeProvider(epoch, providers[i], epochFloor_);
-            if (isUp) {
-                // At most (number of providers) * 10,000 in total.
-                unchecked {
-                    sum += score;
-                    ++active;
-                }
-            }
+            _finalizeProvider(epoch, providers[i], epochFloor_, sums);
         }
         // end <= providers.length, which is far below 2^64.
         state.cursor = uint64(end);
-        state.sumActiveScores += sum;
-        state.activeProviders += active;
+        state.sumActiveScores += sums.scores;
+        state.activeProviders += sums.active;
+        state.sumActiveWeight += sums.weight;
         done = end == providers.length;
         if (done) {
             state.finalized = true;
@@ -162,15 +185,18 @@ contract Uptime is IUptime, Ownable2Step {
 
     /// @inheritdoc IUptime
     function medianScore(uint64 epoch, address provider) external view returns (uint16 score, uint256 reports) {
-        return _median(_reports[epoch][provider]);
+        Tally memory tally = _tallies[epoch][provider];
+        if (tally.reports == 0) return (0, 0);
+        return (_median(_histograms[epoch][provider], tally), tally.reports);
     }
 
     /// @inheritdoc IUptime
     function isActive(address provider) external view returns (bool) {
         uint64 current = currentEpoch();
         if (current == 0) return true;
-        (uint16 score, uint256 reports) = _median(_reports[current - 1][provider]);
-        return reports == 0 || score >= floor;
+        Tally memory tally = _tallies[current - 1][provider];
+        if (tally.reports == 0) return true;
+        return _median(_histograms[current - 1][provider], tally) >= floor;
     }
 
     /// @inheritdoc IUptime
@@ -179,19 +205,41 @@ contract Uptime is IUptime, Ownable2Step {
     }
 
     /// @inheritdoc IUptime
-    function scoreOf(uint64 epoch, address provider) external view returns (uint16 score, bool reported) {
+    function scoreOf(uint64 epoch, address provider)
+        external
+        view
+        returns (uint16 score, bool reported, uint256 stake)
+    {
         FinalScore memory f = _final[epoch][provider];
-        return (f.score, f.reported);
+        return (f.score, f.reported, f.stake);
     }
 
     /// @inheritdoc IUptime
     function epochTotals(uint64 epoch)
         external
         view
-        returns (uint256 sumActiveScores, uint256 activeProviders, uint256 reports)
+        returns (
+            uint256 sumActiveScores,
+            uint256 activeProviders,
+            uint256 reports,
+            uint256 sumActiveWeight,
+            uint256 totalReportWeight_
+        )
     {
         EpochState storage state = _totals[epoch];
-        return (state.sumActiveScores, state.activeProviders, state.reports);
+        return
+            (
+                state.sumActiveScores,
+                state.activeProviders,
+                state.reports,
+                state.sumActiveWeight,
+                totalReportWeight[epoch]
+            );
+    }
+
+    /// @inheritdoc IUptime
+    function reportedWeight(uint64 epoch, address provider) external view returns (uint256) {
+        return _tallies[epoch][provider].weight;
     }
 
     /// @inheritdoc IUptime
@@ -217,32 +265,37 @@ contract Uptime is IUptime, Ownable2Step {
 
     // --------------------------------------------------------------- internal
 
-    /// @dev Stake-weighted median: sorts the reports by score (insertion sort; an epoch has one report per
-    /// validator, a few dozen at most) and returns the first score at which the cumulative weight reaches
-    /// half the total.
-    function _median(Report[] storage stored) private view returns (uint16 score, uint256 count) {
-        count = stored.length;
-        if (count == 0) return (0, 0);
-        Report[] memory list = new Report[](count);
-        uint256 total;
-        for (uint256 i; i < count; ++i) {
-            Report memory r = stored[i];
-            total += r.weight;
-            uint256 j = i;
-            while (j > 0 && list[j - 1].score > r.score) {
-                list[j] = list[j - 1];
-                --j;
-            }
-            list[j] = r;
-        }
+    /// @dev Stake-weighted median over the histogram, at 1% resolution: `b * 100` for the first bucket b
+    /// (in score order) at which the cumulative weight reaches half the total. Reads only the buckets whose
+    /// bit is set in `tally.buckets`, so at most 101 storage slots whatever the number of reports. The
+    /// caller checks `tally.reports != 0` (then at least one bit is set).
+    function _median(uint256[BUCKETS] storage histogram, Tally memory tally) private view returns (uint16) {
+        uint256 used = tally.buckets;
+        uint256 total = tally.weight;
         uint256 cumulative;
-        for (uint256 i; i < count; ++i) {
-            cumulative += list[i].weight;
+        uint256 bucket;
+        for (; bucket < BUCKETS; ++bucket) {
+            if ((used >> bucket) & 1 == 0) continue;
+            cumulative += histogram[bucket];
             // "at least half": 2 * cumulative >= total, without rounding total / 2 down.
-            if (2 * cumulative >= total) return (list[i].score, count);
+            if (2 * cumulative >= total) break;
         }
-        // Unreachable: the last step has cumulative == total.
-        return (list[count - 1].score, count);
+        // The last used bucket has cumulative == total, so the loop breaks at or before it; bucket <= 100.
+        return uint16(bucket * BUCKET_WIDTH);
+    }
+
+    /// @dev Adds one report of `score` with `weight` to `provider`'s histogram and tally for `epoch`.
+    function _addToHistogram(uint64 epoch, address provider, uint16 score, uint256 weight) private {
+        uint256 bucket = score / BUCKET_WIDTH;
+        Tally storage tally = _tallies[epoch][provider];
+        // Checked: the weights of one provider sum to at most the validators' stakes, below the supply.
+        _histograms[epoch][provider][bucket] += weight;
+        tally.weight += weight;
+        // bucket <= 100 fits the 128-bit mask; reports <= number of validators, far below 2^128.
+        unchecked {
+            tally.buckets |= uint128(1 << bucket);
+            ++tally.reports;
+        }
     }
 
     /// @dev `provider`'s position in the epoch's provider list, appending it on its first report.
@@ -255,14 +308,23 @@ contract Uptime is IUptime, Ownable2Step {
         return list.length - 1;
     }
 
-    /// @dev Stores `provider`'s median for `epoch` and emits EpochScore.
-    function _finalizeProvider(uint64 epoch, address provider, uint16 epochFloor_)
-        private
-        returns (uint16 score, bool isUp)
-    {
-        (score,) = _median(_reports[epoch][provider]);
-        isUp = score >= epochFloor_;
-        _final[epoch][provider] = FinalScore(score, true);
+    /// @dev Stores `provider`'s median and current stake for `epoch`, adds them to `sums` when the score is
+    /// at or above the floor, and emits EpochScore.
+    function _finalizeProvider(uint64 epoch, address provider, uint16 epochFloor_, Sums memory sums) private {
+        // Every listed provider has at least one report.
+        uint16 score = _median(_histograms[epoch][provider], _tallies[epoch][provider]);
+        (, uint256 stake,,) = _registry.stakeOf(provider);
+        bool isUp = score >= epochFloor_;
+        _final[epoch][provider] = FinalScore(score, true, stake);
+        if (isUp) {
+            // At most (number of providers) * 10,000 in total.
+            unchecked {
+                sums.scores += score;
+                ++sums.active;
+            }
+            // Checked: score * stake <= 10,000 * supply.
+            sums.weight += uint256(score) * stake;
+        }
         emit EpochScore(epoch, provider, score, isUp);
     }
 

@@ -402,7 +402,7 @@ contract ConsensusInvariantTest is ConsensusBase {
     /// providers' report counts.
     function invariant_reportsCountOnce() public view {
         for (uint64 e; e <= handler.maxEpoch(); ++e) {
-            (,, uint256 reports) = uptime.epochTotals(e);
+            (,, uint256 reports,,) = uptime.epochTotals(e);
             uint256 byValidators;
             for (uint256 v; v < handler.validatorCount(); ++v) {
                 byValidators += uptime.reportsBy(e, handler.validators(v));

@@ -196,15 +196,76 @@ contract EmissionsTest is ConsensusBase {
         vm.assertEq(r1, 0);
     }
 
-    function test_claimable_splitsValidationByReports() public {
+    function test_claimable_splitsValidationByStakeTimesReports() public {
         _scoreEpochZero();
         _finalizeEpochZero();
         (uint256 a, uint256 w, uint256 r1) = emissions.claimable(0, v1);
         (,, uint256 r2) = emissions.claimable(0, v2);
         vm.assertEq(a, 0);
         vm.assertEq(w, 0);
-        vm.assertEq(r1, VALIDATOR_POOL / 2);
-        vm.assertEq(r2, VALIDATOR_POOL / 2);
+        // v1: 1000 MESH * 2 providers, v2: 2000 MESH * 2 providers, of 6000 MESH-reports.
+        vm.assertEq(uptime.reportWeightBy(0, v1), 2000 ether);
+        vm.assertEq(uptime.reportWeightBy(0, v2), 4000 ether);
+        vm.assertEq(uptime.totalReportWeight(0), 6000 ether);
+        vm.assertEq(r1, VALIDATOR_POOL * 2000 / 6000);
+        vm.assertEq(r2, VALIDATOR_POOL * 4000 / 6000);
+    }
+
+    function test_claimable_countsEveryProviderAValidatorReported() public {
+        // v1 (1000 MESH) reports 3 providers, v2 (2000 MESH) 1: weights 3000 and 2000 MESH-reports.
+        address[] memory three = new address[](3);
+        three[0] = p1;
+        three[1] = p2;
+        three[2] = p3;
+        vm.prank(v1);
+        uptime.submitScores(0, three, new uint16[](3));
+        address[] memory one = new address[](1);
+        one[0] = p1;
+        vm.prank(v2);
+        uptime.submitScores(0, one, new uint16[](1));
+        _finalizeEpochZero();
+        (,, uint256 r1) = emissions.claimable(0, v1);
+        (,, uint256 r2) = emissions.claimable(0, v2);
+        vm.assertEq(r1, VALIDATOR_POOL * 3000 / 5000);
+        vm.assertEq(r2, VALIDATOR_POOL * 2000 / 5000);
+    }
+
+    function test_claimable_splitsAvailabilityByScoreTimesStake() public {
+        // p1 stakes 6000 more (8000 in all): score * stake 10,000 * 8000 vs p3's 8000 * 2000.
+        _stake(p1, 6000 ether);
+        _scoreEpochZero();
+        _finalizeEpochZero();
+        (uint16 score, bool reported, uint256 stake) = uptime.scoreOf(0, p1);
+        vm.assertEq(score, 10_000);
+        vm.assertTrue(reported);
+        vm.assertEq(stake, 8000 ether);
+        (,,, uint256 sumActiveWeight,) = uptime.epochTotals(0);
+        vm.assertEq(sumActiveWeight, 10_000 * 8000 ether + 8000 * 2000 ether);
+        (uint256 a1,,) = emissions.claimable(0, p1);
+        (uint256 a3,,) = emissions.claimable(0, p3);
+        vm.assertEq(a1, AVAILABILITY_POOL * 80_000 / 96_000);
+        vm.assertEq(a3, AVAILABILITY_POOL * 16_000 / 96_000);
+        vm.assertLe(a1 + a3, AVAILABILITY_POOL);
+    }
+
+    function test_claimable_usesTheStakeAtFinalization() public {
+        _scoreEpochZero();
+        // p3 leaves and unbonds everything before finalization: stored stake 0, so no availability.
+        vm.prank(p3);
+        registry.unregister(); // moves the whole stake to unbonding
+        _finalizeEpochZero();
+        (uint16 score, bool reported, uint256 stake) = uptime.scoreOf(0, p3);
+        vm.assertEq(score, 8000);
+        vm.assertTrue(reported);
+        vm.assertEq(stake, 0);
+        // Staking after finalization changes nothing.
+        _stake(p3, 5000 ether);
+        (,, stake) = uptime.scoreOf(0, p3);
+        vm.assertEq(stake, 0);
+        (uint256 a3,,) = emissions.claimable(0, p3);
+        (uint256 a1,,) = emissions.claimable(0, p1);
+        vm.assertEq(a3, 0);
+        vm.assertEq(a1, AVAILABILITY_POOL);
     }
 
     function test_claimable_capsWorkBelowWhatThePaymentBurned() public {
@@ -244,7 +305,10 @@ contract EmissionsTest is ConsensusBase {
         _finalizeEpochZero();
         (uint256 a, uint256 w,) = emissions.claimable(0, p1);
         vm.assertEq(w, 0);
-        vm.assertEq(a, AVAILABILITY_POOL * 10_000 / 18_000);
+        // Availability still paid, weighted by the stake left after the 10% slash (1800 MESH).
+        (,, uint256 stake) = uptime.scoreOf(0, p1);
+        vm.assertEq(stake, 1800 ether);
+        vm.assertEq(a, AVAILABILITY_POOL * (10_000 * 1800) / (10_000 * 1800 + 8000 * 2000));
     }
 
     function test_claimable_isZeroBeforeFinalizationAndAfterTheClaim() public {

@@ -108,8 +108,12 @@ contract UptimeTest is ConsensusBase {
         vm.prank(v1);
         uptime.submitScores(0, providers, scores);
         vm.assertEq(uptime.reportsBy(0, v1), 2);
-        (,, uint256 reports) = uptime.epochTotals(0);
+        (,, uint256 reports,, uint256 reportWeight) = uptime.epochTotals(0);
         vm.assertEq(reports, 2);
+        vm.assertEq(reportWeight, 2 * 1000 ether);
+        vm.assertEq(uptime.reportWeightBy(0, v1), 2 * 1000 ether);
+        vm.assertEq(uptime.totalReportWeight(0), 2 * 1000 ether);
+        vm.assertEq(uptime.reportedWeight(0, p1), 1000 ether);
         (uint16 score, uint256 count) = uptime.medianScore(0, p1);
         vm.assertEq(score, 9000);
         vm.assertEq(count, 1);
@@ -254,16 +258,24 @@ contract UptimeTest is ConsensusBase {
         bool done = uptime.finalize(0, 10);
         vm.assertTrue(done);
         vm.assertTrue(uptime.isFinalized(0));
-        (uint16 s1, bool r1) = uptime.scoreOf(0, p1);
+        (uint16 s1, bool r1, uint256 stake1) = uptime.scoreOf(0, p1);
         vm.assertEq(s1, 9500);
         vm.assertTrue(r1);
-        (uint16 s3, bool r3) = uptime.scoreOf(0, p3);
+        vm.assertEq(stake1, 2000 ether);
+        (uint16 s2, bool r2, uint256 stake2) = uptime.scoreOf(0, p2);
+        vm.assertEq(s2, 3000);
+        vm.assertTrue(r2);
+        vm.assertEq(stake2, 2000 ether); // stored for an inactive provider too
+        (uint16 s3, bool r3, uint256 stake3) = uptime.scoreOf(0, p3);
         vm.assertEq(s3, 0);
         vm.assertFalse(r3);
-        (uint256 sum, uint256 active, uint256 reports) = uptime.epochTotals(0);
+        vm.assertEq(stake3, 0);
+        (uint256 sum, uint256 active, uint256 reports, uint256 weight, uint256 reportWeight) = uptime.epochTotals(0);
         vm.assertEq(sum, 9500);
         vm.assertEq(active, 1);
         vm.assertEq(reports, 3);
+        vm.assertEq(weight, 9500 * 2000 ether); // p2 is below the floor: not counted
+        vm.assertEq(reportWeight, 1000 ether + 2000 ether + 4000 ether);
         vm.assertEq(uptime.epochFloor(0), FLOOR);
     }
 
@@ -275,9 +287,10 @@ contract UptimeTest is ConsensusBase {
         vm.assertFalse(uptime.finalize(0, 2));
         vm.assertFalse(uptime.isFinalized(0));
         vm.assertTrue(uptime.finalize(0, 2));
-        (uint256 sum, uint256 active,) = uptime.epochTotals(0);
+        (uint256 sum, uint256 active,, uint256 weight,) = uptime.epochTotals(0);
         vm.assertEq(sum, 27_000);
         vm.assertEq(active, 3);
+        vm.assertEq(weight, 27_000 * 2000 ether);
     }
 
     function test_finalize_finalizesAnEmptyEpoch() public {
@@ -295,9 +308,10 @@ contract UptimeTest is ConsensusBase {
         vm.prank(owner);
         uptime.setFloor(9000);
         uptime.finalize(0, 1);
-        (uint256 sum, uint256 active,) = uptime.epochTotals(0);
+        (uint256 sum, uint256 active,, uint256 weight,) = uptime.epochTotals(0);
         vm.assertEq(sum, 17_000);
         vm.assertEq(active, 2);
+        vm.assertEq(weight, 17_000 * 2000 ether);
         vm.assertEq(uptime.epochFloor(0), FLOOR);
         vm.assertEq(uptime.epochFloor(1), 9000);
     }
@@ -344,8 +358,61 @@ contract UptimeTest is ConsensusBase {
 
     // ================================================================= fuzz
 
-    /// @dev The weighted median is a reported score; reports at or below it carry at least half the
-    /// weight, and reports strictly below it carry less than half (it is the smallest such score).
+    /// @dev Reference: sorts (bucketed score, weight) pairs by insertion sort and returns the first bucketed
+    /// score at which the cumulative weight reaches half the total.
+    function _referenceMedian(uint16[] memory scores, uint256[] memory weights) internal pure returns (uint16) {
+        uint256 n = scores.length;
+        uint16[] memory s = new uint16[](n);
+        uint256[] memory w = new uint256[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            uint16 bucketed = scores[i] / 100 * 100;
+            uint256 j = i;
+            while (j > 0 && s[j - 1] > bucketed) {
+                s[j] = s[j - 1];
+                w[j] = w[j - 1];
+                --j;
+            }
+            s[j] = bucketed;
+            w[j] = weights[i];
+            total += weights[i];
+        }
+        uint256 cumulative;
+        for (uint256 i; i < n; ++i) {
+            cumulative += w[i];
+            if (2 * cumulative >= total) return s[i];
+        }
+        revert("unreachable");
+    }
+
+    /// @dev The histogram median equals a reference weighted median computed by sorting the reports (both at
+    /// 1% resolution), for any scores and stakes and any submission order.
+    function testFuzz_medianScore_matchesAReferenceSort(uint16[12] memory raw, uint96[12] memory stakes, uint8 n)
+        public
+    {
+        n = uint8(bound(n, 1, 12));
+        uint16[] memory scores = new uint16[](n);
+        uint256[] memory weights = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            scores[i] = uint16(bound(raw[i], 0, 10_000));
+            weights[i] = bound(stakes[i], MIN_VALIDATOR_STAKE, 1e9 ether);
+            address v = _validator(string(abi.encodePacked("fv", bytes1(uint8(0x41 + i)))), weights[i]);
+            _submit(v, 0, p1, scores[i]);
+        }
+        (uint16 median, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(count, n);
+        vm.assertEq(median, _referenceMedian(scores, weights));
+        vm.assertEq(median % 100, 0);
+        // The finalized score is the same median.
+        _warpToEpoch(2);
+        uptime.finalize(0, 10);
+        (uint16 finalScore, bool reported,) = uptime.scoreOf(0, p1);
+        vm.assertEq(finalScore, median);
+        vm.assertTrue(reported);
+    }
+
+    /// @dev The weighted median's bucket holds a report; reports in buckets at or below it carry at least
+    /// half the weight, and reports in lower buckets carry less than half (it is the lowest such bucket).
     function testFuzz_medianScore_isTheWeightedMedian(uint16[6] memory scores, uint96[6] memory stakes, uint8 n)
         public
     {
@@ -365,9 +432,10 @@ contract UptimeTest is ConsensusBase {
         uint256 below;
         bool reported;
         for (uint256 i; i < n; ++i) {
-            if (scores[i] <= median) atOrBelow += weight[i];
-            if (scores[i] < median) below += weight[i];
-            if (scores[i] == median) reported = true;
+            uint16 bucketed = scores[i] / 100 * 100;
+            if (bucketed <= median) atOrBelow += weight[i];
+            if (bucketed < median) below += weight[i];
+            if (bucketed == median) reported = true;
         }
         vm.assertTrue(reported);
         vm.assertGe(2 * atOrBelow, total);
@@ -387,6 +455,6 @@ contract UptimeTest is ConsensusBase {
         _submit(v3, 0, p1, honest);
         _submit(bad, 0, p1, liar);
         (uint16 median,) = uptime.medianScore(0, p1);
-        vm.assertEq(median, honest);
+        vm.assertEq(median, honest / 100 * 100);
     }
 }

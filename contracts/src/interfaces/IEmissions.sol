@@ -4,8 +4,10 @@ pragma solidity ^0.8.24;
 /// @title IEmissions
 /// @notice Epoch emissions (burn-and-mint). Each epoch has a fixed budget, `initialEmission` halved every
 /// `halvingEpochs` epochs and never a function of the burn, split into three pools: availability
-/// (providers by finalized uptime score), work (providers by paid work, capped) and validation
-/// (validators by uptime reports). Claims open once the epoch is finalized in Uptime and its challenge
+/// (providers by finalized uptime score * stake at finalization), work (providers by paid work, capped)
+/// and validation (validators by stake * providers reported, `IUptime.reportWeightBy`). Both stake-weighted
+/// pools are sybil-neutral: splitting a stake across several accounts earns at most what one account
+/// earns (less up to 1 wei per extra account, from rounding down each share). Claims open once the epoch is finalized in Uptime and its challenge
 /// window has passed; the token is minted on claim, so whatever nobody can claim is never minted.
 /// A provider's work reward is capped at `maxWorkRewardBps` of its paid work and at the burn its
 /// redemptions actually booked in the epoch (`IPayments.burnedOf`), so paying yourself to farm emissions
@@ -51,8 +53,10 @@ interface IEmissions {
     function emissionFor(uint64 epoch) external view returns (uint256);
 
     /// @notice What `account` can claim for `epoch` now (zeros once claimed). Availability and work go to
-    /// providers with a finalized score at or above the epoch's floor; work is 0 for an epoch a guilty
-    /// dispute penalized; validation goes to validators by their share of the epoch's reports.
+    /// providers with a finalized score at or above the epoch's floor: availability =
+    /// pool * score * stake / sumActiveWeight (`IUptime.scoreOf`, `IUptime.epochTotals`); work is 0 for an
+    /// epoch a guilty dispute penalized; validation = pool * reportWeightBy / totalReportWeight. Each share
+    /// rounds down.
     function claimable(uint64 epoch, address account)
         external
         view

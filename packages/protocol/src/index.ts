@@ -45,6 +45,7 @@ export {
   hashReceipt,
   recoverSampleSigner,
   type SampleBody,
+  type SampleMessage,
   type SignSampleParameters,
   sampleTypes,
   signSample,

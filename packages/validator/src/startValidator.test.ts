@@ -205,12 +205,14 @@ describe('startValidator', () => {
       kind,
       request,
       response: text,
+      validator: validatorAccount().address,
       issuedAt,
       signature: await signSample({
         account: customer(),
         chainId,
         disputes,
         receiptDigest: digest,
+        validator: validatorAccount().address,
         issuedAt,
       }),
     }
@@ -417,6 +419,7 @@ describe('startValidator', () => {
         chainId,
         disputes,
         receiptDigest: hashReceipt(chainId, payments, receipt),
+        validator: validatorAccount().address,
         issuedAt: valid.issuedAt,
       })
       await expect(
@@ -424,6 +427,36 @@ describe('startValidator', () => {
         401,
         'invalid_sample_signature',
         /not signed by the payer/,
+      )
+    })
+    it("403 for a sample addressed to another validator, 401 for the payer's signature meant for another", async () => {
+      const { chainId } = chain.deployment
+      const { payments, disputes } = chain.deployment.contracts
+      const { receipt } = decodeSignedReceipt(valid.receipt)
+      const other = chain.account(9).address
+      const forOther = await signSample({
+        account: customer(),
+        chainId,
+        disputes,
+        receiptDigest: hashReceipt(chainId, payments, receipt),
+        validator: other,
+        issuedAt: valid.issuedAt,
+      })
+      // Addressed to another validator and signed for it by the payer: a real sample, not for this one.
+      await expect(
+        { ...valid, validator: other, signature: forOther },
+        403,
+        'sample_for_another_validator',
+        new RegExp(
+          `^This sample is addressed to validator ${other}, not to this one \\(${validatorAccount().address}\\)`,
+        ),
+      )
+      // Relabelled as this validator's: the payer's signature names the other one, so it does not check out.
+      await expect(
+        { ...valid, signature: forOther },
+        401,
+        'invalid_sample_signature',
+        /not signed by the payer the receipt bills .* for this validator and deployment/,
       )
     })
     it('400 when it is stale, and 409 when it comes twice', async () => {

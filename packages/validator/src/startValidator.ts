@@ -1,7 +1,7 @@
 import { createDiscovery } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
 import { createAllocator, createPayer, createSqlPayerLedger } from '@infermesh/payments'
-import { connect, paymentsAbi, uptimeAbi } from '@infermesh/protocol'
+import { connect, paymentsAbi, signSample, uptimeAbi } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import { createChainWriter } from './chain/createChainWriter.js'
@@ -159,6 +159,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
 
     const acceptSample = async (body: unknown) => {
       const sample = await parseSample(body, {
+        validator: account.address,
         chainId: chain.id,
         payments: contracts.payments,
         disputes: contracts.disputes,
@@ -242,23 +243,35 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       log,
       onAnswer: (answer) => {
         if (!knownModels.has(answer.receipt.modelId.toLowerCase())) return
-        // A probe is paid work like any customer's: re-execute it too.
-        try {
-          queue.add({
-            sample: {
-              receipt: answer.receipt,
-              receiptSignature: answer.signature,
-              receiptDigest: answer.receiptDigest,
-              kind: answer.kind,
-              request: answer.request,
-              response: answer.response,
-              payer: account.address,
-            },
-            source: 'probe',
+        // A probe is paid work like any customer's: re-execute it too. The validator paid for it, so it
+        // signs the sample itself as the payer: that assigns it the challenge of a dispute about it.
+        const issuedAt = Math.floor(Date.now() / 1000)
+        void signSample({
+          account,
+          chainId: chain.id,
+          disputes: contracts.disputes,
+          receiptDigest: answer.receiptDigest,
+          validator: account.address,
+          issuedAt,
+        })
+          .then((signature) =>
+            queue.add({
+              sample: {
+                receipt: answer.receipt,
+                receiptSignature: answer.signature,
+                receiptDigest: answer.receiptDigest,
+                kind: answer.kind,
+                request: answer.request,
+                response: answer.response,
+                payer: account.address,
+                assignment: { issuedAt, signature },
+              },
+              source: 'probe',
+            }),
+          )
+          .catch(() => {
+            // queue full: probes are the first to give way
           })
-        } catch {
-          // queue full: probes are the first to give way
-        }
       },
     })
 

@@ -12,6 +12,7 @@ const sample: SampleBody = {
   kind: 'chat',
   request: { model: 'tiny', messages: [] },
   response: 'hello',
+  validator: `0x${'cd'.repeat(20)}`,
   issuedAt: 1,
   signature: `0x${'11'.repeat(65)}`,
 }

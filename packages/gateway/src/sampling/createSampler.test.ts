@@ -94,10 +94,12 @@ describe('createSampler', () => {
     assert.equal(sample.kind, 'chat')
     assert.deepEqual(sample.request, requestBody)
     assert.equal(sample.response, 'hello')
+    assert.equal(sample.validator, validator)
     const signer = recoverSampleSigner({
       chainId,
       disputes,
       receiptDigest: hashReceipt(chainId, payments, completed.receipt),
+      validator,
       issuedAt: sample.issuedAt,
       signature: sample.signature,
     })
@@ -150,10 +152,15 @@ describe('createSampler', () => {
     assert.deepEqual(s.counts(), { sampled: 1, delivered: 0 })
     assert.match(JSON.stringify(warnings[0]), /could not hand a sample to a validator/)
   })
-  it('hands the sample to another validator when the first one is busy (429)', async () => {
+  it('hands the sample to another validator when the first one is busy (429), signed anew for that one', async () => {
     const busyHits: string[] = []
+    const busyBodies: SampleBody[] = []
     const busy = createServer((request, response) => {
-      request.resume()
+      let body = ''
+      request.on('data', (chunk) => {
+        body += chunk
+      })
+      request.on('end', () => busyBodies.push(JSON.parse(body)))
       busyHits.push(request.url ?? '')
       response
         .writeHead(429, { 'content-type': 'application/json' })
@@ -183,6 +190,16 @@ describe('createSampler', () => {
       await s.drain()
       assert.deepEqual(busyHits, ['/infermesh/v1/samples'])
       assert.equal(received.length, 1)
+      // Each validator got a sample naming itself, signed by the payer for it alone.
+      const receiptDigest = hashReceipt(chainId, payments, completed.receipt)
+      for (const [sample, to] of [
+        [busyBodies[0] as SampleBody, busyValidator.address],
+        [received[0] as SampleBody, validator],
+      ] as const) {
+        assert.equal(sample.validator, to)
+        assert.equal(recoverSampleSigner({ chainId, disputes, receiptDigest, ...sample }), payer.address)
+      }
+      assert.notEqual(busyBodies[0]?.signature, received[0]?.signature)
       assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
     } finally {
       busy.close()

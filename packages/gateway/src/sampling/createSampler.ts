@@ -38,7 +38,8 @@ export type CompletedRequest = {
 /**
  * Proof of Sampling, the gateway's half (DESIGN rule 4): after a receipt is verified, the request is
  * sampled with probability `probability`, drawn only then, so a provider cannot tell audited work
- * from the rest. A sampled request goes, signed by the payer, to one validator chosen uniformly at
+ * from the rest. A sampled request goes, signed by the payer for that validator (the signature names it:
+ * the on-chain assignment that makes it the challenger of a dispute), to one validator chosen uniformly at
  * random among the active ones (through the validatorClient's `submitSample`); when that validator is
  * busy (429, its queue is full), fails (5xx) or cannot be reached, another one is drawn, up to
  * `maxAttempts`. All of it in the background: sampling never delays or fails a customer's request.
@@ -51,27 +52,31 @@ export function createSampler(options: SamplerOptions) {
   let delivered = 0
 
   async function send(request: CompletedRequest, first: NetworkValidator) {
-    const issuedAt = Math.floor(Date.now() / 1000)
     const receiptDigest = hashReceipt(options.chainId, options.payments, request.receipt)
-    const sample: SampleBody = {
-      receipt: request.signedReceipt,
-      kind: request.kind,
-      request: request.requestBody,
-      response: request.responseText,
-      issuedAt,
-      signature: await signSample({
-        account: options.account,
-        chainId: options.chainId,
-        disputes: options.disputes,
-        receiptDigest,
-        issuedAt,
-      }),
-    }
     const tried = new Set<string>()
     let validator: NetworkValidator | undefined = first
     const reasons: string[] = []
     while (validator && tried.size < maxAttempts) {
       tried.add(validator.address.toLowerCase())
+      // One signature per validator: it names the validator, which alone may then dispute as the
+      // sample's assigned challenger (Disputes checks the signature).
+      const issuedAt = Math.floor(Date.now() / 1000)
+      const sample: SampleBody = {
+        receipt: request.signedReceipt,
+        kind: request.kind,
+        request: request.requestBody,
+        response: request.responseText,
+        validator: validator.address,
+        issuedAt,
+        signature: await signSample({
+          account: options.account,
+          chainId: options.chainId,
+          disputes: options.disputes,
+          receiptDigest,
+          validator: validator.address,
+          issuedAt,
+        }),
+      }
       let retryable: boolean
       try {
         const result = await submitSample(

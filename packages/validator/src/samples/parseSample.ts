@@ -18,6 +18,7 @@ const sampleBodySchema = z.strictObject({
   request: z.record(z.string(), z.unknown()),
   kind: z.enum(requestKinds),
   response: z.string(),
+  validator: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: 'must be a 20-byte 0x address' }),
   issuedAt: z.number().int().nonnegative(),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, { error: 'must be a 65-byte 0x signature' }),
 })
@@ -34,9 +35,17 @@ export type CheckedSample = {
   response: string
   /** The payer that sent it. */
   payer: Address
+  /**
+   * The payer's signature of `Sample(receiptDigest, this validator, issuedAt)`: the on-chain assignment
+   * that makes this validator the challenger of a dispute about the receipt (`openDispute`'s last two
+   * arguments), so nobody who copies the dispute takes its reward.
+   */
+  assignment: { issuedAt: number; signature: Hex }
 }
 
 export type ParseSampleOptions = {
+  /** This validator: a sample addressed to another one is refused. */
+  validator: Address
   chainId: number
   payments: Address
   disputes: Address
@@ -48,11 +57,11 @@ const bad = (message: string, code: string, status = 400) =>
   new ValidatorError(message, { status, code, retryable: false })
 
 /**
- * Checks a sample a gateway sent (`POST /infermesh/v1/samples`, body `SampleBody`): the provider's receipt
- * signature, that the kind and request (`hashRequest(kind, request)`) and the response hash to what the
- * receipt says, that the payer the receipt
- * bills signed the sample for this deployment, and that it is recent. Throws a `ValidatorError` with the
- * status and code to answer with.
+ * Checks a sample a gateway sent (`POST /infermesh/v1/samples`, body `SampleBody`): that it is addressed
+ * to this validator (403 `sample_for_another_validator` otherwise), the provider's receipt signature,
+ * that the kind and request (`hashRequest(kind, request)`) and the response hash to what the receipt
+ * says, that the payer the receipt bills signed the sample for this validator and this deployment, and
+ * that it is recent. Throws a `ValidatorError` with the status and code to answer with.
  */
 export async function parseSample(body: unknown, options: ParseSampleOptions): Promise<CheckedSample> {
   const parsed = sampleBodySchema.safeParse(body)
@@ -64,6 +73,13 @@ export async function parseSample(body: unknown, options: ParseSampleOptions): P
     )
   }
   const sample = parsed.data
+  if (!isAddressEqual(sample.validator as Address, options.validator)) {
+    throw bad(
+      `This sample is addressed to validator ${sample.validator}, not to this one (${options.validator}): sign a sample for each validator you send it to.`,
+      'sample_for_another_validator',
+      403,
+    )
+  }
   let signed: ReturnType<typeof decodeSignedReceipt>
   try {
     signed = decodeSignedReceipt(sample.receipt)
@@ -83,12 +99,13 @@ export async function parseSample(body: unknown, options: ParseSampleOptions): P
     chainId: options.chainId,
     disputes: options.disputes,
     receiptDigest,
+    validator: options.validator,
     issuedAt: sample.issuedAt,
     signature: sample.signature as Hex,
   })
   if (!signer || !isAddressEqual(signer, receipt.payer)) {
     throw bad(
-      `The sample is not signed by the payer the receipt bills (${receipt.payer}) for this deployment.`,
+      `The sample is not signed by the payer the receipt bills (${receipt.payer}) for this validator and deployment.`,
       'invalid_sample_signature',
       401,
     )
@@ -119,5 +136,6 @@ export async function parseSample(body: unknown, options: ParseSampleOptions): P
     request: sample.request,
     response: sample.response,
     payer: signer,
+    assignment: { issuedAt: sample.issuedAt, signature: sample.signature as Hex },
   }
 }

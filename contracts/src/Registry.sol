@@ -6,6 +6,8 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
+import {IDisputeWindow} from "./interfaces/IDisputeWindow.sol";
+import {SortitionTree} from "./libraries/SortitionTree.sol";
 
 /// @title Registry
 /// @notice Stake, provider and validator registration, offers, unbonding and slashing.
@@ -20,6 +22,7 @@ import {IMeshToken} from "./interfaces/IMeshToken.sol";
 ///   and `_stakers[a].index` is a's position in its role's list.
 contract Registry is IRegistry, Ownable2Step {
     using SafeERC20 for IMeshToken;
+    using SortitionTree for SortitionTree.Tree;
 
     uint256 public constant MAX_MIN_STAKE = 1e9 ether;
     uint64 public constant MIN_UNBONDING_PERIOD = 1 hours;
@@ -28,6 +31,8 @@ contract Registry is IRegistry, Ownable2Step {
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_REGION_LENGTH = 64;
     uint256 public constant MAX_GPU_MODEL_LENGTH = 64;
+    /// @notice The most model ids one validator can declare (bounds the gas of its stake changes).
+    uint256 public constant MAX_VALIDATOR_MODELS = 16;
 
     struct Staker {
         Role role;
@@ -60,6 +65,8 @@ contract Registry is IRegistry, Ownable2Step {
     uint256 public totalSlashed;
     /// @inheritdoc IRegistry
     address public slasher;
+    /// @inheritdoc IRegistry
+    uint256 public totalValidatorStake;
 
     mapping(address account => Staker) private _stakers;
     mapping(address account => uint256) private _locked;
@@ -71,6 +78,8 @@ contract Registry is IRegistry, Ownable2Step {
     mapping(address provider => mapping(bytes32 modelId => uint256)) private _offerSlot;
     address[] private _providers;
     address[] private _validators;
+    mapping(address validator => bytes32[]) private _validatorModels;
+    mapping(bytes32 modelId => SortitionTree.Tree) private _trees;
 
     constructor(
         address owner_,
@@ -96,6 +105,10 @@ contract Registry is IRegistry, Ownable2Step {
         Staker storage s = _stakers[msg.sender];
         s.stake += amount;
         totalStaked += amount;
+        if (s.role == Role.Validator) {
+            totalValidatorStake += amount;
+            _addWeight(msg.sender, amount);
+        }
         emit Staked(msg.sender, amount, s.stake);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -138,7 +151,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed) {
-        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        _onlySlasher();
         Staker storage s = _stakers[account];
         uint256 fromStake = amount < s.stake ? amount : s.stake;
         uint256 rest = amount - fromStake;
@@ -147,6 +160,10 @@ contract Registry is IRegistry, Ownable2Step {
         if (slashed == 0) return 0;
         s.stake -= fromStake;
         s.unbonding -= fromUnbonding;
+        if (fromStake != 0 && s.role == Role.Validator) {
+            totalValidatorStake -= fromStake;
+            _subWeight(account, fromStake);
+        }
         totalStaked -= slashed;
         totalSlashed += slashed;
         emit Slashed(account, msg.sender, recipient, fromStake, fromUnbonding);
@@ -156,14 +173,14 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function freeze(address account) external {
-        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        _onlySlasher();
         uint256 count = ++_frozen[account];
         emit StakeFrozen(account, count);
     }
 
     /// @inheritdoc IRegistry
     function unfreeze(address account) external {
-        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        _onlySlasher();
         uint256 count = _frozen[account];
         if (count == 0) revert NotFrozen(account);
         // count > 0 was checked above.
@@ -176,7 +193,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function lockStake(address account, uint256 amount) external {
-        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        _onlySlasher();
         if (amount == 0) revert ZeroAmount();
         Staker storage s = _stakers[account];
         uint256 locked = _locked[account];
@@ -193,7 +210,7 @@ contract Registry is IRegistry, Ownable2Step {
 
     /// @inheritdoc IRegistry
     function unlockStake(address account, uint256 amount) external {
-        if (msg.sender != slasher) revert NotSlasher(msg.sender);
+        _onlySlasher();
         if (amount == 0) revert ZeroAmount();
         uint256 locked = _locked[account];
         if (amount > locked) revert UnlockExceedsLocked(account, amount, locked);
@@ -275,6 +292,8 @@ contract Registry is IRegistry, Ownable2Step {
             s.index = uint32(_validators.length);
             s.registeredAt = uint64(block.timestamp);
             _validators.push(msg.sender);
+            // No model declared yet (unregister clears them), so no sortition tree changes.
+            totalValidatorStake += s.stake;
         }
         _validatorEndpoints[msg.sender] = endpoint;
         emit ValidatorRegistered(msg.sender, endpoint);
@@ -304,9 +323,64 @@ contract Registry is IRegistry, Ownable2Step {
             emit ProviderUnregistered(msg.sender);
         } else {
             delete _validatorEndpoints[msg.sender];
+            totalValidatorStake -= s.stake;
+            _subWeight(msg.sender, s.stake);
+            delete _validatorModels[msg.sender];
             emit ValidatorUnregistered(msg.sender);
         }
         if (s.stake != 0) _startUnbonding(s, msg.sender, s.stake);
+    }
+
+    /// @inheritdoc IRegistry
+    function setValidatorModels(bytes32[] calldata modelIds) external {
+        Staker storage s = _stakers[msg.sender];
+        if (s.role != Role.Validator) revert NotRegistered(msg.sender, Role.Validator);
+        uint256 count = modelIds.length;
+        if (count > MAX_VALIDATOR_MODELS) revert TooManyModels(count, MAX_VALIDATOR_MODELS);
+        for (uint256 i; i < count; ++i) {
+            bytes32 modelId = modelIds[i];
+            if (modelId == bytes32(0)) revert ZeroModelId();
+            for (uint256 j; j < i; ++j) {
+                if (modelIds[j] == modelId) revert DuplicateModel(modelId);
+            }
+        }
+        uint256 weight = s.stake;
+        if (weight != 0) {
+            bytes32[] memory old = _validatorModels[msg.sender];
+            bytes32[] memory next = modelIds;
+            for (uint256 i; i < old.length; ++i) {
+                if (!_contains(next, old[i])) _trees[old[i]].sub(msg.sender, weight);
+            }
+            for (uint256 i; i < count; ++i) {
+                if (!_contains(old, next[i])) _trees[next[i]].add(msg.sender, weight);
+            }
+        }
+        _validatorModels[msg.sender] = modelIds;
+        emit ValidatorModelsSet(msg.sender, modelIds);
+    }
+
+    // ------------------------------------------------------------- sortition
+
+    /// @inheritdoc IRegistry
+    function sortitionWeightAt(bytes32 modelId, address validator, uint48 blockNumber) external view returns (uint256) {
+        return _trees[modelId].weightAt(validator, blockNumber);
+    }
+
+    /// @inheritdoc IRegistry
+    function sortitionTotalAt(bytes32 modelId, uint48 blockNumber) external view returns (uint256) {
+        return _trees[modelId].totalAt(blockNumber);
+    }
+
+    /// @inheritdoc IRegistry
+    function drawValidators(
+        bytes32 modelId,
+        uint48 snapshotBlock,
+        bytes32 seed,
+        uint256 count,
+        address[] calldata exclude
+    ) external view returns (address[] memory members) {
+        if (snapshotBlock >= block.number) revert SnapshotNotPast(snapshotBlock);
+        return _trees[modelId].draw(snapshotBlock, seed, count, exclude);
     }
 
     // ------------------------------------------------------------- parameters
@@ -315,6 +389,7 @@ contract Registry is IRegistry, Ownable2Step {
     function setSlasher(address slasher_) external onlyOwner {
         if (slasher_ == address(0)) revert ZeroAddress();
         if (slasher != address(0)) revert SlasherAlreadySet(slasher);
+        _checkUnbondingPeriod(slasher_, unbondingPeriod);
         slasher = slasher_;
         emit SlasherSet(slasher_);
     }
@@ -427,6 +502,11 @@ contract Registry is IRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IRegistry
+    function validatorModels(address validator) external view returns (bytes32[] memory) {
+        return _validatorModels[validator];
+    }
+
+    /// @inheritdoc IRegistry
     function validatorCount() external view returns (uint256) {
         return _validators.length;
     }
@@ -454,7 +534,13 @@ contract Registry is IRegistry, Ownable2Step {
 
     // --------------------------------------------------------------- internal
 
+    /// @dev Moves `amount` of stake into unbonding. A validator's sortition weight drops with it (unbonding
+    /// stake is slashable but never drawn).
     function _startUnbonding(Staker storage s, address account, uint256 amount) private {
+        if (s.role == Role.Validator) {
+            totalValidatorStake -= amount;
+            _subWeight(account, amount);
+        }
         s.stake -= amount;
         s.unbonding += amount;
         uint64 end = uint64(block.timestamp) + unbondingPeriod;
@@ -478,6 +564,56 @@ contract Registry is IRegistry, Ownable2Step {
             }
             emit OfferSet(provider, offer.modelId, offer.pricePerMInput, offer.pricePerMOutput);
         }
+    }
+
+    /// @dev Adds `amount` to `validator`'s weight in the tree of every model it declared.
+    function _addWeight(address validator, uint256 amount) private {
+        bytes32[] storage models = _validatorModels[validator];
+        uint256 count = models.length;
+        for (uint256 i; i < count; ++i) {
+            _trees[models[i]].add(validator, amount);
+        }
+    }
+
+    /// @dev Takes `amount` from `validator`'s weight in the tree of every model it declared.
+    function _subWeight(address validator, uint256 amount) private {
+        bytes32[] storage models = _validatorModels[validator];
+        uint256 count = models.length;
+        for (uint256 i; i < count; ++i) {
+            _trees[models[i]].sub(validator, amount);
+        }
+    }
+
+    function _contains(bytes32[] memory list, bytes32 value) private pure returns (bool) {
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == value) return true;
+        }
+        return false;
+    }
+
+    /// @dev Reverts `ParameterOutOfRange("unbondingPeriod", value, min, MAX_UNBONDING_PERIOD)` unless
+    /// min <= value <= MAX_UNBONDING_PERIOD, where min is the larger of MIN_UNBONDING_PERIOD and
+    /// `slasher_`'s `IDisputeWindow.minUnbondingPeriod()`. The slasher is asked with a plain staticcall, not
+    /// a typed call (whose failures try/catch cannot all catch, e.g. an EOA's empty answer): a slasher that
+    /// does not implement the function (an EOA, a contract whose call reverts or answers fewer than 32
+    /// bytes) sets no bound beyond MIN_UNBONDING_PERIOD, so it can never brick setSlasher or
+    /// setUnbondingPeriod.
+    function _checkUnbondingPeriod(address slasher_, uint64 value) private view {
+        uint256 minPeriod = MIN_UNBONDING_PERIOD;
+        if (slasher_ != address(0)) {
+            (bool ok, bytes memory data) = slasher_.staticcall(abi.encodeCall(IDisputeWindow.minUnbondingPeriod, ()));
+            if (ok && data.length >= 32) {
+                uint256 required = abi.decode(data, (uint256));
+                if (required > minPeriod) minPeriod = required;
+            }
+        }
+        if (value < minPeriod || value > MAX_UNBONDING_PERIOD) {
+            revert ParameterOutOfRange("unbondingPeriod", value, minPeriod, MAX_UNBONDING_PERIOD);
+        }
+    }
+
+    function _onlySlasher() private view {
+        if (msg.sender != slasher) revert NotSlasher(msg.sender);
     }
 
     function _requireRole(address account, Role role) private view {
@@ -525,9 +661,7 @@ contract Registry is IRegistry, Ownable2Step {
     }
 
     function _setUnbondingPeriod(uint64 value) private {
-        if (value < MIN_UNBONDING_PERIOD || value > MAX_UNBONDING_PERIOD) {
-            revert ParameterOutOfRange("unbondingPeriod", value, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
-        }
+        _checkUnbondingPeriod(slasher, value);
         unbondingPeriod = value;
         emit UnbondingPeriodSet(value);
     }

@@ -7,6 +7,9 @@ pragma solidity ^0.8.24;
 /// period, and an authorized slasher (the disputes contract) can take stake, including stake in unbonding.
 /// A slasher can also freeze an account while a dispute runs: a frozen account cannot withdraw.
 /// An account is either a provider or a validator, never both, so each stake backs one role.
+/// Validators declare the model ids they can re-execute; per model, a sortition tree with history holds
+/// each validator's stake, so that committees are drawn by stake among the validators of a model as of a
+/// past block (`drawValidators`), out of reach of any stake change made once the draw's seed is known.
 interface IRegistry {
     /// @notice The role an account has registered for.
     enum Role {
@@ -70,7 +73,7 @@ interface IRegistry {
     error EmptyEndpoint();
     /// @notice A text field is longer than allowed.
     error FieldTooLong(string field, uint256 length, uint256 maxLength);
-    /// @notice An offer names model id zero.
+    /// @notice An offer or a validator's model list names model id zero.
     error ZeroModelId();
     /// @notice The provider would have more offers than allowed.
     error TooManyOffers(uint256 count, uint256 maxOffers);
@@ -96,6 +99,13 @@ interface IRegistry {
     error StakeIsFrozen(address account, uint256 count);
     /// @notice The account is not frozen, so there is nothing to unfreeze.
     error NotFrozen(address account);
+    /// @notice A validator's model list names `modelId` twice.
+    error DuplicateModel(bytes32 modelId);
+    /// @notice A validator's model list is longer than `MAX_VALIDATOR_MODELS`.
+    error TooManyModels(uint256 count, uint256 max);
+    /// @notice A draw must read a block that is over (`snapshotBlock < block.number`), so that its
+    /// weights can no longer change.
+    error SnapshotNotPast(uint48 snapshotBlock);
 
     /// @notice Stake was added to `account`.
     event Staked(address indexed account, uint256 amount, uint256 stake);
@@ -111,8 +121,10 @@ interface IRegistry {
     event OfferRemoved(address indexed provider, bytes32 indexed modelId);
     /// @notice A validator registered or changed its endpoint.
     event ValidatorRegistered(address indexed validator, string endpoint);
-    /// @notice A validator left; its stake is unbonding.
+    /// @notice A validator left; its stake is unbonding and its model list is cleared.
     event ValidatorUnregistered(address indexed validator);
+    /// @notice A validator replaced the list of model ids it can re-execute.
+    event ValidatorModelsSet(address indexed validator, bytes32[] modelIds);
     /// @notice Stake moved into unbonding; all of the account's unbonding stake unlocks at `unbondingEnd`.
     event UnstakeRequested(address indexed account, uint256 amount, uint256 unbonding, uint64 unbondingEnd);
     /// @notice Unbonded stake was paid out.
@@ -164,7 +176,13 @@ interface IRegistry {
     /// registered validator's endpoint.
     function registerValidator(string calldata endpoint) external;
 
-    /// @notice Leaves the caller's role; the whole stake starts unbonding.
+    /// @notice Replaces the model ids the caller (a validator) can re-execute: from this block on, its
+    /// stake is its sortition weight in each of these models and in no other. At most
+    /// `MAX_VALIDATOR_MODELS`, no zero id, no duplicate.
+    function setValidatorModels(bytes32[] calldata modelIds) external;
+
+    /// @notice Leaves the caller's role; the whole stake starts unbonding. A validator's model list is
+    /// cleared (its sortition weight drops to 0 in every model).
     function unregister() external;
 
     /// @notice Moves `amount` of stake into unbonding. A registered account must keep its role's minimum.
@@ -200,13 +218,17 @@ interface IRegistry {
     function unfreeze(address account) external;
 
     /// @notice Names the slasher (the Disputes contract). Only the owner, only once: after it, no
-    /// function can change who slashes.
+    /// function can change who slashes. Reverts `ParameterOutOfRange("unbondingPeriod", ...)` when the
+    /// current `unbondingPeriod` is below the slasher's `IDisputeWindow.minUnbondingPeriod()` (a slasher
+    /// without that function is accepted with no bound).
     function setSlasher(address slasher) external;
     /// @notice Only the owner; bounded.
     function setMinStake(uint256 minStake) external;
     /// @notice Only the owner; bounded.
     function setMinValidatorStake(uint256 minValidatorStake) external;
-    /// @notice Only the owner; bounded. Applies to unstake requests made afterwards.
+    /// @notice Only the owner; bounded. Applies to unstake requests made afterwards. Once a slasher is set,
+    /// also at least its `IDisputeWindow.minUnbondingPeriod()` (a slasher without that function sets no
+    /// lower bound), so unbonding stake stays slashable by every dispute that can still be opened.
     function setUnbondingPeriod(uint64 unbondingPeriod) external;
     /// @notice Only the owner; bounded. Providers above a lowered limit keep their offers.
     function setMaxOffers(uint256 maxOffers) external;
@@ -253,6 +275,36 @@ interface IRegistry {
     function getProviders(uint256 offset, uint256 limit) external view returns (ProviderView[] memory);
     /// @notice The provider's offer for `modelId`; `found` is false when there is none.
     function getOffer(address provider, bytes32 modelId) external view returns (Offer memory offer, bool found);
+
+    /// @notice The model ids `validator` declared (empty for an account that is not a validator).
+    function validatorModels(address validator) external view returns (bytes32[] memory);
+
+    /// @notice Sum of the stake of every account whose role is Validator, now (below-minimum ones too).
+    function totalValidatorStake() external view returns (uint256);
+
+    /// @notice `validator`'s sortition weight in `modelId` as of the end of block `blockNumber`: its stake
+    /// then if it was a validator that had declared `modelId`, else 0. A validator below
+    /// `minValidatorStake` (after a slash) keeps weight = stake. Unbonding stake never counts.
+    function sortitionWeightAt(bytes32 modelId, address validator, uint48 blockNumber) external view returns (uint256);
+
+    /// @notice Sum of every validator's sortition weight in `modelId` as of the end of block `blockNumber`.
+    function sortitionTotalAt(bytes32 modelId, uint48 blockNumber) external view returns (uint256);
+
+    /// @notice Draws up to `count` distinct validators of `modelId`, by stake, without replacement, as of
+    /// the end of block `snapshotBlock` (which must be over: `snapshotBlock < block.number`, else
+    /// `SnapshotNotPast`), never one in `exclude`. Pick j (0-based) takes
+    /// `r = uint256(keccak256(abi.encode(seed, j))) % remaining`, where remaining is the total weight at
+    /// the snapshot minus the weights of the excluded and already-picked validators, and returns the
+    /// validator whose weight interval in leaf order holds r. Returns fewer than `count` validators only
+    /// when no eligible weight is left. O(count * log n) checkpoint reads; the same arguments always give
+    /// the same result, whatever changed after `snapshotBlock`.
+    function drawValidators(
+        bytes32 modelId,
+        uint48 snapshotBlock,
+        bytes32 seed,
+        uint256 count,
+        address[] calldata exclude
+    ) external view returns (address[] memory members);
 
     function validatorCount() external view returns (uint256);
     function getValidator(address validator) external view returns (ValidatorView memory);

@@ -195,7 +195,9 @@ contract Uptime is IUptime, Ownable2Step {
         uint64 current = currentEpoch();
         if (current == 0) return true;
         Tally memory tally = _tallies[current - 1][provider];
-        if (tally.reports == 0) return true;
+        // Below the quorum (including no report at all) the reports are not enough evidence: stay active.
+        // weight * BPS and stake * QUORUM_BPS are far below 2^256 (stakes are below the token supply).
+        if (tally.weight * BPS <= _registry.totalValidatorStake() * QUORUM_BPS) return true;
         return _median(_histograms[current - 1][provider], tally) >= floor;
     }
 

@@ -481,6 +481,74 @@ contract EmissionsTest is ConsensusBase {
         vm.assertEq(payments.burnedOf(0, p1), (amount * burnAtWork + BPS - 1) / BPS);
     }
 
+    /// @dev Whatever the providers' and validators' stakes, scores and which providers each validator
+    /// reports, the stake-weighted pools pay at most their size: availability shares sum to at most the
+    /// availability pool, validation shares to at most the validator pool and at least the pool minus one
+    /// wei per validator (every share rounds down), and everything minted stays within the emission.
+    function testFuzz_claim_stakeWeightedPoolsStayWithinTheEmission(
+        uint256[3] memory providerTopUps,
+        uint16[3] memory scores,
+        uint256[2] memory validatorTopUps,
+        uint8 reportMask
+    ) public {
+        address[3] memory providers = [p1, p2, p3];
+        address[2] memory validators = [v1, v2];
+        for (uint256 i; i < 3; ++i) {
+            uint256 topUp = bound(providerTopUps[i], 0, 1e9 ether);
+            if (topUp != 0) _stake(providers[i], topUp);
+            scores[i] = uint16(bound(scores[i], 0, 10_000));
+        }
+        for (uint256 v; v < 2; ++v) {
+            uint256 topUp = bound(validatorTopUps[v], 0, 1e9 ether);
+            if (topUp != 0) _stake(validators[v], topUp);
+        }
+        // Bit (3 * v + i) of reportMask: validator v reports provider i; each validator reports at least one.
+        for (uint256 v; v < 2; ++v) {
+            uint256 bits = (reportMask >> (3 * v)) & 7;
+            if (bits == 0) bits = 1;
+            uint256 n;
+            for (uint256 i; i < 3; ++i) {
+                if (bits & (1 << i) != 0) ++n;
+            }
+            address[] memory list = new address[](n);
+            uint16[] memory listScores = new uint16[](n);
+            n = 0;
+            for (uint256 i; i < 3; ++i) {
+                if (bits & (1 << i) != 0) {
+                    list[n] = providers[i];
+                    listScores[n++] = scores[i];
+                }
+            }
+            vm.prank(validators[v]);
+            uptime.submitScores(0, list, listScores);
+        }
+        _finalizeEpochZero();
+        uint256 availability;
+        uint256 validation;
+        for (uint256 i; i < 3; ++i) {
+            (uint256 a, uint256 w, uint256 r) = emissions.claimable(0, providers[i]);
+            vm.assertEq(w + r, 0);
+            availability += a;
+            emissions.claim(0, providers[i]);
+        }
+        for (uint256 v; v < 2; ++v) {
+            (uint256 a, uint256 w, uint256 r) = emissions.claimable(0, validators[v]);
+            vm.assertEq(a + w, 0);
+            validation += r;
+            emissions.claim(0, validators[v]);
+        }
+        vm.assertLe(availability, AVAILABILITY_POOL);
+        vm.assertLe(validation, VALIDATOR_POOL);
+        vm.assertGe(validation + 2, VALIDATOR_POOL);
+        (uint256 sumActiveScores,,, uint256 sumActiveWeight,) = uptime.epochTotals(0);
+        // Some provider at or above the floor (with stake): the availability pool is paid out up to dust.
+        if (sumActiveScores != 0 && sumActiveWeight != 0) vm.assertGe(availability + 3, AVAILABILITY_POOL);
+        else vm.assertEq(availability, 0);
+        vm.assertEq(emissions.emittedIn(0), availability + validation);
+        vm.assertLe(emissions.emittedIn(0), emissions.emissionFor(0));
+        vm.assertEq(emissions.totalEmitted(), emissions.emittedIn(0));
+    }
+
     /// @dev Whatever the scores and work, all claims of an epoch together stay within its emission.
     function testFuzz_claim_neverExceedsTheEmission(uint16[3] memory scores, uint256[3] memory works) public {
         address[3] memory providers = [p1, p2, p3];

@@ -123,6 +123,28 @@ contract UptimeTest is ConsensusBase {
         vm.assertEq(listed[1], p2);
     }
 
+    function test_submitScores_addsStakeTimesProvidersToTheReportWeight() public {
+        address[] memory providers = new address[](2);
+        providers[0] = p1;
+        providers[1] = p2;
+        vm.prank(v2);
+        uptime.submitScores(0, providers, new uint16[](2)); // 2000 MESH * 2
+        _submit(v2, 0, p3, 9000); // + 2000 MESH * 1
+        _submit(v1, 0, p3, 9000); // 1000 MESH * 1
+        vm.assertEq(uptime.reportWeightBy(0, v2), 6000 ether);
+        vm.assertEq(uptime.reportWeightBy(0, v1), 1000 ether);
+        vm.assertEq(uptime.totalReportWeight(0), 7000 ether);
+        vm.assertEq(uptime.reportsBy(0, v2), 3);
+        vm.assertEq(uptime.reportedWeight(0, p3), 3000 ether);
+        (,, uint256 reports,, uint256 reportWeight) = uptime.epochTotals(0);
+        vm.assertEq(reports, 4);
+        vm.assertEq(reportWeight, 7000 ether);
+        // The weight is the stake at submission: a later top-up does not change what was recorded.
+        _stake(v1, 5000 ether);
+        vm.assertEq(uptime.reportWeightBy(0, v1), 1000 ether);
+        vm.assertEq(uptime.reportedWeight(0, p3), 3000 ether);
+    }
+
     function test_submitScores_acceptsThePreviousEpoch() public {
         _warpToEpoch(4);
         _submit(v1, 3, p1, 5000);
@@ -223,6 +245,30 @@ contract UptimeTest is ConsensusBase {
         vm.assertEq(score, 5000);
     }
 
+    function test_medianScore_hasOnePercentResolution() public {
+        // 8,799 and 8,750 fall in bucket 87: the median is 8,700; 10,000 is bucket 100.
+        _submit(v3, 0, p1, 8799);
+        _submit(v3, 0, p2, 10_000);
+        _submit(v1, 0, p1, 8750);
+        (uint16 score, uint256 count) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 8700);
+        vm.assertEq(count, 2);
+        (score,) = uptime.medianScore(0, p2);
+        vm.assertEq(score, 10_000);
+        vm.assertEq(uptime.BUCKETS(), 101);
+        vm.assertEq(uptime.BUCKET_WIDTH(), 100);
+    }
+
+    function test_medianScore_readsEveryBucketInUse() public {
+        // Weights 1000 at 0, 2000 at 5,000, 4000 at 10,000 (total 7000): half is reached at 10,000 only.
+        _submit(v1, 0, p1, 0);
+        _submit(v2, 0, p1, 5000);
+        _submit(v3, 0, p1, 10_000);
+        (uint16 score,) = uptime.medianScore(0, p1);
+        vm.assertEq(score, 10_000);
+        vm.assertEq(uptime.reportedWeight(0, p1), 7000 ether);
+    }
+
     // ============================================================== isActive
 
     function test_isActive_isTrueInEpochZeroAndWithoutReports() public {
@@ -240,6 +286,47 @@ contract UptimeTest is ConsensusBase {
         vm.assertTrue(uptime.isActive(p2));
         _warpToEpoch(2); // epoch 1 has no reports
         vm.assertTrue(uptime.isActive(p1));
+    }
+
+    function test_isActive_staysTrueBelowTheStakeQuorum() public {
+        // v1 + v2 hold 3000 of 7000 MESH of validator stake: not more than half.
+        _submit(v1, 0, p1, 0);
+        _submit(v2, 0, p1, 0);
+        _warpToEpoch(1);
+        vm.assertEq(uptime.reportedWeight(0, p1), 3000 ether);
+        (uint16 median,) = uptime.medianScore(0, p1);
+        vm.assertEq(median, 0);
+        vm.assertTrue(uptime.isActive(p1));
+        // v3's late report (accepted during epoch 1) brings the weight to 7000: the median now counts.
+        _submit(v3, 0, p1, 0);
+        vm.assertFalse(uptime.isActive(p1));
+    }
+
+    function test_isActive_needsStrictlyMoreThanHalfTheValidatorStake() public {
+        _validator("v4", 1000 ether); // 8000 MESH of validator stake in all
+        _submit(v3, 0, p1, 0); // 4000: exactly half
+        _warpToEpoch(1);
+        vm.assertTrue(uptime.isActive(p1));
+        _submit(v1, 0, p1, 0); // 5000 of 8000
+        vm.assertFalse(uptime.isActive(p1));
+    }
+
+    function test_isActive_measuresTheQuorumAgainstTheValidatorStakeNow() public {
+        _submit(v3, 0, p1, 0); // 4000 of 7000: a quorum
+        _warpToEpoch(1);
+        vm.assertFalse(uptime.isActive(p1));
+        // More validator stake arrives (7000 -> 9000): 4000 is no longer more than half.
+        _validator("v4", 2000 ether);
+        vm.assertEq(registry.totalValidatorStake(), 9000 ether);
+        vm.assertTrue(uptime.isActive(p1));
+    }
+
+    function test_isActive_withAQuorumAboveTheFloorStaysTrue() public {
+        _submit(v3, 0, p1, FLOOR);
+        _submit(v1, 0, p1, 0);
+        _warpToEpoch(1);
+        vm.assertTrue(uptime.isActive(p1));
+        vm.assertEq(uptime.QUORUM_BPS(), 5000);
     }
 
     // ============================================================== finalize

@@ -8,7 +8,13 @@ import { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 import { registryAbi, registryBytecode } from './abis/Registry.js'
 import { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
 import { connect } from './connect.js'
-import { type Deployment, type DeployParams, defaultDeployParams, deployParamsSchema } from './deployment.js'
+import {
+  type Deployment,
+  type DeployParams,
+  defaultDeployParams,
+  deployParamsSchema,
+  minUnbondingPeriod,
+} from './deployment.js'
 import { BaseError } from './errors.js'
 
 export type DeployContractsOptions = {
@@ -29,7 +35,8 @@ export type DeployContractsOptions = {
  * Disputes and Emissions to any EVM chain and returns where they are; makes Disputes the Registry's
  * slasher and Emissions MESH's minter, each once and for good (the contracts refuse a second call).
  * The epoch clock starts at the latest block's timestamp. Each transaction waits for its receipt, so a
- * failure names the contract (or the wiring call) that did not go through.
+ * failure names the contract (or the wiring call) that did not go through. An unbonding period shorter
+ * than `minUnbondingPeriod(params)` is refused before anything is deployed.
  *
  * With `params.timelockDelay` > 0 (real chains), a MeshTimelock owns every contract: it is deployed with
  * no delay, every contract's `transferOwnership(timelock)` is accepted through it in one batch that also
@@ -43,6 +50,12 @@ export type DeployContractsOptions = {
  */
 export async function deployContracts(options: DeployContractsOptions): Promise<Deployment> {
   const params = deployParamsSchema.parse({ ...defaultDeployParams, ...options.params })
+  // The contracts refuse it too (Disputes' constructor), but only after the Registry is deployed.
+  const minUnbonding = minUnbondingPeriod(params)
+  if (params.unbondingPeriod < minUnbonding)
+    throw new BaseError(
+      `unbondingPeriod ${params.unbondingPeriod} s is shorter than the ${minUnbonding} s a provider stays disputable (disputeWindow ${params.disputeWindow} + maxRounds ${params.maxRounds} × (commitPeriod ${params.commitPeriod} + revealPeriod ${params.revealPeriod})): raise unbondingPeriod or shorten the dispute window.`,
+    )
   const { chain, publicClient, walletClient, account } = await connect({
     rpcUrl: options.rpcUrl,
     privateKey: options.deployerKey,
@@ -113,8 +126,14 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
       challengerRewardBps: Number(params.challengerRewardBps),
       committeeSize: Number(params.committeeSize),
       drawDelay: Number(params.drawDelay),
-      votingPeriod: params.votingPeriod,
+      commitPeriod: params.commitPeriod,
+      revealPeriod: params.revealPeriod,
       absentSlashBps: Number(params.absentSlashBps),
+      disputeWindow: params.disputeWindow,
+      maxRounds: Number(params.maxRounds),
+      // TRANSITION (issue 12): the Disputes before commit–reveal takes a votingPeriod; viem encodes a
+      // struct by its ABI's field names, so this field is ignored once the new ABI is generated.
+      votingPeriod: params.commitPeriod + params.revealPeriod,
     },
   ])
   const emissions = await deploy('Emissions', emissionsAbi, emissionsBytecode, [

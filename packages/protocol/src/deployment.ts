@@ -18,7 +18,10 @@ export const deployParamsSchema = z.object({
   minStake: uint,
   /** Stake a validator needs. */
   minValidatorStake: uint,
-  /** Seconds stake waits between unstake and withdrawal; slashing still reaches it. */
+  /**
+   * Seconds stake waits between unstake and withdrawal; slashing still reaches it. At least
+   * `minUnbondingPeriod(params)`: the dispute window plus every round's voting (the contracts refuse less).
+   */
   unbondingPeriod: uint,
   /** Offers one provider may publish. */
   maxOffers: uint,
@@ -45,20 +48,32 @@ export const deployParamsSchema = z.object({
   epochLength: uint,
   /** Lowest stake-weighted median uptime score (0–10,000) that keeps a provider routable and rewarded. */
   uptimeFloor: uint,
-  /** MESH wei a challenger posts with a dispute; the provider gets it when the dispute fails. */
+  /**
+   * MESH wei a challenger posts with a dispute: back to it when guilty or void; when innocent, split among
+   * the committee members who voted innocent (the rest burned), never to the provider.
+   */
   challengerBond: uint,
-  /** Share of a guilty provider's stake slashed, in basis points (at most 5000). */
+  /** Share of a guilty provider's stake and unbonding stake slashed, in basis points (1 to 5000). */
   slashBps: uint,
-  /** Share of a slash paid to the challenger, in basis points; the rest is burned. */
+  /**
+   * Share of a slash paid to the challenger the payer's sample named, in basis points; the rest is
+   * burned (all of it when anyone else opened the dispute).
+   */
   challengerRewardBps: uint,
-  /** Validators drawn to vote on a dispute (1–21). */
+  /** Validators drawn by stake to vote on a dispute: odd, 3 to 21; a verdict needs a majority of them all. */
   committeeSize: uint,
-  /** Blocks between opening a dispute and the block whose hash seeds its committee (at least 1). */
+  /** Blocks between opening a dispute (or a new round) and the block whose hash seeds its draw (at least 1). */
   drawDelay: uint,
-  /** Seconds a committee has to vote. */
-  votingPeriod: uint,
-  /** Share of its stake a committee member loses for not voting, in basis points (at most 1000). */
+  /** Seconds a committee has to commit its hidden votes (60 to 30 days). */
+  commitPeriod: uint,
+  /** Seconds after the commit period to reveal them (60 to 30 days). */
+  revealPeriod: uint,
+  /** Share of its stake a committee member loses for not revealing a vote, in basis points (at most 1000). */
   absentSlashBps: uint,
+  /** Seconds after a receipt's servedAt during which it can be disputed (60 to 60 days). */
+  disputeWindow: uint,
+  /** Rounds of a dispute (1 to 4): missing votes redraw their seats; no majority after the last is void. */
+  maxRounds: uint,
   /** MESH wei minted per epoch before the first halving. */
   initialEmission: uint,
   /** Epochs between halvings of the emission. */
@@ -79,9 +94,10 @@ export type DeployParams = z.output<typeof deployParamsSchema>
 /**
  * Parameters used when none are given: 1,000 MESH stake, 7 days unbonding, 5% burn, 1 day withdrawal delay,
  * royalty increases after 25 h, no initial supply and no timelock (a real chain sets both),
- * 1-hour epochs, uptime floor 80%, disputes with a 100 MESH bond, 10% slash (half to the challenger),
- * 3-member committees voting for a day, and 1,000 MESH per epoch halving yearly (40% uptime, 40% work
- * capped at 2.5% of paid work, 20% validators).
+ * 1-hour epochs, uptime floor 80%, disputes within 3 days of the work with a 100 MESH bond, 10% slash
+ * (half to the challenger), 3-member committees committing for 12 h and revealing for 12 h in at most 2
+ * rounds (so the 7 days of unbonding outlast the 5 days a dispute can take), and 1,000 MESH per epoch
+ * halving yearly (40% uptime, 40% work capped at 2.5% of paid work, 20% validators).
  */
 export const defaultDeployParams: DeployParams = {
   minStake: 1000n * 10n ** 18n,
@@ -101,8 +117,11 @@ export const defaultDeployParams: DeployParams = {
   challengerRewardBps: 5000n,
   committeeSize: 3n,
   drawDelay: 1n,
-  votingPeriod: 86400n,
+  commitPeriod: 12n * 3600n,
+  revealPeriod: 12n * 3600n,
   absentSlashBps: 100n,
+  disputeWindow: 3n * 24n * 3600n,
+  maxRounds: 2n,
   initialEmission: 1000n * 10n ** 18n,
   halvingEpochs: 8760n,
   availabilityBps: 4000n,
@@ -110,6 +129,17 @@ export const defaultDeployParams: DeployParams = {
   validatorBps: 2000n,
   maxWorkRewardBps: 250n,
   challengeEpochs: 1n,
+}
+
+/**
+ * The shortest unbonding period these dispute parameters allow: `disputeWindow + maxRounds × (commitPeriod
+ * + revealPeriod)`, the longest a provider can stay disputable for work it did before it unstaked. Disputes
+ * computes the same (`minUnbondingPeriod()`), and the Registry refuses an unbonding period below it.
+ */
+export function minUnbondingPeriod(
+  params: Pick<DeployParams, 'disputeWindow' | 'maxRounds' | 'commitPeriod' | 'revealPeriod'>,
+): bigint {
+  return params.disputeWindow + params.maxRounds * (params.commitPeriod + params.revealPeriod)
 }
 
 /** Where a deployment lives: written by `deployContracts`, read by every process. */

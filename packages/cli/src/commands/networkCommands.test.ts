@@ -265,14 +265,14 @@ describe('infermesh models, chat, keys, gateway, deposit, withdraw and status on
       assert.match(result.stdout, /^ {4}uptime {4}\d+% last epoch \(\d+ reports\), (above|below) the floor/m)
       assert.match(
         result.stdout,
-        /^consensus {2}epoch \d+ \(30 s each\); disputes 0 \(0 open, 0 guilty, 0 not guilty\); slashed 0 MESH$/m,
+        /^consensus {2}epoch \d+ \(30 s each\); disputes 0 \(0 open, 0 guilty, 0 innocent, 0 void\); slashed 0 MESH$/m,
       )
-      assert.match(result.stdout, /^validators 3 registered, 3 active$/m)
+      assert.match(result.stdout, /^validators 4 registered, 4 active$/m)
       for (const validator of devnet.validators)
         assert.match(
           result.stdout,
           new RegExp(
-            `^ {2}${validator.address} {2}active, ${validator.url} \\(answers\\), stake 1000 MESH$`,
+            `^ {2}${validator.address} {2}active, ${validator.url} \\(answers\\), stake 1000 MESH, 1 model$`,
             'm',
           ),
         )

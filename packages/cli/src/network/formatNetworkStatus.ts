@@ -33,7 +33,7 @@ export function formatNetworkStatus(
   for (const provider of status.providers) {
     lines.push(
       `  ${provider.address}  ${provider.active ? 'active' : 'inactive'}, ${provider.region}, ${provider.endpoint} (${provider.answers ? 'answers' : 'does not answer'})`,
-      `    stake     ${mesh(provider.stake)}${provider.unbonding > 0n ? ` (+ ${mesh(provider.unbonding)} unbonding)` : ''}`,
+      `    stake     ${mesh(provider.stake)}${provider.unbonding > 0n ? ` (+ ${mesh(provider.unbonding)} unbonding)` : ''}${provider.frozen > 0n ? `, frozen by ${provider.frozen} open dispute${provider.frozen === 1n ? '' : 's'}` : ''}`,
     )
     if (provider.offers.length === 0) lines.push('    offers    none')
     provider.offers.forEach((offer, i) => {
@@ -55,12 +55,12 @@ export function formatNetworkStatus(
   if (consensus) {
     const { disputes } = consensus
     lines.push(
-      `consensus  epoch ${consensus.epoch} (${formatDuration(consensus.epochLength)} each); disputes ${disputes.total} (${disputes.open} open, ${disputes.guilty} guilty, ${disputes.notGuilty} not guilty); slashed ${mesh(consensus.totalSlashed)}`,
+      `consensus  epoch ${consensus.epoch} (${formatDuration(consensus.epochLength)} each); disputes ${disputes.total} (${disputes.open} open, ${disputes.guilty} guilty, ${disputes.innocent} innocent, ${disputes.void} void); slashed ${mesh(consensus.totalSlashed)}`,
       `validators ${consensus.validators.length} registered, ${consensus.validators.filter((v) => v.active).length} active`,
     )
     for (const validator of consensus.validators)
       lines.push(
-        `  ${validator.address}  ${validator.active ? 'active' : 'inactive'}, ${validator.endpoint} (${validator.answers ? 'answers' : 'does not answer'}), stake ${mesh(validator.stake)}`,
+        `  ${validator.address}  ${validator.active ? 'active' : 'inactive'}, ${validator.endpoint} (${validator.answers ? 'answers' : 'does not answer'}), stake ${mesh(validator.stake)}, ${validator.models.length} model${validator.models.length === 1 ? '' : 's'}`,
       )
   }
   return lines

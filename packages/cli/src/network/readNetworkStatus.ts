@@ -18,6 +18,8 @@ export type ProviderStatus = {
   region: string
   stake: bigint
   unbonding: bigint
+  /** Open disputes freezing its stake (Registry.frozenOf): no withdrawal until they are resolved. */
+  frozen: bigint
   /** Whether its /v1/models answered just now. */
   answers: boolean
   offers: { modelId: Hex; model?: string; pricePerMInput: bigint; pricePerMOutput: bigint }[]
@@ -34,6 +36,8 @@ export type ValidatorStatus = {
   active: boolean
   endpoint: string
   stake: bigint
+  /** Model ids it declared it can re-execute (it is drawn to committees for those only). */
+  models: Hex[]
   answers: boolean
 }
 
@@ -42,7 +46,8 @@ export type ConsensusStatus = {
   epoch: bigint
   epochLength: bigint
   validators: ValidatorStatus[]
-  disputes: { total: bigint; open: number; guilty: number; notGuilty: number }
+  /** Resolved disputes by outcome: guilty (slashed), innocent, void (no majority after the last round). */
+  disputes: { total: bigint; open: number; guilty: number; innocent: number; void: number }
   totalSlashed: bigint
 }
 
@@ -121,8 +126,9 @@ async function answersHealth(peers: Peers, endpoint: string, allowPrivate: boole
  * Reads the network as the chain holds it: every provider in the Registry (endpoint, region, stake,
  * offers, active) and whether it answers; the payer's deposit and pending withdrawal; each provider's
  * earnings: the MESH in its wallet and `Payments.paid` per channel. Model names come from the
- * ModelRegistry, else from the provider's /v1/models. With the consensus contracts: the epoch, the
- * disputes, and each validator and whether its /health answers.
+ * ModelRegistry, else from the provider's /v1/models; the open disputes freezing each provider's stake.
+ * With the consensus contracts: the epoch, the disputes by outcome, and each validator, the models it
+ * declared and whether its /health answers.
  *
  * Providers and validators are called through `@infermesh/client` (`providerClient.models`,
  * `peerFetch`): no redirects, 1.5 s each, bounded reads. Loopback, private and link-local endpoints
@@ -196,8 +202,9 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
           modelId: args.modelId,
         })
       }
-      const [balance, paid] = await Promise.all([
+      const [balance, frozen, paid] = await Promise.all([
         read<bigint>(token, meshTokenAbi, 'balanceOf', [view.provider]),
+        read<bigint>(registry, registryAbi, 'frozenOf', [view.provider]),
         Promise.all(
           [...channels.values()].map(async (channel) => {
             const model = nameOf(channel.modelId)
@@ -220,6 +227,7 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
         region: view.region,
         stake: view.stake,
         unbonding: view.unbonding,
+        frozen,
         answers: probed !== undefined,
         offers: view.offers.map((offer) => {
           const model = nameOf(offer.modelId)
@@ -287,6 +295,7 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
         active: v.active,
         endpoint: v.endpoint,
         stake: v.stake,
+        models: [...(await read<readonly Hex[]>(registry, registryAbi, 'validatorModels', [v.validator]))],
         answers: await answersHealth(peers, v.endpoint, allowPrivate),
       })),
     )
@@ -300,12 +309,20 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
         provider.uptime = { score, reports, active }
       }),
     )
-    const guilty = resolved.filter((e) => (e.args as { guilty?: boolean }).guilty).length
+    // Disputes.Outcome: 1 guilty, 2 innocent, 3 void.
+    const outcomes = resolved.map((e) => Number((e.args as { outcome?: number }).outcome))
+    const count = (outcome: number) => outcomes.filter((o) => o === outcome).length
     consensus = {
       epoch,
       epochLength: BigInt(epochLength),
       validators,
-      disputes: { total, open: Number(total) - resolved.length, guilty, notGuilty: resolved.length - guilty },
+      disputes: {
+        total,
+        open: Number(total) - resolved.length,
+        guilty: count(1),
+        innocent: count(2),
+        void: count(3),
+      },
       totalSlashed,
     }
   }

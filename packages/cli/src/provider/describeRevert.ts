@@ -32,6 +32,8 @@ export function describeRevert(errorName: string, args: readonly unknown[] = [])
       return Number(args[0]) === 0
         ? 'no stake is unbonding'
         : `${mesh(args[0])} is unbonding until ${new Date(Number(args[1]) * 1000).toISOString()}`
+    case 'StakeIsFrozen':
+      return `${Number(args[1]) === 1 ? 'an open dispute' : `${String(args[1])} open disputes`} against ${String(args[0])} freeze its stake: withdraw once resolved`
     case 'ERC20InsufficientBalance':
       return `${String(args[0])} holds ${mesh(args[1])} but ${mesh(args[2])} is needed`
     case 'ERC20InsufficientAllowance':

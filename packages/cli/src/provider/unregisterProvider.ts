@@ -20,7 +20,8 @@ export type UnregisterProviderResult = {
 
 /**
  * Leaves the Registry: the provider's offers and profile are removed and its whole stake starts
- * unbonding (slashing still reaches it until it unlocks).
+ * unbonding. Its work stays disputable: disputes can still be opened against it, and slash it, while any
+ * stake is left.
  *
  * @throws CliError when the account is not a registered provider.
  */

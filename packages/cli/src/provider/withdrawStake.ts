@@ -14,9 +14,11 @@ export type WithdrawStakeParams = {
 export type WithdrawStakeResult = { hash: Hex; amount: bigint }
 
 /**
- * Pays the provider's unbonded stake back to it once the unbonding period has ended.
+ * Pays the provider's unbonded stake back to it once the unbonding period has ended and no open dispute
+ * freezes it.
  *
- * @throws CliError when nothing is unbonding or it has not unlocked yet (saying when it does).
+ * @throws CliError when nothing is unbonding, it has not unlocked yet (saying when it does), or open
+ * disputes freeze it.
  */
 export async function withdrawStake(params: WithdrawStakeParams): Promise<WithdrawStakeResult> {
   const { config, chain, log } = params
@@ -34,6 +36,16 @@ export async function withdrawStake(params: WithdrawStakeParams): Promise<Withdr
   if (now < unbondingEnd)
     throw new CliError(
       `${formatEther(unbonding)} MESH is unbonding until ${new Date(Number(unbondingEnd) * 1000).toISOString()} (${formatDuration(unbondingEnd - now)} from now, chain time): withdraw it then`,
+    )
+  const frozen = await chain.publicClient.readContract({
+    address: registry,
+    abi: registryAbi,
+    functionName: 'frozenOf',
+    args: [me],
+  })
+  if (frozen > 0n)
+    throw new CliError(
+      `${formatEther(unbonding)} MESH has unbonded, but ${frozen} open dispute${frozen === 1n ? '' : 's'} against ${me} freeze${frozen === 1n ? 's' : ''} it: withdraw once ${frozen === 1n ? 'it is' : 'they are'} resolved (a guilty verdict slashes it first)`,
     )
   const hash = await sendContractCall(
     chain,

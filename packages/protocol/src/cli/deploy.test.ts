@@ -82,6 +82,24 @@ describe('the deploy command', () => {
     )
   })
 
+  it('refuses an unbonding period shorter than a provider stays disputable, before deploying', async () => {
+    await assert.rejects(
+      run(
+        process.execPath,
+        ['--import', 'tsx', script, '--rpc-url', anvil.rpcUrl, '--param', 'unbondingPeriod=86400'],
+        { env: { ...process.env, INFERMESH_DEPLOYER_KEY: devKey } },
+      ),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 1)
+        assert.equal(
+          error.stderr,
+          'Deployment failed: unbondingPeriod 86400 s is shorter than the 432000 s a provider stays disputable (disputeWindow 259200 + maxRounds 2 × (commitPeriod 43200 + revealPeriod 43200)): raise unbondingPeriod or shorten the dispute window.\n',
+        )
+        return true
+      },
+    )
+  })
+
   it('rejects an unknown parameter', async () => {
     await assert.rejects(
       run(

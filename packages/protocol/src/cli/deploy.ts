@@ -16,7 +16,8 @@ const usage = `Usage: INFERMESH_DEPLOYER_KEY=0x… npm run deploy -- --rpc-url U
 
 On a real chain set initialSupply (minted once to the deployer) and timelockDelay (seconds, at least
 withdrawDelay + 3600): a MeshTimelock then owns every contract and its proposers (default: the deployer)
-schedule every owner action timelockDelay ahead.
+schedule every owner action timelockDelay ahead. unbondingPeriod must be at least disputeWindow +
+maxRounds × (commitPeriod + revealPeriod): a provider stays disputable that long after its work.
 
 Parameters (defaults): ${Object.entries(defaultDeployParams)
   .map(([name, value]) => `${name}=${value}`)

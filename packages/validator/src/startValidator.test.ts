@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { chat, completion, createDiscovery, submitSample } from '@infermesh/client'
+import { chat, completion, createDiscovery, readValidators, submitSample } from '@infermesh/client'
 import { modelIdOfFile, writeTinyModel } from '@infermesh/llama'
 import { type Database, openDatabase } from '@infermesh/node/database'
 import { createPayer, createSqlPayerLedger, type Payer, requestBounds } from '@infermesh/payments'
@@ -24,8 +24,10 @@ import {
   uptimeAbi,
 } from '@infermesh/protocol'
 import pino from 'pino'
-import { type Hex, parseEther, toHex } from 'viem'
+import { createWalletClient, type Hex, http, parseEther, toHex } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
+import { createChainWriter } from './chain/createChainWriter.js'
+import { registerValidator } from './chain/registerValidator.js'
 import { createProber } from './probe/createProber.js'
 import { type RunningValidator, startValidator } from './startValidator.js'
 import { type ProviderProcess, startProviderProcess } from './testing/startProviderProcess.js'
@@ -229,6 +231,65 @@ describe('startValidator', () => {
     assert.equal(view.active, true)
     assert.equal(view.endpoint, validator.url)
     assert.equal(view.stake, parseEther('1000'))
+  })
+
+  it('declares the models it holds in the Registry, where gateways read them; again only when they differ', async () => {
+    const { registry, token } = chain.deployment.contracts
+    const declared = await chain.publicClient.readContract({
+      address: registry,
+      abi: registryAbi,
+      functionName: 'validatorModels',
+      args: [validatorAccount().address],
+    })
+    assert.deepEqual(declared, [modelId])
+    const listed = await readValidators({ publicClient: chain.publicClient, registry })
+    assert.deepEqual(
+      listed.map((v) => [v.address, v.models]),
+      [[validatorAccount().address, [modelId.toLowerCase()]]],
+    )
+    const writer = createChainWriter({
+      publicClient: chain.publicClient,
+      walletClient: createWalletClient({
+        account: validatorAccount(),
+        chain: chain.publicClient.chain,
+        transport: http(chain.anvil.rpcUrl),
+      }),
+    })
+    const again = {
+      publicClient: chain.publicClient,
+      writer,
+      contracts: { registry, token },
+      endpoint: validator.url,
+    }
+    assert.deepEqual(await registerValidator({ ...again, models: [modelId] }), {
+      registration: 'unchanged',
+      models: 'unchanged',
+    })
+    const other = `0x${'12'.repeat(32)}` as Hex
+    assert.deepEqual(await registerValidator({ ...again, models: [modelId, other] }), {
+      registration: 'unchanged',
+      models: 'declared',
+    })
+    const tooMany = Array.from({ length: 17 }, (_, i) => toHex(i + 1, { size: 32 }))
+    await assert.rejects(registerValidator({ ...again, models: tooMany }), {
+      name: 'ValidatorError',
+      code: 'too_many_models',
+      message:
+        "This validator holds 17 models; a validator declares at most 16 in the Registry: configure at most 16 (the others' samples would be refused anyway).",
+    })
+    assert.deepEqual(await registerValidator({ ...again, models: [modelId] }), {
+      registration: 'unchanged',
+      models: 'declared',
+    })
+    assert.deepEqual(
+      await chain.publicClient.readContract({
+        address: registry,
+        abi: registryAbi,
+        functionName: 'validatorModels',
+        args: [validatorAccount().address],
+      }),
+      [modelId],
+    )
   })
 
   it('re-executes every sample a payer posts and finds each honest answer a pass', async () => {

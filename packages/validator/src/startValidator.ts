@@ -308,9 +308,15 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       writer,
       contracts,
       endpoint,
+      models: config.models.map((m) => m.modelId),
       ...(config.stake !== undefined && { stake: config.stake }),
     })
-    log.info({ msg: `validator ${outcome}`, validator: account.address, endpoint })
+    log.info({
+      msg: `validator ${outcome.registration}, models ${outcome.models}`,
+      validator: account.address,
+      endpoint,
+      models: config.models.map((m) => m.modelId),
+    })
 
     agent = createDisputeAgent({
       publicClient,

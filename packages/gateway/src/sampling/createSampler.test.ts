@@ -23,6 +23,8 @@ const chainId = 31337
 const payments = `0x${'44'.repeat(20)}` as const
 const disputes = `0x${'55'.repeat(20)}` as const
 const quiet = { info: () => {}, warn: () => {} }
+const modelId = `0x${'ab'.repeat(32)}` as const
+const models = [modelId]
 
 describe('createSampler', () => {
   const received: SampleBody[] = []
@@ -49,7 +51,7 @@ describe('createSampler', () => {
       requestHash: hashRequest('chat', requestBody),
       responseHash: hashResponse('hello'),
       tokensHash: hashTokenIds([107, 104]),
-      modelId: `0x${'ab'.repeat(32)}`,
+      modelId,
       payer: payer.address,
       provider: provider.address,
       inputTokens: 5n,
@@ -77,7 +79,7 @@ describe('createSampler', () => {
       payments,
       disputes,
       probability,
-      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      validators: () => [{ address: validator, endpoint, stake: 1n, models }],
       allowPrivate: true,
       log: quiet,
       random: () => draws.shift() ?? 0.99,
@@ -107,6 +109,41 @@ describe('createSampler', () => {
     assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
   })
 
+  it("sends a sample only to a validator that declared the receipt's model, and none when nobody did", async () => {
+    received.length = 0
+    const unreachable = {
+      address: `0x${'88'.repeat(20)}` as const,
+      endpoint: 'http://127.0.0.1:1',
+      stake: 1n,
+    }
+    const pick = (
+      validators: { address: `0x${string}`; endpoint: string; stake: bigint; models: `0x${string}`[] }[],
+    ) =>
+      createSampler({
+        account: payer,
+        chainId,
+        payments,
+        disputes,
+        probability: 1,
+        validators: () => validators,
+        allowPrivate: true,
+        log: quiet,
+        random: () => 0,
+      })
+    // The first in the list (drawn by random() = 0) holds another model only: never chosen.
+    const s = pick([
+      { ...unreachable, models: [`0x${'cd'.repeat(32)}`] },
+      { address: validator, endpoint, stake: 1n, models: [`0x${'AB'.repeat(32)}` as `0x${string}`] },
+    ])
+    assert.equal(s.consider(completed), true)
+    await s.drain()
+    assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
+    assert.equal(received[0]?.validator, validator)
+    const none = pick([{ ...unreachable, models: [] }])
+    assert.equal(none.consider(completed), false)
+    assert.deepEqual(none.counts(), { sampled: 0, delivered: 0 })
+  })
+
   it('leaves a request alone when the draw is at or above p, and never samples at p = 0', async () => {
     received.length = 0
     assert.equal(sampler(0.1, [0.1]).consider(completed), false)
@@ -122,7 +159,7 @@ describe('createSampler', () => {
       payments,
       disputes,
       probability: 0.05,
-      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      validators: () => [{ address: validator, endpoint, stake: 1n, models }],
       allowPrivate: true,
       log: quiet,
     })
@@ -143,7 +180,7 @@ describe('createSampler', () => {
       payments,
       disputes,
       probability: 1,
-      validators: () => [{ address: validator, endpoint: 'http://127.0.0.1:1', stake: 1n }],
+      validators: () => [{ address: validator, endpoint: 'http://127.0.0.1:1', stake: 1n, models }],
       allowPrivate: true,
       log: { info: () => {}, warn: (o) => warnings.push(o) },
     })
@@ -173,6 +210,7 @@ describe('createSampler', () => {
         address: `0x${'66'.repeat(20)}` as const,
         endpoint: `http://127.0.0.1:${(busy.address() as AddressInfo).port}`,
         stake: 1n,
+        models,
       }
       // Draws: sample (0), pick the busy validator (0 of 2), then the only other one (0 of 1).
       const s = createSampler({
@@ -181,7 +219,7 @@ describe('createSampler', () => {
         payments,
         disputes,
         probability: 1,
-        validators: () => [busyValidator, { address: validator, endpoint, stake: 1n }],
+        validators: () => [busyValidator, { address: validator, endpoint, stake: 1n, models }],
         allowPrivate: true,
         log: quiet,
         random: () => 0,
@@ -228,8 +266,9 @@ describe('createSampler', () => {
             address: validator,
             endpoint: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
             stake: 1n,
+            models,
           },
-          { address: `0x${'77'.repeat(20)}`, endpoint, stake: 1n },
+          { address: `0x${'77'.repeat(20)}`, endpoint, stake: 1n, models },
         ],
         allowPrivate: true,
         log: { info: () => {}, warn: (o) => warnings.push(o) },
@@ -254,7 +293,7 @@ describe('createSampler', () => {
       payments,
       disputes,
       probability: 1,
-      validators: () => [{ address: validator, endpoint, stake: 1n }],
+      validators: () => [{ address: validator, endpoint, stake: 1n, models }],
       log: { info: () => {}, warn: (o) => warnings.push(o) },
       random: () => 0,
     })

@@ -10,7 +10,7 @@ export type SamplerOptions = {
   disputes: Address
   /** Chance that a completed request is sent for re-execution, 0..1. */
   probability: number
-  /** The validators to choose from (the Registry's active validators). */
+  /** The validators to choose from (the Registry's active validators); only those that declared a receipt's model get its sample. */
   validators: () => NetworkValidator[]
   log: { info: (obj: object) => void; warn: (obj: object) => void }
   /** Allow loopback and private validator endpoints (the devnet only). Default false. */
@@ -39,9 +39,10 @@ export type CompletedRequest = {
  * Proof of Sampling, the gateway's half (DESIGN rule 4): after a receipt is verified, the request is
  * sampled with probability `probability`, drawn only then, so a provider cannot tell audited work
  * from the rest. A sampled request goes, signed by the payer for that validator (the signature names it:
- * the on-chain assignment that makes it the challenger of a dispute), to one validator chosen uniformly at
- * random among the active ones (through the validatorClient's `submitSample`); when that validator is
- * busy (429, its queue is full), fails (5xx) or cannot be reached, another one is drawn, up to
+ * the on-chain assignment that makes it the challenger of a dispute), to one validator chosen uniformly
+ * at random among the active ones that declared the receipt's model in the Registry (through the
+ * validatorClient's `submitSample`); when that validator is busy (429, its queue is full), fails (5xx)
+ * or cannot be reached, another such one is drawn, up to
  * `maxAttempts`. All of it in the background: sampling never delays or fails a customer's request.
  */
 export function createSampler(options: SamplerOptions) {
@@ -50,6 +51,11 @@ export function createSampler(options: SamplerOptions) {
   const inFlight = new Set<Promise<void>>()
   let sampled = 0
   let delivered = 0
+  /** The validators that declared this model in the Registry: the others would refuse its sample. */
+  const holders = (modelId: string) => {
+    const id = modelId.toLowerCase()
+    return options.validators().filter((v) => v.models.some((m) => m.toLowerCase() === id))
+  }
 
   async function send(request: CompletedRequest, first: NetworkValidator) {
     const receiptDigest = hashReceipt(options.chainId, options.payments, request.receipt)
@@ -94,7 +100,7 @@ export function createSampler(options: SamplerOptions) {
         retryable = error instanceof PeerError ? error.retryable : false
       }
       if (!retryable) break
-      const others = options.validators().filter((v) => !tried.has(v.address.toLowerCase()))
+      const others = holders(request.receipt.modelId).filter((v) => !tried.has(v.address.toLowerCase()))
       validator = others[Math.floor(random() * others.length)]
     }
     options.log.warn({
@@ -109,7 +115,7 @@ export function createSampler(options: SamplerOptions) {
     /** Draws whether to sample this request and, if so, sends it in the background. True when sampled. */
     consider(request: CompletedRequest): boolean {
       if (options.probability <= 0 || random() >= options.probability) return false
-      const validators = options.validators()
+      const validators = holders(request.receipt.modelId)
       if (validators.length === 0) return false
       const validator = validators[Math.floor(random() * validators.length)] as NetworkValidator
       sampled++

@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
 import {IUptime} from "./interfaces/IUptime.sol";
 import {Epochs} from "./libraries/Epochs.sol";
@@ -42,19 +44,22 @@ contract Uptime is IUptime, Ownable2Step {
         uint256 sumActiveWeight;
     }
 
-    /// @dev Summary of one provider's histogram in one epoch. `buckets` has bit b set once bucket b
-    /// received a report (101 bits), so the median only reads the buckets in use. `reports` is at most
-    /// the number of validators; `weight` the sum of their stakes at submission.
+    /// @dev Summary of one provider's histogram in one epoch, one slot. `buckets` has bit b set once bucket
+    /// b received a report (101 bits), so the median only reads the buckets in use. `reports` is at most the
+    /// number of validators (< 2^24: 16.7M validators would stake 16.7 billion MESH at the minimum);
+    /// `weight` the sum of their stakes at submission, below 2^128 wei (3.4e20 MESH, SafeCast checks it;
+    /// the Registry's checkpoints already bound stakes to 208 bits).
     struct Tally {
-        uint128 buckets;
-        uint128 reports;
-        uint256 weight;
+        uint128 weight;
+        uint24 reports;
+        uint104 buckets;
     }
 
+    /// @dev One slot. A stake is at most the token's total supply, far below 2^232 (SafeCast checks it).
     struct FinalScore {
         uint16 score;
         bool reported;
-        uint256 stake;
+        uint232 stake;
     }
 
     /// @dev What one `finalize` call adds to the epoch's totals.
@@ -79,8 +84,9 @@ contract Uptime is IUptime, Ownable2Step {
     /// @inheritdoc IUptime
     mapping(uint64 epoch => uint256) public totalReportWeight;
 
-    /// @dev Weight (validator stake at submission) per score bucket (score / 100).
-    mapping(uint64 epoch => mapping(address provider => uint256[BUCKETS])) private _histograms;
+    /// @dev Weight (validator stake at submission) per score bucket (score / 100); each at most the tally's
+    /// weight, so 128 bits, two buckets per storage slot (51 slots).
+    mapping(uint64 epoch => mapping(address provider => uint128[BUCKETS])) private _histograms;
     mapping(uint64 epoch => mapping(address provider => Tally)) private _tallies;
     mapping(uint64 epoch => address[]) private _providers;
     /// @dev Position + 1 of a provider in `_providers[epoch]`; 0 until its first report of the epoch.
@@ -268,35 +274,40 @@ contract Uptime is IUptime, Ownable2Step {
     // --------------------------------------------------------------- internal
 
     /// @dev Stake-weighted median over the histogram, at 1% resolution: `b * 100` for the first bucket b
-    /// (in score order) at which the cumulative weight reaches half the total. Reads only the buckets whose
-    /// bit is set in `tally.buckets`, so at most 101 storage slots whatever the number of reports. The
-    /// caller checks `tally.reports != 0` (then at least one bit is set).
-    function _median(uint256[BUCKETS] storage histogram, Tally memory tally) private view returns (uint16) {
+    /// (in score order) at which the cumulative weight reaches half the total. Visits only the buckets whose
+    /// bit is set in `tally.buckets` (lowest first, jumping over empty ones), so at most 101 storage reads
+    /// whatever the number of reports. The caller checks `tally.reports != 0` (then a bit is set).
+    function _median(uint128[BUCKETS] storage histogram, Tally memory tally) private view returns (uint16) {
         uint256 used = tally.buckets;
         uint256 total = tally.weight;
         uint256 cumulative;
-        uint256 bucket;
-        for (; bucket < BUCKETS; ++bucket) {
-            if ((used >> bucket) & 1 == 0) continue;
+        while (true) {
+            uint256 lowest;
+            // used != 0 here, so 0 - used is its two's complement and the AND isolates its lowest bit.
+            unchecked {
+                lowest = used & (0 - used);
+            }
+            uint256 bucket = Math.log2(lowest);
             cumulative += histogram[bucket];
-            // "at least half": 2 * cumulative >= total, without rounding total / 2 down.
-            if (2 * cumulative >= total) break;
+            used ^= lowest;
+            // "at least half": 2 * cumulative >= total, without rounding total / 2 down. The last used
+            // bucket has cumulative == total, so the loop always returns; bucket <= 100.
+            if (used == 0 || 2 * cumulative >= total) return uint16(bucket * BUCKET_WIDTH);
         }
-        // The last used bucket has cumulative == total, so the loop breaks at or before it; bucket <= 100.
-        return uint16(bucket * BUCKET_WIDTH);
     }
 
     /// @dev Adds one report of `score` with `weight` to `provider`'s histogram and tally for `epoch`.
     function _addToHistogram(uint64 epoch, address provider, uint16 score, uint256 weight) private {
         uint256 bucket = score / BUCKET_WIDTH;
-        Tally storage tally = _tallies[epoch][provider];
-        // Checked: the weights of one provider sum to at most the validators' stakes, below the supply.
-        _histograms[epoch][provider][bucket] += weight;
-        tally.weight += weight;
-        // bucket <= 100 fits the 128-bit mask; reports <= number of validators, far below 2^128.
+        Tally memory tally = _tallies[epoch][provider];
+        tally.weight = SafeCast.toUint128(tally.weight + weight);
+        ++tally.reports; // checked: below 2^24 (see Tally)
+        // bucket <= 100 fits the 104-bit mask.
+        tally.buckets |= uint104(1 << bucket);
+        _tallies[epoch][provider] = tally;
+        // A bucket holds part of tally.weight, which fits 128 bits (checked above), so this cannot overflow.
         unchecked {
-            tally.buckets |= uint128(1 << bucket);
-            ++tally.reports;
+            _histograms[epoch][provider][bucket] += uint128(weight);
         }
     }
 
@@ -317,7 +328,7 @@ contract Uptime is IUptime, Ownable2Step {
         uint16 score = _median(_histograms[epoch][provider], _tallies[epoch][provider]);
         (, uint256 stake,,) = _registry.stakeOf(provider);
         bool isUp = score >= epochFloor_;
-        _final[epoch][provider] = FinalScore(score, true, stake);
+        _final[epoch][provider] = FinalScore(score, true, SafeCast.toUint232(stake));
         if (isUp) {
             // At most (number of providers) * 10,000 in total.
             unchecked {

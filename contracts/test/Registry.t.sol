@@ -9,6 +9,31 @@ import {MeshToken} from "../src/MeshToken.sol";
 import {IMeshToken} from "../src/interfaces/IMeshToken.sol";
 import {Registry} from "../src/Registry.sol";
 import {IRegistry} from "../src/interfaces/IRegistry.sol";
+import {IDisputeWindow} from "../src/interfaces/IDisputeWindow.sol";
+
+/// @notice A slasher that states its minimum unbonding period, as Disputes does (IDisputeWindow), with a
+/// value the test picks: Registry's check is what is under test, not a dispute rule.
+contract FixedDisputeWindow is IDisputeWindow {
+    uint64 public minUnbondingPeriod;
+
+    constructor(uint64 minUnbondingPeriod_) {
+        minUnbondingPeriod = minUnbondingPeriod_;
+    }
+
+    function set(uint64 minUnbondingPeriod_) external {
+        minUnbondingPeriod = minUnbondingPeriod_;
+    }
+}
+
+/// @notice A slasher whose every call answers a single byte (no valid minUnbondingPeriod).
+contract OneByteAnswer {
+    fallback() external {
+        assembly {
+            mstore(0, 0xff)
+            return(31, 1)
+        }
+    }
+}
 
 contract RegistryTest is Test {
     uint256 internal constant MIN_STAKE = 1000 ether;
@@ -1428,6 +1453,104 @@ contract RegistryTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
         vm.prank(alice);
         registry.setUnbondingPeriod(1 days);
+    }
+
+    // ----------------------------------------- unbonding period vs dispute window
+
+    function _windowRegistry(uint64 window) internal returns (Registry fresh, FixedDisputeWindow slasher_) {
+        fresh = _unsetRegistry();
+        slasher_ = new FixedDisputeWindow(window);
+        vm.prank(owner);
+        fresh.setSlasher(address(slasher_));
+    }
+
+    function test_setSlasher_revertsWhenUnbondingPeriodBelowTheSlashersMinimum() public {
+        Registry fresh = _unsetRegistry();
+        FixedDisputeWindow window = new FixedDisputeWindow(UNBONDING + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRegistry.ParameterOutOfRange.selector, "unbondingPeriod", UNBONDING, UNBONDING + 1, 90 days
+            )
+        );
+        vm.prank(owner);
+        fresh.setSlasher(address(window));
+        vm.assertEq(fresh.slasher(), address(0));
+        // Raised first, the period lets the slasher in.
+        vm.startPrank(owner);
+        fresh.setUnbondingPeriod(UNBONDING + 1);
+        fresh.setSlasher(address(window));
+        vm.stopPrank();
+        vm.assertEq(fresh.slasher(), address(window));
+    }
+
+    function test_setSlasher_acceptsWhenUnbondingPeriodEqualsTheMinimum() public {
+        (Registry fresh, FixedDisputeWindow window) = _windowRegistry(UNBONDING);
+        vm.assertEq(fresh.slasher(), address(window));
+    }
+
+    function test_setSlasher_acceptsSlashersWithoutMinUnbondingPeriod() public {
+        // An account without code (the setUp slasher), a contract without the function, a short answer.
+        Registry withToken = _unsetRegistry();
+        Registry withShort = _unsetRegistry();
+        address short = address(new OneByteAnswer());
+        vm.startPrank(owner);
+        withToken.setSlasher(address(token));
+        withShort.setSlasher(short);
+        registry.setUnbondingPeriod(1 hours);
+        withToken.setUnbondingPeriod(1 hours);
+        withShort.setUnbondingPeriod(1 hours);
+        vm.stopPrank();
+        vm.assertEq(withToken.slasher(), address(token));
+        vm.assertEq(withShort.slasher(), short);
+        vm.assertEq(uint256(withShort.unbondingPeriod()), 1 hours);
+    }
+
+    function test_setUnbondingPeriod_revertsWhenBelowTheSlashersMinimum() public {
+        (Registry fresh, FixedDisputeWindow window) = _windowRegistry(3 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRegistry.ParameterOutOfRange.selector, "unbondingPeriod", 3 days - 1, 3 days, 90 days
+            )
+        );
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(3 days - 1);
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(3 days);
+        vm.assertEq(uint256(fresh.unbondingPeriod()), 3 days);
+        // The slasher's minimum is read at each call.
+        window.set(10 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistry.ParameterOutOfRange.selector, "unbondingPeriod", 9 days, 10 days, 90 days)
+        );
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(9 days);
+        vm.assertEq(uint256(fresh.unbondingPeriod()), 3 days);
+    }
+
+    function test_setUnbondingPeriod_slashersMinimumBelowTheFloorKeepsTheFloor() public {
+        (Registry fresh,) = _windowRegistry(10 minutes);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRegistry.ParameterOutOfRange.selector, "unbondingPeriod", 30 minutes, 1 hours, 90 days
+            )
+        );
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(30 minutes);
+    }
+
+    function test_setUnbondingPeriod_slashersMinimumAboveTheMaximumRefusesEveryValue() public {
+        Registry fresh = _unsetRegistry();
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(90 days);
+        FixedDisputeWindow window = new FixedDisputeWindow(90 days);
+        vm.prank(owner);
+        fresh.setSlasher(address(window));
+        window.set(91 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistry.ParameterOutOfRange.selector, "unbondingPeriod", 90 days, 91 days, 90 days)
+        );
+        vm.prank(owner);
+        fresh.setUnbondingPeriod(90 days);
     }
 
     // ------------------------------------------------------------ setMaxOffers

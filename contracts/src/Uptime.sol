@@ -55,7 +55,8 @@ contract Uptime is IUptime, Ownable2Step {
         uint104 buckets;
     }
 
-    /// @dev One slot. A stake is at most the token's total supply, far below 2^232 (SafeCast checks it).
+    /// @dev One slot. `stake` is the provider's stake at finalization, capped at 2^232 - 1 wei (6.9e51 MESH,
+    /// far above any supply) so that no stake can block finalization; the cap is what the sums use too.
     struct FinalScore {
         uint16 score;
         bool reported;
@@ -327,15 +328,17 @@ contract Uptime is IUptime, Ownable2Step {
         // Every listed provider has at least one report.
         uint16 score = _median(_histograms[epoch][provider], _tallies[epoch][provider]);
         (, uint256 stake,,) = _registry.stakeOf(provider);
+        if (stake > type(uint232).max) stake = type(uint232).max;
         bool isUp = score >= epochFloor_;
-        _final[epoch][provider] = FinalScore(score, true, SafeCast.toUint232(stake));
+        _final[epoch][provider] = FinalScore(score, true, uint232(stake));
         if (isUp) {
             // At most (number of providers) * 10,000 in total.
             unchecked {
                 sums.scores += score;
                 ++sums.active;
             }
-            // Checked: score * stake <= 10,000 * supply.
+            // score * stake < 2^14 * 2^232: a sum of them overflows only past 2^10 providers at the cap
+            // (checked arithmetic; no real supply comes close).
             sums.weight += uint256(score) * stake;
         }
         emit EpochScore(epoch, provider, score, isUp);

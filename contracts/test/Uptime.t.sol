@@ -3,6 +3,9 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ConsensusBase} from "./utils/ConsensusBase.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {MeshToken} from "../src/MeshToken.sol";
+import {Registry} from "../src/Registry.sol";
 import {Uptime} from "../src/Uptime.sol";
 import {IRegistry} from "../src/interfaces/IRegistry.sol";
 import {IUptime} from "../src/interfaces/IUptime.sol";
@@ -215,6 +218,58 @@ contract UptimeTest is ConsensusBase {
         vm.expectRevert(abi.encodeWithSelector(IUptime.NotAValidator.selector, v1));
         vm.prank(v1);
         uptime.submitScores(0, _one(p2), _score(1));
+    }
+
+    /// @dev A token with a supply beyond 2^128 wei, its own Registry and Uptime: reports whose summed
+    /// weight on a provider passes 128 bits are refused with SafeCast's error (nothing is stored), and a
+    /// provider stake beyond 232 bits is stored capped, so finalization never reverts on it.
+    function test_submitScores_revertsWhenTheReportedWeightPasses128Bits() public {
+        (MeshToken big, Registry bigRegistry, Uptime bigUptime) = _bigDeployment();
+        address whale = _bigStaker(big, bigRegistry, "whale", 2 ** 129, false);
+        address provider = _bigStaker(big, bigRegistry, "bigProvider", 2 ** 240, true);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, 2 ** 129));
+        vm.prank(whale);
+        bigUptime.submitScores(0, _one(provider), _score(9000));
+        // Below the bound the report counts; the provider's 2^240 stake is stored as 2^232 - 1.
+        address small = _bigStaker(big, bigRegistry, "smallWhale", 2 ** 127, false);
+        vm.prank(small);
+        bigUptime.submitScores(0, _one(provider), _score(9000));
+        _warpToEpoch(2);
+        vm.assertTrue(bigUptime.finalize(0, 1));
+        (uint16 score, bool reported, uint256 stake) = bigUptime.scoreOf(0, provider);
+        vm.assertEq(score, 9000);
+        vm.assertTrue(reported);
+        vm.assertEq(stake, type(uint232).max);
+        (,,, uint256 weight,) = bigUptime.epochTotals(0);
+        vm.assertEq(weight, 9000 * uint256(type(uint232).max));
+    }
+
+    function _bigDeployment() internal returns (MeshToken big, Registry bigRegistry, Uptime bigUptime) {
+        big = new MeshToken(owner, owner, 2 ** 250);
+        bigRegistry = new Registry(owner, big, MIN_STAKE, MIN_VALIDATOR_STAKE, 7 days, 16);
+        bigUptime = new Uptime(owner, bigRegistry, GENESIS, EPOCH, FLOOR);
+    }
+
+    function _bigStaker(MeshToken big, Registry bigRegistry, string memory name, uint256 amount, bool asProvider)
+        internal
+        returns (address account)
+    {
+        account = makeAddr(name);
+        vm.prank(owner);
+        big.transfer(account, amount);
+        vm.startPrank(account);
+        big.approve(address(bigRegistry), amount);
+        bigRegistry.stake(amount);
+        if (asProvider) {
+            IRegistry.Offer[] memory offers = new IRegistry.Offer[](1);
+            offers[0] = IRegistry.Offer(MODEL, 1 ether, 2 ether);
+            bigRegistry.registerProvider(
+                "https://provider.example", "eu-west", IRegistry.Hardware("RTX 4090", 1, 24_576, 16, 65_536), offers
+            );
+        } else {
+            bigRegistry.registerValidator("https://validator.example");
+        }
+        vm.stopPrank();
     }
 
     // =========================================================== medianScore

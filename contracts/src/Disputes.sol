@@ -6,55 +6,66 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {IDisputes} from "./interfaces/IDisputes.sol";
+import {IDisputeWindow} from "./interfaces/IDisputeWindow.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
 import {Epochs} from "./libraries/Epochs.sol";
 import {SignatureRule} from "./libraries/SignatureRule.sol";
 
 /// @title Disputes
-/// @notice Receipt disputes decided by a stake-weighted random committee of validators. See IDisputes.
+/// @notice Receipt disputes decided by stake-weighted random committees of validators that declared the
+/// receipt's model, with commit–reveal votes and a majority of the full committee. See IDisputes.
 /// @dev Invariants:
-/// - token.balanceOf(this) == sum of `bond` over disputes not yet resolved (slashed MESH passes through
-///   within `resolve` and leaves in the same call; anything sent here by mistake only makes the left side
-///   larger);
-/// - for every open or drawn dispute, `slashAmount` of the provider's stake is locked in the Registry,
-///   and the lock is released exactly once, when the dispute resolves;
-/// - a dispute resolves once; each member's vote counts once; `guiltyVotes + innocentVotes` never exceeds
-///   the committee's size;
-/// - `openDisputesOf[p]` is the number of disputes against p whose status is Open or Drawn.
+/// - token.balanceOf(this) == bondsHeld == sum of `bond` over disputes not yet resolved (slashed MESH
+///   passes through within `resolve` and leaves in the same call; MESH sent here by mistake only makes
+///   the left side larger);
+/// - every unresolved dispute holds exactly one Registry freeze of its provider, released once when it
+///   resolves;
+/// - a provider is slashed only by a Guilty outcome, which needs `guiltyVotes > committeeSize / 2`
+///   revealed votes of distinct drawn members; an outcome is set once;
+/// - `guiltyVotes + innocentVotes <= committeeSize`: a round draws at most `committeeSize` minus the
+///   members who revealed before, and a member reveals once;
+/// - `openDisputesOf[p]` is the number of unresolved disputes against p.
 ///
-/// Committee randomness: the seed is `keccak256(blockhash(drawBlock), id)`, where `drawBlock` lies
-/// `drawDelay` blocks after the opening block, so neither the challenger nor the provider knows it when the
-/// dispute is opened. Limits, accepted for now: (1) the producer of `drawBlock` can see the committee its
-/// block would draw and withhold the block to re-roll, giving up its block reward (with a centralized L2
-/// sequencer that party picks the committee outright); (2) when nobody draws within 256 blocks, blockhash
-/// returns zero and the seed falls back to the previous block's hash, which the caller chooses by timing
-/// its call; anyone can draw as soon as `block.number > drawBlock`, so an honest party prevents this.
-/// A VRF or a commit-reveal beacon would remove both; the seed is computed in one place (`_seed`).
+/// Committee randomness (F1): the sortition weights are the Registry's checkpoints at the end of
+/// `snapshotBlock = openBlock - 1`, fixed before the opening transaction, and the seed is
+/// `keccak256(blockhash(drawBlock), id, round)` with `drawBlock` at least one block after the opening (or
+/// the escalation), so no stake change made once the seed is known moves the draw. When `drawBlock`'s hash
+/// is out of reach (256 blocks), the draw is rearmed to a new future block rather than seeded by a block
+/// the caller picks. Limit, accepted: the producer of `drawBlock` sees the committee its block would draw
+/// and may withhold the block to re-roll once (with a centralized L2 sequencer, it picks the committee).
 ///
-/// The draw reads every validator from the Registry, so its gas grows with the validator count (about
-/// 10k gas per validator); a few hundred validators fit in a block.
-contract Disputes is IDisputes, Ownable2Step {
+/// Gas: a draw is O(seats · log n) Registry reads (no validator list copy); commit and reveal are O(1);
+/// resolve is O(committeeSize) (absentees, innocent voters).
+contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     using SafeERC20 for IMeshToken;
 
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
         "Receipt(bytes32 requestHash,bytes32 responseHash,bytes32 tokensHash,bytes32 modelId,address payer,address provider,uint64 inputTokens,uint64 outputTokens,uint64 servedAt,uint256 cost,uint256 cumulativeAmount)"
     );
+    /// @notice The type the payer signs to send a sample to one validator (the assignment, F6).
+    bytes32 public constant SAMPLE_TYPEHASH =
+        keccak256("Sample(bytes32 receiptDigest,address validator,uint64 issuedAt)");
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant PAYMENTS_NAME_HASH = keccak256("InferMesh Payments");
     bytes32 private constant PAYMENTS_VERSION_HASH = keccak256("2");
+    bytes32 private constant VALIDATION_NAME_HASH = keccak256("InferMesh Validation");
+    bytes32 private constant VALIDATION_VERSION_HASH = keccak256("2");
 
     uint256 private constant BPS = 10_000;
     uint256 public constant MAX_CHALLENGER_BOND = 1e9 ether;
     uint16 public constant MAX_SLASH_BPS = 5000;
+    uint8 public constant MIN_COMMITTEE_SIZE = 3;
     uint8 public constant MAX_COMMITTEE_SIZE = 21;
-    uint64 public constant MIN_VOTING_PERIOD = 1 minutes;
-    uint64 public constant MAX_VOTING_PERIOD = 30 days;
+    uint64 public constant MIN_PHASE_PERIOD = 1 minutes;
+    uint64 public constant MAX_PHASE_PERIOD = 30 days;
     uint16 public constant MAX_ABSENT_SLASH_BPS = 1000;
-
-    uint8 private constant MEMBER = 1;
-    uint8 private constant VOTED = 2;
+    uint64 public constant MIN_DISPUTE_WINDOW = 1 minutes;
+    uint64 public constant MAX_DISPUTE_WINDOW = 60 days;
+    uint8 public constant MAX_ROUNDS = 4;
+    /// @notice How far in the future a receipt's `servedAt` may lie (clock skew between provider and chain).
+    uint64 public constant MAX_CLOCK_SKEW = 300;
 
     IMeshToken private immutable _token;
     IRegistry private immutable _registry;
@@ -64,11 +75,14 @@ contract Disputes is IDisputes, Ownable2Step {
     /// @inheritdoc IDisputes
     uint64 public immutable epochLength;
     uint256 private immutable _cachedChainId;
-    bytes32 private immutable _cachedDomainSeparator;
+    bytes32 private immutable _cachedPaymentsDomain;
+    bytes32 private immutable _cachedValidationDomain;
 
     Params private _params;
     /// @inheritdoc IDisputes
     uint256 public disputeCount;
+    /// @inheritdoc IDisputes
+    uint256 public bondsHeld;
     /// @inheritdoc IDisputes
     mapping(address provider => uint256) public openDisputesOf;
     /// @inheritdoc IDisputes
@@ -78,8 +92,7 @@ contract Disputes is IDisputes, Ownable2Step {
 
     mapping(uint256 id => Dispute) private _disputes;
     mapping(uint256 id => address[]) private _committees;
-    /// @dev 0: not a member, MEMBER: has not voted, VOTED: has voted.
-    mapping(uint256 id => mapping(address member => uint8)) private _members;
+    mapping(uint256 id => mapping(address member => Member)) private _members;
 
     constructor(
         address owner_,
@@ -102,7 +115,8 @@ contract Disputes is IDisputes, Ownable2Step {
         genesis = genesis_;
         epochLength = epochLength_;
         _cachedChainId = block.chainid;
-        _cachedDomainSeparator = _paymentsDomainSeparator();
+        _cachedPaymentsDomain = _domainSeparator(PAYMENTS_NAME_HASH, PAYMENTS_VERSION_HASH, payments_);
+        _cachedValidationDomain = _domainSeparator(VALIDATION_NAME_HASH, VALIDATION_VERSION_HASH, address(this));
         _setParams(params_);
     }
 
@@ -113,16 +127,42 @@ contract Disputes is IDisputes, Ownable2Step {
         Receipt calldata receipt,
         bytes calldata signature,
         bytes calldata request,
-        bytes calldata response
+        bytes calldata response,
+        uint64 sampleIssuedAt,
+        bytes calldata sampleSignature
     ) external returns (uint256 id) {
         _checkPayload(receipt.requestHash, request);
         _checkPayload(receipt.responseHash, response);
         (bytes32 digest, uint256 slashAmount) = _checkReceipt(receipt, signature);
-        address provider = receipt.provider;
-        uint256 bond = _params.challengerBond;
-        id = _record(provider, receipt.modelId, digest, slashAmount, bond);
-        _registry.lockStake(provider, slashAmount);
+        bool assigned;
+        if (sampleSignature.length != 0) {
+            _checkSample(receipt.payer, digest, sampleIssuedAt, sampleSignature);
+            assigned = true;
+        }
+        id = _record(receipt, digest, slashAmount, assigned);
+        if (assigned) emit ChallengerAssignedBySample(id, msg.sender, sampleIssuedAt);
+        _registry.freeze(receipt.provider);
+        _token.safeTransferFrom(msg.sender, address(this), _params.challengerBond);
+    }
+
+    /// @inheritdoc IDisputes
+    function claimChallenge(uint256 id, uint64 issuedAt, bytes calldata sampleSignature) external {
+        Dispute storage d = _disputes[id];
+        Status status = d.status;
+        if (status == Status.None) revert DisputeNotFound(id);
+        if (status == Status.Resolved) revert AlreadyResolved(id);
+        address previous = d.challenger;
+        if (d.assigned) revert ChallengerAssigned(id, previous);
+        if (msg.sender == d.provider) revert SelfDispute(msg.sender);
+        if (_members[id][msg.sender].round != 0) revert MemberCannotChallenge(id, msg.sender);
+        _checkSample(d.payer, d.receiptDigest, issuedAt, sampleSignature);
+        d.challenger = msg.sender;
+        d.assigned = true;
+        uint256 bond = d.bond;
+        emit ChallengeClaimed(id, previous, msg.sender);
+        // The new challenger's bond replaces the previous one: bondsHeld does not change.
         _token.safeTransferFrom(msg.sender, address(this), bond);
+        _token.safeTransfer(previous, bond);
     }
 
     // ---------------------------------------------------------------- draw
@@ -135,37 +175,83 @@ contract Disputes is IDisputes, Ownable2Step {
         if (status != Status.Open) revert AlreadyDrawn(id);
         uint64 drawBlock = d.drawBlock;
         if (block.number <= drawBlock) revert TooEarly(id, drawBlock);
-
-        address[] memory members = _sample(_seed(drawBlock, id), d.provider, d.challenger, _params.committeeSize);
-        uint64 votingEnds = uint64(block.timestamp) + _params.votingPeriod;
-        d.status = Status.Drawn;
-        d.votingEnds = votingEnds;
+        bytes32 hash = blockhash(drawBlock);
+        if (hash == bytes32(0)) {
+            // More than 256 blocks ago: never fall back to a block the caller can pick by timing.
+            drawBlock = uint64(block.number) + _params.drawDelay;
+            d.drawBlock = drawBlock;
+            emit DrawRearmed(id, drawBlock);
+            return;
+        }
+        uint8 round = d.round;
         address[] storage committee = _committees[id];
-        mapping(address => uint8) storage memberOf = _members[id];
+        uint256 earlier = committee.length;
+        // Members who revealed are kept; at most committeeSize of them (see the contract's invariants).
+        uint256 seats;
+        unchecked {
+            seats = uint256(d.committeeSize) - d.guiltyVotes - d.innocentVotes;
+        }
+        address[] memory exclude = new address[](earlier + 2);
+        exclude[0] = d.provider;
+        exclude[1] = d.challenger;
+        for (uint256 i; i < earlier; ++i) {
+            exclude[i + 2] = committee[i];
+        }
+        address[] memory members = _registry.drawValidators(
+            d.modelId, uint48(d.snapshotBlock), keccak256(abi.encode(hash, id, round)), seats, exclude
+        );
+        uint64 commitEnds = uint64(block.timestamp) + _params.commitPeriod;
+        uint64 revealEnds = commitEnds + _params.revealPeriod;
+        d.status = Status.Drawn;
+        d.commitEnds = commitEnds;
+        d.revealEnds = revealEnds;
+        // earlier <= committeeSize * maxRounds <= 84.
+        d.roundStart = uint8(earlier);
+        mapping(address => Member) storage memberOf_ = _members[id];
         for (uint256 i; i < members.length; ++i) {
             committee.push(members[i]);
-            memberOf[members[i]] = MEMBER;
+            memberOf_[members[i]].round = round;
         }
-        emit CommitteeDrawn(id, members, votingEnds);
+        emit CommitteeDrawn(id, round, members, commitEnds, revealEnds);
     }
 
     // ---------------------------------------------------------------- vote
 
     /// @inheritdoc IDisputes
-    function vote(uint256 id, bool guilty) external {
-        uint8 state = _members[id][msg.sender];
-        if (state == 0) revert NotAMember(id, msg.sender);
+    function commitVote(uint256 id, bytes32 commitment) external {
         Dispute storage d = _disputes[id];
-        uint64 votingEnds = d.votingEnds;
-        if (block.timestamp >= votingEnds || d.status == Status.Resolved) revert VotingClosed(id, votingEnds);
-        if (state == VOTED) revert AlreadyVoted(id, msg.sender);
-        _members[id][msg.sender] = VOTED;
-        // At most MAX_COMMITTEE_SIZE votes, each member once.
+        Member storage m = _currentMember(d, id);
+        uint64 commitEnds = d.commitEnds;
+        if (block.timestamp >= commitEnds) revert CommitClosed(id, commitEnds);
+        if (commitment == bytes32(0)) revert ZeroCommitment();
+        if (m.commitment != bytes32(0)) revert AlreadyCommitted(id, msg.sender);
+        m.commitment = commitment;
+        emit VoteCommitted(id, msg.sender);
+    }
+
+    /// @inheritdoc IDisputes
+    function revealVote(uint256 id, bool guilty, bytes32 salt) external {
+        Dispute storage d = _disputes[id];
+        Member storage m = _currentMember(d, id);
+        uint64 commitEnds = d.commitEnds;
+        uint64 revealEnds = d.revealEnds;
+        if (block.timestamp < commitEnds || block.timestamp >= revealEnds) {
+            revert NotRevealPhase(id, commitEnds, revealEnds);
+        }
+        bytes32 commitment = m.commitment;
+        if (commitment == bytes32(0)) revert NotCommitted(id, msg.sender);
+        if (m.revealed) revert AlreadyRevealed(id, msg.sender);
+        if (commitment != keccak256(abi.encode(id, d.round, msg.sender, guilty, salt))) {
+            revert CommitmentMismatch(id, msg.sender);
+        }
+        m.revealed = true;
+        m.guilty = guilty;
+        // At most committeeSize (<= 21) reveals per dispute, each member once.
         unchecked {
             if (guilty) ++d.guiltyVotes;
             else ++d.innocentVotes;
         }
-        emit Voted(id, msg.sender, guilty);
+        emit VoteRevealed(id, msg.sender, guilty);
     }
 
     // ------------------------------------------------------------- resolve
@@ -176,56 +262,37 @@ contract Disputes is IDisputes, Ownable2Step {
         Status status = d.status;
         if (status == Status.None) revert DisputeNotFound(id);
         if (status == Status.Resolved) revert AlreadyResolved(id);
-        address[] storage committee = _committees[id];
-        if (status == Status.Open) {
-            uint64 resolvableAt = d.openedAt + 2 * _params.votingPeriod;
-            if (block.timestamp < resolvableAt) revert NotResolvable(id, resolvableAt);
-        } else if (uint256(d.guiltyVotes) + d.innocentVotes < committee.length && block.timestamp < d.votingEnds) {
-            revert NotResolvable(id, d.votingEnds);
+        if (status == Status.Open) revert CommitteeNotDrawn(id);
+        uint256 size = d.committeeSize;
+        uint256 guiltyVotes = d.guiltyVotes;
+        uint256 innocentVotes = d.innocentVotes;
+        if (guiltyVotes + innocentVotes < size && block.timestamp < d.revealEnds) {
+            revert NotResolvable(id, d.revealEnds);
         }
+        uint8 round = d.round;
+        uint256 absentees = _penalizeAbsentees(id, d.roundStart, round);
 
-        bool guilty = d.guiltyVotes > d.innocentVotes;
-        address provider = d.provider;
-        uint256 slashAmount = d.slashAmount;
-        uint256 slashed;
-        uint256 reward;
-        if (guilty) {
-            // Registry.slash takes exactly min(amount, stake + unbonding); read it now so that the event
-            // can come before the external calls.
-            (, uint256 staked, uint256 unbonding,) = _registry.stakeOf(provider);
-            slashed = slashAmount < staked + unbonding ? slashAmount : staked + unbonding;
-            reward = slashed * _params.challengerRewardBps / BPS;
-        }
-        (address[] memory absent, uint256[] memory penalties) = _absentees(id, committee);
-
-        d.status = Status.Resolved;
-        d.guilty = guilty;
-        // The dispute was open, so the count is at least one.
-        unchecked {
-            --openDisputesOf[provider];
-        }
-        if (guilty) {
-            uint64 epoch = d.openEpoch;
-            penalized[provider][epoch] = true;
-            if (epoch != 0) penalized[provider][epoch - 1] = true;
-        }
-        uint256 bond = d.bond;
-        emit DisputeResolved(id, guilty, slashed, reward, guilty ? 0 : bond, absent.length);
-
-        _registry.unlockStake(provider, slashAmount);
-        if (guilty) {
-            if (slashed != 0) _registry.slash(provider, slashAmount, address(this));
-            // reward <= slashed: challengerRewardBps <= 10,000.
+        Outcome outcome;
+        if (guiltyVotes > size / 2) {
+            outcome = Outcome.Guilty;
+        } else if (innocentVotes > size / 2) {
+            outcome = Outcome.Innocent;
+        } else if (round < d.maxRounds) {
+            // No majority of the full committee yet: the absentees are dropped (they stay excluded as
+            // earlier members) and a new round draws their seats.
             unchecked {
-                if (slashed - reward != 0) _token.burn(slashed - reward);
+                ++round;
             }
-            if (reward + bond != 0) _token.safeTransfer(d.challenger, reward + bond);
-        } else if (bond != 0) {
-            _token.safeTransfer(provider, bond);
+            uint64 drawBlock = uint64(block.number) + _params.drawDelay;
+            d.round = round;
+            d.drawBlock = drawBlock;
+            d.status = Status.Open;
+            emit RoundEscalated(id, round, drawBlock);
+            return;
+        } else {
+            outcome = Outcome.Void;
         }
-        for (uint256 i; i < absent.length; ++i) {
-            if (penalties[i] != 0) _registry.slash(absent[i], penalties[i], address(0));
-        }
+        _settle(id, d, outcome, absentees);
     }
 
     // ---------------------------------------------------------- parameters
@@ -236,6 +303,30 @@ contract Disputes is IDisputes, Ownable2Step {
     }
 
     // --------------------------------------------------------------- views
+
+    /// @inheritdoc IDisputeWindow
+    function minUnbondingPeriod() public view override(IDisputes, IDisputeWindow) returns (uint64) {
+        return _minUnbondingPeriod(_params);
+    }
+
+    /// @inheritdoc IDisputes
+    function voteCommitment(uint256 id, uint8 round, address member, bool guilty, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(id, round, member, guilty, salt));
+    }
+
+    /// @inheritdoc IDisputes
+    function hashSample(bytes32 receiptDigest, address validator, uint64 issuedAt) public view returns (bytes32) {
+        bytes32 domainSeparator = block.chainid == _cachedChainId
+            ? _cachedValidationDomain
+            : _domainSeparator(VALIDATION_NAME_HASH, VALIDATION_VERSION_HASH, address(this));
+        return MessageHashUtils.toTypedDataHash(
+            domainSeparator, keccak256(abi.encode(SAMPLE_TYPEHASH, receiptDigest, validator, issuedAt))
+        );
+    }
 
     /// @inheritdoc IDisputes
     function getDispute(uint256 id) external view returns (Dispute memory) {
@@ -248,8 +339,28 @@ contract Disputes is IDisputes, Ownable2Step {
     }
 
     /// @inheritdoc IDisputes
+    function committeeOfRound(uint256 id, uint8 round) external view returns (address[] memory members) {
+        address[] storage committee = _committees[id];
+        mapping(address => Member) storage memberOf_ = _members[id];
+        members = new address[](committee.length);
+        uint256 count;
+        for (uint256 i; i < committee.length; ++i) {
+            if (memberOf_[committee[i]].round == round) members[count++] = committee[i];
+        }
+        // Shrink to `count` in place; count <= committee.length.
+        assembly ("memory-safe") {
+            mstore(members, count)
+        }
+    }
+
+    /// @inheritdoc IDisputes
+    function memberOf(uint256 id, address member) external view returns (Member memory) {
+        return _members[id][member];
+    }
+
+    /// @inheritdoc IDisputes
     function hasVoted(uint256 id, address member) external view returns (bool) {
-        return _members[id][member] == VOTED;
+        return _members[id][member].revealed;
     }
 
     /// @inheritdoc IDisputes
@@ -259,7 +370,9 @@ contract Disputes is IDisputes, Ownable2Step {
 
     /// @inheritdoc IDisputes
     function hashReceipt(Receipt calldata receipt) public view returns (bytes32) {
-        bytes32 domainSeparator = block.chainid == _cachedChainId ? _cachedDomainSeparator : _paymentsDomainSeparator();
+        bytes32 domainSeparator = block.chainid == _cachedChainId
+            ? _cachedPaymentsDomain
+            : _domainSeparator(PAYMENTS_NAME_HASH, PAYMENTS_VERSION_HASH, _payments);
         // Receipt has only static fields, so abi.encode lays them out as EIP-712's encodeData does.
         return MessageHashUtils.toTypedDataHash(domainSeparator, keccak256(abi.encode(RECEIPT_TYPEHASH, receipt)));
     }
@@ -291,140 +404,170 @@ contract Disputes is IDisputes, Ownable2Step {
         if (actual != expected) revert PayloadMismatch(expected, actual);
     }
 
-    /// @dev Checks who may dispute the receipt and its signature; returns its digest and what to lock:
-    /// min((stake + unbonding) * slashBps / 10,000, stake + unbonding - locked).
+    /// @dev Checks who may dispute the receipt, when, and its signature; returns its digest and the slash
+    /// amount: (stake + unbonding) * slashBps / 10,000 now. No lock and no "fully committed" refusal (F3):
+    /// each dispute slashes from what is left when it resolves.
     function _checkReceipt(Receipt calldata receipt, bytes calldata signature)
         private
         view
         returns (bytes32 digest, uint256 slashAmount)
     {
         address provider = receipt.provider;
-        (IRegistry.Role role, uint256 staked, uint256 unbonding,) = _registry.stakeOf(provider);
-        if (role != IRegistry.Role.Provider) revert NotAProvider(provider);
         if (msg.sender == provider) revert SelfDispute(provider);
+        // F2: any account with stake left, registered or not (unbonding stake is still slashable).
+        (, uint256 staked, uint256 unbonding,) = _registry.stakeOf(provider);
+        uint256 held = staked + unbonding;
+        if (held == 0) revert NothingAtStake(provider);
+        uint64 servedAt = receipt.servedAt;
+        uint64 closesAt = servedAt + _params.disputeWindow;
+        if (closesAt < block.timestamp) revert DisputeWindowClosed(servedAt, closesAt);
+        if (servedAt > block.timestamp + MAX_CLOCK_SKEW) revert ServedInFuture(servedAt);
         digest = hashReceipt(receipt);
         uint256 existing = disputeOfReceipt[digest];
         if (existing != 0) revert DisputeExists(digest, existing);
         // ECDSA first, EIP-1271 only when it fails: a provider that delegates its EOA (EIP-7702) to code
         // that answers "invalid" cannot disown the receipts its key signed.
-        if (!SignatureRule.isValid(provider, digest, signature)) {
-            revert InvalidReceiptSignature(provider);
-        }
-        uint256 held = staked + unbonding;
-        uint256 locked = _registry.lockedOf(provider);
-        uint256 free = held > locked ? held - locked : 0;
+        if (!SignatureRule.isValid(provider, digest, signature)) revert InvalidReceiptSignature(provider);
         slashAmount = held * _params.slashBps / BPS;
-        if (slashAmount > free) slashAmount = free;
-        if (slashAmount == 0) revert StakeFullyCommitted(provider);
     }
 
-    /// @dev Stores a new dispute, counts it as open against `provider` and emits DisputeOpened.
-    function _record(address provider, bytes32 modelId, bytes32 digest, uint256 slashAmount, uint256 bond)
+    /// @dev Stores a new dispute (round 1, waiting for its draw), counts it and its bond, emits DisputeOpened.
+    function _record(Receipt calldata receipt, bytes32 digest, uint256 slashAmount, bool assigned)
         private
         returns (uint256 id)
     {
+        address provider = receipt.provider;
+        Params storage p = _params;
+        uint256 bond = p.challengerBond;
         id = ++disputeCount;
-        // Block numbers and timestamps fit in 64 bits for any chain that will exist.
-        uint64 drawBlock = uint64(block.number) + _params.drawDelay;
+        // Block numbers and timestamps fit in 64 bits for any chain that will exist; block.number >= 1.
+        uint64 drawBlock = uint64(block.number) + p.drawDelay;
         Dispute storage d = _disputes[id];
         d.provider = provider;
+        d.openedAt = uint64(block.timestamp);
+        d.round = 1;
+        d.committeeSize = p.committeeSize;
+        d.maxRounds = p.maxRounds;
         d.challenger = msg.sender;
-        d.modelId = modelId;
+        d.openBlock = uint64(block.number);
+        d.status = Status.Open;
+        d.assigned = assigned;
+        d.modelId = receipt.modelId;
         d.receiptDigest = digest;
         d.slashAmount = slashAmount;
         d.bond = bond;
-        d.openedAt = uint64(block.timestamp);
-        d.openBlock = uint64(block.number);
+        d.snapshotBlock = uint64(block.number - 1);
         d.drawBlock = drawBlock;
         d.openEpoch = currentEpoch();
-        d.status = Status.Open;
+        d.payer = receipt.payer;
         disputeOfReceipt[digest] = id;
-        // Bounded by the number of disputes ever opened.
+        // Bounded by the number of disputes ever opened, and by the MESH supply.
         unchecked {
             ++openDisputesOf[provider];
+            bondsHeld += bond;
         }
-        emit DisputeOpened(id, provider, msg.sender, modelId, digest, slashAmount, bond, drawBlock);
+        emit DisputeOpened(id, provider, msg.sender, receipt.modelId, digest, slashAmount, bond, drawBlock);
     }
 
-    /// @dev The committee seed; see the contract's NatSpec for what it protects against and what not.
-    function _seed(uint64 drawBlock, uint256 id) private view returns (bytes32) {
-        bytes32 hash = blockhash(drawBlock);
-        if (hash == bytes32(0)) hash = blockhash(block.number - 1);
-        return keccak256(abi.encode(hash, id));
-    }
-
-    /// @dev Stake-weighted sampling without replacement of up to `size` active validators other than
-    /// `provider` and `challenger`: each pick is a validator with probability stake / remaining stake.
-    function _sample(bytes32 seed, address provider, address challenger, uint256 size)
-        private
-        view
-        returns (address[] memory members)
-    {
-        IRegistry.ValidatorView[] memory all = _registry.getValidators(0, _registry.validatorCount());
-        address[] memory candidates = new address[](all.length);
-        uint256[] memory weights = new uint256[](all.length);
-        uint256 count;
-        uint256 total;
-        for (uint256 i; i < all.length; ++i) {
-            IRegistry.ValidatorView memory v = all[i];
-            if (!v.active || v.validator == provider || v.validator == challenger) continue;
-            candidates[count] = v.validator;
-            weights[count] = v.stake;
-            total += v.stake;
-            ++count;
-        }
-        uint256 picks = size < count ? size : count;
-        members = new address[](picks);
-        for (uint256 j; j < picks; ++j) {
-            uint256 r = uint256(keccak256(abi.encode(seed, j))) % total;
-            uint256 k;
-            uint256 cumulative = weights[0];
-            while (r >= cumulative) {
-                cumulative += weights[++k];
-            }
-            members[j] = candidates[k];
-            // Remove the pick: its weight leaves the total and the last candidate takes its place.
-            // total >= weights[k] and count >= 1 here (a pick was made from them).
-            unchecked {
-                total -= weights[k];
-                --count;
-            }
-            candidates[k] = candidates[count];
-            weights[k] = weights[count];
+    /// @dev Reverts unless `signature` is `payer`'s sample signature naming the caller (F6).
+    function _checkSample(address payer, bytes32 digest, uint64 issuedAt, bytes calldata signature) private view {
+        if (!SignatureRule.isValid(payer, hashSample(digest, msg.sender, issuedAt), signature)) {
+            revert InvalidSampleSignature(payer, msg.sender);
         }
     }
 
-    /// @dev The members of `id`'s committee who did not vote, and what each loses.
-    function _absentees(uint256 id, address[] storage committee)
-        private
-        view
-        returns (address[] memory absent, uint256[] memory penalties)
-    {
-        uint256 length = committee.length;
-        absent = new address[](length);
-        penalties = new uint256[](length);
+    /// @dev The caller's Member record in the dispute's current round; reverts NotAMember otherwise.
+    function _currentMember(Dispute storage d, uint256 id) private view returns (Member storage m) {
+        m = _members[id][msg.sender];
+        if (d.status != Status.Drawn || m.round != d.round) revert NotAMember(id, msg.sender);
+    }
+
+    /// @dev Slashes (burns) `absentSlashBps` of stake + unbonding from each member of `round` who did not
+    /// reveal; returns how many there were. Stake in unbonding counts, so leaving after the draw does not
+    /// escape the penalty.
+    function _penalizeAbsentees(uint256 id, uint256 start, uint8 round) private returns (uint256 count) {
+        address[] storage committee = _committees[id];
+        mapping(address => Member) storage memberOf_ = _members[id];
         uint256 bps = _params.absentSlashBps;
-        uint256 count;
-        mapping(address => uint8) storage memberOf = _members[id];
+        uint256 length = committee.length;
+        for (uint256 i = start; i < length; ++i) {
+            address member = committee[i];
+            if (memberOf_[member].revealed) continue;
+            ++count;
+            (, uint256 staked, uint256 unbonding,) = _registry.stakeOf(member);
+            uint256 penalty = (staked + unbonding) * bps / BPS;
+            emit AbsenteePenalized(id, member, round, penalty);
+            if (penalty != 0) _registry.slash(member, penalty, address(0));
+        }
+    }
+
+    /// @dev Final outcome: moves the bond and the slash, unfreezes the provider once.
+    function _settle(uint256 id, Dispute storage d, Outcome outcome, uint256 absentees) private {
+        address provider = d.provider;
+        address challenger = d.challenger;
+        uint256 bond = d.bond;
+        d.status = Status.Resolved;
+        d.outcome = outcome;
+        // The dispute was unresolved, so both counts include it.
+        unchecked {
+            --openDisputesOf[provider];
+            bondsHeld -= bond;
+        }
+        uint256 slashed;
+        uint256 reward;
+        uint256 toCommittee;
+        if (outcome == Outcome.Guilty) {
+            uint64 epoch = d.openEpoch;
+            penalized[provider][epoch] = true;
+            if (epoch != 0) penalized[provider][epoch - 1] = true;
+            // Takes min(slashAmount, stake + unbonding left) into this contract.
+            slashed = _registry.slash(provider, d.slashAmount, address(this));
+            // F6: only the validator the payer named earns the reward; reward <= slashed.
+            if (d.assigned) reward = slashed * _params.challengerRewardBps / BPS;
+            unchecked {
+                if (slashed - reward != 0) _token.burn(slashed - reward);
+            }
+            _token.safeTransfer(challenger, reward + bond);
+        } else if (outcome == Outcome.Innocent) {
+            // F3: the failed bond goes to the members who revealed "innocent", never to the provider.
+            toCommittee = _payInnocentVoters(id, bond, d.innocentVotes);
+            unchecked {
+                if (bond - toCommittee != 0) _token.burn(bond - toCommittee);
+            }
+        } else {
+            _token.safeTransfer(challenger, bond);
+        }
+        _registry.unfreeze(provider);
+        emit DisputeResolved(id, outcome, slashed, reward, toCommittee, absentees);
+    }
+
+    /// @dev Pays `bond / voters` to each member who revealed "innocent"; returns the total paid.
+    function _payInnocentVoters(uint256 id, uint256 bond, uint256 voters) private returns (uint256 paid) {
+        uint256 share = bond / voters; // voters > committeeSize / 2 >= 1
+        if (share == 0) return 0;
+        address[] storage committee = _committees[id];
+        mapping(address => Member) storage memberOf_ = _members[id];
+        uint256 length = committee.length;
         for (uint256 i; i < length; ++i) {
             address member = committee[i];
-            if (memberOf[member] == VOTED) continue;
-            // Stake in unbonding counts too, so leaving after the draw does not escape the penalty.
-            (, uint256 staked, uint256 unbonding,) = _registry.stakeOf(member);
-            absent[count] = member;
-            penalties[count] = (staked + unbonding) * bps / BPS;
-            ++count;
-        }
-        // Shrink both arrays to `count` in place; count <= length.
-        assembly ("memory-safe") {
-            mstore(absent, count)
-            mstore(penalties, count)
+            Member storage m = memberOf_[member];
+            if (!m.revealed || m.guilty) continue;
+            paid += share;
+            _token.safeTransfer(member, share);
         }
     }
 
-    function _paymentsDomainSeparator() private view returns (bytes32) {
-        return
-            keccak256(abi.encode(DOMAIN_TYPEHASH, PAYMENTS_NAME_HASH, PAYMENTS_VERSION_HASH, block.chainid, _payments));
+    function _domainSeparator(bytes32 nameHash, bytes32 versionHash, address verifyingContract)
+        private
+        view
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, nameHash, versionHash, block.chainid, verifyingContract));
+    }
+
+    function _minUnbondingPeriod(Params memory p) private pure returns (uint64) {
+        // At most 60 days + 4 * 60 days: no overflow.
+        return p.disputeWindow + uint64(p.maxRounds) * (p.commitPeriod + p.revealPeriod);
     }
 
     function _setParams(Params memory p) private {
@@ -437,16 +580,28 @@ contract Disputes is IDisputes, Ownable2Step {
         if (p.challengerRewardBps > BPS) {
             revert ParameterOutOfRange("challengerRewardBps", p.challengerRewardBps, 0, BPS);
         }
-        if (p.committeeSize == 0 || p.committeeSize > MAX_COMMITTEE_SIZE) {
-            revert ParameterOutOfRange("committeeSize", p.committeeSize, 1, MAX_COMMITTEE_SIZE);
+        if (p.committeeSize < MIN_COMMITTEE_SIZE || p.committeeSize > MAX_COMMITTEE_SIZE || p.committeeSize % 2 == 0) {
+            revert ParameterOutOfRange("committeeSize", p.committeeSize, MIN_COMMITTEE_SIZE, MAX_COMMITTEE_SIZE);
         }
         if (p.drawDelay == 0) revert ParameterOutOfRange("drawDelay", p.drawDelay, 1, type(uint8).max);
-        if (p.votingPeriod < MIN_VOTING_PERIOD || p.votingPeriod > MAX_VOTING_PERIOD) {
-            revert ParameterOutOfRange("votingPeriod", p.votingPeriod, MIN_VOTING_PERIOD, MAX_VOTING_PERIOD);
+        if (p.commitPeriod < MIN_PHASE_PERIOD || p.commitPeriod > MAX_PHASE_PERIOD) {
+            revert ParameterOutOfRange("commitPeriod", p.commitPeriod, MIN_PHASE_PERIOD, MAX_PHASE_PERIOD);
+        }
+        if (p.revealPeriod < MIN_PHASE_PERIOD || p.revealPeriod > MAX_PHASE_PERIOD) {
+            revert ParameterOutOfRange("revealPeriod", p.revealPeriod, MIN_PHASE_PERIOD, MAX_PHASE_PERIOD);
         }
         if (p.absentSlashBps > MAX_ABSENT_SLASH_BPS) {
             revert ParameterOutOfRange("absentSlashBps", p.absentSlashBps, 0, MAX_ABSENT_SLASH_BPS);
         }
+        if (p.disputeWindow < MIN_DISPUTE_WINDOW || p.disputeWindow > MAX_DISPUTE_WINDOW) {
+            revert ParameterOutOfRange("disputeWindow", p.disputeWindow, MIN_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW);
+        }
+        if (p.maxRounds == 0 || p.maxRounds > MAX_ROUNDS) {
+            revert ParameterOutOfRange("maxRounds", p.maxRounds, 1, MAX_ROUNDS);
+        }
+        uint64 needed = _minUnbondingPeriod(p);
+        uint64 unbonding = _registry.unbondingPeriod();
+        if (unbonding < needed) revert UnbondingPeriodTooShort(unbonding, needed);
         _params = p;
         emit ParamsSet(p);
     }

@@ -22,10 +22,12 @@ struct Deployed {
     Emissions emissions;
 }
 
-/// @notice Drives disputes, uptime reports, finalization, work and emission claims through named actors
-/// with bounded inputs. Every action does something valid or returns early (fail_on_revert = true); an
-/// action that has to wait moves the clock or the block number itself. Ghost totals mirror what the
-/// contracts must hold.
+/// @notice Drives disputes (open, claimChallenge, draw, commit, reveal, resolve), stake changes, uptime
+/// reports, finalization, work and emission claims through named actors with bounded inputs. Every action
+/// does something valid or returns early (fail_on_revert = true); an action that has to wait moves the
+/// clock or the block number itself. Ghost state mirrors what the contracts must hold, and `resolve`
+/// computes every outcome and MESH movement from the handler's own record of the votes, then checks the
+/// contracts moved exactly that.
 contract ConsensusHandler is Test {
     uint256 internal constant BPS = 10_000;
     bytes32 internal constant MODEL = keccak256("tinyllama-1.1b-q4.gguf");
@@ -36,7 +38,6 @@ contract ConsensusHandler is Test {
     /// @dev keccak256 of the generated token ids, 4 bytes each ("Hello" in the tiny model's byte vocabulary).
     bytes32 internal constant TOKENS_HASH =
         keccak256(abi.encodePacked(uint32(75), uint32(104), uint32(111), uint32(111), uint32(114)));
-    uint64 internal constant SERVED_AT = 1_767_225_600;
 
     MeshToken public immutable token;
     Registry public immutable registry;
@@ -60,8 +61,17 @@ contract ConsensusHandler is Test {
     mapping(uint256 id => uint256) public ghostVotes;
     mapping(uint256 id => uint256) public ghostResolutions;
     uint256 public ghostBondsHeld;
+    /// @dev MESH burned by disputes (slash shares, bond remainders, absentee penalties), computed from the rules.
+    uint256 public ghostDisputeBurns;
+    /// @dev MESH burned by Payments' flushBurn.
+    uint256 public ghostPaymentBurns;
+    /// @dev Provider slashes that happened without a Guilty outcome backed by a majority of the full committee.
+    uint256 public ghostSlashesWithoutMajority;
+    uint256 public ghostGuiltyVerdicts;
     uint64 public maxEpoch;
     mapping(uint64 epoch => mapping(address validator => mapping(address provider => bool))) internal _reported;
+    /// @dev The vote each member committed (the handler's own record).
+    mapping(uint256 id => mapping(address member => bool)) internal _intended;
     uint256 internal _nonce;
 
     mapping(bytes32 action => uint256) public calls;
@@ -110,6 +120,16 @@ contract ConsensusHandler is Test {
         if (epoch > maxEpoch) maxEpoch = epoch;
     }
 
+    function _salt(uint256 id, uint8 round, address member) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", id, round, member));
+    }
+
+    /// @dev A dispute id picked by `seed`, 0 when none exists.
+    function _pick(uint256 seed) internal view returns (uint256) {
+        uint256 count = disputes.disputeCount();
+        return count == 0 ? 0 : seed % count + 1;
+    }
+
     function providerCount() external view returns (uint256) {
         return providers.length;
     }
@@ -124,17 +144,29 @@ contract ConsensusHandler is Test {
 
     // ================================================================ actions
 
-    function openDispute(uint256 providerSeed, uint256 challengerSeed) external {
+    function openDispute(uint256 providerSeed, uint256 challengerSeed, bool assigned) external {
         address provider = providers[providerSeed % providers.length];
         address challenger = challengers[challengerSeed % challengers.length];
         uint256 held = _held(provider);
-        uint256 locked = registry.lockedOf(provider);
-        uint256 free = held > locked ? held - locked : 0;
-        uint256 expected = held * disputes.params().slashBps / BPS;
-        if (expected > free) expected = free;
-        if (expected == 0) return;
+        if (held == 0) return;
+        (IDisputes.Receipt memory receipt, bytes memory signature, bytes memory sample) =
+            _signed(provider, challenger, assigned);
+        vm.prank(challenger);
+        uint256 id = disputes.openDispute(receipt, signature, REQUEST, RESPONSE, uint64(block.timestamp), sample);
+        IDisputes.Dispute memory d = disputes.getDispute(id);
+        vm.assertEq(d.slashAmount, held * disputes.params().slashBps / BPS, "slash amount");
+        vm.assertEq(d.assigned, assigned, "assigned");
+        ghostBondsHeld += d.bond;
+        calls["openDispute"]++;
+    }
 
-        IDisputes.Receipt memory receipt = IDisputes.Receipt({
+    /// @dev A new receipt of `provider` served now, its signature, and the payer's sample for `challenger`
+    /// (empty when not assigned).
+    function _signed(address provider, address challenger, bool assigned)
+        internal
+        returns (IDisputes.Receipt memory receipt, bytes memory signature, bytes memory sample)
+    {
+        receipt = IDisputes.Receipt({
             requestHash: keccak256(REQUEST),
             responseHash: keccak256(RESPONSE),
             tokensHash: TOKENS_HASH,
@@ -143,79 +175,201 @@ contract ConsensusHandler is Test {
             provider: provider,
             inputTokens: 10,
             outputTokens: 20,
-            servedAt: SERVED_AT,
+            servedAt: uint64(block.timestamp),
             cost: 1 ether,
             cumulativeAmount: ++_nonce
         });
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_providerKeys[provider], disputes.hashReceipt(receipt));
-        vm.prank(challenger);
-        uint256 id = disputes.openDispute(receipt, abi.encodePacked(r, s, v), REQUEST, RESPONSE);
-        vm.assertEq(disputes.getDispute(id).slashAmount, expected, "slash amount");
-        ghostBondsHeld += disputes.getDispute(id).bond;
-        calls["openDispute"]++;
+        bytes32 digest = disputes.hashReceipt(receipt);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_providerKeys[provider], digest);
+        signature = abi.encodePacked(r, s, v);
+        if (assigned) {
+            (v, r, s) = vm.sign(_payerKey, disputes.hashSample(digest, challenger, uint64(block.timestamp)));
+            sample = abi.encodePacked(r, s, v);
+        }
+    }
+
+    function claimChallenge(uint256 idSeed, uint256 challengerSeed) external {
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
+        IDisputes.Dispute memory d = disputes.getDispute(id);
+        address claimer = challengers[challengerSeed % challengers.length];
+        if (d.status == IDisputes.Status.Resolved || d.assigned || claimer == d.challenger) return;
+        if (disputes.memberOf(id, claimer).round != 0) return;
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_payerKey, disputes.hashSample(d.receiptDigest, claimer, 1));
+        uint256 previousBefore = token.balanceOf(d.challenger);
+        vm.prank(claimer);
+        disputes.claimChallenge(id, 1, abi.encodePacked(r, s, v));
+        vm.assertEq(token.balanceOf(d.challenger), previousBefore + d.bond, "previous bond refunded");
+        calls["claimChallenge"]++;
     }
 
     function drawCommittee(uint256 idSeed) external {
-        uint256 count = disputes.disputeCount();
-        if (count == 0) return;
-        uint256 id = idSeed % count + 1;
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
         IDisputes.Dispute memory d = disputes.getDispute(id);
         if (d.status != IDisputes.Status.Open) return;
         if (block.number <= d.drawBlock) vm.roll(d.drawBlock + 1);
         disputes.drawCommittee(id);
+        d = disputes.getDispute(id);
+        if (d.status == IDisputes.Status.Drawn) {
+            address[] memory members = disputes.committeeOfRound(id, d.round);
+            vm.assertLe(members.length + d.guiltyVotes + d.innocentVotes, d.committeeSize, "seats");
+            for (uint256 i; i < members.length; ++i) {
+                vm.assertTrue(members[i] != d.provider && members[i] != d.challenger, "party drawn");
+            }
+        }
         calls["drawCommittee"]++;
     }
 
-    function vote(uint256 idSeed, uint256 memberSeed, bool guilty) external {
-        uint256 count = disputes.disputeCount();
-        if (count == 0) return;
-        uint256 id = idSeed % count + 1;
+    function commitVote(uint256 idSeed, uint256 memberSeed, bool guilty) external {
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
         IDisputes.Dispute memory d = disputes.getDispute(id);
-        if (d.status == IDisputes.Status.Open) {
-            // Draw first so that votes happen often enough to matter.
-            if (block.number <= d.drawBlock) vm.roll(d.drawBlock + 1);
-            disputes.drawCommittee(id);
-            d = disputes.getDispute(id);
-        }
-        if (d.status != IDisputes.Status.Drawn || block.timestamp >= d.votingEnds) return;
-        address[] memory members = disputes.committeeOf(id);
+        if (d.status != IDisputes.Status.Drawn || block.timestamp >= d.commitEnds) return;
+        address[] memory members = disputes.committeeOfRound(id, d.round);
         if (members.length == 0) return;
         address member = members[memberSeed % members.length];
-        if (disputes.hasVoted(id, member)) return;
+        if (disputes.memberOf(id, member).commitment != bytes32(0)) return;
+        bytes32 commitment = disputes.voteCommitment(id, d.round, member, guilty, _salt(id, d.round, member));
         vm.prank(member);
-        disputes.vote(id, guilty);
+        disputes.commitVote(id, commitment);
+        _intended[id][member] = guilty;
+        calls["commitVote"]++;
+    }
+
+    function revealVote(uint256 idSeed, uint256 memberSeed) external {
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
+        IDisputes.Dispute memory d = disputes.getDispute(id);
+        if (d.status != IDisputes.Status.Drawn || block.timestamp >= d.revealEnds) return;
+        address[] memory members = disputes.committeeOfRound(id, d.round);
+        if (members.length == 0) return;
+        address member = members[memberSeed % members.length];
+        IDisputes.Member memory m = disputes.memberOf(id, member);
+        if (m.commitment == bytes32(0) || m.revealed) return;
+        if (block.timestamp < d.commitEnds) vm.warp(d.commitEnds);
+        bool guilty = _intended[id][member];
+        vm.prank(member);
+        disputes.revealVote(id, guilty, _salt(id, d.round, member));
         ghostVotes[id]++;
-        calls["vote"]++;
+        calls["revealVote"]++;
+    }
+
+    /// @dev What resolve must do, computed from the handler's own record before the call.
+    struct Expected {
+        IDisputes.Outcome outcome;
+        bool escalates;
+        uint256 guilty;
+        uint256 innocent;
+        uint256 slashed;
+        uint256 reward;
+        uint256 share;
+        uint256 burn;
+    }
+
+    /// @dev Balances and stakes of a committee before resolve.
+    struct Before {
+        uint256[] held;
+        uint256[] balance;
+        uint256 providerHeld;
+        uint256 challengerBalance;
+        uint256 supply;
     }
 
     function resolve(uint256 idSeed) external {
-        uint256 count = disputes.disputeCount();
-        if (count == 0) return;
-        uint256 id = idSeed % count + 1;
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
         IDisputes.Dispute memory d = disputes.getDispute(id);
-        if (d.status == IDisputes.Status.Resolved) return;
-        if (d.status == IDisputes.Status.Open) {
-            uint256 at = d.openedAt + 2 * disputes.params().votingPeriod;
-            if (block.timestamp < at) vm.warp(at);
-        } else if (d.guiltyVotes + d.innocentVotes < disputes.committeeOf(id).length && block.timestamp < d.votingEnds)
-        {
-            vm.warp(d.votingEnds);
+        if (d.status != IDisputes.Status.Drawn) return;
+        if (uint256(d.guiltyVotes) + d.innocentVotes < d.committeeSize && block.timestamp < d.revealEnds) {
+            vm.warp(d.revealEnds);
         }
         address[] memory members = disputes.committeeOf(id);
-        uint256[] memory before = new uint256[](members.length + 1);
-        before[0] = _held(d.provider);
-        for (uint256 i; i < members.length; ++i) {
-            before[i + 1] = _held(members[i]);
-        }
+        (Expected memory e, Before memory b) = _expect(id, d, members);
+
         disputes.resolve(id);
-        _noteSlash(d.provider, before[0]);
+
+        IDisputes.Dispute memory after_ = disputes.getDispute(id);
+        vm.assertEq(b.supply - token.totalSupply(), e.burn, "burned to the wei");
+        ghostDisputeBurns += e.burn;
+        uint256 providerLost = b.providerHeld - _held(d.provider);
+        vm.assertEq(providerLost, e.slashed, "provider slash");
+        // Only a Guilty outcome of a majority of the full committee slashes the provider.
+        if (
+            providerLost != 0
+                && (after_.outcome != IDisputes.Outcome.Guilty
+                    || uint256(after_.guiltyVotes) * 2 <= after_.committeeSize)
+        ) ghostSlashesWithoutMajority++;
+        _noteSlash(d.provider, b.providerHeld);
         for (uint256 i; i < members.length; ++i) {
-            _noteSlash(members[i], before[i + 1]);
+            _noteSlash(members[i], b.held[i]);
+        }
+        if (e.escalates) {
+            vm.assertEq(after_.round, d.round + 1, "escalated");
+            vm.assertTrue(after_.status == IDisputes.Status.Open, "open for the next draw");
+            calls["escalate"]++;
+            return;
+        }
+        vm.assertTrue(after_.outcome == e.outcome, "outcome");
+        uint256 challengerGain = token.balanceOf(d.challenger) - b.challengerBalance;
+        if (e.outcome == IDisputes.Outcome.Guilty) {
+            ghostGuiltyVerdicts++;
+            vm.assertEq(challengerGain, e.reward + d.bond, "challenger paid");
+        } else if (e.outcome == IDisputes.Outcome.Void) {
+            vm.assertEq(challengerGain, d.bond, "bond back");
+        } else {
+            for (uint256 i; i < members.length; ++i) {
+                IDisputes.Member memory m = disputes.memberOf(id, members[i]);
+                uint256 gained = token.balanceOf(members[i]) - b.balance[i];
+                vm.assertEq(gained, m.revealed && !m.guilty ? e.share : 0, "innocent share");
+            }
         }
         ghostResolutions[id]++;
         ghostBondsHeld -= d.bond;
         _noteEpoch();
         calls["resolve"]++;
+    }
+
+    /// @dev The outcome and MESH movements resolve must produce, from the handler's own vote record.
+    function _expect(uint256 id, IDisputes.Dispute memory d, address[] memory members)
+        internal
+        view
+        returns (Expected memory e, Before memory b)
+    {
+        b.held = new uint256[](members.length);
+        b.balance = new uint256[](members.length);
+        uint256 absentBps = disputes.params().absentSlashBps;
+        for (uint256 i; i < members.length; ++i) {
+            b.held[i] = _held(members[i]);
+            b.balance[i] = token.balanceOf(members[i]);
+            IDisputes.Member memory m = disputes.memberOf(id, members[i]);
+            if (m.revealed) {
+                vm.assertEq(m.guilty, _intended[id][members[i]], "revealed vote != committed vote");
+                if (m.guilty) ++e.guilty;
+                else ++e.innocent;
+            } else if (m.round == d.round) {
+                e.burn += b.held[i] * absentBps / BPS; // absent in the round being resolved
+            }
+        }
+        vm.assertEq(e.guilty, d.guiltyVotes, "guilty tally");
+        vm.assertEq(e.innocent, d.innocentVotes, "innocent tally");
+        b.providerHeld = _held(d.provider);
+        b.challengerBalance = token.balanceOf(d.challenger);
+        b.supply = token.totalSupply();
+        if (e.guilty * 2 > d.committeeSize) {
+            e.outcome = IDisputes.Outcome.Guilty;
+            e.slashed = d.slashAmount < b.providerHeld ? d.slashAmount : b.providerHeld;
+            if (d.assigned) e.reward = e.slashed * disputes.params().challengerRewardBps / BPS;
+            e.burn += e.slashed - e.reward;
+        } else if (e.innocent * 2 > d.committeeSize) {
+            e.outcome = IDisputes.Outcome.Innocent;
+            e.share = d.bond / e.innocent;
+            e.burn += d.bond - e.share * e.innocent;
+        } else if (d.round < d.maxRounds) {
+            e.escalates = true;
+        } else {
+            e.outcome = IDisputes.Outcome.Void;
+        }
     }
 
     function _noteSlash(address account, uint256 before) internal {
@@ -224,6 +378,30 @@ contract ConsensusHandler is Test {
             ghostSlashed[account] += before - now_;
             ghostTotalSlashed += before - now_;
         }
+    }
+
+    /// @dev A validator or provider changes its stake: a top-up, or a move of some stake to unbonding.
+    function changeStake(uint256 accountSeed, uint256 amount, bool topUp) external {
+        uint256 n = accountSeed % (providers.length + validators.length);
+        address account = n < providers.length ? providers[n] : validators[n - providers.length];
+        if (topUp) {
+            amount = bound(amount, 1, 10_000 ether);
+            token.transfer(account, amount);
+            vm.startPrank(account);
+            token.approve(address(registry), amount);
+            registry.stake(amount);
+            vm.stopPrank();
+            ghostStaked[account] += amount;
+            ghostTotalStaked += amount;
+        } else {
+            (IRegistry.Role role, uint256 staked,,) = registry.stakeOf(account);
+            uint256 minimum = role == IRegistry.Role.Provider ? registry.minStake() : registry.minValidatorStake();
+            if (staked <= minimum) return;
+            amount = bound(amount, 1, staked - minimum);
+            vm.prank(account);
+            registry.requestUnstake(amount);
+        }
+        calls["changeStake"]++;
     }
 
     function submitScores(uint256 validatorSeed, uint16 score0, uint16 score1) external {
@@ -263,6 +441,8 @@ contract ConsensusHandler is Test {
             IPayments.Voucher(payer, provider, MODEL, payments.paid(payer, provider, MODEL) + amount);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_payerKey, payments.hashVoucher(voucher));
         payments.redeem(voucher, abi.encodePacked(r, s, v));
+        // Burn what the redemption booked now, so that every burn is counted when it happens.
+        ghostPaymentBurns += payments.flushBurn();
         calls["work"]++;
     }
 
@@ -271,6 +451,13 @@ contract ConsensusHandler is Test {
         vm.roll(block.number + 1);
         _noteEpoch();
         calls["warp"]++;
+    }
+
+    /// @dev Blocks pass (sometimes more than 256, so that a draw block's hash expires and the draw rearms).
+    function roll(uint256 blocks) external {
+        vm.roll(block.number + bound(blocks, 1, 300));
+        vm.warp(block.timestamp + 1);
+        calls["roll"]++;
     }
 
     function finalize(uint256 epochSeed, uint256 maxProviders) external {
@@ -310,29 +497,36 @@ contract ConsensusInvariantTest is ConsensusBase {
         providers[1] = _provider("p1", 8000 ether);
         keys[0] = keyOf[providers[0]];
         keys[1] = keyOf[providers[1]];
-        address[] memory validators = new address[](4);
-        for (uint256 i; i < 4; ++i) {
+        address[] memory validators = new address[](6);
+        for (uint256 i; i < 6; ++i) {
             validators[i] = _validator(string(abi.encodePacked("v", bytes1(uint8(0x30 + i)))), 2000 ether * (i + 1));
         }
-        address[] memory challengers = new address[](2);
+        address[] memory challengers = new address[](3);
         challengers[0] = _challenger("c0", 1e30);
         challengers[1] = _challenger("c1", 1e30);
+        challengers[2] = _challenger("c2", 1e30);
+        vm.roll(block.number + 1); // the validators are in every snapshot from here
 
         handler = new ConsensusHandler(
             Deployed(token, registry, payments, uptime, disputes, emissions), providers, keys, validators, challengers
         );
         _give(address(handler), 1e31);
 
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = ConsensusHandler.openDispute.selector;
-        selectors[1] = ConsensusHandler.drawCommittee.selector;
-        selectors[2] = ConsensusHandler.vote.selector;
-        selectors[3] = ConsensusHandler.resolve.selector;
-        selectors[4] = ConsensusHandler.submitScores.selector;
-        selectors[5] = ConsensusHandler.work.selector;
-        selectors[6] = ConsensusHandler.warp.selector;
-        selectors[7] = ConsensusHandler.finalize.selector;
-        selectors[8] = ConsensusHandler.claim.selector;
+        selectors[1] = ConsensusHandler.claimChallenge.selector;
+        selectors[2] = ConsensusHandler.drawCommittee.selector;
+        selectors[3] = ConsensusHandler.commitVote.selector;
+        selectors[4] = ConsensusHandler.revealVote.selector;
+        selectors[5] = ConsensusHandler.resolve.selector;
+        selectors[6] = ConsensusHandler.changeStake.selector;
+        selectors[7] = ConsensusHandler.submitScores.selector;
+        selectors[8] = ConsensusHandler.work.selector;
+        selectors[9] = ConsensusHandler.warp.selector;
+        selectors[10] = ConsensusHandler.roll.selector;
+        selectors[11] = ConsensusHandler.finalize.selector;
+        selectors[12] = ConsensusHandler.claim.selector;
+        selectors[13] = ConsensusHandler.commitVote.selector; // votes twice as often as the rest
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetSender(makeAddr("keeper"));
@@ -346,27 +540,52 @@ contract ConsensusInvariantTest is ConsensusBase {
             if (d.status != IDisputes.Status.Resolved) sum += d.bond;
         }
         vm.assertEq(token.balanceOf(address(disputes)), sum, "MESH held != open bonds");
+        vm.assertEq(disputes.bondsHeld(), sum, "bondsHeld != open bonds");
         vm.assertEq(sum, handler.ghostBondsHeld(), "open bonds != ghost");
     }
 
-    /// @notice Each provider's lock is the sum of its open disputes' slashes, and covered by its stake.
-    function invariant_locksMatchOpenDisputes() public view {
+    /// @notice Each provider is frozen exactly once per unresolved dispute against it.
+    function invariant_freezesMatchOpenDisputes() public view {
         for (uint256 p; p < handler.providerCount(); ++p) {
             address provider = handler.providers(p);
-            uint256 sum;
             uint256 open;
             for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
                 IDisputes.Dispute memory d = disputes.getDispute(id);
-                if (d.provider == provider && d.status != IDisputes.Status.Resolved) {
-                    sum += d.slashAmount;
-                    ++open;
-                }
+                if (d.provider == provider && d.status != IDisputes.Status.Resolved) ++open;
             }
-            vm.assertEq(registry.lockedOf(provider), sum, "locked != open slashes");
+            vm.assertEq(registry.frozenOf(provider), open, "frozen != open disputes");
             vm.assertEq(disputes.openDisputesOf(provider), open, "open disputes count");
-            (uint256 staked, uint256 unbonding) = _stakeOf(provider);
-            vm.assertLe(sum, staked + unbonding, "lock above stake");
         }
+    }
+
+    /// @notice No provider is slashed without a Guilty outcome backed by a majority of the full committee:
+    /// every Guilty dispute has more than committeeSize / 2 revealed guilty votes of distinct drawn members.
+    function invariant_noSlashWithoutAMajorityOfTheFullCommittee() public view {
+        vm.assertEq(handler.ghostSlashesWithoutMajority(), 0, "slash without a majority");
+        uint256 guiltyVerdicts;
+        for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
+            IDisputes.Dispute memory d = disputes.getDispute(id);
+            if (d.outcome != IDisputes.Outcome.Guilty) continue;
+            ++guiltyVerdicts;
+            address[] memory members = disputes.committeeOf(id);
+            uint256 guiltyMembers;
+            for (uint256 i; i < members.length; ++i) {
+                IDisputes.Member memory m = disputes.memberOf(id, members[i]);
+                if (m.revealed && m.guilty) ++guiltyMembers;
+            }
+            vm.assertEq(guiltyMembers, d.guiltyVotes, "guilty votes != guilty members");
+            vm.assertTrue(guiltyMembers * 2 > d.committeeSize, "guilty without a majority");
+        }
+        vm.assertEq(guiltyVerdicts, handler.ghostGuiltyVerdicts(), "guilty verdicts != ghost");
+    }
+
+    /// @notice MESH supply changes only by emissions and burns, to the wei: the burns computed from the
+    /// rules (disputes) and flushed by Payments are exactly what MeshToken counts.
+    function invariant_supplyChangesOnlyByEmissionsAndBurns() public view {
+        uint256 burns = handler.ghostDisputeBurns() + handler.ghostPaymentBurns();
+        vm.assertEq(token.totalBurned(), burns, "burned != ghost burns");
+        vm.assertEq(token.totalMinted(), INITIAL_SUPPLY + emissions.totalEmitted(), "minted != initial + emitted");
+        vm.assertEq(token.totalSupply(), INITIAL_SUPPLY + emissions.totalEmitted() - burns, "supply");
     }
 
     /// @notice Slashed never exceeds staked, per account and in total; the Registry agrees with the ghost.
@@ -417,19 +636,23 @@ contract ConsensusInvariantTest is ConsensusBase {
         }
     }
 
-    /// @notice A vote counts once: the tallies equal the members marked as voted and the ghost count.
+    /// @notice A vote counts once: the tallies equal the members who revealed and the ghost count, and
+    /// never exceed the committee's seats.
     function invariant_voteCountsOnce() public view {
         for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
             IDisputes.Dispute memory d = disputes.getDispute(id);
             address[] memory members = disputes.committeeOf(id);
-            uint256 voted;
+            uint256 revealed;
             for (uint256 i; i < members.length; ++i) {
-                if (disputes.hasVoted(id, members[i])) ++voted;
+                if (disputes.hasVoted(id, members[i])) ++revealed;
+                for (uint256 j; j < i; ++j) {
+                    vm.assertTrue(members[i] != members[j], "member drawn twice");
+                }
             }
             uint256 tally = uint256(d.guiltyVotes) + d.innocentVotes;
-            vm.assertEq(tally, voted, "tally != members who voted");
+            vm.assertEq(tally, revealed, "tally != members who revealed");
             vm.assertEq(tally, handler.ghostVotes(id), "tally != ghost votes");
-            vm.assertLe(tally, members.length, "more votes than members");
+            vm.assertLe(tally, d.committeeSize, "more votes than seats");
         }
     }
 
@@ -445,43 +668,69 @@ contract ConsensusInvariantTest is ConsensusBase {
     }
 
     /// @notice The handler can reach every action (a fixed walk through them), so the invariants above
-    /// are checked against states with disputes, votes, slashes, finalized epochs and claims.
+    /// are checked against states with disputes, claims, votes, escalations, slashes, finalized epochs and
+    /// emission claims.
     function test_handler_reachesEveryAction() public {
         handler.submitScores(0, 9000, 9500);
         handler.submitScores(1, 9000, 7000);
         handler.work(0, 100 ether);
-        handler.openDispute(1, 0);
-        handler.openDispute(0, 1);
+        handler.openDispute(1, 0, true); // 1: guilty
+        handler.openDispute(0, 1, false); // 2: innocent, claimed by c2
+        handler.openDispute(0, 0, false); // 3: one vote, escalates
+        handler.claimChallenge(1, 2);
+        handler.changeStake(3, 500 ether, true);
         handler.drawCommittee(0);
+        handler.drawCommittee(1);
+        handler.drawCommittee(2);
         for (uint256 m; m < 3; ++m) {
-            handler.vote(1, m, true);
-            handler.vote(0, m, false);
+            handler.commitVote(0, m, true);
+            handler.commitVote(1, m, false);
         }
+        handler.commitVote(2, 0, true);
+        for (uint256 m; m < 3; ++m) {
+            handler.revealVote(0, m);
+            handler.revealVote(1, m);
+        }
+        handler.revealVote(2, 0);
         handler.resolve(0);
         handler.resolve(1);
+        handler.resolve(2);
+        handler.changeStake(4, 100 ether, false);
+        handler.roll(300);
+        handler.drawCommittee(2); // the draw block's hash expired: rearmed
+        handler.drawCommittee(2);
         handler.warp(2 * EPOCH);
         handler.warp(2 * EPOCH);
         handler.finalize(0, 3);
         handler.claim(0, 0);
         handler.claim(0, 2);
-        bytes32[9] memory actions = [
+        bytes32[14] memory actions = [
             bytes32("openDispute"),
+            "claimChallenge",
             "drawCommittee",
-            "vote",
+            "commitVote",
+            "revealVote",
             "resolve",
+            "escalate",
+            "changeStake",
             "submitScores",
             "work",
             "warp",
+            "roll",
             "finalize",
             "claim"
         ];
         for (uint256 i; i < actions.length; ++i) {
-            vm.assertGt(handler.calls(actions[i]), 0);
+            vm.assertTrue(handler.calls(actions[i]) > 0, string(abi.encodePacked(actions[i])));
         }
+        vm.assertEq(disputes.committeeOfRound(3, 2).length, 2, "round 2 drew the two open seats");
         vm.assertGt(registry.totalSlashed(), 0);
         vm.assertGt(emissions.totalEmitted(), 0);
+        vm.assertEq(handler.ghostGuiltyVerdicts(), 1);
         invariant_disputesHoldTheOpenBonds();
-        invariant_locksMatchOpenDisputes();
+        invariant_freezesMatchOpenDisputes();
+        invariant_noSlashWithoutAMajorityOfTheFullCommittee();
+        invariant_supplyChangesOnlyByEmissionsAndBurns();
         invariant_slashedNeverExceedsStaked();
         invariant_emissionsWithinSchedule();
         invariant_voteCountsOnce();

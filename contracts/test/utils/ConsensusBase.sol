@@ -34,8 +34,13 @@ abstract contract ConsensusBase is Test {
     uint16 internal constant REWARD_BPS = 5000;
     uint8 internal constant COMMITTEE = 3;
     uint8 internal constant DRAW_DELAY = 1;
-    uint64 internal constant VOTING = 1 days;
+    /// @dev Short phases (the epoch is an hour) so that a whole vote fits in the epoch it starts in.
+    uint64 internal constant COMMIT_PERIOD = 10 minutes;
+    uint64 internal constant REVEAL_PERIOD = 10 minutes;
     uint16 internal constant ABSENT_BPS = 100;
+    uint64 internal constant DISPUTE_WINDOW = 2 hours;
+    uint8 internal constant MAX_ROUNDS = 3;
+    uint64 internal constant UNBONDING = 7 days;
 
     uint256 internal constant EMISSION = 1000 ether;
     uint64 internal constant HALVING = 8760;
@@ -53,7 +58,6 @@ abstract contract ConsensusBase is Test {
     /// @dev keccak256 of the generated token ids, 4 bytes each ("Hello" in the tiny model's byte vocabulary).
     bytes32 internal constant TOKENS_HASH =
         keccak256(abi.encodePacked(uint32(75), uint32(104), uint32(111), uint32(111), uint32(114)));
-    uint64 internal constant SERVED_AT = 1_767_225_600;
 
     MeshToken internal token;
     ModelRegistry internal models;
@@ -79,7 +83,7 @@ abstract contract ConsensusBase is Test {
     function _deploy() internal {
         token = new MeshToken(owner, owner, INITIAL_SUPPLY);
         models = new ModelRegistry(owner, 2000, ROYALTY_DELAY);
-        registry = new Registry(owner, token, MIN_STAKE, MIN_VALIDATOR_STAKE, 7 days, 16);
+        registry = new Registry(owner, token, MIN_STAKE, MIN_VALIDATOR_STAKE, UNBONDING, 16);
         payments = new Payments(owner, token, models, BURN_BPS, 1 days, GENESIS, EPOCH);
         uptime = new Uptime(owner, registry, GENESIS, EPOCH, FLOOR);
         disputes = new Disputes(owner, token, registry, address(payments), GENESIS, EPOCH, _params());
@@ -103,8 +107,11 @@ abstract contract ConsensusBase is Test {
             challengerRewardBps: REWARD_BPS,
             committeeSize: COMMITTEE,
             drawDelay: DRAW_DELAY,
-            votingPeriod: VOTING,
-            absentSlashBps: ABSENT_BPS
+            commitPeriod: COMMIT_PERIOD,
+            revealPeriod: REVEAL_PERIOD,
+            absentSlashBps: ABSENT_BPS,
+            disputeWindow: DISPUTE_WINDOW,
+            maxRounds: MAX_ROUNDS
         });
     }
 
@@ -149,13 +156,26 @@ abstract contract ConsensusBase is Test {
         );
     }
 
+    /// @dev A registered validator with `amount` staked that declared MODEL (drawn for MODEL's disputes).
     function _validator(string memory name, uint256 amount) internal returns (address account) {
+        bytes32[] memory modelIds = new bytes32[](1);
+        modelIds[0] = MODEL;
+        account = _validatorWithModels(name, amount, modelIds);
+    }
+
+    /// @dev A registered validator with `amount` staked that declared `modelIds` (none when empty).
+    function _validatorWithModels(string memory name, uint256 amount, bytes32[] memory modelIds)
+        internal
+        returns (address account)
+    {
         uint256 key;
         (account, key) = makeAddrAndKey(name);
         keyOf[account] = key;
         _stake(account, amount);
-        vm.prank(account);
+        vm.startPrank(account);
         registry.registerValidator("https://validator.example");
+        if (modelIds.length != 0) registry.setValidatorModels(modelIds);
+        vm.stopPrank();
     }
 
     /// @dev An account holding `amount` MESH that Disputes may pull (a challenger).
@@ -168,17 +188,24 @@ abstract contract ConsensusBase is Test {
 
     // -------------------------------------------------------------- receipts
 
+    /// @dev The payer every test receipt names (it signs the samples that assign challengers).
+    function _payer() internal returns (address account, uint256 key) {
+        (account, key) = makeAddrAndKey("payer");
+    }
+
+    /// @dev A receipt of `provider` served now (inside the dispute window); `cumulativeAmount` makes it unique.
     function _receipt(address provider, uint256 cumulativeAmount) internal returns (IDisputes.Receipt memory) {
+        (address payer,) = _payer();
         return IDisputes.Receipt({
             requestHash: keccak256(REQUEST),
             responseHash: keccak256(RESPONSE),
             tokensHash: TOKENS_HASH,
             modelId: MODEL,
-            payer: makeAddr("payer"),
+            payer: payer,
             provider: provider,
             inputTokens: 12,
             outputTokens: 7,
-            servedAt: SERVED_AT,
+            servedAt: uint64(block.timestamp),
             cost: 1 ether,
             cumulativeAmount: cumulativeAmount
         });
@@ -189,24 +216,105 @@ abstract contract ConsensusBase is Test {
         return abi.encodePacked(r, s, v);
     }
 
-    /// @dev Opens a dispute by `challenger` over a receipt of `provider` with `cumulativeAmount`.
+    /// @dev The payer's sample signature sending `receipt` to `validator` (the assignment, F6).
+    function _signSample(IDisputes.Receipt memory receipt, address validator, uint64 issuedAt)
+        internal
+        returns (bytes memory)
+    {
+        (, uint256 key) = _payer();
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(key, disputes.hashSample(disputes.hashReceipt(receipt), validator, issuedAt));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev Opens a dispute by `challenger` (not assigned) over a receipt of `provider` with `cumulativeAmount`,
+    /// in the next block: the draw's snapshot is the block before the opening, so everything set up so far
+    /// (validators registered, models declared) counts in it.
     function _open(address challenger, address provider, uint256 cumulativeAmount) internal returns (uint256 id) {
+        vm.roll(block.number + 1);
         IDisputes.Receipt memory receipt = _receipt(provider, cumulativeAmount);
         bytes memory signature = _signReceipt(keyOf[provider], receipt);
         vm.prank(challenger);
-        id = disputes.openDispute(receipt, signature, REQUEST, RESPONSE);
+        id = disputes.openDispute(receipt, signature, REQUEST, RESPONSE, 0, "");
     }
 
+    /// @dev As `_open`, with `challenger` assigned by the payer's sample signature.
+    function _openAssigned(address challenger, address provider, uint256 cumulativeAmount)
+        internal
+        returns (uint256 id)
+    {
+        vm.roll(block.number + 1);
+        IDisputes.Receipt memory receipt = _receipt(provider, cumulativeAmount);
+        bytes memory signature = _signReceipt(keyOf[provider], receipt);
+        bytes memory sample = _signSample(receipt, challenger, uint64(block.timestamp));
+        vm.prank(challenger);
+        id = disputes.openDispute(receipt, signature, REQUEST, RESPONSE, uint64(block.timestamp), sample);
+    }
+
+    /// @dev Draws the current round's committee at the first block that may draw it.
     function _draw(uint256 id) internal {
-        vm.roll(block.number + DRAW_DELAY + 1);
+        uint64 drawBlock = disputes.getDispute(id).drawBlock;
+        if (block.number <= drawBlock) vm.roll(drawBlock + 1);
         disputes.drawCommittee(id);
     }
 
+    /// @dev The salt a member uses in tests (the real agent derives it from its key, id and round).
+    function _salt(address member, uint256 id, uint8 round) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", member, id, round));
+    }
+
+    /// @dev `member` commits `guilty` in the dispute's current round.
+    function _commit(uint256 id, address member, bool guilty) internal {
+        uint8 round = disputes.getDispute(id).round;
+        bytes32 commitment = disputes.voteCommitment(id, round, member, guilty, _salt(member, id, round));
+        vm.prank(member);
+        disputes.commitVote(id, commitment);
+    }
+
+    /// @dev `member` reveals `guilty` (as committed by _commit); the clock must be in the reveal phase.
+    function _reveal(uint256 id, address member, bool guilty) internal {
+        uint8 round = disputes.getDispute(id).round;
+        vm.prank(member);
+        disputes.revealVote(id, guilty, _salt(member, id, round));
+    }
+
+    /// @dev Moves the clock to the start of the current round's reveal phase.
+    function _toReveal(uint256 id) internal {
+        uint64 commitEnds = disputes.getDispute(id).commitEnds;
+        if (block.timestamp < commitEnds) vm.warp(commitEnds);
+    }
+
+    /// @dev Moves the clock to the end of the current round's reveal phase (resolvable whatever was revealed).
+    function _toRevealEnd(uint256 id) internal {
+        uint64 revealEnds = disputes.getDispute(id).revealEnds;
+        if (block.timestamp < revealEnds) vm.warp(revealEnds);
+    }
+
+    /// @dev In the current round, the first `guilty` members vote guilty, the next `innocent` vote innocent
+    /// (commit and reveal), the others stay absent; the clock ends at the reveal phase's end when anyone is
+    /// absent (so that the round can be resolved), else in the reveal phase.
+    function _castRound(uint256 id, uint256 guilty, uint256 innocent) internal returns (address[] memory members) {
+        members = disputes.committeeOfRound(id, disputes.getDispute(id).round);
+        require(guilty + innocent <= members.length, "more votes than members");
+        for (uint256 i; i < guilty + innocent; ++i) {
+            _commit(id, members[i], i < guilty);
+        }
+        _toReveal(id);
+        for (uint256 i; i < guilty + innocent; ++i) {
+            _reveal(id, members[i], i < guilty);
+        }
+        if (guilty + innocent < members.length) _toRevealEnd(id);
+    }
+
+    /// @dev Every member of the current round commits and reveals `guilty` (the clock moves to the reveal phase).
     function _voteAll(uint256 id, bool guilty) internal {
-        address[] memory members = disputes.committeeOf(id);
+        address[] memory members = disputes.committeeOfRound(id, disputes.getDispute(id).round);
         for (uint256 i; i < members.length; ++i) {
-            vm.prank(members[i]);
-            disputes.vote(id, guilty);
+            _commit(id, members[i], guilty);
+        }
+        _toReveal(id);
+        for (uint256 i; i < members.length; ++i) {
+            _reveal(id, members[i], guilty);
         }
     }
 

@@ -131,9 +131,6 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
       absentSlashBps: Number(params.absentSlashBps),
       disputeWindow: params.disputeWindow,
       maxRounds: Number(params.maxRounds),
-      // TRANSITION (issue 12): the Disputes before commit–reveal takes a votingPeriod; viem encodes a
-      // struct by its ABI's field names, so this field is ignored once the new ABI is generated.
-      votingPeriod: params.commitPeriod + params.revealPeriod,
     },
   ])
   const emissions = await deploy('Emissions', emissionsAbi, emissionsBytecode, [

@@ -64,7 +64,12 @@ export const disputesAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "votingPeriod",
+            "name": "commitPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "revealPeriod",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -72,6 +77,16 @@ export const disputesAbi = [
             "name": "absentSlashBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxRounds",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -106,7 +121,59 @@ export const disputesAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_CLOCK_SKEW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_COMMITTEE_SIZE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_DISPUTE_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_PHASE_PERIOD",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_ROUNDS",
     "inputs": [],
     "outputs": [
       {
@@ -132,7 +199,20 @@ export const disputesAbi = [
   },
   {
     "type": "function",
-    "name": "MAX_VOTING_PERIOD",
+    "name": "MIN_COMMITTEE_SIZE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_DISPUTE_WINDOW",
     "inputs": [],
     "outputs": [
       {
@@ -145,7 +225,7 @@ export const disputesAbi = [
   },
   {
     "type": "function",
-    "name": "MIN_VOTING_PERIOD",
+    "name": "MIN_PHASE_PERIOD",
     "inputs": [],
     "outputs": [
       {
@@ -171,8 +251,75 @@ export const disputesAbi = [
   },
   {
     "type": "function",
+    "name": "SAMPLE_TYPEHASH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "acceptOwnership",
     "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "bondsHeld",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "claimChallenge",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "sampleSignature",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "commitVote",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
     "outputs": [],
     "stateMutability": "nonpayable"
   },
@@ -189,6 +336,30 @@ export const disputesAbi = [
     "outputs": [
       {
         "name": "",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "committeeOfRound",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "round",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "members",
         "type": "address[]",
         "internalType": "address[]"
       }
@@ -301,9 +472,59 @@ export const disputesAbi = [
             "internalType": "address"
           },
           {
+            "name": "openedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "round",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "committeeSize",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "maxRounds",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "guiltyVotes",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
             "name": "challenger",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "openBlock",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "innocentVotes",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "status",
+            "type": "uint8",
+            "internalType": "enum IDisputes.Status"
+          },
+          {
+            "name": "outcome",
+            "type": "uint8",
+            "internalType": "enum IDisputes.Outcome"
+          },
+          {
+            "name": "assigned",
+            "type": "bool",
+            "internalType": "bool"
           },
           {
             "name": "modelId",
@@ -326,12 +547,7 @@ export const disputesAbi = [
             "internalType": "uint256"
           },
           {
-            "name": "openedAt",
-            "type": "uint64",
-            "internalType": "uint64"
-          },
-          {
-            "name": "openBlock",
+            "name": "snapshotBlock",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -346,29 +562,24 @@ export const disputesAbi = [
             "internalType": "uint64"
           },
           {
-            "name": "votingEnds",
+            "name": "commitEnds",
             "type": "uint64",
             "internalType": "uint64"
           },
           {
-            "name": "guiltyVotes",
-            "type": "uint16",
-            "internalType": "uint16"
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
           },
           {
-            "name": "innocentVotes",
-            "type": "uint16",
-            "internalType": "uint16"
+            "name": "revealEnds",
+            "type": "uint64",
+            "internalType": "uint64"
           },
           {
-            "name": "status",
+            "name": "roundStart",
             "type": "uint8",
-            "internalType": "enum IDisputes.Status"
-          },
-          {
-            "name": "guilty",
-            "type": "bool",
-            "internalType": "bool"
+            "internalType": "uint8"
           }
         ]
       }
@@ -477,6 +688,94 @@ export const disputesAbi = [
   },
   {
     "type": "function",
+    "name": "hashSample",
+    "inputs": [
+      {
+        "name": "receiptDigest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "validator",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "memberOf",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IDisputes.Member",
+        "components": [
+          {
+            "name": "commitment",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "round",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "revealed",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "guilty",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "minUnbondingPeriod",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "openDispute",
     "inputs": [
       {
@@ -553,6 +852,16 @@ export const disputesAbi = [
       },
       {
         "name": "response",
+        "type": "bytes",
+        "internalType": "bytes"
+      },
+      {
+        "name": "sampleIssuedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "sampleSignature",
         "type": "bytes",
         "internalType": "bytes"
       }
@@ -634,7 +943,12 @@ export const disputesAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "votingPeriod",
+            "name": "commitPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "revealPeriod",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -642,6 +956,16 @@ export const disputesAbi = [
             "name": "absentSlashBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxRounds",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -733,6 +1057,29 @@ export const disputesAbi = [
   },
   {
     "type": "function",
+    "name": "revealVote",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "guilty",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "setParams",
     "inputs": [
       {
@@ -766,7 +1113,12 @@ export const disputesAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "votingPeriod",
+            "name": "commitPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "revealPeriod",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -774,6 +1126,16 @@ export const disputesAbi = [
             "name": "absentSlashBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxRounds",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -809,7 +1171,7 @@ export const disputesAbi = [
   },
   {
     "type": "function",
-    "name": "vote",
+    "name": "voteCommitment",
     "inputs": [
       {
         "name": "id",
@@ -817,13 +1179,115 @@ export const disputesAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "round",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
         "name": "guilty",
         "type": "bool",
         "internalType": "bool"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
-    "outputs": [],
-    "stateMutability": "nonpayable"
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "event",
+    "name": "AbsenteePenalized",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "round",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "penalty",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ChallengeClaimed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "previous",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ChallengerAssignedBySample",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "issuedAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
   },
   {
     "type": "event",
@@ -836,13 +1300,25 @@ export const disputesAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "round",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
         "name": "members",
         "type": "address[]",
         "indexed": false,
         "internalType": "address[]"
       },
       {
-        "name": "votingEnds",
+        "name": "commitEnds",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "revealEnds",
         "type": "uint64",
         "indexed": false,
         "internalType": "uint64"
@@ -916,10 +1392,10 @@ export const disputesAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "guilty",
-        "type": "bool",
+        "name": "outcome",
+        "type": "uint8",
         "indexed": false,
-        "internalType": "bool"
+        "internalType": "enum IDisputes.Outcome"
       },
       {
         "name": "slashed",
@@ -934,7 +1410,7 @@ export const disputesAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "bondForfeited",
+        "name": "bondToCommittee",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -944,6 +1420,25 @@ export const disputesAbi = [
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DrawRearmed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "drawBlock",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
       }
     ],
     "anonymous": false
@@ -1022,7 +1517,12 @@ export const disputesAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "votingPeriod",
+            "name": "commitPeriod",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "revealPeriod",
             "type": "uint64",
             "internalType": "uint64"
           },
@@ -1030,6 +1530,16 @@ export const disputesAbi = [
             "name": "absentSlashBps",
             "type": "uint16",
             "internalType": "uint16"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "maxRounds",
+            "type": "uint8",
+            "internalType": "uint8"
           }
         ]
       }
@@ -1038,7 +1548,51 @@ export const disputesAbi = [
   },
   {
     "type": "event",
-    "name": "Voted",
+    "name": "RoundEscalated",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "round",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "drawBlock",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "VoteCommitted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "VoteRevealed",
     "inputs": [
       {
         "name": "id",
@@ -1060,6 +1614,22 @@ export const disputesAbi = [
       }
     ],
     "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "AlreadyCommitted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
   },
   {
     "type": "error",
@@ -1085,7 +1655,7 @@ export const disputesAbi = [
   },
   {
     "type": "error",
-    "name": "AlreadyVoted",
+    "name": "AlreadyRevealed",
     "inputs": [
       {
         "name": "id",
@@ -1096,6 +1666,65 @@ export const disputesAbi = [
         "name": "member",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChallengerAssigned",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CommitClosed",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "commitEnds",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CommitmentMismatch",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CommitteeNotDrawn",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -1128,10 +1757,58 @@ export const disputesAbi = [
   },
   {
     "type": "error",
+    "name": "DisputeWindowClosed",
+    "inputs": [
+      {
+        "name": "servedAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "closesAt",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InvalidReceiptSignature",
     "inputs": [
       {
         "name": "provider",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidSampleSignature",
+    "inputs": [
+      {
+        "name": "payer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "validator",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "MemberCannotChallenge",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
         "type": "address",
         "internalType": "address"
       }
@@ -1155,10 +1832,15 @@ export const disputesAbi = [
   },
   {
     "type": "error",
-    "name": "NotAProvider",
+    "name": "NotCommitted",
     "inputs": [
       {
-        "name": "account",
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "member",
         "type": "address",
         "internalType": "address"
       }
@@ -1177,6 +1859,38 @@ export const disputesAbi = [
         "name": "resolvableAt",
         "type": "uint64",
         "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotRevealPhase",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "commitEnds",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "revealEnds",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NothingAtStake",
+    "inputs": [
+      {
+        "name": "provider",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
@@ -1268,12 +1982,12 @@ export const disputesAbi = [
   },
   {
     "type": "error",
-    "name": "StakeFullyCommitted",
+    "name": "ServedInFuture",
     "inputs": [
       {
-        "name": "provider",
-        "type": "address",
-        "internalType": "address"
+        "name": "servedAt",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ]
   },
@@ -1295,15 +2009,15 @@ export const disputesAbi = [
   },
   {
     "type": "error",
-    "name": "VotingClosed",
+    "name": "UnbondingPeriodTooShort",
     "inputs": [
       {
-        "name": "id",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "unbondingPeriod",
+        "type": "uint64",
+        "internalType": "uint64"
       },
       {
-        "name": "votingEnds",
+        "name": "minUnbondingPeriod",
         "type": "uint64",
         "internalType": "uint64"
       }
@@ -1313,7 +2027,12 @@ export const disputesAbi = [
     "type": "error",
     "name": "ZeroAddress",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ZeroCommitment",
+    "inputs": []
   }
 ] as const
 
-export const disputesBytecode = '0x610160604052348015610010575f5ffd5b5060405161482538038061482583398101604081905261002f9161073f565b866001600160a01b03811661005e57604051631e4fbdf760e01b81525f60048201526024015b60405180910390fd5b61006781610216565b506001600160a01b038616158061008557506001600160a01b038516155b8061009757506001600160a01b038416155b156100b55760405163d92e233d60e01b815260040160405180910390fd5b6100be82610232565b6101185760405163a7b7589160e01b815260806004820152600b60848201526a0cae0dec6d098cadccee8d60ab1b60a48201526001600160401b03831660248201526005604482015262278d00606482015260c401610055565b6001600160a01b0380871660805285811660a052841660c0526001600160401b0380841660e05282166101005246610120526101fd60c08051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527fad6a43c7aa52093c7c1bfe9fcd916a1b73b6a0d86596a66b1a0bc20ff96bb2b7918101919091527fad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a560608201524660808201526001600160a01b0390911660a08201525f910160405160208183030381529060405280519060200120905090565b6101405261020a8161025f565b505050505050506108e7565b600180546001600160a01b031916905561022f816106a0565b50565b5f60056001600160401b03831610801590610259575062278d006001600160401b03831611155b92915050565b80511580610279575080516b033b2e3c9fd0803ce8000000105b156102db57805160405163a7b7589160e01b815260806004820152600e60848201526d18da185b1b195b99d95c909bdb9960921b60a48201526024810191909152600160448201526b033b2e3c9fd0803ce8000000606482015260c401610055565b602081015161ffff1615806102fd575061138861ffff16816020015161ffff16115b1561035557602081015160405163a7b7589160e01b8152608060048201526008608482015267736c61736842707360c01b60a482015261ffff909116602482015260016044820152611388606482015260c401610055565b612710816040015161ffff1611156103ce57604080820151905163a7b7589160e01b815260806004820152601360848201527f6368616c6c656e6765725265776172644270730000000000000000000000000060a482015261ffff90911660248201525f6044820152612710606482015260c401610055565b606081015160ff1615806103ec5750601560ff16816060015160ff16115b1561044757606081015160405163a7b7589160e01b815260806004820152600d60848201526c636f6d6d697474656553697a6560981b60a482015260ff9091166024820152600160448201526015606482015260c401610055565b806080015160ff165f036104a75760808082015160405163a7b7589160e01b8152600481019290925260096084830152686472617744656c617960b81b60a483015260ff908116602483015260016044830152606482015260c401610055565b603c6001600160401b03168160a001516001600160401b031610806104e4575062278d006001600160401b03168160a001516001600160401b0316115b156105465760a081015160405163a7b7589160e01b815260806004820152600c60848201526b1d9bdd1a5b99d4195c9a5bd960a21b60a48201526001600160401b039091166024820152603c604482015262278d00606482015260c401610055565b6103e861ffff168160c0015161ffff1611156105b45760c081015160405163a7b7589160e01b815260806004820152600e60848201526d616273656e74536c61736842707360901b60a482015261ffff90911660248201525f60448201526103e8606482015260c401610055565b80516002556020810151600380546040808501516060860151608087015160a088015160c089015161ffff98891663ffffffff199097169690961762010000948916949094029390931761ffff60201b191664010000000060ff9384160260ff60281b19161765010000000000929091169190910217600160301b600160801b03191666010000000000006001600160401b039092169190910261ffff60701b191617600160701b9490921693909302179055517fa6a07956afebe9dfefd419332843bae918809da792f1d1c5bd38eb5540dcaeee90610695908390610878565b60405180910390a150565b5f80546001600160a01b038381166001600160a01b0319831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b6001600160a01b038116811461022f575f5ffd5b80516001600160401b0381168114610719575f5ffd5b919050565b805161ffff81168114610719575f5ffd5b805160ff81168114610719575f5ffd5b5f5f5f5f5f5f5f8789036101a0811215610757575f5ffd5b8851610762816106ef565b60208a0151909850610773816106ef565b60408a0151909750610784816106ef565b60608a0151909650610795816106ef565b94506107a360808a01610703565b93506107b160a08a01610703565b925060e060bf19820112156107c4575f5ffd5b5060405160e081016001600160401b03811182821017156107f357634e487b7160e01b5f52604160045260245ffd5b60405260c0890151815261080960e08a0161071e565b602082015261081b6101008a0161071e565b604082015261082d6101208a0161072f565b606082015261083f6101408a0161072f565b60808201526108516101608a01610703565b60a08201526108636101808a0161071e565b60c08201528091505092959891949750929550565b5f60e0820190508251825261ffff602084015116602083015261ffff604084015116604083015260ff606084015116606083015260ff608084015116608083015260018060401b0360a08401511660a083015260c08301516108e060c084018261ffff169052565b5092915050565b60805160a05160c05160e051610100516101205161014051613e766109af5f395f611a9c01525f6119a001525f81816102940152610f5901525f818161040a0152610f3801525f81816103e10152611a5001525f81816102d0015281816108ae01528181610ba501528181610c4d01528181610e180152818161141801528181611cb501528181611f0b01528181611f3b01528181612a700152612c7501525f81816105b401528181610cf001528181610d8501528181610dc4015261147e0152613e765ff3fe608060405234801561000f575f5ffd5b50600436106101e7575f3560e01c80638e1b5a8211610109578063cff0ab961161009e578063f2fde38b1161006e578063f2fde38b1461056d578063f653d8f514610580578063fb7e95461461059f578063fc0c546a146105b2575f5ffd5b8063cff0ab9614610452578063d27581e61461051d578063e30c39781461053c578063e3a96cbd1461054d575f5ffd5b8063a6d23e10116100d9578063a6d23e10146103df578063a7f0b3de14610405578063bde428991461042c578063c9d27afe1461043f575f5ffd5b80638e1b5a821461037857806395850f59146103a5578063a28889e1146103cc578063a64e024a146103d5575f5ffd5b8063766718081161017f5780637f10792d1161014f5780637f10792d1461031b57806385c78074146103355780638a297a36146103555780638da5cb5b14610368575f5ffd5b806376671808146102be57806379ba5097146102c65780637b103999146102ce5780637d71cff614610308575f5ffd5b80634cc08996116101ba5780634cc08996146102715780634f896d4f1461027a57806357d775f81461028f578063715018a6146102b6575f5ffd5b8063215809ca146101eb5780632eb8d53e1461021157806331440f5514610232578063438596321461024e575b5f5ffd5b6101f3603c81565b60405167ffffffffffffffff90911681526020015b60405180910390f35b6102246b033b2e3c9fd0803ce800000081565b604051908152602001610208565b61023b61138881565b60405161ffff9091168152602001610208565b61026161025c366004613355565b6105d8565b6040519015158152602001610208565b61023b6103e881565b61028d610288366004613383565b610607565b005b6101f37f000000000000000000000000000000000000000000000000000000000000000081565b61028d610f1f565b6101f3610f32565b61028d610f82565b7f00000000000000000000000000000000000000000000000000000000000000005b6040516001600160a01b039091168152602001610208565b61028d610316366004613383565b610fdf565b610323601581565b60405160ff9091168152602001610208565b610348610343366004613383565b6112f8565b60405161020891906133dd565b61028d6103633660046133ef565b611361565b5f546001600160a01b03166102f0565b610261610386366004613428565b600760209081525f928352604080842090915290825290205460ff1681565b6102247fff78ff196d6dc66b5b0482eeaa689873059d63a6bbb55af381253ce5e85d35b781565b61022460045481565b6101f362278d0081565b7f00000000000000000000000000000000000000000000000000000000000000006102f0565b6101f37f000000000000000000000000000000000000000000000000000000000000000081565b61022461043a3660046134b0565b611380565b61028d61044d366004613571565b6114b7565b6105106040805160e0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810191909152506040805160e081018252600254815260035461ffff808216602084015262010000820481169383019390935260ff64010000000082048116606084015265010000000000820416608083015267ffffffffffffffff660100000000000082041660a08301526e010000000000000000000000000000900490911660c082015290565b6040516102089190613594565b61022461052b366004613383565b60066020525f908152604090205481565b6001546001600160a01b03166102f0565b61056061055b366004613383565b611735565b604051610208919061366b565b61028d61057b3660046137ac565b611914565b61022461058e3660046137ac565b60056020525f908152604090205481565b6102246105ad3660046137c7565b61199c565b7f00000000000000000000000000000000000000000000000000000000000000006102f0565b5f828152600a602090815260408083206001600160a01b038516845290915290205460ff166002145b92915050565b5f818152600860205260408120600781015490916c0100000000000000000000000090910460ff169081600381111561064257610642613605565b03610681576040517f4294e0f7000000000000000000000000000000000000000000000000000000008152600481018490526024015b60405180910390fd5b600381600381111561069557610695613605565b036106cf576040517fe1ba032d00000000000000000000000000000000000000000000000000000000815260048101849052602401610678565b5f83815260096020526040902060018260038111156106f0576106f0613605565b03610791576003545f90610719906601000000000000900467ffffffffffffffff16600261380f565b6006850154610732919067ffffffffffffffff16613832565b90508067ffffffffffffffff1642101561078b576040517f473c58e90000000000000000000000000000000000000000000000000000000081526004810186905267ffffffffffffffff82166024820152604401610678565b5061082c565b805460078401546107c29061ffff6a0100000000000000000000820481169168010000000000000000900416613852565b1080156107dc5750600783015467ffffffffffffffff1642105b1561082c5760078301546040517f473c58e90000000000000000000000000000000000000000000000000000000081526004810186905267ffffffffffffffff9091166024820152604401610678565b60078301548354600485015461ffff6a010000000000000000000084048116680100000000000000009094041692909211916001600160a01b03909116905f80841561096d576040517f426233600000000000000000000000000000000000000000000000000000000081526001600160a01b0385811660048301525f9182917f00000000000000000000000000000000000000000000000000000000000000001690634262336090602401608060405180830381865afa1580156108f3573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906109179190613870565b50925092505080826109299190613852565b851061093e576109398183613852565b610940565b845b6003549094506127109061095e9062010000900461ffff16866138bc565b6109689190613900565b925050505b5f5f6109798b89611b4c565b60078c0180546c030000000000000000000000008b1580156d0100000000000000000000000000027fffffffffffffffffffffffffffffffffffff0000ffffffffffffffffffffffff90931692909217179091556001600160a01b0389165f90815260056020526040902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0190559193509150610b005760068a01546001600160a01b0387165f908152600760209081526040808320780100000000000000000000000000000000000000000000000090940467ffffffffffffffff16808452939091529020805460017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff009091161790558015610afe576001600160a01b0387165f908152600760205260408120600191610ab78385613913565b67ffffffffffffffff16815260208101919091526040015f2080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00169115159190911790555b505b60058a01548b7f4a843d28ce9d2623a11cbb3cd81e4774c9a74a3c814abb985c6723fa86f3f52b89878782610b355785610b37565b5f5b88516040805195151586526020860194909452928401919091526060830152608082015260a00160405180910390a26040517f965af6c70000000000000000000000000000000000000000000000000000000081526001600160a01b038881166004830152602482018890527f0000000000000000000000000000000000000000000000000000000000000000169063965af6c7906044015f604051808303815f87803b158015610be6575f5ffd5b505af1158015610bf8573d5f5f3e3d5ffd5b505050508715610db1578415610cb9576040517fbfac59900000000000000000000000000000000000000000000000000000000081526001600160a01b038881166004830152602482018890523060448301527f0000000000000000000000000000000000000000000000000000000000000000169063bfac5990906064016020604051808303815f875af1158015610c93573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610cb79190613933565b505b848414610d50576040517f42966c6800000000000000000000000000000000000000000000000000000000815284860360048201527f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906342966c68906024015f604051808303815f87803b158015610d39575f5ffd5b505af1158015610d4b573d5f5f3e3d5ffd5b505050505b610d5a8185613852565b15610dac5760018b0154610dac906001600160a01b0316610d7b8387613852565b6001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000169190611db7565b610deb565b8015610deb57610deb6001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000168883611db7565b5f5b8351811015610f1057828181518110610e0857610e0861394a565b60200260200101515f14610f08577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663bfac5990858381518110610e5757610e5761394a565b6020026020010151858481518110610e7157610e7161394a565b60209081029190910101516040517fffffffff0000000000000000000000000000000000000000000000000000000060e085901b1681526001600160a01b03909216600483015260248201525f60448201526064016020604051808303815f875af1158015610ee2573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610f069190613933565b505b600101610ded565b50505050505050505050505050565b610f27611e30565b610f305f611e75565b565b5f610f7d7f00000000000000000000000000000000000000000000000000000000000000007f0000000000000000000000000000000000000000000000000000000000000000611ea6565b905090565b60015433906001600160a01b03168114610fd3576040517f118cdaa70000000000000000000000000000000000000000000000000000000081526001600160a01b0382166004820152602401610678565b610fdc81611e75565b50565b5f818152600860205260408120600781015490916c0100000000000000000000000090910460ff169081600381111561101a5761101a613605565b03611054576040517f4294e0f700000000000000000000000000000000000000000000000000000000815260048101849052602401610678565b600181600381111561106857611068613605565b146110a2576040517f7e62addd00000000000000000000000000000000000000000000000000000000815260048101849052602401610678565b6006820154700100000000000000000000000000000000900467ffffffffffffffff16438110611111576040517f45936d770000000000000000000000000000000000000000000000000000000081526004810185905267ffffffffffffffff82166024820152604401610678565b5f61114961111f8387611eb2565b855460018701546003546001600160a01b039283169290911690640100000000900460ff16611f06565b6003549091505f9061116f906601000000000000900467ffffffffffffffff1642613832565b60078601805467ffffffffffffffff83167fffffffffffffffffffffffffffffffffffffff00ffffffff0000000000000000909116176c020000000000000000000000001790555f878152600960209081526040808320600a909252822092935091905b84518110156112b357828582815181106111ef576111ef61394a565b6020908102919091018101518254600180820185555f9485529284200180547fffffffffffffffffffffffff0000000000000000000000000000000000000000166001600160a01b039092169190911790558651909184918890859081106112595761125961394a565b6020908102919091018101516001600160a01b031682528101919091526040015f2080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660ff929092169190911790556001016111d3565b50877f3710062fdf1a48029462edc225e1b33052fe9525861171886ea789377e93a28785856040516112e6929190613977565b60405180910390a25050505050505050565b5f8181526009602090815260409182902080548351818402810184019094528084526060939283018282801561135557602002820191905f5260205f20905b81546001600160a01b03168152600190910190602001808311611337575b50505050509050919050565b611369611e30565b610fdc61137b36839003830183613a4a565b6123d0565b5f61138d883586866129b8565b61139c886020013584846129b8565b5f5f6113a98a8a8a612a1c565b90925090505f6113bf60c08c0160a08d016137ac565b6002549091506113d68260608e0135868685612d7c565b6040517f21e1625e0000000000000000000000000000000000000000000000000000000081526001600160a01b038481166004830152602482018690529196507f0000000000000000000000000000000000000000000000000000000000000000909116906321e1625e906044015f604051808303815f87803b15801561145b575f5ffd5b505af115801561146d573d5f5f3e3d5ffd5b506114a89250506001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000169050333084612fba565b50505050979650505050505050565b5f828152600a6020908152604080832033845290915281205460ff1690819003611516576040517ff43ae01d00000000000000000000000000000000000000000000000000000000815260048101849052336024820152604401610678565b5f838152600860205260409020600781015467ffffffffffffffff1642811115806115695750600360078301546c01000000000000000000000000900460ff16600381111561156757611567613605565b145b156115b3576040517f6f929d3f0000000000000000000000000000000000000000000000000000000081526004810186905267ffffffffffffffff82166024820152604401610678565b7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe60ff841601611618576040517f04f9da6300000000000000000000000000000000000000000000000000000000815260048101869052336024820152604401610678565b5f858152600a60209081526040808320338452909152902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0016600217905583156116ab57600782018054600161ffff6801000000000000000080840482169290920116027fffffffffffffffffffffffffffffffffffffffffffff0000ffffffffffffffff9091161790556116f5565b600782018054600161ffff6a010000000000000000000080840482169290920116027fffffffffffffffffffffffffffffffffffffffff0000ffffffffffffffffffff9091161790555b6040518415158152339086907ff2913dbe661ee2acc4a046d8fbcdc792373bda34c41c6086484b5345e5785e5f9060200160405180910390a35050505050565b604080516101e0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810182905260e08101829052610100810182905261012081018290526101408101829052610160810182905261018081018290526101a081018290526101c08101919091525f8281526008602090815260409182902082516101e08101845281546001600160a01b03908116825260018301541692810192909252600281015492820192909252600380830154606083015260048301546080830152600583015460a0830152600683015467ffffffffffffffff80821660c085015268010000000000000000808304821660e08601527001000000000000000000000000000000008304821661010086015278010000000000000000000000000000000000000000000000009092048116610120850152600785015490811661014085015290810461ffff9081166101608501526a01000000000000000000008204166101808401529192916101a08401916c0100000000000000000000000090910460ff16908111156118d8576118d8613605565b60038111156118e9576118e9613605565b8152600791909101546d0100000000000000000000000000900460ff16151560209091015292915050565b61191c611e30565b600180546001600160a01b0383167fffffffffffffffffffffffff000000000000000000000000000000000000000090911681179091556119645f546001600160a01b031690565b6001600160a01b03167f38d16b8cac22d99fc7c124b9cd0de2d3fa1faef420bfe791d8c362d765e2270060405160405180910390a350565b5f5f7f00000000000000000000000000000000000000000000000000000000000000004614611a9a57611a95604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527fad6a43c7aa52093c7c1bfe9fcd916a1b73b6a0d86596a66b1a0bc20ff96bb2b7918101919091527fad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a560608201524660808201526001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001660a08201525f9060c00160405160208183030381529060405280519060200120905090565b611abc565b7f00000000000000000000000000000000000000000000000000000000000000005b9050611b45817fff78ff196d6dc66b5b0482eeaa689873059d63a6bbb55af381253ce5e85d35b785604051602001611af5929190613ad7565b604051602081830303815290604052805190602001206040517f19010000000000000000000000000000000000000000000000000000000000008152600281019290925260228201526042902090565b9392505050565b805460609081908067ffffffffffffffff811115611b6c57611b6c6139a2565b604051908082528060200260200182016040528015611b95578160200160208202803683370190505b5092508067ffffffffffffffff811115611bb157611bb16139a2565b604051908082528060200260200182016040528015611bda578160200160208202803683370190505b506003545f878152600a602052604081209294506e01000000000000000000000000000090910461ffff1691815b84811015611da5575f888281548110611c2357611c2361394a565b5f918252602080832091909101546001600160a01b03168083529085905260409091205490915060ff167ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01611c795750611d9d565b6040517f426233600000000000000000000000000000000000000000000000000000000081526001600160a01b0382811660048301525f9182917f00000000000000000000000000000000000000000000000000000000000000001690634262336090602401608060405180830381865afa158015611cfa573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611d1e9190613870565b509250925050828a8781518110611d3757611d3761394a565b6001600160a01b039092166020928302919091019091015261271087611d5d8385613852565b611d6791906138bc565b611d719190613900565b898781518110611d8357611d8361394a565b6020908102919091010152611d9786613bc0565b95505050505b600101611c08565b50818652818552505050509250929050565b6040516001600160a01b03838116602483015260448201839052611e2b91859182169063a9059cbb906064015b604051602081830303815290604052915060e01b6020820180517bffffffffffffffffffffffffffffffffffffffffffffffffffffffff8381831617835250505050612ff3565b505050565b5f546001600160a01b03163314610f30576040517f118cdaa7000000000000000000000000000000000000000000000000000000008152336004820152602401610678565b600180547fffffffffffffffffffffffff0000000000000000000000000000000000000000169055610fdc81613078565b5f611b458383426130df565b5f67ffffffffffffffff83164080611ed357611ecf600143613bf7565b4090505b60408051602081018390529081018490526060016040516020818303038152906040528051906020012091505092915050565b60605f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663bff02e205f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316630f43a6776040518163ffffffff1660e01b8152600401602060405180830381865afa158015611f95573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611fb99190613933565b6040517fffffffff0000000000000000000000000000000000000000000000000000000060e085901b168152600481019290925260248201526044015f60405180830381865afa15801561200f573d5f5f3e3d5ffd5b505050506040513d5f823e601f3d908101601f191682016040526120369190810190613c8c565b90505f815167ffffffffffffffff811115612053576120536139a2565b60405190808252806020026020018201604052801561207c578160200160208202803683370190505b5090505f825167ffffffffffffffff81111561209a5761209a6139a2565b6040519080825280602002602001820160405280156120c3578160200160208202803683370190505b5090505f5f5f5b85518110156121bd575f8682815181106120e6576120e661394a565b602002602001015190508060200151158061211557508a6001600160a01b0316815f01516001600160a01b0316145b806121345750896001600160a01b0316815f01516001600160a01b0316145b1561213f57506121b5565b805f01518685815181106121555761215561394a565b60200260200101906001600160a01b031690816001600160a01b031681525050806040015185858151811061218c5761218c61394a565b602090810291909101015260408101516121a69084613852565b92506121b184613bc0565b9350505b6001016120ca565b505f8288106121cc57826121ce565b875b90508067ffffffffffffffff8111156121e9576121e96139a2565b604051908082528060200260200182016040528015612212578160200160208202803683370190505b5096505f5b818110156123c1575f838d8360405160200161223d929190918252602082015260400190565b604051602081830303815290604052805190602001205f1c61225f9190613de9565b90505f5f875f815181106122755761227561394a565b602002602001015190505b8083106122be578761229183613bc0565b925082815181106122a4576122a461394a565b6020026020010151816122b79190613852565b9050612280565b8882815181106122d0576122d061394a565b60200260200101518b85815181106122ea576122ea61394a565b60200260200101906001600160a01b031690816001600160a01b03168152505087828151811061231c5761231c61394a565b602002602001015186039550866001900396508887815181106123415761234161394a565b602002602001015189838151811061235b5761235b61394a565b60200260200101906001600160a01b031690816001600160a01b03168152505087878151811061238d5761238d61394a565b60200260200101518883815181106123a7576123a761394a565b602002602001018181525050505050806001019050612217565b50505050505050949350505050565b805115806123ea575080516b033b2e3c9fd0803ce8000000105b156124745780516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600e60848201527f6368616c6c656e676572426f6e6400000000000000000000000000000000000060a48201526024810191909152600160448201526b033b2e3c9fd0803ce8000000606482015260c401610678565b602081015161ffff161580612496575061138861ffff16816020015161ffff16115b1561251c5760208101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600860848201527f736c61736842707300000000000000000000000000000000000000000000000060a482015261ffff909116602482015260016044820152611388606482015260c401610678565b612710816040015161ffff1611156125ae5760408082015190517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152601360848201527f6368616c6c656e6765725265776172644270730000000000000000000000000060a482015261ffff90911660248201525f6044820152612710606482015260c401610678565b606081015160ff1615806125cc5750601560ff16816060015160ff16115b156126505760608101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600d60848201527f636f6d6d697474656553697a650000000000000000000000000000000000000060a482015260ff9091166024820152600160448201526015606482015260c401610678565b806080015160ff165f036126dd576080808201516040517fa7b758910000000000000000000000000000000000000000000000000000000081526004810192909252600960848301527f6472617744656c6179000000000000000000000000000000000000000000000060a483015260ff908116602483015260016044830152606482015260c401610678565b603c67ffffffffffffffff168160a0015167ffffffffffffffff16108061271e575062278d0067ffffffffffffffff168160a0015167ffffffffffffffff16115b156127ab5760a08101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600c60848201527f766f74696e67506572696f64000000000000000000000000000000000000000060a482015267ffffffffffffffff9091166024820152603c604482015262278d00606482015260c401610678565b6103e861ffff168160c0015161ffff1611156128415760c08101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600e60848201527f616273656e74536c61736842707300000000000000000000000000000000000060a482015261ffff90911660248201525f60448201526103e8606482015260c401610678565b80516002556020810151600380546040808501516060860151608087015160a088015160c089015161ffff9889167fffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000909716969096176201000094891694909402939093177fffffffffffffffffffffffffffffffffffffffffffffffffffff0000ffffffff1664010000000060ff938416027fffffffffffffffffffffffffffffffffffffffffffffffffffff00ffffffffff1617650100000000009290911691909102177fffffffffffffffffffffffffffffffff00000000000000000000ffffffffffff16660100000000000067ffffffffffffffff909216919091027fffffffffffffffffffffffffffffffff0000ffffffffffffffffffffffffffff16176e0100000000000000000000000000009490921693909302179055517fa6a07956afebe9dfefd419332843bae918809da792f1d1c5bd38eb5540dcaeee906129ad908390613594565b60405180910390a150565b5f82826040516129c9929190613dfc565b60405180910390209050838114612a16576040517f6981209e0000000000000000000000000000000000000000000000000000000081526004810185905260248101829052604401610678565b50505050565b5f8080612a2f60c0870160a088016137ac565b6040517f426233600000000000000000000000000000000000000000000000000000000081526001600160a01b0380831660048301529192505f91829182917f00000000000000000000000000000000000000000000000000000000000000001690634262336090602401608060405180830381865afa158015612ab5573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612ad99190613870565b50919450925090506001836002811115612af557612af5613605565b14612b37576040517fe7bec5cf0000000000000000000000000000000000000000000000000000000081526001600160a01b0385166004820152602401610678565b6001600160a01b0384163303612b84576040517ff123bee30000000000000000000000000000000000000000000000000000000081526001600160a01b0385166004820152602401610678565b612b8d8961199c565b5f818152600660205260409020549096508015612be0576040517f0703ee5e0000000000000000000000000000000000000000000000000000000081526004810188905260248101829052604401610678565b612bec85888b8b613126565b612c2d576040517fde4fcdd40000000000000000000000000000000000000000000000000000000081526001600160a01b0386166004820152602401610678565b5f612c388385613852565b6040517fa5f1e2820000000000000000000000000000000000000000000000000000000081526001600160a01b0388811660048301529192505f917f0000000000000000000000000000000000000000000000000000000000000000169063a5f1e28290602401602060405180830381865afa158015612cba573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612cde9190613933565b90505f818311612cee575f612cf8565b612cf88284613bf7565b60035490915061271090612d109061ffff16856138bc565b612d1a9190613900565b985080891115612d28578098505b885f03612d6c576040517fd503fc6a0000000000000000000000000000000000000000000000000000000081526001600160a01b0389166004820152602401610678565b5050505050505050935093915050565b5f60045f8154612d8b90613bc0565b91829055506003549091505f90612dae9065010000000000900460ff1643613832565b5f83815260086020526040902080546001600160a01b038a167fffffffffffffffffffffffff0000000000000000000000000000000000000000918216178255600182018054909116331790556002810188905560038101879055600481018690556005810185905560068101805467ffffffffffffffff808516700100000000000000000000000000000000027fffffffffffffffff0000000000000000ffffffffffffffffffffffffffffffff43831668010000000000000000027fffffffffffffffffffffffffffffffff000000000000000000000000000000009094164293909316929092179290921716179055909150612eab610f32565b6006828101805477ffffffffffffffffffffffffffffffffffffffffffffffff16780100000000000000000000000000000000000000000000000067ffffffffffffffff948516021790556007830180546c010000000000000000000000007fffffffffffffffffffffffffffffffffffffff00ffffffffffffffffffffffff9091161790555f888152602091825260408082208790556001600160a01b038c1680835260058452918190208054600101905580518b81529283018a9052820188905260608201879052918416608082015233919085907f5543edca172f9bce9f91f19298895a133b5737c70c92e9eb73e1a7e572f29c029060a00160405180910390a4505095945050505050565b6040516001600160a01b038481166024830152838116604483015260648201839052612a169186918216906323b872dd90608401611de4565b5f5f60205f8451602086015f885af180613012576040513d5f823e3d81fd5b50505f513d91508115613029578060011415613036565b6001600160a01b0384163b155b15612a16576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b0385166004820152602401610678565b5f80546001600160a01b038381167fffffffffffffffffffffffff0000000000000000000000000000000000000000831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b5f8367ffffffffffffffff1682116130f857505f611b45565b8267ffffffffffffffff168467ffffffffffffffff1683038161311d5761311d6138d3565b04949350505050565b5f604182900361319e578235602084013560408501355f90811a908061314e898487876131cd565b5090925090505f81600381111561316757613167613605565b1480156131855750896001600160a01b0316826001600160a01b0316145b15613198576001955050505050506131c5565b50505050505b846001600160a01b03163b5f036131b657505f6131c5565b6131c285858585613295565b90505b949350505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084111561320657505f9150600390508261328b565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015613257573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b03811661328257505f92506001915082905061328b565b92505f91508190505b9450945094915050565b5f5f8484846040516024016132ac93929190613e0b565b60408051601f19818403018152919052602080820180517bffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f1626ba7e000000000000000000000000000000000000000000000000000000009081178252835193945061c350939092915f91908b86fa5f51601f3d1191909116911416979650505050505050565b6001600160a01b0381168114610fdc575f5ffd5b803561335081613331565b919050565b5f5f60408385031215613366575f5ffd5b82359150602083013561337881613331565b809150509250929050565b5f60208284031215613393575f5ffd5b5035919050565b5f8151808452602084019350602083015f5b828110156133d35781516001600160a01b03168652602095860195909101906001016133ac565b5093949350505050565b602081525f611b45602083018461339a565b5f60e0828403128015613400575f5ffd5b509092915050565b67ffffffffffffffff81168114610fdc575f5ffd5b803561335081613408565b5f5f60408385031215613439575f5ffd5b823561344481613331565b9150602083013561337881613408565b5f6101608284031215613465575f5ffd5b50919050565b5f5f83601f84011261347b575f5ffd5b50813567ffffffffffffffff811115613492575f5ffd5b6020830191508360208285010111156134a9575f5ffd5b9250929050565b5f5f5f5f5f5f5f6101c0888a0312156134c7575f5ffd5b6134d18989613454565b965061016088013567ffffffffffffffff8111156134ed575f5ffd5b6134f98a828b0161346b565b90975095505061018088013567ffffffffffffffff811115613519575f5ffd5b6135258a828b0161346b565b9095509350506101a088013567ffffffffffffffff811115613545575f5ffd5b6135518a828b0161346b565b989b979a50959850939692959293505050565b8015158114610fdc575f5ffd5b5f5f60408385031215613582575f5ffd5b82359150602083013561337881613564565b5f60e0820190508251825261ffff602084015116602083015261ffff604084015116604083015260ff606084015116606083015260ff608084015116608083015267ffffffffffffffff60a08401511660a083015260c08301516135fe60c084018261ffff169052565b5092915050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b60048110613667577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b9052565b81516001600160a01b031681526101e08101602083015161369760208401826001600160a01b03169052565b5060408301516040830152606083015160608301526080830151608083015260a083015160a083015260c08301516136db60c084018267ffffffffffffffff169052565b5060e08301516136f760e084018267ffffffffffffffff169052565b5061010083015161371561010084018267ffffffffffffffff169052565b5061012083015161373361012084018267ffffffffffffffff169052565b5061014083015161375161014084018267ffffffffffffffff169052565b5061016083015161376961016084018261ffff169052565b5061018083015161378161018084018261ffff169052565b506101a08301516137966101a0840182613632565b506101c08301516135fe6101c084018215159052565b5f602082840312156137bc575f5ffd5b8135611b4581613331565b5f61016082840312156137d8575f5ffd5b611b458383613454565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b67ffffffffffffffff81811683821602908116908181146135fe576135fe6137e2565b67ffffffffffffffff8181168382160190811115610601576106016137e2565b80820180821115610601576106016137e2565b805161335081613408565b5f5f5f5f60808587031215613883575f5ffd5b845160038110613891575f5ffd5b60208601516040870151606088015192965090945092506138b181613408565b939692955090935050565b8082028115828204841417610601576106016137e2565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b5f8261390e5761390e6138d3565b500490565b67ffffffffffffffff8281168282160390811115610601576106016137e2565b5f60208284031215613943575f5ffd5b5051919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b604081525f613989604083018561339a565b905067ffffffffffffffff831660208301529392505050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b60405160e0810167ffffffffffffffff811182821017156139f2576139f26139a2565b60405290565b604051601f8201601f1916810167ffffffffffffffff81118282101715613a2157613a216139a2565b604052919050565b803561ffff81168114613350575f5ffd5b803560ff81168114613350575f5ffd5b5f60e0828403128015613a5b575f5ffd5b50613a646139cf565b82358152613a7460208401613a29565b6020820152613a8560408401613a29565b6040820152613a9660608401613a3a565b6060820152613aa760808401613a3a565b608082015260a0830135613aba81613408565b60a0820152613acb60c08401613a29565b60c08201529392505050565b8281528135602080830191909152820135604080830191909152820135606080830191909152820135608080830191909152610180820190613b1a908401613345565b6001600160a01b03811660a084015250613b3660a08401613345565b6001600160a01b03811660c084015250613b5260c0840161341d565b67ffffffffffffffff811660e084015250613b6f60e0840161341d565b67ffffffffffffffff811661010084015250613b8e610100840161341d565b67ffffffffffffffff811661012084015250610120830135610140838101919091529092013561016090910152919050565b5f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8203613bf057613bf06137e2565b5060010190565b81810381811115610601576106016137e2565b805161335081613331565b805161335081613564565b5f82601f830112613c2f575f5ffd5b815167ffffffffffffffff811115613c4957613c496139a2565b613c5c6020601f19601f840116016139f8565b818152846020838601011115613c70575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b5f60208284031215613c9c575f5ffd5b815167ffffffffffffffff811115613cb2575f5ffd5b8201601f81018413613cc2575f5ffd5b805167ffffffffffffffff811115613cdc57613cdc6139a2565b8060051b613cec602082016139f8565b91825260208184018101929081019087841115613d07575f5ffd5b6020850192505b83831015613dde57825167ffffffffffffffff811115613d2c575f5ffd5b850160e0818a03601f19011215613d41575f5ffd5b613d496139cf565b613d5560208301613c0a565b8152613d6360408301613c15565b60208201526060828101516040830152608083015190820152613d8860a08301613865565b6080820152613d9960c08301613865565b60a082015260e082015167ffffffffffffffff811115613db7575f5ffd5b613dc68b602083860101613c20565b60c08301525083525060209283019290910190613d0e565b979650505050505050565b5f82613df757613df76138d3565b500690565b818382375f9101908152919050565b83815260406020820152816040820152818360608301375f818301606090810191909152601f909201601f191601019291505056fea26469706673582212207a7e5bdf7e5cbfd7fb4271ea36d54bc70dc305435250fbaebe651872d101c10d64736f6c634300081e0033' as const
+export const disputesBytecode = '0x610180604052348015610010575f5ffd5b506040516166d13803806166d183398101604081905261002f91610ae8565b866001600160a01b03811661005e57604051631e4fbdf760e01b81525f60048201526024015b60405180910390fd5b6100678161025d565b506001600160a01b038616158061008557506001600160a01b038516155b8061009757506001600160a01b038416155b156100b55760405163d92e233d60e01b815260040160405180910390fd5b6100be82610279565b6101185760405163a7b7589160e01b815260806004820152600b60848201526a0cae0dec6d098cadccee8d60ab1b60a48201526001600160401b03831660248201526005604482015262278d00606482015260c401610055565b6001600160a01b03868116608090815286821660a090815291861660c08181526001600160401b0387811660e05286166101005246610120819052604080515f5160206166b15f395f51905f526020808301919091527fad6a43c7aa52093c7c1bfe9fcd916a1b73b6a0d86596a66b1a0bc20ff96bb2b7828401525f5160206166915f395f51905f526060830152958101929092528186019390935282518082039095018552019052815191012061014052604080515f5160206166b15f395f51905f526020808301919091527f7db88e4d68a17fbea6e75f79924d6396187ffa6b1d94f17794a1c0aca6797c8d828401525f5160206166915f395f51905f5260608301524660808301523060a0808401919091528351808403909101815260c0909201909252805191012061016052610251816102a6565b50505050505050610db9565b600180546001600160a01b0319169055610276816109dc565b50565b5f60056001600160401b038316108015906102a0575062278d006001600160401b03831611155b92915050565b805115806102c0575080516b033b2e3c9fd0803ce8000000105b1561032257805160405163a7b7589160e01b815260806004820152600e60848201526d18da185b1b195b99d95c909bdb9960921b60a48201526024810191909152600160448201526b033b2e3c9fd0803ce8000000606482015260c401610055565b602081015161ffff161580610344575061138861ffff16816020015161ffff16115b1561039c57602081015160405163a7b7589160e01b8152608060048201526008608482015267736c61736842707360c01b60a482015261ffff909116602482015260016044820152611388606482015260c401610055565b612710816040015161ffff16111561041557604080820151905163a7b7589160e01b815260806004820152601360848201527f6368616c6c656e6765725265776172644270730000000000000000000000000060a482015261ffff90911660248201525f6044820152612710606482015260c401610055565b600360ff16816060015160ff1610806104385750601560ff16816060015160ff16115b8061045457506002816060015161044f9190610c31565b60ff16155b156104af57606081015160405163a7b7589160e01b815260806004820152600d60848201526c636f6d6d697474656553697a6560981b60a482015260ff9091166024820152600360448201526015606482015260c401610055565b806080015160ff165f0361050f5760808082015160405163a7b7589160e01b8152600481019290925260096084830152686472617744656c617960b81b60a483015260ff908116602483015260016044830152606482015260c401610055565b603c6001600160401b03168160a001516001600160401b0316108061054c575062278d006001600160401b03168160a001516001600160401b0316115b156105ae5760a081015160405163a7b7589160e01b815260806004820152600c60848201526b18dbdb5b5a5d14195c9a5bd960a21b60a48201526001600160401b039091166024820152603c604482015262278d00606482015260c401610055565b603c6001600160401b03168160c001516001600160401b031610806105eb575062278d006001600160401b03168160c001516001600160401b0316115b1561064d5760c081015160405163a7b7589160e01b815260806004820152600c60848201526b1c995d99585b14195c9a5bd960a21b60a48201526001600160401b039091166024820152603c604482015262278d00606482015260c401610055565b6103e861ffff168160e0015161ffff1611156106bb5760e081015160405163a7b7589160e01b815260806004820152600e60848201526d616273656e74536c61736842707360901b60a482015261ffff90911660248201525f60448201526103e8606482015260c401610055565b603c6001600160401b03168161010001516001600160401b031610806106fa5750624f1a006001600160401b03168161010001516001600160401b0316115b1561075e5761010081015160405163a7b7589160e01b815260806004820152600d60848201526c6469737075746557696e646f7760981b60a48201526001600160401b039091166024820152603c6044820152624f1a00606482015260c401610055565b61012081015160ff16158061077e5750600460ff1681610120015160ff16115b156107db5761012081015160405163a7b7589160e01b8152608060048281019190915260096084830152686d6178526f756e647360b81b60a483015260ff909216602482015260016044820152606481019190915260c401610055565b5f6107e582610a2b565b90505f60a0516001600160a01b0316636cf6d6756040518163ffffffff1660e01b8152600401602060405180830381865afa158015610826573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061084a9190610c5e565b9050816001600160401b0316816001600160401b031610156108925760405163f0e0063560e01b81526001600160401b03808316600483015283166024820152604401610055565b82516002556020830151600380546040808701516060880151608089015160a08a015160c08b015160e08c01516101008d015161ffff9a8b1663ffffffff199099169890981762010000968b16969096029590951761ffff60201b191664010000000060ff9586160260ff60281b191617650100000000009385169390930292909217600160301b600160b01b03191666010000000000006001600160401b0392831602600160701b600160b01b03191617600160701b92821692909202919091176001600160b01b0316600160b01b97909316969096026001600160c01b031691909117600160c01b9590931694909402919091179091556101208501516004805460ff19169190931617909155517f448508b2254b726c51e3ae7c409be969057fbcf6e53a8d8a668ab8c2c80e4bae906109cf908590610c7e565b60405180910390a1505050565b5f80546001600160a01b038381166001600160a01b0319831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b5f8160c001518260a00151610a409190610d78565b82610120015160ff16610a539190610d97565b8261010001516102a09190610d78565b6001600160a01b0381168114610276575f5ffd5b80516001600160401b0381168114610a8d575f5ffd5b919050565b60405161014081016001600160401b0381118282101715610ac157634e487b7160e01b5f52604160045260245ffd5b60405290565b805161ffff81168114610a8d575f5ffd5b805160ff81168114610a8d575f5ffd5b5f5f5f5f5f5f5f878903610200811215610b00575f5ffd5b8851610b0b81610a63565b60208a0151909850610b1c81610a63565b60408a0151909750610b2d81610a63565b60608a0151909650610b3e81610a63565b9450610b4c60808a01610a77565b9350610b5a60a08a01610a77565b925061014060bf1982011215610b6e575f5ffd5b50610b77610a92565b60c08901518152610b8a60e08a01610ac7565b6020820152610b9c6101008a01610ac7565b6040820152610bae6101208a01610ad8565b6060820152610bc06101408a01610ad8565b6080820152610bd26101608a01610a77565b60a0820152610be46101808a01610a77565b60c0820152610bf66101a08a01610ac7565b60e0820152610c086101c08a01610a77565b610100820152610c1b6101e08a01610ad8565b6101208201528091505092959891949750929550565b5f60ff831680610c4f57634e487b7160e01b5f52601260045260245ffd5b8060ff84160691505092915050565b5f60208284031215610c6e575f5ffd5b610c7782610a77565b9392505050565b81518152602080830151610140830191610c9d9084018261ffff169052565b506040830151610cb3604084018261ffff169052565b506060830151610cc8606084018260ff169052565b506080830151610cdd608084018260ff169052565b5060a0830151610cf860a08401826001600160401b03169052565b5060c0830151610d1360c08401826001600160401b03169052565b5060e0830151610d2960e084018261ffff169052565b50610100830151610d466101008401826001600160401b03169052565b50610120830151610d5d61012084018260ff169052565b5092915050565b634e487b7160e01b5f52601160045260245ffd5b6001600160401b0381811683821601908111156102a0576102a0610d64565b6001600160401b038181168382160290811690818114610d5d57610d5d610d64565b60805160a05160c05160e051610100516101205161014051610160516157f1610ea05f395f6122e601525f61288201525f818161221a015261278d01525f818161040d01526113e101525f81816105a801526113c001525f818161057f015261283b01525f818161046d015281816111a80152818161187301528181612ad501528181612c0201528181612edc015281816131d701528181613362015261418001525f818161090301528181610c0c01528181610c410152818161126401528181612fda015281816130520152818161310601528181613178015261476401526157f15ff3fe608060405234801561000f575f5ffd5b50600436106102f9575f3560e01c80638db106f911610192578063e30c3978116100e8578063f653d8f511610093578063fb7e95461161006e578063fb7e9546146108ee578063fc0c546a14610901578063fe10649b14610927575f5ffd5b8063f653d8f5146107eb578063f777d6631461080a578063facc092f146108db575f5ffd5b8063f03a4898116100c3578063f03a489814610770578063f2404fdc14610778578063f2fde38b146107d8575f5ffd5b8063e30c39781461072c578063e3a96cbd1461073d578063e3ff702f1461075d575f5ffd5b8063a6d23e1011610148578063cff0ab9611610123578063cff0ab96146105ca578063d11ee88714610703578063d27581e61461070d575f5ffd5b8063a6d23e101461057d578063a7f0b3de146105a3578063cbeab5161461037b575f5ffd5b806395850f591161017857806395850f591461053a5780639da6918014610561578063a28889e114610574575f5ffd5b80638db106f9146104fa5780638e1b5a821461050d575f5ffd5b8063627de745116102525780637b103999116101fd57806380cbc6fa116101d857806380cbc6fa146104c057806385c78074146104ca5780638da5cb5b146104ea575f5ffd5b80637b1039991461046b5780637d71cff6146104a55780637f10792d146104b8575f5ffd5b80637634ff781161022d5780637634ff7814610448578063766718081461045b57806379ba509714610463575f5ffd5b8063627de7451461042f57806365f966d714610438578063715018a614610440575f5ffd5b806341d35582116102b25780634f896d4f1161028d5780634f896d4f146103e257806355ac2a53146103f557806357d775f814610408575f5ffd5b806341d355821461039c57806343859632146103b65780634cc08996146103d9575f5ffd5b80632f763b7c116102e25780632f763b7c1461034a57806331440f551461035f578063395ed50b1461037b575f5ffd5b8063016419c5146102fd5780632eb8d53e14610337575b5f5ffd5b6103247fd22bc436f1dba3c2773d9acc2e727acd6a24f5ae864196ef18956e67cd5bb44e81565b6040519081526020015b60405180910390f35b6103246b033b2e3c9fd0803ce800000081565b61035d610358366004614a4e565b610930565b005b61036861138881565b60405161ffff909116815260200161032e565b610383603c81565b60405167ffffffffffffffff909116815260200161032e565b6103a4600481565b60405160ff909116815260200161032e565b6103c96103c4366004614ac5565b610c72565b604051901515815260200161032e565b6103686103e881565b61035d6103f0366004614af3565b610ca6565b610324610403366004614b21565b6110f8565b6103837f000000000000000000000000000000000000000000000000000000000000000081565b61032460065481565b6103836112a0565b61035d611385565b61035d610456366004614c1a565b611398565b6103836113ba565b61035d611405565b7f00000000000000000000000000000000000000000000000000000000000000005b6040516001600160a01b03909116815260200161032e565b61035d6104b3366004614af3565b61145f565b6103a4601581565b610383624f1a0081565b6104dd6104d8366004614af3565b611bd1565b60405161032e9190614c77565b5f546001600160a01b031661048d565b6104dd610508366004614c99565b611c3a565b6103c961051b366004614cc3565b600960209081525f928352604080842090915290825290205460ff1681565b6103247fff78ff196d6dc66b5b0482eeaa689873059d63a6bbb55af381253ce5e85d35b781565b61035d61056f366004614cef565b611d68565b61032460055481565b7f000000000000000000000000000000000000000000000000000000000000000061048d565b6103837f000000000000000000000000000000000000000000000000000000000000000081565b6106f660408051610140810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810182905260e081018290526101008101829052610120810191909152506040805161014081018252600254815260035461ffff808216602084015262010000820481169383019390935260ff6401000000008204811660608401526501000000000082048116608084015267ffffffffffffffff66010000000000008304811660a08501526e0100000000000000000000000000008304811660c0850152760100000000000000000000000000000000000000000000830490941660e0840152780100000000000000000000000000000000000000000000000090910490921661010082015260045490911661012082015290565b60405161032e9190614d0f565b61038362278d0081565b61032461071b366004614af3565b60086020525f908152604090205481565b6001546001600160a01b031661048d565b61075061074b366004614af3565b611ea9565b60405161032e9190614e67565b61032461076b366004615070565b612216565b6103a4600381565b6103246107863660046150be565b6040805160208082019790975260ff95909516858201526001600160a01b03939093166060850152901515608084015260a0808401919091528151808403909101815260c09092019052805191012090565b61035d6107e6366004615111565b6123bd565b6103246107f9366004615111565b60076020525f908152604090205481565b6108a1610818366004614ac5565b604080516080810182525f808252602082018190529181018290526060810191909152505f828152600c602090815260408083206001600160a01b038516845282529182902082516080810184528154815260019091015460ff808216938301939093526101008104831615159382019390935262010000909204161515606082015292915050565b60405161032e91908151815260208083015160ff169082015260408083015115159082015260609182015115159181019190915260800190565b61035d6108e936600461512c565b612445565b6103246108fc36600461515f565b612789565b7f000000000000000000000000000000000000000000000000000000000000000061048d565b61038361012c81565b5f848152600a60205260408120600181015490917d01000000000000000000000000000000000000000000000000000000000090910460ff169081600381111561097c5761097c614df8565b036109bb576040517f4294e0f7000000000000000000000000000000000000000000000000000000008152600481018790526024015b60405180910390fd5b60038160038111156109cf576109cf614df8565b03610a09576040517fe1ba032d000000000000000000000000000000000000000000000000000000008152600481018790526024016109b2565b60018201546001600160a01b038116907f0100000000000000000000000000000000000000000000000000000000000000900460ff1615610a88576040517f6fda18fc000000000000000000000000000000000000000000000000000000008152600481018890526001600160a01b03821660248201526044016109b2565b82546001600160a01b03163303610acd576040517ff123bee30000000000000000000000000000000000000000000000000000000081523360048201526024016109b2565b5f878152600c6020908152604080832033845290915290206001015460ff1615610b2c576040517fea818470000000000000000000000000000000000000000000000000000000008152600481018890523360248201526044016109b2565b60078301546003840154610b4c916001600160a01b0316908888886128db565b6001830180547effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff339081167effffffffffffffffffffff0000000000000000000000000000000000000000909216919091177f01000000000000000000000000000000000000000000000000000000000000001790915560058401546040519091906001600160a01b038416908a907f6d1c671b428f32bd97e9cb03d50d5cce592fd01cdfdeb63406066fece086221f905f90a4610c346001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001633308461293f565b610c686001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001683836129c1565b5050505050505050565b5f828152600c602090815260408083206001600160a01b0385168452909152902060010154610100900460ff165b92915050565b5f818152600a60205260408120600181015490917d01000000000000000000000000000000000000000000000000000000000090910460ff1690816003811115610cf257610cf2614df8565b03610d2c576040517f4294e0f7000000000000000000000000000000000000000000000000000000008152600481018490526024016109b2565b6003816003811115610d4057610d40614df8565b03610d7a576040517fe1ba032d000000000000000000000000000000000000000000000000000000008152600481018490526024016109b2565b6001816003811115610d8e57610d8e614df8565b03610dc8576040517fe035f968000000000000000000000000000000000000000000000000000000008152600481018490526024016109b2565b8154600183015460ff7d01000000000000000000000000000000000000000000000000000000000083048116927f010000000000000000000000000000000000000000000000000000000000000090048116917c010000000000000000000000000000000000000000000000000000000090041682610e4782846151a7565b108015610e795750600785015474010000000000000000000000000000000000000000900467ffffffffffffffff1642105b15610ee05760078501546040517f473c58e9000000000000000000000000000000000000000000000000000000008152600481018890527401000000000000000000000000000000000000000090910467ffffffffffffffff1660248201526044016109b2565b8454600786015460ff7c0100000000000000000000000000000000000000000000000000000000928390048116925f92610f20928b9290910416846129f7565b90505f610f2e6002876151e7565b851115610f3d575060016110e1565b610f486002876151e7565b841115610f57575060026110e1565b875460ff7e01000000000000000000000000000000000000000000000000000000000000909104811690841610156110dd576003546001909301925f90610fab9060ff6501000000000090910416436151fa565b89547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167c010000000000000000000000000000000000000000000000000000000060ff871602178a5560068a0180547fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff166801000000000000000067ffffffffffffffff8416021790556001808b01805492935090917fffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167d0100000000000000000000000000000000000000000000000000000000008302179055506040805160ff8616815267ffffffffffffffff831660208201528b917f1f0808482c6e4873e728b537a69a579961302e08a3fb2ec08ecca140420e63c691015b60405180910390a250505050505050505050565b5060035b6110ed89898385612c87565b505050505050505050565b5f6111058b358989613266565b6111148b602001358787613266565b5f5f6111218d8d8d6132c4565b90925090505f84156111505761114c8e60800160208101906111439190615111565b848989896128db565b5060015b61115c8e8484846135fd565b935080156111a65760405167ffffffffffffffff88168152339085907f9338f989f82838682921af1b561b28c22614e5a43a9ba5f3f051bcfe56a51a769060200160405180910390a35b7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316638d1fdf2f8f60a00160208101906111e89190615111565b6040517fffffffff0000000000000000000000000000000000000000000000000000000060e084901b1681526001600160a01b0390911660048201526024015f604051808303815f87803b15801561123e575f5ffd5b505af1158015611250573d5f5f3e3d5ffd5b505060025461128f92506001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001691503390309061293f565b5050509a9950505050505050505050565b6040805161014081018252600254815260035461ffff808216602084015262010000820481169383019390935260ff6401000000008204811660608401526501000000000082048116608084015267ffffffffffffffff66010000000000008304811660a08501526e0100000000000000000000000000008304811660c0850152760100000000000000000000000000000000000000000000830490941660e084015278010000000000000000000000000000000000000000000000009091049092166101008201526004549091166101208201525f90611380906139e8565b905090565b61138d613a20565b6113965f613a65565b565b6113a0613a20565b6113b76113b2368390038301836152d1565b613a96565b50565b5f6113807f00000000000000000000000000000000000000000000000000000000000000007f0000000000000000000000000000000000000000000000000000000000000000614498565b60015433906001600160a01b03168114611456576040517f118cdaa70000000000000000000000000000000000000000000000000000000081526001600160a01b03821660048201526024016109b2565b6113b781613a65565b5f818152600a60205260408120600181015490917d01000000000000000000000000000000000000000000000000000000000090910460ff16908160038111156114ab576114ab614df8565b036114e5576040517f4294e0f7000000000000000000000000000000000000000000000000000000008152600481018490526024016109b2565b60018160038111156114f9576114f9614df8565b14611533576040517f7e62addd000000000000000000000000000000000000000000000000000000008152600481018490526024016109b2565b600682015468010000000000000000900467ffffffffffffffff1643811061159a576040517f45936d770000000000000000000000000000000000000000000000000000000081526004810185905267ffffffffffffffff821660248201526044016109b2565b67ffffffffffffffff8116408061164a576003546115c49065010000000000900460ff16436151fa565b6006850180547fffffffffffffffffffffffffffffffff0000000000000000ffffffffffffffff166801000000000000000067ffffffffffffffff84169081029190911790915560405190815290925085907f94c308f3a849485f94fd36a47f89fb060c22e6672ddf0f55053d7aaa30fc03a89060200160405180910390a25050505050565b83545f868152600b602052604081208054600188015460ff7c010000000000000000000000000000000000000000000000000000000080870482169694959394920481167f0100000000000000000000000000000000000000000000000000000000000000830482167d0100000000000000000000000000000000000000000000000000000000009093049091169190910303906116e98360026151a7565b67ffffffffffffffff8111156117015761170161521a565b60405190808252806020026020018201604052801561172a578160200160208202803683370190505b50895481519192506001600160a01b03169082905f9061174c5761174c615394565b6001600160a01b0392831660209182029290920101526001808b01548351921691839190811061177e5761177e615394565b60200260200101906001600160a01b031690816001600160a01b0316815250505f5b8381101561180a578481815481106117ba576117ba615394565b5f918252602090912001546001600160a01b0316826117da8360026151a7565b815181106117ea576117ea615394565b6001600160a01b03909216602092830291909101909101526001016117a0565b50600289015460068a01546040805160208082018b90528183018f905260ff8a1660608084019190915283518084039091018152608083019384905280519101207f429fa829000000000000000000000000000000000000000000000000000000009092525f937f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03169363429fa829936118bf9367ffffffffffffffff90921691899089906084016153c1565b5f60405180830381865afa1580156118d9573d5f5f3e3d5ffd5b505050506040513d5f823e601f3d9081017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe016820160405261191e91908101906153fe565b6003549091505f90611944906601000000000000900467ffffffffffffffff16426151fa565b6003549091505f90611972906e010000000000000000000000000000900467ffffffffffffffff16836151fa565b60018d0180547fffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167d02000000000000000000000000000000000000000000000000000000000017905560068d01805477ffffffffffffffffffffffffffffffffffffffffffffffff16780100000000000000000000000000000000000000000000000067ffffffffffffffff868116919091029190911790915560078e0180547fffffff000000000000000000ffffffffffffffffffffffffffffffffffffffff1674010000000000000000000000000000000000000000928416929092027fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff16919091177c010000000000000000000000000000000000000000000000000000000060ff8a16021790555f8e8152600c602052604081209192505b8451811015611b825788858281518110611acb57611acb615394565b60209081029190910181015182546001810184555f93845291832090910180547fffffffffffffffffffffffff0000000000000000000000000000000000000000166001600160a01b0390921691909117905585518b918491889085908110611b3657611b36615394565b60200260200101516001600160a01b03166001600160a01b031681526020019081526020015f206001015f6101000a81548160ff021916908360ff160217905550806001019050611aaf565b508d7f06f6ef6cf9d177e928fe305d2d9096044ed00a59f9bfe636c82420ac0c67f8128a868686604051611bb994939291906154a7565b60405180910390a25050505050505050505050505050565b5f818152600b6020908152604091829020805483518184028101840190945280845260609392830182828015611c2e57602002820191905f5260205f20905b81546001600160a01b03168152600190910190602001808311611c10575b50505050509050919050565b5f828152600b60209081526040808320600c9092529091208154606092919067ffffffffffffffff811115611c7157611c7161521a565b604051908082528060200260200182016040528015611c9a578160200160208202803683370190505b5092505f5f5b8354811015611d5c578560ff16835f868481548110611cc157611cc1615394565b5f9182526020808320909101546001600160a01b0316835282019290925260400190206001015460ff1603611d5457838181548110611d0257611d02615394565b5f918252602090912001546001600160a01b03168583611d21816154e4565b945081518110611d3357611d33615394565b60200260200101906001600160a01b031690816001600160a01b0316815250505b600101611ca0565b50835250909392505050565b5f828152600a6020526040812090611d8082856144a4565b60068301549091507801000000000000000000000000000000000000000000000000900467ffffffffffffffff16428111611dfa576040517fb59077300000000000000000000000000000000000000000000000000000000081526004810186905267ffffffffffffffff821660248201526044016109b2565b83611e31576040517f51bda03d00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b815415611e73576040517fd42c3985000000000000000000000000000000000000000000000000000000008152600481018690523360248201526044016109b2565b838255604051339086907f3834a2c8ea101e1468b529270d35fbff0a12de32a5a7e5729b8b4dad6fb32c01905f90a35050505050565b611f5e604080516102e0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810182905260e0810182905261010081018290529061012082019081526020015f81525f6020820181905260408201819052606082018190526080820181905260a0820181905260c0820181905260e0820181905261010082018190526101208201819052610140820181905261016082018190526101809091015290565b5f828152600a602090815260409182902082516102e08101845281546001600160a01b03808216835267ffffffffffffffff7401000000000000000000000000000000000000000080840482169685019690965260ff7c01000000000000000000000000000000000000000000000000000000008085048216988601989098527d010000000000000000000000000000000000000000000000000000000000808504821660608701527e010000000000000000000000000000000000000000000000000000000000008504821660808701527f0100000000000000000000000000000000000000000000000000000000000000909404811660a0860152600186015492831660c08601529582041660e08401529485048416610100830152909391926101208501929190910416600381111561209c5761209c614df8565b60038111156120ad576120ad614df8565b815260200160018201601e9054906101000a900460ff1660038111156120d5576120d5614df8565b60038111156120e6576120e6614df8565b8152600182015460ff7f0100000000000000000000000000000000000000000000000000000000000000909104811615156020830152600283015460408301526003830154606083015260048301546080830152600583015460a0830152600683015467ffffffffffffffff80821660c0850152680100000000000000008204811660e085015270010000000000000000000000000000000082048116610100850152780100000000000000000000000000000000000000000000000090910481166101208401526007909301546001600160a01b0381166101408401527401000000000000000000000000000000000000000081049093166101608301527c01000000000000000000000000000000000000000000000000000000009092049091166101809091015292915050565b5f5f7f000000000000000000000000000000000000000000000000000000000000000046146122e457604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f6020808301919091527f7db88e4d68a17fbea6e75f79924d6396187ffa6b1d94f17794a1c0aca6797c8d828401527fad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a560608301524660808301523060a0808401919091528351808403909101815260c09092019092528051910120612306565b7f00000000000000000000000000000000000000000000000000000000000000005b604080517fd22bc436f1dba3c2773d9acc2e727acd6a24f5ae864196ef18956e67cd5bb44e60208201529081018790526001600160a01b038616606082015267ffffffffffffffff851660808201529091506123b290829060a0015b604051602081830303815290604052805190602001206040517f19010000000000000000000000000000000000000000000000000000000000008152600281019290925260228201526042902090565b9150505b9392505050565b6123c5613a20565b600180546001600160a01b0383167fffffffffffffffffffffffff0000000000000000000000000000000000000000909116811790915561240d5f546001600160a01b031690565b6001600160a01b03167f38d16b8cac22d99fc7c124b9cd0de2d3fa1faef420bfe791d8c362d765e2270060405160405180910390a350565b5f838152600a602052604081209061245d82866144a4565b6006830154600784015491925067ffffffffffffffff780100000000000000000000000000000000000000000000000090910481169174010000000000000000000000000000000000000000900416428211806124c457508067ffffffffffffffff164210155b15612516576040517fbe3c12660000000000000000000000000000000000000000000000000000000081526004810188905267ffffffffffffffff8084166024830152821660448201526064016109b2565b825480612558576040517f809c4a11000000000000000000000000000000000000000000000000000000008152600481018990523360248201526044016109b2565b6001840154610100900460ff16156125a5576040517fc339a8ea000000000000000000000000000000000000000000000000000000008152600481018990523360248201526044016109b2565b845460408051602081018b90527c010000000000000000000000000000000000000000000000000000000090920460ff1690820152336060820152871515608082015260a0810187905260c001604051602081830303815290604052805190602001208114612649576040517f3dd1603e000000000000000000000000000000000000000000000000000000008152600481018990523360248201526044016109b2565b6001840180548815801562010000027fffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0000ff90921691909117610100179091556126e8578454600160ff7f010000000000000000000000000000000000000000000000000000000000000080840482169290920116027effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff909116178555612746565b6001808601805460ff7c01000000000000000000000000000000000000000000000000000000008083048216909401169092027fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff9092169190911790555b6040518715158152339089907f943b1e1e6ea36d3a013c9f482eb56e6fec8904129c7ed1869bcfe1f04727cd4c9060200160405180910390a35050505050505050565b5f5f7f0000000000000000000000000000000000000000000000000000000000000000461461288057604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f6020808301919091527fad6a43c7aa52093c7c1bfe9fcd916a1b73b6a0d86596a66b1a0bc20ff96bb2b7828401527fad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a560608301524660808301526001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001660a0808401919091528351808403909101815260c090920190925280519101206128a2565b7f00000000000000000000000000000000000000000000000000000000000000005b90506123b6817fff78ff196d6dc66b5b0482eeaa689873059d63a6bbb55af381253ce5e85d35b78560405160200161236292919061551b565b6128f1856128ea863387612216565b8484614571565b612938576040517f7ebb28d30000000000000000000000000000000000000000000000000000000081526001600160a01b03861660048201523360248201526044016109b2565b5050505050565b6040516001600160a01b0384811660248301528381166044830152606482018390526129bb9186918216906323b872dd906084015b604051602081830303815290604052915060e01b6020820180517bffffffffffffffffffffffffffffffffffffffffffffffffffffffff8381831617835250505050614618565b50505050565b6040516001600160a01b038381166024830152604482018390526129f291859182169063a9059cbb90606401612974565b505050565b5f838152600b60209081526040808320600c9092528220600354825476010000000000000000000000000000000000000000000090910461ffff1690865b81811015612c7b575f858281548110612a5057612a50615394565b5f9182526020808320909101546001600160a01b03168083529087905260409091206001015490915060ff6101009091041615612a8d5750612c73565b612a96876154e4565b6040517f426233600000000000000000000000000000000000000000000000000000000081526001600160a01b0383811660048301529198505f9182917f000000000000000000000000000000000000000000000000000000000000000090911690634262336090602401608060405180830381865afa158015612b1c573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612b409190615604565b5092509250505f612710878385612b5791906151a7565b612b619190615650565b612b6b91906151e7565b6040805160ff8e168152602081018390529192506001600160a01b038616918f917fb3255dc00089f16b8ee0ada70159c85516c63582642d03b39e63bd293b936abb910160405180910390a38015612c6e576040517fbfac59900000000000000000000000000000000000000000000000000000000081526001600160a01b038581166004830152602482018390525f60448301527f0000000000000000000000000000000000000000000000000000000000000000169063bfac5990906064016020604051808303815f875af1158015612c48573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612c6c9190615667565b505b505050505b600101612a35565b50505050509392505050565b825460018401805460058601547d0300000000000000000000000000000000000000000000000000000000007fffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8316811784556001600160a01b039485169483169391928792917fff0000ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff909116177e01000000000000000000000000000000000000000000000000000000000000836003811115612d4557612d45614df8565b02179055506001600160a01b0383165f90815260076020526040812080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff01905560068054839003905580806001886003811115612da657612da6614df8565b0361307f5760068901546001600160a01b0387165f90815260096020908152604080832070010000000000000000000000000000000090940467ffffffffffffffff16808452939091529020805460017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff009091161790558015612e8e576001600160a01b0387165f908152600960205260408120600191612e47838561567e565b67ffffffffffffffff16815260208101919091526040015f2080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00169115159190911790555b60048a8101546040517fbfac59900000000000000000000000000000000000000000000000000000000081526001600160a01b038a81169382019390935260248101919091523060448201527f00000000000000000000000000000000000000000000000000000000000000009091169063bfac5990906064016020604051808303815f875af1158015612f24573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612f489190615667565b60018b01549094507f0100000000000000000000000000000000000000000000000000000000000000900460ff1615612fa35760035461271090612f969062010000900461ffff1686615650565b612fa091906151e7565b92505b83831461303a576040517f42966c6800000000000000000000000000000000000000000000000000000000815283850360048201527f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906342966c68906024015f604051808303815f87803b158015613023575f5ffd5b505af1158015613035573d5f5f3e3d5ffd5b505050505b6130798661304887866151a7565b6001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001691906129c1565b5061319f565b600288600381111561309357613093614df8565b0361316b5760018901546130cd908b9086907c0100000000000000000000000000000000000000000000000000000000900460ff1661469d565b9050838114613166576040517f42966c6800000000000000000000000000000000000000000000000000000000815281850360048201527f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906342966c68906024015f604051808303815f87803b15801561314f575f5ffd5b505af1158015613161573d5f5f3e3d5ffd5b505050505b61319f565b61319f6001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001686866129c1565b6040517f45c8b1a60000000000000000000000000000000000000000000000000000000081526001600160a01b0387811660048301527f000000000000000000000000000000000000000000000000000000000000000016906345c8b1a6906024015f604051808303815f87803b158015613218575f5ffd5b505af115801561322a573d5f5f3e3d5ffd5b50505050897f86e92e025e177dc648fa4803f675c30234b3addcb2ece6dab9c003f67a8971e5898585858c6040516110c995949392919061569e565b5f82826040516132779291906156cc565b604051809103902090508381146129bb576040517f6981209e00000000000000000000000000000000000000000000000000000000815260048101859052602481018290526044016109b2565b5f80806132d760c0870160a08801615111565b90506001600160a01b0381163303613326576040517ff123bee30000000000000000000000000000000000000000000000000000000081526001600160a01b03821660048201526024016109b2565b6040517f426233600000000000000000000000000000000000000000000000000000000081526001600160a01b0382811660048301525f9182917f00000000000000000000000000000000000000000000000000000000000000001690634262336090602401608060405180830381865afa1580156133a7573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906133cb9190615604565b5092509250505f81836133de91906151a7565b9050805f03613424576040517ffb292e0b0000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024016109b2565b5f6134376101208b016101008c016156db565b6003549091505f9061346f907801000000000000000000000000000000000000000000000000900467ffffffffffffffff16836151fa565b9050428167ffffffffffffffff1610156134c9576040517fcf9ec78300000000000000000000000000000000000000000000000000000000815267ffffffffffffffff8084166004830152821660248201526044016109b2565b6134d561012c426151a7565b8267ffffffffffffffff161115613524576040517fd6a0ea0c00000000000000000000000000000000000000000000000000000000815267ffffffffffffffff831660048201526024016109b2565b61352d8b612789565b5f818152600860205260409020549098508015613580576040517f0703ee5e000000000000000000000000000000000000000000000000000000008152600481018a9052602481018290526044016109b2565b61358c878a8d8d614571565b6135cd576040517fde4fcdd40000000000000000000000000000000000000000000000000000000081526001600160a01b03881660048201526024016109b2565b600354612710906135e29061ffff1686615650565b6135ec91906151e7565b975050505050505050935093915050565b5f8061360f60c0870160a08801615111565b600280546005805493945091929091905f9061362a906154e4565b918290555060018301549094505f9061364f9065010000000000900460ff16436151fa565b5f868152600a6020526040902080547c01000000000000000000000000000000000000000000000000000000006001600160a01b0388167fffffffff0000000000000000000000000000000000000000000000000000000092831617740100000000000000000000000000000000000000004267ffffffffffffffff9081168202929092177fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff81168417865560018a8101547fffff0000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff90921660ff64010000000090930483167d010000000000000000000000000000000000000000000000000000000000908102919091179095178088556002808d01547fff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff909216919093167e010000000000000000000000000000000000000000000000000000000000000217875580870180549096167fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff33161743948516909302929092177eff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f01000000000000000000000000000000000000000000000000000000000000008e1515021790931790935560608e013591840191909155600383018c9055600483018b905560058301869055929350909161386491906156f6565b60068201805467ffffffffffffffff85811668010000000000000000027fffffffffffffffffffffffffffffffff000000000000000000000000000000009092169316929092179190911790556138b96113ba565b60068201805467ffffffffffffffff92909216700100000000000000000000000000000000027fffffffffffffffff0000000000000000ffffffffffffffffffffffffffffffff90921691909117905561391960a08b0160808c01615111565b600782810180547fffffffffffffffffffffffff0000000000000000000000000000000000000000166001600160a01b039384161790555f8b81526008602090815260408083208b905593891680835292815290839020805460010190556006805487019055825160608e81013582529181018d90529283018b9052820185905267ffffffffffffffff84166080830152339188907f5543edca172f9bce9f91f19298895a133b5737c70c92e9eb73e1a7e572f29c029060a00160405180910390a45050505050949350505050565b5f8160c001518260a001516139fd91906151fa565b82610120015160ff16613a109190615709565b826101000151610ca091906151fa565b5f546001600160a01b03163314611396576040517f118cdaa70000000000000000000000000000000000000000000000000000000081523360048201526024016109b2565b600180547fffffffffffffffffffffffff00000000000000000000000000000000000000001690556113b781614796565b80511580613ab0575080516b033b2e3c9fd0803ce8000000105b15613b3a5780516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600e60848201527f6368616c6c656e676572426f6e6400000000000000000000000000000000000060a48201526024810191909152600160448201526b033b2e3c9fd0803ce8000000606482015260c4016109b2565b602081015161ffff161580613b5c575061138861ffff16816020015161ffff16115b15613be25760208101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600860848201527f736c61736842707300000000000000000000000000000000000000000000000060a482015261ffff909116602482015260016044820152611388606482015260c4016109b2565b612710816040015161ffff161115613c745760408082015190517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152601360848201527f6368616c6c656e6765725265776172644270730000000000000000000000000060a482015261ffff90911660248201525f6044820152612710606482015260c4016109b2565b600360ff16816060015160ff161080613c975750601560ff16816060015160ff16115b80613cb3575060028160600151613cae919061572c565b60ff16155b15613d375760608101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600d60848201527f636f6d6d697474656553697a650000000000000000000000000000000000000060a482015260ff9091166024820152600360448201526015606482015260c4016109b2565b806080015160ff165f03613dc4576080808201516040517fa7b758910000000000000000000000000000000000000000000000000000000081526004810192909252600960848301527f6472617744656c6179000000000000000000000000000000000000000000000060a483015260ff908116602483015260016044830152606482015260c4016109b2565b603c67ffffffffffffffff168160a0015167ffffffffffffffff161080613e05575062278d0067ffffffffffffffff168160a0015167ffffffffffffffff16115b15613e925760a08101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600c60848201527f636f6d6d6974506572696f64000000000000000000000000000000000000000060a482015267ffffffffffffffff9091166024820152603c604482015262278d00606482015260c4016109b2565b603c67ffffffffffffffff168160c0015167ffffffffffffffff161080613ed3575062278d0067ffffffffffffffff168160c0015167ffffffffffffffff16115b15613f605760c08101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600c60848201527f72657665616c506572696f64000000000000000000000000000000000000000060a482015267ffffffffffffffff9091166024820152603c604482015262278d00606482015260c4016109b2565b6103e861ffff168160e0015161ffff161115613ff65760e08101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600e60848201527f616273656e74536c61736842707300000000000000000000000000000000000060a482015261ffff90911660248201525f60448201526103e8606482015260c4016109b2565b603c67ffffffffffffffff1681610100015167ffffffffffffffff1610806140395750624f1a0067ffffffffffffffff1681610100015167ffffffffffffffff16115b156140c7576101008101516040517fa7b7589100000000000000000000000000000000000000000000000000000000815260806004820152600d60848201527f6469737075746557696e646f770000000000000000000000000000000000000060a482015267ffffffffffffffff9091166024820152603c6044820152624f1a00606482015260c4016109b2565b61012081015160ff1615806140e75750600460ff1681610120015160ff16115b15614171576101208101516040517fa7b758910000000000000000000000000000000000000000000000000000000081526080600482810191909152600960848301527f6d6178526f756e6473000000000000000000000000000000000000000000000060a483015260ff909216602482015260016044820152606481019190915260c4016109b2565b5f61417b826139e8565b90505f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636cf6d6756040518163ffffffff1660e01b8152600401602060405180830381865afa1580156141da573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906141fe919061574d565b90508167ffffffffffffffff168167ffffffffffffffff161015614262576040517ff0e0063500000000000000000000000000000000000000000000000000000000815267ffffffffffffffff8083166004830152831660248201526044016109b2565b82516002556020830151600380546040808701516060880151608089015160a08a015160c08b015160e08c01516101008d015161ffff9a8b167fffffffffffffffffffffffffffffffffffffffffffffffffffffffff000000009099169890981762010000968b1696909602959095177fffffffffffffffffffffffffffffffffffffffffffffffffffff0000ffffffff1664010000000060ff958616027fffffffffffffffffffffffffffffffffffffffffffffffffffff00ffffffffff16176501000000000093851693909302929092177fffffffffffffffffffff00000000000000000000000000000000ffffffffffff16660100000000000067ffffffffffffffff928316027fffffffffffffffffffff0000000000000000ffffffffffffffffffffffffffff16176e010000000000000000000000000000928216929092029190911775ffffffffffffffffffffffffffffffffffffffffffff16760100000000000000000000000000000000000000000000979093169690960277ffffffffffffffffffffffffffffffffffffffffffffffff16919091177801000000000000000000000000000000000000000000000000959093169490940291909117909155610120850151600480547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00169190931617909155517f448508b2254b726c51e3ae7c409be969057fbcf6e53a8d8a668ab8c2c80e4bae9061448b908590614d0f565b60405180910390a1505050565b5f6123b68383426147fd565b5f818152600c602090815260408083203384529091529020600260018401547d010000000000000000000000000000000000000000000000000000000000900460ff1660038111156144f8576144f8614df8565b14158061453157508254600182015460ff9081167c01000000000000000000000000000000000000000000000000000000009092041614155b15610ca0576040517ff43ae01d000000000000000000000000000000000000000000000000000000008152600481018390523360248201526044016109b2565b5f60418290036145e9578235602084013560408501355f90811a908061459989848787614844565b5090925090505f8160038111156145b2576145b2614df8565b1480156145d05750896001600160a01b0316826001600160a01b0316145b156145e357600195505050505050614610565b50505050505b846001600160a01b03163b5f0361460157505f614610565b61460d8585858561492a565b90505b949350505050565b5f5f60205f8451602086015f885af180614637576040513d5f823e3d81fd5b50505f513d9150811561464e57806001141561465b565b6001600160a01b0384163b155b156129bb576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024016109b2565b5f806146a983856151e7565b9050805f036146bb575f9150506123b6565b5f858152600b60209081526040808320600c9092528220815491929091905b81811015612c7b575f8482815481106146f5576146f5615394565b5f9182526020808320909101546001600160a01b031680835290869052604090912060018101549192509060ff61010090910416158061473f5750600181015462010000900460ff165b1561474b57505061478e565b61475587896151a7565b975061478b6001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001683896129c1565b50505b6001016146da565b5f80546001600160a01b038381167fffffffffffffffffffffffff0000000000000000000000000000000000000000831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b5f8367ffffffffffffffff16821161481657505f6123b6565b8267ffffffffffffffff168467ffffffffffffffff1683038161483b5761483b6151ba565b04949350505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084111561487d57505f91506003905082614920565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa1580156148ce573d5f5f3e3d5ffd5b50506040517fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe001519150506001600160a01b03811661491757505f925060019150829050614920565b92505f91508190505b9450945094915050565b5f5f84848460405160240161494193929190615768565b604080517fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0818403018152919052602080820180517bffffffffffffffffffffffffffffffffffffffffffffffffffffffff167f1626ba7e000000000000000000000000000000000000000000000000000000009081178252835193945061c350939092915f91908b86fa5f51601f3d1191909116911416979650505050505050565b67ffffffffffffffff811681146113b7575f5ffd5b8035614a04816149e4565b919050565b5f5f83601f840112614a19575f5ffd5b50813567ffffffffffffffff811115614a30575f5ffd5b602083019150836020828501011115614a47575f5ffd5b9250929050565b5f5f5f5f60608587031215614a61575f5ffd5b843593506020850135614a73816149e4565b9250604085013567ffffffffffffffff811115614a8e575f5ffd5b614a9a87828801614a09565b95989497509550505050565b6001600160a01b03811681146113b7575f5ffd5b8035614a0481614aa6565b5f5f60408385031215614ad6575f5ffd5b823591506020830135614ae881614aa6565b809150509250929050565b5f60208284031215614b03575f5ffd5b5035919050565b5f6101608284031215614b1b575f5ffd5b50919050565b5f5f5f5f5f5f5f5f5f5f6102008b8d031215614b3b575f5ffd5b614b458c8c614b0a565b99506101608b013567ffffffffffffffff811115614b61575f5ffd5b614b6d8d828e01614a09565b909a509850506101808b013567ffffffffffffffff811115614b8d575f5ffd5b614b998d828e01614a09565b9098509650506101a08b013567ffffffffffffffff811115614bb9575f5ffd5b614bc58d828e01614a09565b9096509450614bd990506101c08c016149f9565b92506101e08b013567ffffffffffffffff811115614bf5575f5ffd5b614c018d828e01614a09565b915080935050809150509295989b9194979a5092959850565b5f610140828403128015614c2c575f5ffd5b509092915050565b5f8151808452602084019350602083015f5b82811015614c6d5781516001600160a01b0316865260209586019590910190600101614c46565b5093949350505050565b602081525f6123b66020830184614c34565b803560ff81168114614a04575f5ffd5b5f5f60408385031215614caa575f5ffd5b82359150614cba60208401614c89565b90509250929050565b5f5f60408385031215614cd4575f5ffd5b8235614cdf81614aa6565b91506020830135614ae8816149e4565b5f5f60408385031215614d00575f5ffd5b50508035926020909101359150565b81518152602080830151610140830191614d2e9084018261ffff169052565b506040830151614d44604084018261ffff169052565b506060830151614d59606084018260ff169052565b506080830151614d6e608084018260ff169052565b5060a0830151614d8a60a084018267ffffffffffffffff169052565b5060c0830151614da660c084018267ffffffffffffffff169052565b5060e0830151614dbc60e084018261ffff169052565b50610100830151614dda61010084018267ffffffffffffffff169052565b50610120830151614df161012084018260ff169052565b5092915050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b600481106113b7577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b614e6381614e25565b9052565b81516001600160a01b031681526102e081016020830151614e94602084018267ffffffffffffffff169052565b506040830151614ea9604084018260ff169052565b506060830151614ebe606084018260ff169052565b506080830151614ed3608084018260ff169052565b5060a0830151614ee860a084018260ff169052565b5060c0830151614f0360c08401826001600160a01b03169052565b5060e0830151614f1f60e084018267ffffffffffffffff169052565b50610100830151614f3661010084018260ff169052565b50610120830151614f4b610120840182614e5a565b50610140830151614f60610140840182614e5a565b50610160830151614f7661016084018215159052565b506101808301516101808301526101a08301516101a08301526101c08301516101c08301526101e08301516101e0830152610200830151614fc461020084018267ffffffffffffffff169052565b50610220830151614fe261022084018267ffffffffffffffff169052565b5061024083015161500061024084018267ffffffffffffffff169052565b5061026083015161501e61026084018267ffffffffffffffff169052565b5061028083015161503b6102808401826001600160a01b03169052565b506102a08301516150596102a084018267ffffffffffffffff169052565b506102c0830151614df16102c084018260ff169052565b5f5f5f60608486031215615082575f5ffd5b83359250602084013561509481614aa6565b915060408401356150a4816149e4565b809150509250925092565b80358015158114614a04575f5ffd5b5f5f5f5f5f60a086880312156150d2575f5ffd5b853594506150e260208701614c89565b935060408601356150f281614aa6565b9250615100606087016150af565b949793965091946080013592915050565b5f60208284031215615121575f5ffd5b81356123b681614aa6565b5f5f5f6060848603121561513e575f5ffd5b8335925061514e602085016150af565b929592945050506040919091013590565b5f6101608284031215615170575f5ffd5b6123b68383614b0a565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b80820180821115610ca057610ca061517a565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b5f826151f5576151f56151ba565b500490565b67ffffffffffffffff8181168382160190811115610ca057610ca061517a565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b604051610140810167ffffffffffffffff8111828210171561526b5761526b61521a565b60405290565b604051601f82017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe016810167ffffffffffffffff811182821017156152b8576152b861521a565b604052919050565b803561ffff81168114614a04575f5ffd5b5f6101408284031280156152e3575f5ffd5b506152ec615247565b823581526152fc602084016152c0565b602082015261530d604084016152c0565b604082015261531e60608401614c89565b606082015261532f60808401614c89565b608082015261534060a084016149f9565b60a082015261535160c084016149f9565b60c082015261536260e084016152c0565b60e082015261537461010084016149f9565b6101008201526153876101208401614c89565b6101208201529392505050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b85815265ffffffffffff8516602082015283604082015282606082015260a060808201525f6153f360a0830184614c34565b979650505050505050565b5f6020828403121561540e575f5ffd5b815167ffffffffffffffff811115615424575f5ffd5b8201601f81018413615434575f5ffd5b805167ffffffffffffffff81111561544e5761544e61521a565b8060051b61545e60208201615271565b91825260208184018101929081019087841115615479575f5ffd5b6020850194505b838510156153f3578451925061549583614aa6565b82825260209485019490910190615480565b60ff85168152608060208201525f6154c26080830186614c34565b67ffffffffffffffff9485166040840152929093166060909101529392505050565b5f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff82036155145761551461517a565b5060010190565b828152813560208083019190915282013560408083019190915282013560608083019190915282013560808083019190915261018082019061555e908401614aba565b6001600160a01b03811660a08401525061557a60a08401614aba565b6001600160a01b03811660c08401525061559660c084016149f9565b67ffffffffffffffff811660e0840152506155b360e084016149f9565b67ffffffffffffffff8116610100840152506155d261010084016149f9565b67ffffffffffffffff811661012084015250610120830135610140838101919091529092013561016090910152919050565b5f5f5f5f60808587031215615617575f5ffd5b845160038110615625575f5ffd5b6020860151604087015160608801519296509094509250615645816149e4565b939692955090935050565b8082028115828204841417610ca057610ca061517a565b5f60208284031215615677575f5ffd5b5051919050565b67ffffffffffffffff8281168282160390811115610ca057610ca061517a565b60a081016156ab87614e25565b95815260208101949094526040840192909252606083015260809091015290565b818382375f9101908152919050565b5f602082840312156156eb575f5ffd5b81356123b6816149e4565b81810381811115610ca057610ca061517a565b67ffffffffffffffff8181168382160290811690818114614df157614df161517a565b5f60ff83168061573e5761573e6151ba565b8060ff84160691505092915050565b5f6020828403121561575d575f5ffd5b81516123b6816149e4565b83815260406020820152816040820152818360608301375f818301606090810191909152601f9092017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01601019291505056fea26469706673582212203267ec5beceb75e75fe55cde7d0fd5dc502d78cee0e80b64cb339b3936c49d3f64736f6c634300081e0033ad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a58b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f' as const

@@ -24,7 +24,7 @@ import { registryAbi } from './abis/Registry.js'
 import { uptimeAbi } from './abis/Uptime.js'
 import { type Connection, connect } from './connect.js'
 import { deployContracts } from './deployContracts.js'
-import type { Deployment } from './deployment.js'
+import { type Deployment, defaultDeployParams, minUnbondingPeriod } from './deployment.js'
 import { paymentsDomain, voucherTypes } from './eip712.js'
 import { signVoucher } from './signVoucher.js'
 import { type Anvil, anvilMnemonic, startAnvil } from './startAnvil.js'
@@ -167,6 +167,72 @@ describe('contracts deployed to a real anvil with viem', () => {
     )
     assert.equal(await read({ address: payments, abi: paymentsAbi, functionName: 'burnBps' }), 500)
     assert.equal(await read({ address: token, abi: meshTokenAbi, functionName: 'owner' }), deployer.address)
+    // Disputes: committees of 3 voting in two phases, at most 2 rounds, 3 days to dispute a receipt; the
+    // 7 days of unbonding outlast the 5 days a provider stays disputable after its work.
+    const disputeParams = await read({ address: disputes, abi: disputesAbi, functionName: 'params' })
+    assert.equal(disputeParams.committeeSize, 3)
+    assert.equal(BigInt(disputeParams.commitPeriod), 12n * 3600n)
+    assert.equal(BigInt(disputeParams.revealPeriod), 12n * 3600n)
+    assert.equal(BigInt(disputeParams.disputeWindow), 3n * 24n * 3600n)
+    assert.equal(disputeParams.maxRounds, 2)
+    assert.equal(
+      BigInt(await read({ address: disputes, abi: disputesAbi, functionName: 'minUnbondingPeriod' })),
+      minUnbondingPeriod(defaultDeployParams),
+    )
+    assert.equal(minUnbondingPeriod(defaultDeployParams), 5n * 24n * 3600n)
+    assert.equal(
+      BigInt(await read({ address: registry, abi: registryAbi, functionName: 'unbondingPeriod' })),
+      7n * 24n * 3600n,
+    )
+  })
+
+  it('refuses an unbonding period shorter than a provider stays disputable, in the Registry and in Disputes', async () => {
+    const { registry, disputes } = deployment.contracts
+    const minimum = minUnbondingPeriod(defaultDeployParams)
+    const refusal = async (call: Promise<unknown>) => {
+      try {
+        await call
+      } catch (error) {
+        if (error instanceof ViemBaseError) {
+          const revert = error.walk((e) => e instanceof ContractFunctionRevertedError)
+          if (revert instanceof ContractFunctionRevertedError)
+            return [revert.data?.errorName, ...(revert.data?.args ?? [])]
+        }
+        throw error
+      }
+      return undefined
+    }
+    assert.deepEqual(
+      await refusal(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: registry,
+          abi: registryAbi,
+          functionName: 'setUnbondingPeriod',
+          args: [minimum - 1n],
+        }),
+      ),
+      ['ParameterOutOfRange', 'unbondingPeriod', minimum - 1n, minimum, 90n * 24n * 3600n],
+    )
+    // The owner cannot lengthen the dispute window past the unbonding period either.
+    const current = await chain.publicClient.readContract({
+      address: disputes,
+      abi: disputesAbi,
+      functionName: 'params',
+    })
+    // 6 days + 2 rounds × (12 h + 12 h) = 8 days of disputability, above the 7 days of unbonding.
+    assert.deepEqual(
+      await refusal(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: disputes,
+          abi: disputesAbi,
+          functionName: 'setParams',
+          args: [{ ...current, disputeWindow: 6n * 24n * 3600n }],
+        }),
+      ),
+      ['UnbondingPeriodTooShort', 7n * 24n * 3600n, 8n * 24n * 3600n],
+    )
   })
 
   it('lets a provider stake and register, and discovery sees it by view and by event', async () => {
@@ -439,6 +505,60 @@ describe('contracts deployed to a real anvil with viem', () => {
         label,
       )
     }
+  })
+})
+
+describe('deployContracts with an unbonding period shorter than the dispute window and rounds', () => {
+  let anvil: Anvil
+  after(async () => {
+    await anvil?.stop()
+  })
+
+  it('refuses before deploying anything, saying what to raise', async () => {
+    anvil = await startAnvil()
+    const chain = await connect({ rpcUrl: anvil.rpcUrl })
+    const nonce = await chain.publicClient.getTransactionCount({ address: deployer.address })
+    await assert.rejects(
+      deployContracts({
+        rpcUrl: anvil.rpcUrl,
+        deployerKey,
+        params: {
+          ...devDeployParams,
+          disputeWindow: 86_400n,
+          commitPeriod: 3600n,
+          revealPeriod: 3600n,
+          maxRounds: 2n,
+          unbondingPeriod: 86_400n,
+        },
+      }),
+      {
+        name: 'InferMeshProtocolError',
+        message:
+          'unbondingPeriod 86400 s is shorter than the 100800 s a provider stays disputable (disputeWindow 86400 + maxRounds 2 × (commitPeriod 3600 + revealPeriod 3600)): raise unbondingPeriod or shorten the dispute window.',
+      },
+    )
+    assert.equal(await chain.publicClient.getTransactionCount({ address: deployer.address }), nonce)
+    // Exactly the minimum is accepted (the contracts agree with minUnbondingPeriod).
+    const deployment = await deployContracts({
+      rpcUrl: anvil.rpcUrl,
+      deployerKey,
+      params: {
+        ...devDeployParams,
+        disputeWindow: 86_400n,
+        commitPeriod: 3600n,
+        revealPeriod: 3600n,
+        maxRounds: 2n,
+        unbondingPeriod: 100_800n,
+      },
+    })
+    assert.equal(
+      await chain.publicClient.readContract({
+        address: deployment.contracts.disputes,
+        abi: disputesAbi,
+        functionName: 'minUnbondingPeriod',
+      }),
+      100_800n,
+    )
   })
 })
 

@@ -399,6 +399,7 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
 
     // ------------------------------------------------------------ internal
 
+    /// @dev Reverts unless `payload` hashes (keccak256) to `expected`, the receipt's request or response hash.
     function _checkPayload(bytes32 expected, bytes calldata payload) private pure {
         bytes32 actual = keccak256(payload);
         if (actual != expected) revert PayloadMismatch(expected, actual);
@@ -557,6 +558,7 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         }
     }
 
+    /// @dev The EIP-712 domain separator of `{name, version, chainId: now, verifyingContract}`.
     function _domainSeparator(bytes32 nameHash, bytes32 versionHash, address verifyingContract)
         private
         view
@@ -565,11 +567,14 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         return keccak256(abi.encode(DOMAIN_TYPEHASH, nameHash, versionHash, block.chainid, verifyingContract));
     }
 
+    /// @dev `disputeWindow + maxRounds * (commitPeriod + revealPeriod)` of `p`.
     function _minUnbondingPeriod(Params memory p) private pure returns (uint64) {
         // At most 60 days + 4 * 60 days: no overflow.
         return p.disputeWindow + uint64(p.maxRounds) * (p.commitPeriod + p.revealPeriod);
     }
 
+    /// @dev Checks every field's range and that the Registry's unbonding period covers `p`, then stores
+    /// `p` and emits ParamsSet.
     function _setParams(Params memory p) private {
         if (p.challengerBond == 0 || p.challengerBond > MAX_CHALLENGER_BOND) {
             revert ParameterOutOfRange("challengerBond", p.challengerBond, 1, MAX_CHALLENGER_BOND);

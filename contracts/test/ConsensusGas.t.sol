@@ -48,6 +48,7 @@ contract ConsensusGasTest is ConsensusBase {
     uint256 internal toEscalate;
     uint64 internal escalateAt;
 
+    /// @dev Every state a measured call reads (see the contract's NatSpec).
     function setUp() public override {
         super.setUp();
         for (uint256 i; i < PROVIDERS; ++i) {

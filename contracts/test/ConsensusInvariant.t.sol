@@ -104,22 +104,26 @@ contract ConsensusHandler is Test {
         token.approve(address(payments), type(uint256).max);
     }
 
+    /// @dev Adds what `account` holds now to the ghost stake totals.
     function _recordStake(address account) internal {
         (, uint256 staked, uint256 unbonding,) = registry.stakeOf(account);
         ghostStaked[account] = staked + unbonding;
         ghostTotalStaked += staked + unbonding;
     }
 
+    /// @dev Stake plus unbonding stake.
     function _held(address account) internal view returns (uint256) {
         (, uint256 staked, uint256 unbonding,) = registry.stakeOf(account);
         return staked + unbonding;
     }
 
+    /// @dev Remembers the highest epoch reached (the invariants walk epochs up to it).
     function _noteEpoch() internal {
         uint64 epoch = uptime.currentEpoch();
         if (epoch > maxEpoch) maxEpoch = epoch;
     }
 
+    /// @dev The salt a member commits with (recomputed at reveal, as the real agent does).
     function _salt(uint256 id, uint8 round, address member) internal pure returns (bytes32) {
         return keccak256(abi.encode("salt", id, round, member));
     }
@@ -130,20 +134,24 @@ contract ConsensusHandler is Test {
         return count == 0 ? 0 : seed % count + 1;
     }
 
+    /// @notice How many providers the handler drives.
     function providerCount() external view returns (uint256) {
         return providers.length;
     }
 
+    /// @notice How many validators the handler drives.
     function validatorCount() external view returns (uint256) {
         return validators.length;
     }
 
+    /// @notice How many challengers the handler drives.
     function challengerCount() external view returns (uint256) {
         return challengers.length;
     }
 
     // ================================================================ actions
 
+    /// @notice A challenger disputes a new receipt of a provider, assigned by the payer's sample or not.
     function openDispute(uint256 providerSeed, uint256 challengerSeed, bool assigned) external {
         address provider = providers[providerSeed % providers.length];
         address challenger = challengers[challengerSeed % challengers.length];
@@ -188,6 +196,7 @@ contract ConsensusHandler is Test {
         }
     }
 
+    /// @notice An assigned challenger takes an unassigned dispute; the previous bond is refunded.
     function claimChallenge(uint256 idSeed, uint256 challengerSeed) external {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
@@ -203,6 +212,7 @@ contract ConsensusHandler is Test {
         calls["claimChallenge"]++;
     }
 
+    /// @notice Draws (or rearms) the current round of an open dispute; checks seats and exclusions.
     function drawCommittee(uint256 idSeed) external {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
@@ -221,6 +231,7 @@ contract ConsensusHandler is Test {
         calls["drawCommittee"]++;
     }
 
+    /// @notice A member of the current round commits a vote (remembered by the handler).
     function commitVote(uint256 idSeed, uint256 memberSeed, bool guilty) external {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
@@ -237,6 +248,7 @@ contract ConsensusHandler is Test {
         calls["commitVote"]++;
     }
 
+    /// @notice A member reveals its committed vote (moving the clock to the reveal phase if needed).
     function revealVote(uint256 idSeed, uint256 memberSeed) external {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
@@ -276,6 +288,7 @@ contract ConsensusHandler is Test {
         uint256 supply;
     }
 
+    /// @notice Resolves the current round and checks the outcome and every MESH movement to the wei.
     function resolve(uint256 idSeed) external {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
@@ -372,6 +385,7 @@ contract ConsensusHandler is Test {
         }
     }
 
+    /// @dev Counts what `account` lost since `before` as slashed.
     function _noteSlash(address account, uint256 before) internal {
         uint256 now_ = _held(account);
         if (now_ < before) {
@@ -404,6 +418,7 @@ contract ConsensusHandler is Test {
         calls["changeStake"]++;
     }
 
+    /// @notice A validator reports scores for the providers it has not reported this epoch.
     function submitScores(uint256 validatorSeed, uint16 score0, uint16 score1) external {
         address validator = validators[validatorSeed % validators.length];
         if (!registry.isActiveValidator(validator)) return;
@@ -428,6 +443,7 @@ contract ConsensusHandler is Test {
         calls["submitScores"]++;
     }
 
+    /// @notice A payer pays a provider through a voucher; the booked burn is flushed and counted.
     function work(uint256 providerSeed, uint256 amount) external {
         address provider = providers[providerSeed % providers.length];
         amount = bound(amount, 1, 1_000_000 ether);
@@ -446,6 +462,7 @@ contract ConsensusHandler is Test {
         calls["work"]++;
     }
 
+    /// @notice Time passes (up to two epochs) and a block.
     function warp(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 2 * uptime.epochLength()));
         vm.roll(block.number + 1);
@@ -460,6 +477,7 @@ contract ConsensusHandler is Test {
         calls["roll"]++;
     }
 
+    /// @notice Finalizes part of a closed epoch.
     function finalize(uint256 epochSeed, uint256 maxProviders) external {
         uint64 current = uptime.currentEpoch();
         if (current < 2) return;
@@ -469,6 +487,7 @@ contract ConsensusHandler is Test {
         calls["finalize"]++;
     }
 
+    /// @notice Claims an account's emissions of a finalized epoch.
     function claim(uint256 epochSeed, uint256 accountSeed) external {
         uint64 current = emissions.currentEpoch();
         if (current < 2) return;
@@ -489,6 +508,7 @@ contract ConsensusHandler is Test {
 contract ConsensusInvariantTest is ConsensusBase {
     ConsensusHandler internal handler;
 
+    /// @dev Two providers, six validators of MODEL, three funded challengers, and the handler as the target.
     function setUp() public override {
         super.setUp();
         address[] memory providers = new address[](2);

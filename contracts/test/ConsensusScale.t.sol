@@ -8,7 +8,9 @@ import {IDisputes} from "../src/interfaces/IDisputes.sol";
 interface VmScale {
     /// @dev Marks an account's address and storage as cold, as in a new transaction.
     function cool(address target) external;
+    /// @dev Stops counting gas (setup).
     function pauseGasMetering() external;
+    /// @dev Counts gas again.
     function resumeGasMetering() external;
 }
 
@@ -42,6 +44,7 @@ abstract contract ConsensusScaleBase is ConsensusBase {
     /// @dev How many validators this benchmark registers.
     function _validatorCount() internal pure virtual returns (uint256);
 
+    /// @dev Registers the validators (uneven stakes, all of MODEL) and opens the disputes the tests measure.
     function setUp() public override {
         super.setUp();
         scale.pauseGasMetering();
@@ -79,12 +82,14 @@ abstract contract ConsensusScaleBase is ConsensusBase {
         scale.resumeGasMetering();
     }
 
+    /// @dev Makes Disputes, the Registry and MESH cold before a measured call.
     function _cool() internal {
         scale.cool(address(disputes));
         scale.cool(address(registry));
         scale.cool(address(token));
     }
 
+    /// @dev Logs a figure (event and console.log).
     function _record(string memory call, uint256 gasUsed) internal {
         emit GasMeasured(call, _validatorCount(), gasUsed);
         (bool ok,) = CONSOLE.staticcall(
@@ -95,10 +100,12 @@ abstract contract ConsensusScaleBase is ConsensusBase {
         ok; // console.log answers nothing outside forge; the event carries the figure anyway
     }
 
+    /// @dev The snapshot entry name: `<call>_<n>validators`.
     function _name(string memory call) internal pure returns (string memory) {
         return string.concat(call, "_", _itoa(_validatorCount()), "validators");
     }
 
+    /// @dev Decimal digits of `value`.
     function _itoa(uint256 value) internal pure returns (string memory) {
         if (value == 0) return "0";
         bytes memory digits;
@@ -168,6 +175,7 @@ abstract contract ConsensusScaleBase is ConsensusBase {
 
 /// @notice 3 validators: the devnet's committee is all of them.
 contract ConsensusScale3 is ConsensusScaleBase {
+    /// @inheritdoc ConsensusScaleBase
     function _validatorCount() internal pure override returns (uint256) {
         return 3;
     }
@@ -175,6 +183,7 @@ contract ConsensusScale3 is ConsensusScaleBase {
 
 /// @notice 100 validators.
 contract ConsensusScale100 is ConsensusScaleBase {
+    /// @inheritdoc ConsensusScaleBase
     function _validatorCount() internal pure override returns (uint256) {
         return 100;
     }
@@ -182,6 +191,7 @@ contract ConsensusScale100 is ConsensusScaleBase {
 
 /// @notice 1,000 validators.
 contract ConsensusScale1000 is ConsensusScaleBase {
+    /// @inheritdoc ConsensusScaleBase
     function _validatorCount() internal pure override returns (uint256) {
         return 1000;
     }
@@ -189,6 +199,7 @@ contract ConsensusScale1000 is ConsensusScaleBase {
 
 /// @notice 10,000 validators (the issue's target: each call well under 1,000,000 gas).
 contract ConsensusScale10000 is ConsensusScaleBase {
+    /// @inheritdoc ConsensusScaleBase
     function _validatorCount() internal pure override returns (uint256) {
         return 10_000;
     }

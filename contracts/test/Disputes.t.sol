@@ -14,10 +14,12 @@ import {Epochs} from "../src/libraries/Epochs.sol";
 contract ProviderWallet {
     bytes32 public accepted;
 
+    /// @notice The one digest the wallet accepts from now on.
     function accept(bytes32 digest) external {
         accepted = digest;
     }
 
+    /// @notice EIP-1271: valid only for the accepted digest.
     function isValidSignature(bytes32 digest, bytes calldata) external view returns (bytes4) {
         return digest == accepted ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
     }
@@ -35,6 +37,7 @@ contract DisputesTest is ConsensusBase {
     address internal v3;
     address internal v4;
 
+    /// @dev A provider, an unassigned challenger and four validators of MODEL (1000..4000 MESH).
     function setUp() public override {
         super.setUp();
         provider = _provider("provider", PROVIDER_STAKE);
@@ -46,10 +49,12 @@ contract DisputesTest is ConsensusBase {
         vm.roll(block.number + 1); // the validators are in the snapshot of disputes opened from here
     }
 
+    /// @dev The members of the dispute's current round.
     function _round(uint256 id) internal view returns (address[] memory) {
         return disputes.committeeOfRound(id, disputes.getDispute(id).round);
     }
 
+    /// @dev The owner sets `p`.
     function _setParams(IDisputes.Params memory p) internal {
         vm.prank(owner);
         disputes.setParams(p);
@@ -144,6 +149,7 @@ contract DisputesTest is ConsensusBase {
         disputes.setParams(p);
     }
 
+    /// @dev Expects setParams(p) to revert ParameterOutOfRange(name, value, min, max).
     function _expectOutOfRange(IDisputes.Params memory p, string memory name, uint256 value, uint256 min, uint256 max)
         internal
     {

@@ -7,7 +7,9 @@ import {IRegistry} from "../src/interfaces/IRegistry.sol";
 
 /// @notice The state snapshot cheatcodes (not in the shared minimal Vm interface).
 interface VmStateSnapshots {
+    /// @notice Saves the whole EVM state.
     function snapshotState() external returns (uint256 snapshotId);
+    /// @notice Goes back to a saved state.
     function revertToState(uint256 snapshotId) external returns (bool success);
 }
 
@@ -19,6 +21,7 @@ contract DisputesAttacksTest is ConsensusBase {
     VmStateSnapshots internal constant snapshots =
         VmStateSnapshots(address(uint160(uint256(keccak256("hevm cheat code")))));
 
+    /// @dev `count` validators of MODEL with `amount` staked each.
     function _validators(string memory prefix, uint256 count, uint256 amount) internal returns (address[] memory vs) {
         vs = new address[](count);
         for (uint256 i; i < count; ++i) {
@@ -26,11 +29,13 @@ contract DisputesAttacksTest is ConsensusBase {
         }
     }
 
+    /// @dev Stake plus unbonding stake.
     function _held(address account) internal view returns (uint256) {
         (uint256 staked, uint256 unbonding) = _stakeOf(account);
         return staked + unbonding;
     }
 
+    /// @dev Whether `account` is in `list`.
     function _contains(address[] memory list, address account) internal pure returns (bool) {
         for (uint256 i; i < list.length; ++i) {
             if (list[i] == account) return true;
@@ -38,6 +43,7 @@ contract DisputesAttacksTest is ConsensusBase {
         return false;
     }
 
+    /// @dev The same members in the same order.
     function _assertSameMembers(address[] memory a, address[] memory b) internal pure {
         vm.assertEq(a.length, b.length, "committee size");
         for (uint256 i; i < a.length; ++i) {

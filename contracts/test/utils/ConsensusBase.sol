@@ -72,6 +72,7 @@ abstract contract ConsensusBase is Test {
 
     mapping(address account => uint256) internal keyOf;
 
+    /// @dev Block 1000 at genesis time, then the whole deployment.
     function setUp() public virtual {
         vm.warp(GENESIS);
         vm.roll(1000);
@@ -80,6 +81,7 @@ abstract contract ConsensusBase is Test {
         _deploy();
     }
 
+    /// @dev Deploys every contract with the defaults below and wires slasher and minter as deployContracts does.
     function _deploy() internal {
         token = new MeshToken(owner, owner, INITIAL_SUPPLY);
         models = new ModelRegistry(owner, 2000, ROYALTY_DELAY);
@@ -100,6 +102,7 @@ abstract contract ConsensusBase is Test {
         vm.label(address(emissions), "Emissions");
     }
 
+    /// @dev The dispute parameters of these tests (minUnbondingPeriod 3 hours, below the 7-day unbonding).
     function _params() internal pure returns (IDisputes.Params memory) {
         return IDisputes.Params({
             challengerBond: BOND,
@@ -115,6 +118,7 @@ abstract contract ConsensusBase is Test {
         });
     }
 
+    /// @dev The emission schedule of these tests.
     function _schedule() internal pure returns (IEmissions.Schedule memory) {
         return IEmissions.Schedule({
             initialEmission: EMISSION,
@@ -135,6 +139,7 @@ abstract contract ConsensusBase is Test {
         token.transfer(to, amount);
     }
 
+    /// @dev Gives `account` `amount` MESH and stakes it.
     function _stake(address account, uint256 amount) internal {
         _give(account, amount);
         vm.startPrank(account);
@@ -143,6 +148,7 @@ abstract contract ConsensusBase is Test {
         vm.stopPrank();
     }
 
+    /// @dev A registered provider with `amount` staked and an offer for MODEL; its key signs its receipts.
     function _provider(string memory name, uint256 amount) internal returns (address account) {
         uint256 key;
         (account, key) = makeAddrAndKey(name);
@@ -211,6 +217,7 @@ abstract contract ConsensusBase is Test {
         });
     }
 
+    /// @dev `key`'s 65-byte signature of the receipt's EIP-712 digest (Payments domain).
     function _signReceipt(uint256 key, IDisputes.Receipt memory receipt) internal view returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, disputes.hashReceipt(receipt));
         return abi.encodePacked(r, s, v);
@@ -320,10 +327,12 @@ abstract contract ConsensusBase is Test {
 
     // --------------------------------------------------------------- clock
 
+    /// @dev One second into `epoch`.
     function _warpToEpoch(uint64 epoch) internal {
         vm.warp(uint256(GENESIS) + uint256(epoch) * EPOCH + 1);
     }
 
+    /// @dev `account`'s stake and unbonding stake.
     function _stakeOf(address account) internal view returns (uint256 staked, uint256 unbonding) {
         (, staked, unbonding,) = registry.stakeOf(account);
     }

@@ -321,8 +321,12 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     agent = createDisputeAgent({
       publicClient,
       writer,
+      account,
+      chainId: chain.id,
       contracts: { disputes: contracts.disputes, token: contracts.token },
       check,
+      // The chain's clock as the epoch clock reads it: commit and reveal phases end on it.
+      now: () => BigInt(Math.floor(Date.now() / 1000)) + chainAhead,
       // Far enough back that a restarted validator finds the disputes and committees still open.
       fromBlock: await publicClient.getBlockNumber().then((head) => (head > 20_000n ? head - 20_000n : 0n)),
       log,

@@ -13,49 +13,105 @@ import {
   decodeFunctionData,
   type Hex,
   hexToString,
+  type LocalAccount,
   type PublicClient,
   stringToHex,
   type Transport,
+  zeroHash,
 } from 'viem'
-import type { ChainWriter } from '../chain/createChainWriter.js'
+import { type ChainWriter, revertName } from '../chain/createChainWriter.js'
 import type { SampleCheck } from '../samples/sampleCheck.js'
+import { voteCommitment } from './voteCommitment.js'
+import { voteSalt } from './voteSalt.js'
 
 export type DisputeAgentOptions = {
   publicClient: PublicClient<Transport, Chain>
   writer: ChainWriter
+  /** The validator's key (the writer's account): derives each vote's salt (`voteSalt`). */
+  account: LocalAccount
+  chainId: number
   contracts: { disputes: Address; token: Address }
   /** Re-executes a disputed answer for the committee vote. */
   check: SampleCheck
   /** First block to follow the Disputes contract's events from. */
   fromBlock: bigint
+  /** The chain's clock, unix seconds: commit and reveal phases are measured on it. */
+  now: () => bigint
   log: { info: (obj: object) => void; warn: (obj: object) => void }
   /** Called when a dispute this validator opened gets its id. */
   onOpened?: (receiptDigest: Hex, id: bigint) => void
 }
 
+/** What the agent needs to open a dispute: a sample whose re-execution found a clear breach. */
+export type ChallengeSample = {
+  receipt: Receipt
+  receiptSignature: Hex
+  receiptDigest: Hex
+  kind: RequestKind
+  request: Record<string, unknown>
+  response: string
+  /** The payer's signature naming this validator: the on-chain assignment that makes it the challenger. */
+  assignment: { issuedAt: number; signature: Hex }
+}
+
+/** A dispute this validator follows: what the events told (the rest is read from the contract each tick). */
 type Tracked = {
   id: bigint
   provider: Address
   challenger: Address
-  drawBlock: bigint
+  receiptDigest: Hex
+  /** The opening transaction: its calldata holds the disputed request and answer. */
   openTx: Hex
+  /** The members drawn in the current round (for the status page); undefined until drawn. */
   members?: Address[]
-  votingEnds?: bigint
-  voted?: boolean
-  resolved?: boolean
+  /** This process's re-execution verdict (guilty?), per round. */
+  verdicts: Map<number, boolean>
+  /** Steps that failed, by step, round and reason: logged once, tried again every tick. */
+  refused: Set<string>
 }
 
+/** `getDispute` as the agent reads it (Disputes v2). */
+type DisputeState = {
+  challenger: Address
+  round: number
+  committeeSize: number
+  guiltyVotes: number
+  innocentVotes: number
+  status: number
+  assigned: boolean
+  drawBlock: bigint
+  commitEnds: bigint
+  revealEnds: bigint
+}
+
+/** `memberOf`: the round a validator was drawn in (0: never), its commitment and whether it revealed. */
+type MemberState = { commitment: Hex; round: number; revealed: boolean; guilty: boolean }
+
+const Status = { None: 0, Open: 1, Drawn: 2, Resolved: 3 } as const
+
 /**
- * The validator's part in disputes (DESIGN rule 4): opens a dispute with the signed receipt and the payload
- * when re-execution finds a clear breach; follows the Disputes contract's events; draws committees once
- * their random block exists (nudging a chain that mines only on demand); when drawn onto a committee,
- * reads the disputed request and answer from the opening transaction's calldata, re-executes them and
- * votes; resolves disputes whose votes are in or whose window closed.
+ * The validator's part in disputes (DESIGN rule 4), against Disputes v2:
+ * - opens a dispute when re-execution finds a clear breach, with the payer's sample signature naming this
+ *   validator (the assignment: only an assigned challenger earns the reward); when the receipt is disputed
+ *   already by an unassigned challenger, takes the challenge over with `claimChallenge`;
+ * - draws each round's committee once its block is past (anyone may; a rearmed draw is read back);
+ * - as a member of the current round: re-executes the disputed request (read from the opening
+ *   transaction's calldata), commits `keccak256(abi.encode(id, round, me, guilty, salt))` before
+ *   `commitEnds`, reveals in `[commitEnds, revealEnds)`; the salt is derived from the key (`voteSalt`),
+ *   never stored, and the vote revealed is the one whose commitment the contract holds (`memberOf`), so a
+ *   validator restarted between its commit and its reveal reveals what it committed;
+ * - resolves a dispute once every seat revealed or the reveal phase ended, and follows escalated rounds.
+ *
+ * It learns of disputes from the contract's events (from `fromBlock`) and reads each one's state every
+ * tick, so a restarted validator picks up where it was. A refused transaction is logged and tried again
+ * on the next tick; nothing throws out of `tick`.
  */
 export function createDisputeAgent(options: DisputeAgentOptions) {
   const { publicClient, writer, contracts, log } = options
   const me = writer.address.toLowerCase()
   const tracked = new Map<bigint, Tracked>()
+  /** Assignments this validator holds for receipts it found in breach, by receipt digest (lowercase). */
+  const assignments = new Map<string, ChallengeSample['assignment']>()
   const challenging = new Set<string>()
   let nextBlock = options.fromBlock
   let busy: Promise<void> | undefined
@@ -68,109 +124,123 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
       functionName,
       args,
     } as never) as Promise<T>
+  const send = (functionName: string, args: readonly unknown[]) =>
+    writer.write({ address: contracts.disputes, abi: disputesAbi, functionName, args })
+  const isMe = (account: string | undefined) => account?.toLowerCase() === me
 
-  /** Opens a dispute against a receipt this validator found in clear breach. */
-  async function challenge(params: {
-    receipt: Receipt
-    receiptSignature: Hex
-    receiptDigest: Hex
-    kind: RequestKind
-    request: Record<string, unknown>
-    response: string
-  }): Promise<bigint | undefined> {
-    // One open dispute per provider at a time from this validator: a persistent cheater is slashed
-    // dispute after dispute, not drained by a burst of them before the first resolves.
-    const provider = params.receipt.provider.toLowerCase()
-    if (challenging.has(provider)) return undefined
-    for (const dispute of tracked.values())
-      if (dispute.provider.toLowerCase() === provider && dispute.challenger.toLowerCase() === me)
-        return undefined
-    challenging.add(provider)
-    try {
-      return await openDispute(params)
-    } finally {
-      challenging.delete(provider)
-    }
+  /**
+   * A step the chain refused (a revert) or that could not be carried out: logged once per dispute, step,
+   * round and reason, never thrown; the step runs again on the next tick if the chain's state still asks.
+   */
+  function refused(dispute: Tracked, step: string, round: number, error: unknown) {
+    const key = `${step}:${round}:${revertName(error) ?? (error as Error).message}`
+    if (dispute.refused.has(key)) return
+    dispute.refused.add(key)
+    log.warn({ msg: `${step} failed`, id: dispute.id.toString(), round, err: (error as Error).message })
   }
 
-  async function openDispute(params: {
-    receipt: Receipt
-    receiptSignature: Hex
-    receiptDigest: Hex
-    kind: RequestKind
-    request: Record<string, unknown>
-    response: string
-  }): Promise<bigint | undefined> {
-    const { challengerBond } = await read<{ challengerBond: bigint }>('params')
+  async function ensureBond(bond: bigint) {
     const allowance = await publicClient.readContract({
       address: contracts.token,
       abi: meshTokenAbi,
       functionName: 'allowance',
       args: [writer.address, contracts.disputes],
     })
-    if (allowance < challengerBond) {
+    if (allowance < bond)
       await writer.write({
         address: contracts.token,
         abi: meshTokenAbi,
         functionName: 'approve',
-        args: [contracts.disputes, challengerBond * 10n],
+        args: [contracts.disputes, bond * 10n],
       })
-    }
+  }
+
+  /**
+   * Opens a dispute against a receipt this validator found in clear breach, as its assigned challenger.
+   * When the receipt is disputed already, keeps the assignment: the next tick claims the challenge if
+   * the challenger there is not assigned. Never throws; undefined when no dispute was opened.
+   */
+  async function challenge(sample: ChallengeSample): Promise<bigint | undefined> {
+    // One open dispute per provider at a time from this validator: a persistent cheater is slashed
+    // dispute after dispute, not drained by a burst of them before the first resolves.
+    const provider = sample.receipt.provider.toLowerCase()
+    if (challenging.has(provider)) return undefined
+    for (const dispute of tracked.values())
+      if (dispute.provider.toLowerCase() === provider && isMe(dispute.challenger)) return undefined
+    challenging.add(provider)
     try {
-      const receipt = await writer.write({
-        address: contracts.disputes,
-        abi: disputesAbi,
-        functionName: 'openDispute',
-        args: [
-          params.receipt,
-          params.receiptSignature,
-          // What the receipt's requestHash covers: the canonical JSON of {kind, body}.
-          stringToHex(canonicalJson({ kind: params.kind, body: params.request })),
-          stringToHex(params.response),
-        ],
-      })
-      for (const entry of receipt.logs) {
-        try {
-          const event = decodeEventLog({ abi: disputesAbi, ...entry })
-          if (event.eventName === 'DisputeOpened') {
-            const id = (event.args as { id: bigint }).id
-            log.warn({
-              msg: 'dispute opened',
-              id: id.toString(),
-              provider: params.receipt.provider,
-              receiptDigest: params.receiptDigest,
-            })
-            options.onOpened?.(params.receiptDigest, id)
-            tracked.set(id, {
-              id,
-              provider: params.receipt.provider,
-              challenger: writer.address,
-              drawBlock: BigInt((event.args as { drawBlock: bigint }).drawBlock),
-              openTx: receipt.transactionHash,
-            })
-            return id
-          }
-        } catch {
-          // another contract's log
-        }
+      assignments.set(sample.receiptDigest.toLowerCase(), sample.assignment)
+      const existing = await read<bigint>('disputeOfReceipt', [sample.receiptDigest])
+      if (existing !== 0n) {
+        log.info({
+          msg: 'receipt disputed already',
+          id: existing.toString(),
+          provider: sample.receipt.provider,
+        })
+        return undefined
       }
+      return await openDispute(sample)
     } catch (error) {
       log.warn({
         msg: 'could not open a dispute',
-        provider: params.receipt.provider,
+        provider: sample.receipt.provider,
         err: (error as Error).message,
       })
+      return undefined
+    } finally {
+      challenging.delete(provider)
+    }
+  }
+
+  async function openDispute(sample: ChallengeSample): Promise<bigint | undefined> {
+    const { challengerBond } = await read<{ challengerBond: bigint }>('params')
+    await ensureBond(challengerBond)
+    const receipt = await send('openDispute', [
+      sample.receipt,
+      sample.receiptSignature,
+      // What the receipt's requestHash covers: the canonical JSON of {kind, body}.
+      stringToHex(canonicalJson({ kind: sample.kind, body: sample.request })),
+      stringToHex(sample.response),
+      BigInt(sample.assignment.issuedAt),
+      sample.assignment.signature,
+    ])
+    for (const entry of receipt.logs) {
+      if (entry.address.toLowerCase() !== contracts.disputes.toLowerCase()) continue
+      try {
+        const event = decodeEventLog({ abi: disputesAbi, ...entry })
+        if (event.eventName !== 'DisputeOpened') continue
+        const args = event.args as unknown as Record<string, unknown>
+        const id = args.id as bigint
+        log.warn({
+          msg: 'dispute opened',
+          id: id.toString(),
+          provider: sample.receipt.provider,
+          receiptDigest: sample.receiptDigest,
+        })
+        options.onOpened?.(sample.receiptDigest, id)
+        if (!tracked.has(id)) tracked.set(id, opened(args, receipt.transactionHash))
+        return id
+      } catch {
+        // an event this ABI does not know
+      }
     }
     return undefined
   }
 
-  async function follow() {
-    const head = await publicClient.getBlockNumber()
-    if (head !== lastHead) {
-      lastHead = head
-      headSince = Date.now()
+  function opened(args: Record<string, unknown>, openTx: Hex): Tracked {
+    return {
+      id: args.id as bigint,
+      provider: args.provider as Address,
+      challenger: args.challenger as Address,
+      receiptDigest: args.receiptDigest as Hex,
+      openTx,
+      verdicts: new Map(),
+      refused: new Set(),
     }
-    // Catching up (after a restart) goes 5,000 blocks per call, within what public RPCs allow.
+  }
+
+  /** Reads the Disputes contract's events from `nextBlock` to the head (5,000 blocks per call). */
+  async function catchUp(head: bigint) {
     while (head >= nextBlock) {
       const toBlock = head - nextBlock > 5_000n ? nextBlock + 5_000n : head
       const logs = await publicClient.getContractEvents({
@@ -182,128 +252,187 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
       for (const entry of logs) {
         const args = entry.args as Record<string, unknown>
         const id = args.id as bigint
-        switch (entry.eventName) {
-          case 'DisputeOpened':
-            tracked.set(id, {
-              id,
-              provider: args.provider as Address,
-              challenger: args.challenger as Address,
-              drawBlock: BigInt(args.drawBlock as bigint),
-              openTx: entry.transactionHash as Hex,
-            })
-            break
-          case 'CommitteeDrawn': {
-            const dispute = tracked.get(id)
-            if (dispute) {
-              dispute.members = args.members as Address[]
-              dispute.votingEnds = BigInt(args.votingEnds as bigint)
-            }
-            break
-          }
-          case 'Voted': {
-            const dispute = tracked.get(id)
-            if (dispute && String(args.member).toLowerCase() === me) dispute.voted = true
-            break
-          }
-          case 'DisputeResolved':
-            tracked.delete(id)
-            break
+        if (entry.eventName === 'DisputeOpened') {
+          if (!tracked.has(id)) tracked.set(id, opened(args, entry.transactionHash))
+          continue
         }
+        const dispute = tracked.get(id)
+        if (!dispute) continue
+        if (entry.eventName === 'CommitteeDrawn') dispute.members = [...(args.members as Address[])]
+        else if (entry.eventName === 'RoundEscalated') dispute.members = undefined
+        else if (entry.eventName === 'ChallengeClaimed') dispute.challenger = args.challenger as Address
+        else if (entry.eventName === 'DisputeResolved') tracked.delete(id)
       }
       nextBlock = toBlock + 1n
     }
-    const now = BigInt(Math.floor(Date.now() / 1000))
-    for (const dispute of tracked.values()) {
-      if (!dispute.members) {
-        if (head > dispute.drawBlock) await draw(dispute)
-        else if (dispute.challenger.toLowerCase() === me && Date.now() - headSince > 1500) {
-          // Nothing else is making blocks: make one so the committee's random block exists.
-          await writer.nudge().catch(() => {})
-        }
-        continue
-      }
-      if (dispute.members.some((m) => m.toLowerCase() === me) && !dispute.voted) await vote(dispute)
-      // The challenger or the first member resolves; anyone else does once the window is well past, so
-      // a dispute never stays open because those two went away.
-      const mine = dispute.challenger.toLowerCase() === me || dispute.members[0]?.toLowerCase() === me
-      const overdue = now > (dispute.votingEnds ?? 0n) + 30n
-      if ((mine || overdue) && !dispute.resolved) await maybeResolve(dispute, now)
-    }
   }
 
-  async function draw(dispute: Tracked) {
-    try {
-      await writer.write({
-        address: contracts.disputes,
-        abi: disputesAbi,
-        functionName: 'drawCommittee',
-        args: [dispute.id],
-      })
-      log.info({ msg: 'committee drawn', id: dispute.id.toString() })
-    } catch (error) {
-      if (!/AlreadyDrawn/.test((error as Error).message))
-        log.warn({
-          msg: 'drawing a committee failed',
-          id: dispute.id.toString(),
-          err: (error as Error).message,
-        })
+  async function follow() {
+    const head = await publicClient.getBlockNumber()
+    if (head !== lastHead) {
+      lastHead = head
+      headSince = Date.now()
     }
-  }
-
-  async function vote(dispute: Tracked) {
-    dispute.voted = true
-    try {
-      const tx = await publicClient.getTransaction({ hash: dispute.openTx })
-      const { args } = decodeFunctionData({ abi: disputesAbi, data: tx.input })
-      const [receipt, , request, response] = args as unknown as [Receipt, Hex, Hex, Hex]
-      const { kind, body } = readDisputedRequest(hexToString(request))
-      const verdict = await options.check({
-        receipt,
-        kind,
-        request: body,
-        response: hexToString(response),
-        source: 'committee',
-      })
-      const guilty = verdict.verdict === 'breach'
-      await writer.write({
-        address: contracts.disputes,
-        abi: disputesAbi,
-        functionName: 'vote',
-        args: [dispute.id, guilty],
-      })
-      log.warn({ msg: 'committee vote cast', id: dispute.id.toString(), guilty, reasons: verdict.reasons })
-    } catch (error) {
-      log.warn({ msg: 'could not vote', id: dispute.id.toString(), err: (error as Error).message })
-    }
-  }
-
-  async function maybeResolve(dispute: Tracked, now: bigint) {
-    const state = await read<{ guiltyVotes: bigint | number; innocentVotes: bigint | number }>('getDispute', [
-      dispute.id,
-    ])
-    const votes = BigInt(state.guiltyVotes) + BigInt(state.innocentVotes)
-    const members = BigInt(dispute.members?.length ?? 0)
-    if (votes < members && now <= (dispute.votingEnds ?? 0n)) return
-    dispute.resolved = true
-    try {
-      await writer.write({
-        address: contracts.disputes,
-        abi: disputesAbi,
-        functionName: 'resolve',
-        args: [dispute.id],
-      })
-      log.warn({ msg: 'dispute resolved', id: dispute.id.toString() })
-    } catch (error) {
-      if (!/AlreadyResolved/.test((error as Error).message)) {
-        dispute.resolved = false
-        log.warn({ msg: 'resolving failed', id: dispute.id.toString(), err: (error as Error).message })
+    await catchUp(head)
+    for (const dispute of [...tracked.values()]) {
+      try {
+        await act(dispute, head)
+      } catch (error) {
+        refused(dispute, 'following the dispute', 0, error)
       }
     }
+  }
+
+  async function act(dispute: Tracked, head: bigint) {
+    const state = await read<DisputeState>('getDispute', [dispute.id])
+    if (state.status === Status.Resolved || state.status === Status.None) {
+      tracked.delete(dispute.id)
+      return
+    }
+    dispute.challenger = state.challenger
+    const round = Number(state.round)
+    const assignment = assignments.get(dispute.receiptDigest.toLowerCase())
+    if (assignment && !state.assigned && !isMe(state.challenger)) await claim(dispute, round, assignment)
+
+    if (state.status === Status.Open) {
+      // The round waits for its committee: anyone may draw once the draw's block is past.
+      if (head > state.drawBlock)
+        await attempt(dispute, round, 'drawing the committee', 'drawCommittee', [dispute.id])
+      else if (isMe(state.challenger) && Date.now() - headSince > 1500) {
+        // Nothing else is making blocks: make one so the draw's block comes.
+        await writer.nudge().catch(() => {})
+      }
+      return
+    }
+
+    const now = options.now()
+    const member = await read<MemberState>('memberOf', [dispute.id, writer.address])
+    if (Number(member.round) === round) {
+      const committed = member.commitment !== zeroHash
+      if (!committed && now < state.commitEnds) await commit(dispute, round)
+      else if (committed && !member.revealed && now >= state.commitEnds && now < state.revealEnds)
+        await reveal(dispute, round, member.commitment)
+    }
+    // Resolvable once every seat of the full committee revealed or the reveal phase ended. The challenger
+    // and the round's first member resolve at once; anyone else once it is well past, so a dispute never
+    // stays open because they went away.
+    const allRevealed = Number(state.guiltyVotes) + Number(state.innocentVotes) >= Number(state.committeeSize)
+    if (allRevealed || now >= state.revealEnds) {
+      const first = isMe(state.challenger) || isMe(dispute.members?.[0])
+      if (first || allRevealed || now > state.revealEnds + 30n)
+        await attempt(dispute, round, 'resolving the dispute', 'resolve', [dispute.id])
+    }
+  }
+
+  /** Sends one Disputes call; a refusal is logged, and the next tick tries again if the chain still asks. */
+  async function attempt(
+    dispute: Tracked,
+    round: number,
+    step: string,
+    functionName: string,
+    args: readonly unknown[],
+  ): Promise<boolean> {
+    try {
+      await send(functionName, args)
+      log.info({ msg: `${step}: done`, id: dispute.id.toString(), round })
+      return true
+    } catch (error) {
+      refused(dispute, step, round, error)
+      return false
+    }
+  }
+
+  async function claim(dispute: Tracked, round: number, assignment: ChallengeSample['assignment']) {
+    try {
+      const { challengerBond } = await read<{ challengerBond: bigint }>('params')
+      await ensureBond(challengerBond)
+      await send('claimChallenge', [dispute.id, BigInt(assignment.issuedAt), assignment.signature])
+      dispute.challenger = writer.address
+      log.warn({ msg: 'challenge claimed', id: dispute.id.toString(), provider: dispute.provider })
+    } catch (error) {
+      refused(dispute, 'claiming the challenge', round, error)
+    }
+  }
+
+  /** Re-executes the disputed request from the opening transaction's calldata: guilty when a clear breach. */
+  async function judge(dispute: Tracked, round: number): Promise<boolean> {
+    const cached = dispute.verdicts.get(round)
+    if (cached !== undefined) return cached
+    const tx = await publicClient.getTransaction({ hash: dispute.openTx })
+    const { args } = decodeFunctionData({ abi: disputesAbi, data: tx.input })
+    const [receipt, , request, response] = args as unknown as [Receipt, Hex, Hex, Hex]
+    const { kind, body } = readDisputedRequest(hexToString(request))
+    const verdict = await options.check({
+      receipt,
+      kind,
+      request: body,
+      response: hexToString(response),
+      source: 'committee',
+    })
+    const guilty = verdict.verdict === 'breach'
+    dispute.verdicts.set(round, guilty)
+    log.info({
+      msg: 'disputed answer re-executed',
+      id: dispute.id.toString(),
+      round,
+      guilty,
+      reasons: verdict.reasons,
+    })
+    return guilty
+  }
+
+  const salt = (dispute: Tracked, round: number) =>
+    voteSalt({
+      account: options.account,
+      chainId: options.chainId,
+      disputes: contracts.disputes,
+      id: dispute.id,
+      round,
+    })
+
+  async function commit(dispute: Tracked, round: number) {
+    let guilty: boolean
+    try {
+      guilty = await judge(dispute, round)
+    } catch (error) {
+      refused(dispute, 'reading the disputed answer', round, error)
+      return
+    }
+    const commitment = voteCommitment({
+      id: dispute.id,
+      round,
+      member: writer.address,
+      guilty,
+      salt: await salt(dispute, round),
+    })
+    await attempt(dispute, round, 'committing a vote', 'commitVote', [dispute.id, commitment])
+  }
+
+  /** Reveals the vote whose commitment the contract holds: the salt is recomputed, the verdict matched. */
+  async function reveal(dispute: Tracked, round: number, committed: Hex) {
+    const mySalt = await salt(dispute, round)
+    const base = { id: dispute.id, round, member: writer.address, salt: mySalt }
+    const guilty =
+      committed === voteCommitment({ ...base, guilty: true })
+        ? true
+        : committed === voteCommitment({ ...base, guilty: false })
+          ? false
+          : undefined
+    if (guilty === undefined) {
+      refused(
+        dispute,
+        'revealing a vote',
+        round,
+        new Error('the commitment on chain matches neither vote with this key'),
+      )
+      return
+    }
+    await attempt(dispute, round, 'revealing a vote', 'revealVote', [dispute.id, guilty, mySalt])
   }
 
   return {
     challenge,
-    /** Follows events and acts on them; one pass at a time. */
+    /** Follows events and acts on each dispute's state; one pass at a time; never rejects. */
     tick(): Promise<void> {
       busy ??= follow()
         .catch((error: Error) => log.warn({ msg: 'following disputes failed', err: error.message }))

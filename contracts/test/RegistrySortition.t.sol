@@ -798,3 +798,119 @@ contract RegistrySortitionTest is SortitionBase {
         }
     }
 }
+
+/// @notice Gas of the sortition paths, logged (run with -vv): stake() of a validator with 1 and 16 models,
+/// setValidatorModels, drawValidators(3). setUp builds the validators, each in its own block (so every tree
+/// node carries a real checkpoint history), and ends in a new block; each test makes one measured call,
+/// which finds storage cold as a real transaction would. Figures exclude the 21,000 intrinsic gas and
+/// calldata. The only bound asserted is the draw's 1,000,000 gas target.
+abstract contract SortitionGasBase is SortitionBase {
+    VmGas internal constant vmGas = VmGas(address(uint160(uint256(keccak256("hevm cheat code")))));
+    address internal constant CONSOLE = 0x000000000000000000636F6e736F6c652e6c6f67;
+    bytes32 internal constant SEED = keccak256("blockhash(drawBlock)");
+
+    address[] internal validators;
+
+    function _log(string memory label, uint256 value) internal view {
+        (bool ok,) = CONSOLE.staticcall(abi.encodeWithSignature("log(string,uint256)", label, value));
+        ok; // the console answers nothing; forge prints the line
+    }
+
+    function _lastCallGas() internal view returns (uint256) {
+        return vmGas.lastCallGas().gasTotalUsed;
+    }
+
+    /// @dev `count` validators, stakes 2,000 to 11,999 MESH, each declaring `models`, one block apart.
+    function _population(uint256 count, bytes32[] memory models) internal {
+        for (uint256 i; i < count; ++i) {
+            vm.roll(block.number + 1);
+            validators.push(_validator(_name("v", i), 2000 ether + (i * 7919 ether) % 10_000 ether, models));
+        }
+    }
+
+    function _measureDraw(string memory label) internal view {
+        // Excluded as Disputes would: the provider and the challenger (here two validators).
+        address[] memory exclude = _addrs(validators[3], validators[validators.length / 2]);
+        address[] memory drawn = registry.drawValidators(LLAMA, _now() - 1, SEED, 3, exclude);
+        uint256 gasUsed = _lastCallGas();
+        _log(label, gasUsed);
+        vm.assertEq(drawn.length, 3);
+        vm.assertLe(gasUsed, 999_999, "drawValidators(3) over the 1M gas target");
+    }
+}
+
+/// @notice 100 validators declaring 16 models each (LLAMA first), plus one declaring only LLAMA.
+contract RegistrySortitionGas100Test is SortitionGasBase {
+    address internal single;
+    address internal fresh;
+
+    function setUp() public override {
+        super.setUp();
+        bytes32[] memory sixteen = _manyIds(16);
+        sixteen[0] = LLAMA;
+        _population(100, sixteen);
+        vm.roll(block.number + 1);
+        single = _validator("single", 5000 ether, _ids(LLAMA));
+        fresh = _validator("fresh", 5000 ether, new bytes32[](0));
+        _fund(validators[50], 1 ether);
+        _fund(single, 1 ether);
+        vm.roll(block.number + 1);
+    }
+
+    function test_gas_stake_16models() public {
+        vm.prank(validators[50]);
+        registry.stake(1 ether);
+        _log("stake, 16 models, 101 validators per tree", _lastCallGas());
+        vm.assertEq(
+            registry.sortitionWeightAt(LLAMA, validators[50], _now()),
+            2000 ether + (50 * 7919 ether) % 10_000 ether + 1 ether
+        );
+    }
+
+    function test_gas_stake_1model() public {
+        vm.prank(single);
+        registry.stake(1 ether);
+        _log("stake, 1 model, 101 validators in its tree", _lastCallGas());
+        vm.assertEq(registry.sortitionWeightAt(LLAMA, single, _now()), 5001 ether);
+    }
+
+    function test_gas_setValidatorModels_16() public {
+        bytes32[] memory sixteen = _manyIds(16);
+        sixteen[0] = LLAMA;
+        vm.prank(fresh);
+        registry.setValidatorModels(sixteen);
+        _log("setValidatorModels, 16 new models, 101 validators per tree", _lastCallGas());
+        vm.assertEq(registry.sortitionWeightAt(sixteen[15], fresh, _now()), 5000 ether);
+    }
+
+    function test_gas_setValidatorModels_1() public {
+        vm.prank(fresh);
+        registry.setValidatorModels(_ids(LLAMA));
+        _log("setValidatorModels, 1 new model, 102 validators in its tree", _lastCallGas());
+        vm.assertEq(registry.sortitionWeightAt(LLAMA, fresh, _now()), 5000 ether);
+    }
+
+    function test_gas_drawValidators3_100() public {
+        _measureDraw("drawValidators(3), 101 validators, 2 excluded");
+    }
+}
+
+/// @notice 1,000 validators declaring LLAMA, one block apart.
+contract RegistrySortitionGas1000Test is SortitionGasBase {
+    function setUp() public override {
+        super.setUp();
+        _population(1000, _ids(LLAMA));
+        _fund(validators[500], 1 ether);
+        vm.roll(block.number + 1);
+    }
+
+    function test_gas_drawValidators3_1000() public {
+        _measureDraw("drawValidators(3), 1000 validators, 2 excluded");
+    }
+
+    function test_gas_stake_1model_1000() public {
+        vm.prank(validators[500]);
+        registry.stake(1 ether);
+        _log("stake, 1 model, 1000 validators in its tree", _lastCallGas());
+    }
+}

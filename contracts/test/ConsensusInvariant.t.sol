@@ -267,6 +267,43 @@ contract ConsensusHandler is Test {
         calls["revealVote"]++;
     }
 
+    /// @notice A whole round votes: the dispute is drawn first when it waits for its draw, then each member
+    /// of the current round commits (`pattern` bit i: guilty) unless it stays absent (two bits of
+    /// `pattern >> 8` zero: one in four), and every committed member reveals. Reaches verdicts, escalations
+    /// and voids often, which single commits and reveals separated by random warps rarely do.
+    function voteRound(uint256 idSeed, uint256 pattern) external {
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
+        IDisputes.Dispute memory d = disputes.getDispute(id);
+        if (d.status == IDisputes.Status.Open) {
+            if (block.number <= d.drawBlock) vm.roll(d.drawBlock + 1);
+            disputes.drawCommittee(id);
+            d = disputes.getDispute(id);
+        }
+        if (d.status != IDisputes.Status.Drawn || block.timestamp >= d.commitEnds) return;
+        address[] memory members = disputes.committeeOfRound(id, d.round);
+        bool[] memory voting = new bool[](members.length);
+        for (uint256 i; i < members.length; ++i) {
+            if ((pattern >> (8 + 2 * i)) & 3 == 0) continue;
+            if (disputes.memberOf(id, members[i]).commitment != bytes32(0)) continue;
+            bool guilty = (pattern >> i) & 1 == 1;
+            bytes32 commitment =
+                disputes.voteCommitment(id, d.round, members[i], guilty, _salt(id, d.round, members[i]));
+            vm.prank(members[i]);
+            disputes.commitVote(id, commitment);
+            _intended[id][members[i]] = guilty;
+            voting[i] = true;
+        }
+        vm.warp(d.commitEnds);
+        for (uint256 i; i < members.length; ++i) {
+            if (!voting[i]) continue;
+            vm.prank(members[i]);
+            disputes.revealVote(id, _intended[id][members[i]], _salt(id, d.round, members[i]));
+            ghostVotes[id]++;
+        }
+        calls["voteRound"]++;
+    }
+
     /// @dev What resolve must do, computed from the handler's own record before the call.
     struct Expected {
         IDisputes.Outcome outcome;
@@ -546,7 +583,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         selectors[10] = ConsensusHandler.roll.selector;
         selectors[11] = ConsensusHandler.finalize.selector;
         selectors[12] = ConsensusHandler.claim.selector;
-        selectors[13] = ConsensusHandler.commitVote.selector; // votes twice as often as the rest
+        selectors[13] = ConsensusHandler.voteRound.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetSender(makeAddr("keeper"));
@@ -716,6 +753,9 @@ contract ConsensusInvariantTest is ConsensusBase {
         handler.resolve(1);
         handler.resolve(2);
         handler.changeStake(4, 100 ether, false);
+        handler.openDispute(1, 2, false); // 4: a whole round votes innocent through voteRound
+        handler.voteRound(3, uint256(0xFF) << 8);
+        handler.resolve(3);
         handler.roll(300);
         handler.drawCommittee(2); // the draw block's hash expired: rearmed
         handler.drawCommittee(2);
@@ -724,13 +764,14 @@ contract ConsensusInvariantTest is ConsensusBase {
         handler.finalize(0, 3);
         handler.claim(0, 0);
         handler.claim(0, 2);
-        bytes32[14] memory actions = [
+        bytes32[15] memory actions = [
             bytes32("openDispute"),
             "claimChallenge",
             "drawCommittee",
             "commitVote",
             "revealVote",
             "resolve",
+            "voteRound",
             "escalate",
             "changeStake",
             "submitScores",

@@ -890,7 +890,7 @@ contract RegistrySortitionGas100Test is SortitionGasBase {
         vm.assertEq(registry.sortitionWeightAt(LLAMA, fresh, _now()), 5000 ether);
     }
 
-    function test_gas_drawValidators3_100() public {
+    function test_gas_drawValidators3_100() public view {
         _measureDraw("drawValidators(3), 101 validators, 2 excluded");
     }
 }
@@ -904,7 +904,7 @@ contract RegistrySortitionGas1000Test is SortitionGasBase {
         vm.roll(block.number + 1);
     }
 
-    function test_gas_drawValidators3_1000() public {
+    function test_gas_drawValidators3_1000() public view {
         _measureDraw("drawValidators(3), 1000 validators, 2 excluded");
     }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Test} from "./utils/Test.sol";
 import {ConsensusBase} from "./utils/ConsensusBase.sol";
+import {MeshToken} from "../src/MeshToken.sol";
+import {Registry} from "../src/Registry.sol";
 import {Emissions} from "../src/Emissions.sol";
 import {Payments} from "../src/Payments.sol";
 import {Uptime} from "../src/Uptime.sol";
@@ -576,5 +579,215 @@ contract EmissionsTest is ConsensusBase {
         vm.assertEq(emissions.emittedIn(0), sum + VALIDATOR_POOL);
         vm.assertLe(emissions.emittedIn(0), emissions.emissionFor(0));
         vm.assertEq(emissions.totalEmitted(), emissions.emittedIn(0));
+    }
+}
+
+/// @notice Drives uptime reports, stake changes (top-ups and unbonding of providers and validators between
+/// reports and finalization), finalization and emission claims with bounded inputs; every action does
+/// something valid or returns early (fail_on_revert). Ghosts add up what each pool paid per epoch.
+contract EmissionsPoolsHandler is Test {
+    uint256 internal constant BPS = 10_000;
+
+    MeshToken public immutable token;
+    Registry public immutable registry;
+    Uptime public immutable uptime;
+    Emissions public immutable emissions;
+    address public immutable funder;
+
+    address[] public providers;
+    address[] public validators;
+    uint64 public maxEpoch;
+    mapping(uint64 epoch => uint256) public ghostAvailability;
+    mapping(uint64 epoch => uint256) public ghostValidation;
+    mapping(uint64 epoch => mapping(address validator => mapping(address provider => bool))) internal _reported;
+    mapping(bytes32 action => uint256) public calls;
+
+    constructor(
+        MeshToken token_,
+        Registry registry_,
+        Uptime uptime_,
+        Emissions emissions_,
+        address funder_,
+        address[] memory providers_,
+        address[] memory validators_
+    ) {
+        token = token_;
+        registry = registry_;
+        uptime = uptime_;
+        emissions = emissions_;
+        funder = funder_;
+        providers = providers_;
+        validators = validators_;
+    }
+
+    function providerCount() external view returns (uint256) {
+        return providers.length;
+    }
+
+    function validatorCount() external view returns (uint256) {
+        return validators.length;
+    }
+
+    /// @dev A validator reports the providers of `mask` it has not reported yet in the current epoch.
+    function submit(uint256 validatorSeed, uint256 mask, uint256 scoreSeed) external {
+        uint64 epoch = uptime.currentEpoch();
+        address validator = validators[validatorSeed % validators.length];
+        if (!registry.isActiveValidator(validator)) return;
+        uint256 n;
+        for (uint256 i; i < providers.length; ++i) {
+            if ((mask >> i) & 1 == 1 && !_reported[epoch][validator][providers[i]]) ++n;
+        }
+        if (n == 0) return;
+        address[] memory list = new address[](n);
+        uint16[] memory scores = new uint16[](n);
+        n = 0;
+        for (uint256 i; i < providers.length; ++i) {
+            if ((mask >> i) & 1 == 1 && !_reported[epoch][validator][providers[i]]) {
+                list[n] = providers[i];
+                // Mostly above the floor, sometimes far below it.
+                scores[n++] = uint16(uint256(keccak256(abi.encode(scoreSeed, i))) % 10_001);
+                _reported[epoch][validator][providers[i]] = true;
+            }
+        }
+        vm.prank(validator);
+        uptime.submitScores(epoch, list, scores);
+        if (epoch > maxEpoch) maxEpoch = epoch;
+        calls["submit"]++;
+    }
+
+    /// @dev A provider (even seed) or validator (odd) stakes more.
+    function topUp(uint256 seed, uint256 amount) external {
+        address account = _account(seed);
+        amount = bound(amount, 1, 100_000 ether);
+        vm.prank(funder);
+        token.transfer(account, amount);
+        vm.startPrank(account);
+        token.approve(address(registry), amount);
+        registry.stake(amount);
+        vm.stopPrank();
+        calls["topUp"]++;
+    }
+
+    /// @dev A provider or validator unbonds part of what it holds above its role's minimum.
+    function unstake(uint256 seed, uint256 amount) external {
+        address account = _account(seed);
+        (IRegistry.Role role, uint256 staked,,) = registry.stakeOf(account);
+        uint256 minimum = role == IRegistry.Role.Provider ? registry.minStake() : registry.minValidatorStake();
+        if (staked <= minimum) return;
+        amount = bound(amount, 1, staked - minimum);
+        vm.prank(account);
+        registry.requestUnstake(amount);
+        calls["unstake"]++;
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 1, 2 * uptime.epochLength()));
+        calls["warp"]++;
+    }
+
+    function finalize(uint256 epochSeed, uint256 maxProviders) external {
+        uint64 current = uptime.currentEpoch();
+        if (current < 2) return;
+        uint64 epoch = uint64(epochSeed % (current - 1));
+        if (uptime.isFinalized(epoch)) return;
+        uptime.finalize(epoch, bound(maxProviders, 1, 3));
+        if (epoch > maxEpoch) maxEpoch = epoch;
+        calls["finalize"]++;
+    }
+
+    /// @dev Claims for a provider or validator once the epoch is finalized and its window has passed.
+    function claim(uint256 epochSeed, uint256 seed) external {
+        uint64 current = emissions.currentEpoch();
+        uint64 window = emissions.schedule().challengeEpochs;
+        if (current <= window) return;
+        uint64 epoch = uint64(epochSeed % (current - window));
+        address account = _account(seed);
+        if (!uptime.isFinalized(epoch) || emissions.claimed(epoch, account)) return;
+        (uint256 a, uint256 w, uint256 r) = emissions.claimable(epoch, account);
+        uint256 before = token.balanceOf(account);
+        emissions.claim(epoch, account);
+        vm.assertEq(token.balanceOf(account) - before, a + w + r, "claim paid what claimable said");
+        ghostAvailability[epoch] += a;
+        ghostValidation[epoch] += r;
+        if (epoch > maxEpoch) maxEpoch = epoch;
+        calls["claim"]++;
+    }
+
+    function _account(uint256 seed) internal view returns (address) {
+        return seed % 2 == 0 ? providers[(seed / 2) % providers.length] : validators[(seed / 2) % validators.length];
+    }
+}
+
+/// @notice The stake-weighted pools never pay more than their share of the schedule, whatever stakes do
+/// between reports and finalization, and Uptime's weight totals are the sums Emissions divides by.
+contract EmissionsPoolsInvariantTest is ConsensusBase {
+    EmissionsPoolsHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        address[] memory providers = new address[](4);
+        address[] memory validators = new address[](3);
+        for (uint256 i; i < providers.length; ++i) {
+            providers[i] = _provider(string(abi.encodePacked("ip", bytes1(uint8(0x30 + i)))), 1000 ether * (i + 1));
+        }
+        for (uint256 i; i < validators.length; ++i) {
+            validators[i] = _validator(string(abi.encodePacked("iv", bytes1(uint8(0x30 + i)))), 1000 ether * (i + 1));
+        }
+        address funder = makeAddr("funder");
+        _give(funder, 1e12 ether);
+        handler = new EmissionsPoolsHandler(token, registry, uptime, emissions, funder, providers, validators);
+        targetContract(address(handler));
+    }
+
+    /// @notice Per epoch: availability claims <= the availability pool, validation claims <= the validator
+    /// pool, everything minted <= the emission.
+    function invariant_poolsWithinTheirShareOfTheSchedule() public view {
+        for (uint64 e; e <= handler.maxEpoch(); ++e) {
+            uint256 emission = emissions.emissionFor(e);
+            vm.assertLe(handler.ghostAvailability(e), emission * AVAILABILITY_BPS / BPS, "availability > pool");
+            vm.assertLe(handler.ghostValidation(e), emission * VALIDATOR_BPS / BPS, "validation > pool");
+            vm.assertLe(emissions.emittedIn(e), emission, "emittedIn > emissionFor");
+        }
+    }
+
+    /// @notice totalReportWeight is the sum of reportWeightBy; once finalized, sumActiveWeight is the sum of
+    /// score * stake over the providers at or above the epoch's floor (what availability shares divide).
+    function invariant_weightTotalsAreTheSums() public view {
+        for (uint64 e; e <= handler.maxEpoch(); ++e) {
+            uint256 byValidators;
+            for (uint256 v; v < handler.validatorCount(); ++v) {
+                byValidators += uptime.reportWeightBy(e, handler.validators(v));
+            }
+            (,,, uint256 sumActiveWeight, uint256 totalReportWeight) = uptime.epochTotals(e);
+            vm.assertEq(totalReportWeight, byValidators, "totalReportWeight != sum of reportWeightBy");
+            if (!uptime.isFinalized(e)) continue;
+            uint256 byProviders;
+            for (uint256 p; p < handler.providerCount(); ++p) {
+                (uint16 score, bool reported, uint256 stake) = uptime.scoreOf(e, handler.providers(p));
+                if (reported && score >= uptime.epochFloor(e)) byProviders += uint256(score) * stake;
+            }
+            vm.assertEq(sumActiveWeight, byProviders, "sumActiveWeight != sum of score * stake");
+        }
+    }
+
+    /// @dev The handler reaches every action (the invariants above are not vacuous).
+    function test_handler_reachesEveryAction() public {
+        handler.submit(0, 15, 1);
+        handler.submit(1, 15, 2);
+        handler.topUp(0, 500 ether);
+        handler.topUp(1, 500 ether);
+        handler.unstake(0, 100 ether);
+        handler.warp(2 * EPOCH);
+        handler.warp(2 * EPOCH);
+        handler.finalize(0, 3);
+        handler.finalize(0, 3);
+        vm.assertTrue(uptime.isFinalized(0));
+        for (uint256 seed; seed < 8; ++seed) {
+            handler.claim(0, seed);
+        }
+        vm.assertGt(handler.calls("claim"), 0);
+        vm.assertGt(handler.ghostValidation(0), 0);
+        invariant_poolsWithinTheirShareOfTheSchedule();
+        invariant_weightTotalsAreTheSums();
     }
 }

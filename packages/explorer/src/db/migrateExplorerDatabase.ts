@@ -9,9 +9,11 @@ export const derivedTables = [
   'providers',
   'offers',
   'validators',
+  'validator_models',
   'models',
   'earnings',
   'disputes',
+  'dispute_rounds',
   'dispute_votes',
   'uptime_scores',
   'emission_claims',
@@ -23,7 +25,16 @@ export const derivedTables = [
  * changes: at the next start, the chain's part of the database is dropped and indexed again from the
  * deployment's block (probes, validator reports and profiles are kept).
  */
-export const indexVersion = 4
+export const indexVersion = 5
+
+/** Everything indexed from the chain: dropped and rebuilt when `indexVersion` changes. */
+const chainTables = [
+  'chain_events',
+  'indexed_blocks',
+  'indexer_cursor',
+  'quarantined_events',
+  ...derivedTables,
+] as const
 
 const statements = [
   `create table if not exists explorer_meta (
@@ -75,7 +86,8 @@ const statements = [
     stake numeric(78, 0) not null default 0,
     unbonding numeric(78, 0) not null default 0,
     slashed numeric(78, 0) not null default 0,
-    locked numeric(78, 0) not null default 0
+    -- Registry.frozenOf: open disputes against the account (its stake cannot be withdrawn meanwhile).
+    frozen numeric(78, 0) not null default 0
   )`,
   `create table if not exists providers (
     address text primary key,
@@ -102,6 +114,12 @@ const statements = [
     active boolean not null,
     endpoint text not null
   )`,
+  // Registry.ValidatorModelsSet: the model ids each validator declared it can re-execute (its draws).
+  `create table if not exists validator_models (
+    validator text not null,
+    model_id text not null,
+    primary key (validator, model_id)
+  )`,
   `create table if not exists models (
     model_id text primary key,
     name text not null,
@@ -122,29 +140,51 @@ const statements = [
     earned numeric(78, 0) not null default 0,
     primary key (provider, model_id)
   )`,
+  // One row per dispute; round, commit_ends and reveal_ends are its current round's (see dispute_rounds).
   `create table if not exists disputes (
-    id bigint primary key,
+    id numeric(78, 0) primary key,
     provider text not null,
     challenger text not null,
     model_id text not null,
     slash_amount numeric(78, 0) not null,
     bond numeric(78, 0) not null,
+    assigned boolean,
     status text not null,
+    round integer not null default 0,
+    draw_block numeric(78, 0),
     members jsonb not null default '[]',
-    voting_ends timestamptz,
+    commit_ends timestamptz,
+    reveal_ends timestamptz,
+    outcome text,
     guilty boolean,
     slashed numeric(78, 0),
     challenger_reward numeric(78, 0),
-    absentees integer,
+    bond_to_committee numeric(78, 0),
+    absentees numeric(78, 0),
     opened_block bigint not null,
     opened_at timestamptz not null,
     resolved_at timestamptz
   )`,
+  // Each committee drawn (CommitteeDrawn), and when the round was escalated for want of a majority.
+  `create table if not exists dispute_rounds (
+    dispute_id numeric(78, 0) not null,
+    round integer not null,
+    members jsonb not null,
+    commit_ends timestamptz,
+    reveal_ends timestamptz,
+    drawn_at timestamptz not null,
+    escalated_at timestamptz,
+    primary key (dispute_id, round)
+  )`,
+  // A member's vote: committed (hidden), then revealed (guilty set) or never; what it lost for not revealing.
   `create table if not exists dispute_votes (
-    dispute_id bigint not null,
+    dispute_id numeric(78, 0) not null,
     member text not null,
-    guilty boolean not null,
-    at timestamptz not null,
+    round integer not null,
+    committed_at timestamptz,
+    guilty boolean,
+    revealed_at timestamptz,
+    penalty numeric(78, 0),
     primary key (dispute_id, member)
   )`,
   `create table if not exists uptime_scores (
@@ -225,23 +265,23 @@ const statements = [
 ]
 
 /**
- * Creates the explorer's tables (idempotent: safe on every start), and empties the chain's part of
- * the database when it was indexed by another `indexVersion`. Resolves true when it did.
+ * Creates the explorer's tables (idempotent: safe on every start), and drops and recreates the chain's
+ * part of the database when it was indexed by another `indexVersion` (so a table whose columns changed
+ * takes its new shape). Resolves true when it did, for a database that held an index before.
  */
 export async function migrateExplorerDatabase(db: Sql): Promise<boolean> {
-  for (const statement of statements) await db.query(statement)
+  await db.query(statements[0] as string)
   const [row] = await db.query<{ value: string }>(
     `select value from explorer_meta where key = 'indexVersion'`,
   )
-  if (row?.value === String(indexVersion)) return false
-  for (const table of [
-    'chain_events',
-    'indexed_blocks',
-    'indexer_cursor',
-    'quarantined_events',
-    ...derivedTables,
-  ])
-    await db.query(`delete from ${table}`)
+  if (row?.value === String(indexVersion)) {
+    for (const statement of statements) await db.query(statement)
+    return false
+  }
+  // The chain's part is rebuilt from the chain: its tables are dropped (their columns may have changed)
+  // and created anew; probes, validator reports and profiles are kept.
+  for (const table of chainTables) await db.query(`drop table if exists ${table}`)
+  for (const statement of statements) await db.query(statement)
   await db.query(
     `insert into explorer_meta (key, value) values ('indexVersion', $1)
      on conflict (key) do update set value = excluded.value`,

@@ -56,14 +56,33 @@ async function addStake(tx: Sql, account: string, stake: string, unbonding: stri
   )
 }
 
-/** Stake locked by open disputes (`locked` is the account's total after the call). */
-async function setLocked(tx: Sql, account: string, locked: string) {
+/** Open disputes freezing an account's stake (`count` is Registry.frozenOf after the call). */
+async function setFrozen(tx: Sql, account: string, count: string) {
   await tx.query(
-    `insert into accounts (address, locked) values ($1, $2)
-     on conflict (address) do update set locked = excluded.locked`,
-    [account, locked],
+    `insert into accounts (address, frozen) values ($1, $2)
+     on conflict (address) do update set frozen = excluded.frozen`,
+    [account, count],
   )
 }
+
+/**
+ * The most entries of an array argument the explorer keeps (committee members, a validator's models):
+ * the contracts cap them far lower (21 members, 16 models); a contract emitting the same events with
+ * any data cannot make one event cost unbounded work.
+ */
+export const maxEventArrayLength = 64
+/** The latest time stored (9999-12-31T23:59:59Z): a uint64 of seconds beyond it is kept as it. */
+const maxTimestampSeconds = 253_402_300_799n
+
+/** Unix seconds from an event, bounded to what a timestamp column holds. */
+const seconds = (value: unknown) => {
+  const n = BigInt(s(value))
+  return Number(n > maxTimestampSeconds ? maxTimestampSeconds : n)
+}
+/** An array argument, at most `maxEventArrayLength` entries. */
+const list = (value: unknown) => (Array.isArray(value) ? value.slice(0, maxEventArrayLength).map(s) : [])
+/** Disputes.Outcome as stored: 1 guilty, 2 innocent, 3 void (0 or anything else: unknown). */
+const outcomes: Record<string, string> = { '1': 'guilty', '2': 'innocent', '3': 'void' }
 
 /**
  * The table of event handlers: for each contract of the deployment, the events the explorer
@@ -116,8 +135,17 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
             [s(args.minStake)],
           )
         },
-        StakeLocked: (tx, { args }) => setLocked(tx, s(args.account), s(args.locked)),
-        StakeUnlocked: (tx, { args }) => setLocked(tx, s(args.account), s(args.locked)),
+        StakeFrozen: (tx, { args }) => setFrozen(tx, s(args.account), s(args.count)),
+        StakeUnfrozen: (tx, { args }) => setFrozen(tx, s(args.account), s(args.count)),
+        // The set replaces the previous one (unregistering clears it).
+        ValidatorModelsSet: async (tx, { args }) => {
+          await tx.query('delete from validator_models where validator = $1', [args.validator])
+          for (const modelId of new Set(list(args.modelIds)))
+            await tx.query('insert into validator_models (validator, model_id) values ($1, $2)', [
+              args.validator,
+              modelId,
+            ])
+        },
         ProviderRegistered: async (tx, event) => {
           const hw = hardware(event.args)
           await tx.query(
@@ -184,6 +212,7 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         },
         ValidatorUnregistered: async (tx, { args }) => {
           await tx.query('update validators set active = false where address = $1', [args.validator])
+          await tx.query('delete from validator_models where validator = $1', [args.validator])
         },
       },
     },
@@ -295,11 +324,13 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
       address: contracts.disputes,
       abi: disputesAbi as Abi,
       handlers: {
+        // `assigned` is false until ChallengerAssignedBySample (same transaction) or ChallengeClaimed says so.
         DisputeOpened: async (tx, event) => {
           const { args } = event
           await tx.query(
-            `insert into disputes (id, provider, challenger, model_id, slash_amount, bond, status, opened_block, opened_at)
-             values ($1, $2, $3, $4, $5, $6, 'open', $7, $8) on conflict (id) do nothing`,
+            `insert into disputes (id, provider, challenger, model_id, slash_amount, bond, assigned, status, draw_block,
+               opened_block, opened_at)
+             values ($1, $2, $3, $4, $5, $6, false, 'open', $7, $8, $9) on conflict (id) do nothing`,
             [
               args.id,
               args.provider,
@@ -307,30 +338,113 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
               args.modelId,
               args.slashAmount,
               args.bond,
+              args.drawBlock,
               event.blockNumber.toString(),
               event.timestamp,
             ],
           )
         },
-        CommitteeDrawn: async (tx, { args }) => {
+        // The challenger is the validator the payer's sample signature named: only it earns a reward.
+        ChallengerAssignedBySample: async (tx, { args }) => {
+          await tx.query('update disputes set assigned = true where id = $1 and challenger = $2', [
+            args.id,
+            args.challenger,
+          ])
+        },
+        // A round's committee: members who revealed in earlier rounds keep their seats and are not in it.
+        CommitteeDrawn: async (tx, event) => {
+          const { args } = event
+          const members = list(args.members)
           await tx.query(
-            `update disputes set status = 'voting', members = $2, voting_ends = to_timestamp($3) where id = $1`,
-            [args.id, JSON.stringify(args.members), Number(args.votingEnds)],
+            `insert into dispute_rounds (dispute_id, round, members, commit_ends, reveal_ends, drawn_at)
+             values ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6)
+             on conflict (dispute_id, round) do update set members = excluded.members,
+               commit_ends = excluded.commit_ends, reveal_ends = excluded.reveal_ends, drawn_at = excluded.drawn_at`,
+            [
+              args.id,
+              args.round,
+              JSON.stringify(members),
+              seconds(args.commitEnds),
+              seconds(args.revealEnds),
+              event.timestamp,
+            ],
+          )
+          await tx.query(
+            `update disputes set status = 'voting', round = $2, members = members || $3::jsonb,
+               commit_ends = to_timestamp($4), reveal_ends = to_timestamp($5) where id = $1`,
+            [
+              args.id,
+              args.round,
+              JSON.stringify(members),
+              seconds(args.commitEnds),
+              seconds(args.revealEnds),
+            ],
           )
         },
-        Voted: async (tx, event) => {
+        VoteCommitted: async (tx, event) => {
           await tx.query(
-            `insert into dispute_votes (dispute_id, member, guilty, at) values ($1, $2, $3, $4)
-             on conflict do nothing`,
+            `insert into dispute_votes (dispute_id, member, round, committed_at)
+             values ($1, $2, coalesce((select round from disputes where id = $1), 0), $3)
+             on conflict (dispute_id, member) do update set committed_at = excluded.committed_at`,
+            [event.args.id, event.args.member, event.timestamp],
+          )
+        },
+        VoteRevealed: async (tx, event) => {
+          await tx.query(
+            `insert into dispute_votes (dispute_id, member, round, guilty, revealed_at)
+             values ($1, $2, coalesce((select round from disputes where id = $1), 0), $3, $4)
+             on conflict (dispute_id, member) do update set guilty = excluded.guilty, revealed_at = excluded.revealed_at`,
             [event.args.id, event.args.member, event.args.guilty, event.timestamp],
           )
         },
-        DisputeResolved: async (tx, event) => {
+        // No majority of the full committee yet: the round's absentees lost their seats, a new draw follows.
+        RoundEscalated: async (tx, event) => {
           const { args } = event
           await tx.query(
-            `update disputes set status = 'resolved', guilty = $2, slashed = $3, challenger_reward = $4,
-               absentees = $5, resolved_at = $6 where id = $1`,
-            [args.id, args.guilty, args.slashed, args.challengerReward, args.absentees, event.timestamp],
+            `update dispute_rounds set escalated_at = $2 where dispute_id = $1 and round = (
+               select round from disputes where id = $1)`,
+            [args.id, event.timestamp],
+          )
+          await tx.query(`update disputes set status = 'escalated', draw_block = $2 where id = $1`, [
+            args.id,
+            args.drawBlock,
+          ])
+        },
+        // A member who did not reveal in its round lost `penalty` of its stake (burned).
+        AbsenteePenalized: async (tx, { args }) => {
+          await tx.query(
+            `insert into dispute_votes (dispute_id, member, round, penalty) values ($1, $2, $3, $4)
+             on conflict (dispute_id, member) do update set penalty = excluded.penalty`,
+            [args.id, args.member, args.round, args.penalty],
+          )
+        },
+        // The draw block's hash was out of reach (256 blocks): a later block seeds the draw.
+        DrawRearmed: async (tx, { args }) => {
+          await tx.query('update disputes set draw_block = $2 where id = $1', [args.id, args.drawBlock])
+        },
+        // The validator the payer's sample named took the challenge over (the previous bond refunded).
+        ChallengeClaimed: async (tx, { args }) => {
+          await tx.query('update disputes set challenger = $2, assigned = true where id = $1', [
+            args.id,
+            args.challenger,
+          ])
+        },
+        DisputeResolved: async (tx, event) => {
+          const { args } = event
+          const outcome = outcomes[s(args.outcome)] ?? 'unknown'
+          await tx.query(
+            `update disputes set status = 'resolved', outcome = $2, guilty = $3, slashed = $4, challenger_reward = $5,
+               bond_to_committee = $6, absentees = $7, resolved_at = $8 where id = $1`,
+            [
+              args.id,
+              outcome,
+              outcome === 'guilty',
+              args.slashed,
+              args.challengerReward,
+              args.bondToCommittee,
+              args.absentees,
+              event.timestamp,
+            ],
           )
         },
       },

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { type Database, openDatabase } from '@infermesh/node/database'
 import {
   type DevChain,
+  disputesAbi,
   meshTokenAbi,
   modelRegistryAbi,
   registryAbi,
@@ -22,6 +23,7 @@ import {
   http,
   keccak256,
   type LocalAccount,
+  maxUint256,
   parseEther,
   stringToHex,
   toFunctionSelector,
@@ -29,12 +31,18 @@ import {
 } from 'viem'
 import { migrateExplorerDatabase } from '../db/migrateExplorerDatabase.js'
 import { explorerConfigSchema } from '../explorerConfig.js'
+import { readDisputes } from '../queries/readDisputes.js'
 import { readModels } from '../queries/readModels.js'
 import { readProviders } from '../queries/readProviders.js'
 import { readValidators } from '../queries/readValidators.js'
 import { type RunningExplorer, startExplorer } from '../startExplorer.js'
 import { createIndexer, maxChainStringLength } from './createIndexer.js'
-import { type ContractHandlers, createEventHandlers, type EventHandler } from './eventHandlers.js'
+import {
+  type ContractHandlers,
+  createEventHandlers,
+  type EventHandler,
+  maxEventArrayLength,
+} from './eventHandlers.js'
 
 const id = (label: string) => keccak256(stringToHex(label))
 type Model = { modelId: string; name: string | null; uri: string }
@@ -347,6 +355,123 @@ describe('the indexer against hostile strings', () => {
       [id('huge')],
     )
     assert.equal(stored?.name, expected)
+  })
+
+  it(`bounds hostile dispute and validator events: ids and counts past 2^255, ${maxEventArrayLength} members and models at most, times past year 9999, an outcome out of the enum`, async () => {
+    // Contracts that emit the Disputes' and the Registry's events with any values stand in for ones
+    // that do not bound them; one emitter per contract and number of topics, each followed as that contract.
+    const emitters = { disputes: new Map<number, Address>(), registry: new Map<number, Address>() }
+    for (const [n, name] of (['disputes', 'registry'] as const).entries())
+      for (const topics of [1, 2, 3, 4]) {
+        const address = `0x${'0'.repeat(36)}e${n + 1}0${topics}` as Address
+        await chain.publicClient.request({
+          method: 'anvil_setCode' as never,
+          params: [address, emitterCode(topics)] as never,
+        })
+        emitters[name].set(topics, address)
+      }
+    const who = chain.account(9).address
+    const many = <T>(count: number, make: (i: number) => T) =>
+      Array.from({ length: count }, (_, i) => make(i))
+    const members = many(1000, (i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Address)
+    const modelIds = many(1000, (i) => id(`model ${i}`))
+    /** A value of every type an event argument of these contracts has: the largest, or many. */
+    const hostile = (type: string, name: string): unknown => {
+      if (type === 'address') return who
+      if (type === 'address[]') return members
+      if (type === 'bytes32') return id(name)
+      if (type === 'bytes32[]') return modelIds
+      if (type === 'bool') return true
+      if (type === 'string') return 'x'.repeat(10_000)
+      const bits = /^uint(\d+)$/.exec(type)?.[1]
+      if (bits) return 2n ** BigInt(bits) - 1n
+      throw new Error(`no hostile value for ${type} ${name}`)
+    }
+    const emit = async (
+      contract: keyof typeof emitters,
+      eventName: string,
+      overrides: Record<string, unknown> = {},
+    ) => {
+      const abi = (contract === 'disputes' ? disputesAbi : registryAbi) as Abi
+      const event = getAbiItem({ abi, name: eventName }) as AbiEvent
+      const value = (input: AbiEvent['inputs'][number]) =>
+        input.name && input.name in overrides ? overrides[input.name] : hostile(input.type, input.name ?? '')
+      const indexed = event.inputs.filter((input) => input.indexed)
+      const topics = encodeEventTopics({
+        abi,
+        eventName,
+        args: Object.fromEntries(indexed.map((input) => [input.name, value(input)])),
+      } as never) as Hex[]
+      const data = event.inputs.filter((input) => !input.indexed)
+      await sendRaw(
+        chain.account(9),
+        emitters[contract].get(topics.length) as Address,
+        concat([...topics, encodeAbiParameters(data, data.map(value))]),
+      )
+    }
+    await emit('disputes', 'DisputeOpened')
+    await emit('disputes', 'CommitteeDrawn')
+    await emit('disputes', 'VoteCommitted')
+    await emit('disputes', 'VoteRevealed')
+    await emit('disputes', 'RoundEscalated')
+    await emit('disputes', 'DrawRearmed')
+    await emit('disputes', 'ChallengeClaimed')
+    await emit('disputes', 'DisputeResolved', { outcome: 200 })
+    await emit('registry', 'ValidatorRegistered')
+    await emit('registry', 'ValidatorModelsSet')
+    await emit('registry', 'StakeFrozen')
+    await burn(11n) // one honest event after them
+    const real = createEventHandlers(chain.deployment.contracts)
+    const table: ContractHandlers[] = [
+      ...real,
+      ...real.flatMap((contract) =>
+        contract.name === 'disputes' || contract.name === 'registry'
+          ? [...emitters[contract.name].values()].map((address) => ({ ...contract, address }))
+          : [],
+      ),
+    ]
+    const db = await open()
+    const progress = await createIndexer({
+      db,
+      publicClient: chain.publicClient,
+      contracts: table,
+      startBlock: chain.deployment.startBlock,
+      confirmations: 0,
+      batchBlocks: 1000,
+      pollMs: 50,
+      log: { info: () => {}, warn: () => {} },
+    }).syncOnce()
+    assert.equal(progress.indexedBlock, await head())
+    assert.equal(progress.quarantined ?? 0, 0, 'no event was left out')
+
+    const dispute = (await readDisputes(db)).disputes.find((d) => d.id === maxUint256.toString())
+    assert.ok(dispute, 'the dispute with id 2^256 - 1 is listed')
+    assert.equal(dispute.members.length, maxEventArrayLength)
+    assert.deepEqual(
+      dispute.rounds[0]?.members,
+      members.slice(0, maxEventArrayLength).map((m) => m.toLowerCase()),
+    )
+    assert.equal(dispute.rounds[0]?.round, 255)
+    assert.equal(dispute.rounds[0]?.commitEnds, '9999-12-31T23:59:59.000Z')
+    assert.equal(dispute.outcome, 'unknown')
+    assert.equal(dispute.guilty, false)
+    assert.equal(dispute.absentees, maxUint256.toString())
+    assert.equal(dispute.draw_block, (2n ** 64n - 1n).toString())
+    assert.deepEqual(
+      dispute.votes.map((v) => [v.member, v.guilty]),
+      [[who.toLowerCase(), true]],
+    )
+    const validator = (await readValidators(db)).find((v) => v.address === who.toLowerCase())
+    assert.equal(validator?.models.length, maxEventArrayLength)
+    const [account] = await db.query<{ frozen: string }>(
+      'select frozen::text from accounts where address = $1',
+      [who.toLowerCase()],
+    )
+    assert.equal(account?.frozen, maxUint256.toString())
+    const [after] = await db.query<{ n: number }>(
+      `select count(*)::int as n from chain_events where name = 'Transfer' and args->>'value' = '11'`,
+    )
+    assert.equal(after?.n, 1, 'the event after them is indexed')
   })
 
   describe('an event that can never be indexed', () => {

@@ -20,8 +20,8 @@ export type ProviderRow = {
   stake: string
   unbonding: string
   slashed: string
-  /** Stake locked by open disputes. */
-  locked: string
+  /** Open disputes freezing its stake (Registry.frozenOf): it cannot withdraw meanwhile. */
+  frozen: number
   offers: { modelId: string; model: string; priceIn: string; priceOut: string }[]
   earned: string
   redemptions: number
@@ -50,7 +50,7 @@ export async function readProviders(
   const filter = options.address ? 'where p.address = $1' : ''
   const rows = await db.query<Record<string, unknown>>(
     `select p.*, coalesce(a.stake, 0)::text as stake, coalesce(a.unbonding, 0)::text as unbonding,
-       coalesce(a.slashed, 0)::text as slashed, coalesce(a.locked, 0)::text as locked,
+       coalesce(a.slashed, 0)::text as slashed, coalesce(a.frozen, 0)::text as frozen,
        coalesce((select sum(earned) from earnings e where e.provider = p.address), 0)::text as earned,
        coalesce((select sum(redemptions) from earnings e where e.provider = p.address), 0)::int as redemptions,
        (select avg(case when ok then 1.0 else 0.0 end) from probes q
@@ -99,7 +99,7 @@ export async function readProviders(
       stake: String(row.stake),
       unbonding: String(row.unbonding),
       slashed: String(row.slashed),
-      locked: String(row.locked),
+      frozen: Number(row.frozen),
       offers: offers
         .filter((offer) => offer.provider === address)
         .map((offer) => ({

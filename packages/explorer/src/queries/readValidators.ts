@@ -7,6 +7,8 @@ export type ValidatorRow = {
   active: boolean
   endpoint: string
   stake: string
+  /** Model ids it declared it can re-execute (Registry.setValidatorModels), sorted: its committee draws. */
+  models: string[]
   /** Whether it answered the explorer's last poll; null before the first poll. */
   answering: boolean | null
   /** Why the last poll failed. */
@@ -23,7 +25,7 @@ export type ValidatorRow = {
 const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null)
 
 /**
- * Every validator the Registry has seen (`ValidatorRegistered`), its stake, and what the explorer read
+ * Every validator the Registry has seen (`ValidatorRegistered`), its stake, the models it declared, and what the explorer read
  * from its public API: whether it answers, and the re-executions it reported.
  */
 export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
@@ -40,11 +42,15 @@ export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
      left join validator_polls p on p.validator = v.address
      order by v.active desc, coalesce(a.stake, 0) desc, v.address`,
   )
+  const declared = await db.query<{ validator: string; model_id: string }>(
+    'select validator, model_id from validator_models order by validator, model_id',
+  )
   return rows.map((row) => ({
     address: row.address as string,
     active: row.active as boolean,
     endpoint: row.endpoint as string,
     stake: row.stake as string,
+    models: declared.filter((m) => m.validator === row.address).map((m) => m.model_id),
     answering: (row.ok as boolean | null) ?? null,
     error: (row.error as string | null) ?? null,
     lastPolledAt: iso(row.at),

@@ -28,7 +28,8 @@ export type Provider = {
   stake: string
   unbonding: string
   slashed: string
-  locked: string
+  /** Open disputes freezing its stake (it cannot withdraw meanwhile). */
+  frozen: number
   offers: Offer[]
   earned: string
   redemptions: number
@@ -98,6 +99,8 @@ export type Validator = {
   active: boolean
   endpoint: string
   stake: string
+  /** Model ids it declared it can re-execute (it sits on committees for those). */
+  models: string[]
   answering: boolean | null
   error: string | null
   lastPolledAt: string | null
@@ -151,6 +154,27 @@ export type Model = {
   redemptions: number
 }
 
+export type DisputeVote = {
+  member: string
+  round: number
+  committedAt: string | null
+  /** Null until revealed. */
+  guilty: boolean | null
+  revealedAt: string | null
+  /** MESH wei it lost for not revealing (burned). */
+  penalty: string | null
+}
+
+export type DisputeRound = {
+  round: number
+  members: string[]
+  commitEnds: string | null
+  revealEnds: string | null
+  drawnAt: string
+  escalatedAt: string | null
+  votes: DisputeVote[]
+}
+
 export type Dispute = {
   id: string
   provider: string
@@ -158,17 +182,24 @@ export type Dispute = {
   model_id: string
   slash_amount: string
   bond: string
+  assigned: boolean | null
   status: string
+  round: number
+  draw_block: string | null
   members: string[]
-  voting_ends: string | null
+  commit_ends: string | null
+  reveal_ends: string | null
+  outcome: 'guilty' | 'innocent' | 'void' | 'unknown' | null
   guilty: boolean | null
   slashed: string | null
   challenger_reward: string | null
-  absentees: number | null
+  bond_to_committee: string | null
+  absentees: string | null
   opened_block: string
   opened_at: string
   resolved_at: string | null
-  votes: { member: string; guilty: boolean; at: string }[]
+  rounds: DisputeRound[]
+  votes: DisputeVote[]
 }
 
 export type Disputes = {

@@ -1,12 +1,51 @@
-import { type Disputes, type Status, useApi } from '../api'
+import { type Dispute, type Disputes, type DisputeVote, type Status, useApi } from '../api'
 import { Loading } from '../components/Loading'
 import { mesh, short, time } from '../format'
 import { Link } from '../router'
 
-const outcome = (d: Disputes['disputes'][number]) =>
-  d.status !== 'resolved' ? d.status : d.guilty ? 'guilty: slashed' : 'not guilty'
+const outcome = (d: Dispute) => {
+  if (d.status !== 'resolved') return d.round > 0 ? `${d.status}, round ${d.round}` : d.status
+  if (d.outcome === 'guilty') return 'guilty: slashed'
+  if (d.outcome === 'innocent') return 'innocent'
+  if (d.outcome === 'void') return 'void: no majority'
+  return 'resolved'
+}
 
-/** Disputes (timeline, committee votes, outcome) and every slash. */
+const tagOf = (d: Dispute) =>
+  d.outcome === 'guilty' ? 'bad' : d.outcome === 'innocent' ? 'good' : d.outcome === 'void' ? 'warn' : ''
+
+/** What the resolution did with the stake and the bond. */
+function resolution(d: Dispute): string {
+  const absent = d.absentees && d.absentees !== '0' ? ` · ${d.absentees} absent members slashed` : ''
+  if (d.outcome === 'guilty')
+    return `guilty, ${mesh(d.slashed ?? '0', 0)} MESH slashed (${mesh(d.challenger_reward ?? '0', 0)} to the challenger${d.assigned ? '' : ', which the sample did not name: the rest burned'})${absent}`
+  if (d.outcome === 'innocent')
+    return `innocent, the bond goes to the members who voted innocent (${mesh(d.bond_to_committee ?? '0', 0)} MESH; the rest burned)${absent}`
+  if (d.outcome === 'void')
+    return `void: no majority of the full committee after the last round, the bond goes back to the challenger, nothing slashed${absent}`
+  return `resolved${absent}`
+}
+
+function VoteLine({ vote }: { vote: DisputeVote }) {
+  return (
+    <li data-testid="dispute-vote">
+      <span className="mono">{short(vote.member)}</span>{' '}
+      {vote.committedAt ? <>committed {time(vote.committedAt)}</> : 'no commitment'}
+      {vote.revealedAt ? (
+        <>
+          {' '}
+          · revealed {time(vote.revealedAt)}{' '}
+          <span className={`tag ${vote.guilty ? 'bad' : 'good'}`}>{vote.guilty ? 'guilty' : 'innocent'}</span>
+        </>
+      ) : (
+        ' · not revealed'
+      )}
+      {vote.penalty && vote.penalty !== '0' && <> · lost {mesh(vote.penalty, 2)} MESH</>}
+    </li>
+  )
+}
+
+/** Disputes (timeline, committees round by round, commits and reveals, outcome) and every slash. */
 export function DisputesPage() {
   const { data, error } = useApi<Disputes>('/api/disputes')
   const contracts = useApi<Status>('/api/status').data?.contracts ?? {}
@@ -20,17 +59,15 @@ export function DisputesPage() {
       {data.disputes.length === 0 && (
         <p className="card muted" data-testid="no-disputes">
           No dispute has been opened. A validator opens one when a sampled result does not match its
-          re-execution; a committee of validators then votes, and the loser is slashed.
+          re-execution; a committee of validators drawn by stake then commits hidden votes and reveals them,
+          and a majority of the full committee decides who loses stake.
         </p>
       )}
       {data.disputes.map((d) => (
         <section key={d.id} className="card" data-testid="dispute">
           <div className="model-head">
             <h2>
-              Dispute #{d.id}{' '}
-              <span className={`tag ${d.guilty ? 'bad' : d.status === 'resolved' ? 'good' : ''}`}>
-                {outcome(d)}
-              </span>
+              Dispute #{d.id} <span className={`tag ${tagOf(d)}`}>{outcome(d)}</span>
             </h2>
             <span className="muted small">opened at block {d.opened_block}</span>
           </div>
@@ -39,34 +76,38 @@ export function DisputesPage() {
             <Link to={`/providers/${d.provider}`} className="mono">
               {short(d.provider)}
             </Link>{' '}
-            challenged by <span className="mono">{short(d.challenger)}</span>: {mesh(d.slash_amount, 0)} MESH
-            of stake at risk, bond {mesh(d.bond, 0)} MESH.
+            challenged by <span className="mono">{short(d.challenger)}</span>
+            {d.assigned === false ? ' (not named by a sample)' : ''}: {mesh(d.slash_amount, 0)} MESH of stake
+            at risk, bond {mesh(d.bond, 0)} MESH.
           </p>
           <ol className="timeline">
             <li>
               <b>{time(d.opened_at)}</b> opened
             </li>
-            {d.members.length > 0 && (
-              <li>
-                committee drawn: {d.members.map(short).join(', ')}
-                {d.voting_ends && <> · voting until {time(d.voting_ends)}</>}
-              </li>
-            )}
-            {d.votes.map((v) => (
-              <li key={v.member}>
-                <b>{time(v.at)}</b> <span className="mono">{short(v.member)}</span> voted{' '}
-                <span className={`tag ${v.guilty ? 'bad' : 'good'}`}>
-                  {v.guilty ? 'guilty' : 'not guilty'}
-                </span>
+            {d.rounds.map((r) => (
+              <li key={r.round} data-testid="dispute-round">
+                <b>{time(r.drawnAt)}</b> round {r.round}: committee drawn{' '}
+                {r.members.length > 0 ? r.members.map(short).join(', ') : '(nobody eligible)'}
+                {r.commitEnds && <> · commits until {time(r.commitEnds)}</>}
+                {r.revealEnds && <> · reveals until {time(r.revealEnds)}</>}
+                {r.votes.length > 0 && (
+                  <ul>
+                    {r.votes.map((v) => (
+                      <VoteLine key={v.member} vote={v} />
+                    ))}
+                  </ul>
+                )}
+                {r.escalatedAt && (
+                  <div>
+                    <b>{time(r.escalatedAt)}</b> no majority of the full committee: absent members lose their
+                    seats, a new round is drawn
+                  </div>
+                )}
               </li>
             ))}
             {d.resolved_at && (
               <li>
-                <b>{time(d.resolved_at)}</b> resolved:{' '}
-                {d.guilty
-                  ? `guilty, ${mesh(d.slashed ?? '0', 0)} MESH slashed (${mesh(d.challenger_reward ?? '0', 0)} to the challenger)`
-                  : 'not guilty, the bond goes to the provider'}
-                {d.absentees ? ` · ${d.absentees} absent members slashed` : ''}
+                <b>{time(d.resolved_at)}</b> {resolution(d)}
               </li>
             )}
           </ol>

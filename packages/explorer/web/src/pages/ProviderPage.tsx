@@ -47,7 +47,7 @@ export function ProviderPage({ address }: { address: string }) {
           label="Stake"
           testId="provider-stake"
           value={p.stake}
-          note={BigInt(p.locked) > 0n ? `${mesh(p.locked, 0)} locked by disputes` : 'MESH'}
+          note={p.frozen > 0 ? `frozen by ${p.frozen} open dispute${p.frozen === 1 ? '' : 's'}` : 'MESH'}
         >
           {mesh(p.stake, 0)}
         </Stat>

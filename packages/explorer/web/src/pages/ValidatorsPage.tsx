@@ -2,7 +2,7 @@ import { useApi, type Validator } from '../api'
 import { Loading } from '../components/Loading'
 import { count, mesh, short, time } from '../format'
 
-/** Every validator: stake, endpoint, whether it answers the explorer, and the re-executions it reported. */
+/** Every validator: stake, declared models, endpoint, whether it answers the explorer, and the re-executions it reported. */
 export function ValidatorsPage() {
   const { data, error } = useApi<{ validators: Validator[] }>('/api/validators')
   if (!data) return <Loading error={error} />
@@ -21,6 +21,7 @@ export function ValidatorsPage() {
                 <th>validator</th>
                 <th>endpoint</th>
                 <th className="num">stake</th>
+                <th className="num">models</th>
                 <th>answering</th>
                 <th className="num">samples checked</th>
                 <th className="num">reports stored</th>
@@ -44,6 +45,9 @@ export function ValidatorsPage() {
                     <code className="small">{v.endpoint}</code>
                   </td>
                   <td className="num">{mesh(v.stake, 0)}</td>
+                  <td className="num" title={v.models.join('\n')} data-testid="validator-models">
+                    {v.models.length}
+                  </td>
                   <td title={v.error ?? undefined}>
                     {v.answering === null ? (
                       <span className="muted">not polled yet</span>
@@ -67,8 +71,9 @@ export function ValidatorsPage() {
           </table>
         )}
         <p className="source">
-          Registry (ValidatorRegistered, stake); each validator's public /infermesh/v1/reputation (samples
-          checked) and /infermesh/v1/reports (the reports the explorer stored), polled by the explorer.
+          Registry (ValidatorRegistered, stake, ValidatorModelsSet: the models it re-executes and sits on
+          committees for); each validator's public /infermesh/v1/reputation (samples checked) and
+          /infermesh/v1/reports (the reports the explorer stored), polled by the explorer.
         </p>
       </section>
     </>

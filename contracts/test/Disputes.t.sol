@@ -428,6 +428,19 @@ contract DisputesTest is ConsensusBase {
         vm.assertEq(disputes.getDispute(id).provider, address(wallet));
     }
 
+    /// @dev A payer that is a contract wallet assigns the challenger through EIP-1271.
+    function test_openDispute_acceptsAnEip1271PayersSample() public {
+        ProviderWallet payerWallet = new ProviderWallet();
+        IDisputes.Receipt memory r = _receipt(provider, 5 ether);
+        r.payer = address(payerWallet);
+        bytes memory sig = _signReceipt(keyOf[provider], r);
+        payerWallet.accept(disputes.hashSample(disputes.hashReceipt(r), challenger, 11));
+        vm.prank(challenger);
+        uint256 id = disputes.openDispute(r, sig, REQUEST, RESPONSE, 11, hex"01");
+        vm.assertTrue(disputes.getDispute(id).assigned);
+        vm.assertEq(disputes.getDispute(id).payer, address(payerWallet));
+    }
+
     /// @dev F4: a provider whose EOA got code answering every EIP-1271 check with "invalid" (an EIP-7702
     /// delegation) cannot disown the receipts its key signed: ECDSA is checked first.
     function test_openDispute_acceptsAnEcdsaReceiptOfAProviderWhoseCodeRejectsEip1271() public {
@@ -612,6 +625,33 @@ contract DisputesTest is ConsensusBase {
         vm.prank(assigned);
         disputes.claimChallenge(id, 9, sample);
         vm.assertEq(disputes.getDispute(id).challenger, assigned);
+    }
+
+    /// @dev A claim between rounds: the next round's draw excludes the new challenger.
+    function test_claimChallenge_betweenRoundsExcludesTheNewChallengerFromTheNextDraw() public {
+        address v5 = _validator("v5", 5000 ether);
+        address v6 = _validator("v6", 6000 ether);
+        uint256 id = _open(challenger, provider, 5 ether);
+        IDisputes.Receipt memory receipt = _receipt(provider, 5 ether); // the same receipt (same clock)
+        _draw(id);
+        _castRound(id, 1, 0);
+        disputes.resolve(id); // one vote of three: round 2
+        // The assigned validator: the first of the six that round 1 did not draw.
+        address[6] memory all = [v1, v2, v3, v4, v5, v6];
+        address assigned;
+        for (uint256 i; assigned == address(0); ++i) {
+            if (disputes.memberOf(id, all[i]).round == 0) assigned = all[i];
+        }
+        _fund(assigned);
+        bytes memory sample = _signSample(receipt, assigned, 3);
+        vm.prank(assigned);
+        disputes.claimChallenge(id, 3, sample);
+        _draw(id);
+        address[] memory round2 = disputes.committeeOfRound(id, 2);
+        vm.assertGt(round2.length, 0);
+        for (uint256 i; i < round2.length; ++i) {
+            vm.assertTrue(round2[i] != assigned);
+        }
     }
 
     function test_claimChallenge_revertsWhenDisputeNotFound() public {

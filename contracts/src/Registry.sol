@@ -10,16 +10,21 @@ import {IDisputeWindow} from "./interfaces/IDisputeWindow.sol";
 import {SortitionTree} from "./libraries/SortitionTree.sol";
 
 /// @title Registry
-/// @notice Stake, provider and validator registration, offers, unbonding and slashing.
+/// @notice Stake, provider and validator registration, offers, unbonding, freezes, slashing, validator
+/// models and stake-weighted sortition of validators per model.
 /// @dev Invariants:
 /// - token.balanceOf(this) >= totalStaked == sum over accounts of (stake + unbonding);
 /// - an account's slashed total never exceeds what it staked;
-/// - withdrawals never take an account's `stake + unbonding` below its locked stake, and a lock is only
-///   placed on what `stake + unbonding - locked` covers (a slash, which may take locked stake, is the only
-///   way `locked` can exceed `stake + unbonding`; the slasher unlocks before it slashes);
-/// - `slasher` (the Disputes contract) is set once by the owner and never changes afterwards;
+/// - no withdrawal while `frozenOf(account) > 0`; only the slasher changes that count, +1/-1 per call;
+/// - `slasher` (the Disputes contract) is set once by the owner and never changes afterwards, and once it
+///   is set, `unbondingPeriod >= slasher.minUnbondingPeriod()` when the slasher answers it (at each check);
 /// - `_providers` and `_validators` list exactly the accounts whose role is Provider / Validator,
-///   and `_stakers[a].index` is a's position in its role's list.
+///   and `_stakers[a].index` is a's position in its role's list;
+/// - `totalValidatorStake` == sum of `stake` over accounts whose role is Validator;
+/// - only a Validator has models; for every model m and every block b, the tree of m at the end of b
+///   gives each account weight = its stake then if it was a Validator that had declared m, else 0
+///   (unbonding stake never counts; a validator below `minValidatorStake` keeps weight = stake), and
+///   a total equal to the sum of those weights. Past blocks never change.
 contract Registry is IRegistry, Ownable2Step {
     using SafeERC20 for IMeshToken;
     using SortitionTree for SortitionTree.Tree;
@@ -69,7 +74,6 @@ contract Registry is IRegistry, Ownable2Step {
     uint256 public totalValidatorStake;
 
     mapping(address account => Staker) private _stakers;
-    mapping(address account => uint256) private _locked;
     mapping(address account => uint256) private _frozen;
     mapping(address provider => ProviderProfile) private _profiles;
     mapping(address validator => string) private _validatorEndpoints;
@@ -133,20 +137,11 @@ contract Registry is IRegistry, Ownable2Step {
         }
         uint256 frozen = _frozen[msg.sender];
         if (frozen != 0) revert StakeIsFrozen(msg.sender, frozen);
-        // Only what keeps stake + unbonding >= locked may leave.
-        uint256 locked = _locked[msg.sender];
-        uint256 mustStay = locked > s.stake ? locked - s.stake : 0;
-        if (mustStay >= unbonding) revert StakeIsLocked(locked);
-        // mustStay < unbonding was checked above.
-        uint256 amount;
-        unchecked {
-            amount = unbonding - mustStay;
-        }
-        s.unbonding = mustStay;
-        if (mustStay == 0) s.unbondingEnd = 0;
-        totalStaked -= amount;
-        emit StakeWithdrawn(msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
+        s.unbonding = 0;
+        s.unbondingEnd = 0;
+        totalStaked -= unbonding;
+        emit StakeWithdrawn(msg.sender, unbonding);
+        _token.safeTransfer(msg.sender, unbonding);
     }
 
     /// @inheritdoc IRegistry
@@ -189,37 +184,6 @@ contract Registry is IRegistry, Ownable2Step {
         }
         _frozen[account] = count;
         emit StakeUnfrozen(account, count);
-    }
-
-    /// @inheritdoc IRegistry
-    function lockStake(address account, uint256 amount) external {
-        _onlySlasher();
-        if (amount == 0) revert ZeroAmount();
-        Staker storage s = _stakers[account];
-        uint256 locked = _locked[account];
-        uint256 held = s.stake + s.unbonding;
-        uint256 available = held > locked ? held - locked : 0;
-        if (amount > available) revert LockExceedsStake(account, amount, available);
-        // amount <= available <= held - locked, so locked + amount <= held: no overflow.
-        unchecked {
-            locked += amount;
-        }
-        _locked[account] = locked;
-        emit StakeLocked(account, amount, locked);
-    }
-
-    /// @inheritdoc IRegistry
-    function unlockStake(address account, uint256 amount) external {
-        _onlySlasher();
-        if (amount == 0) revert ZeroAmount();
-        uint256 locked = _locked[account];
-        if (amount > locked) revert UnlockExceedsLocked(account, amount, locked);
-        // amount <= locked was checked above.
-        unchecked {
-            locked -= amount;
-        }
-        _locked[account] = locked;
-        emit StakeUnlocked(account, amount, locked);
     }
 
     // -------------------------------------------------------------- providers
@@ -440,11 +404,6 @@ contract Registry is IRegistry, Ownable2Step {
     /// @inheritdoc IRegistry
     function roleOf(address account) external view returns (Role) {
         return _stakers[account].role;
-    }
-
-    /// @inheritdoc IRegistry
-    function lockedOf(address account) external view returns (uint256) {
-        return _locked[account];
     }
 
     /// @inheritdoc IRegistry

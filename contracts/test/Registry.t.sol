@@ -1287,13 +1287,6 @@ contract RegistryTest is Test {
         vm.assertFalse(registry.isSlasher(carol));
     }
 
-    function test_lockStake_revertsNotSlasherBeforeTheSlasherIsSet() public {
-        Registry fresh = _unsetRegistry();
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, owner));
-        vm.prank(owner);
-        fresh.lockStake(alice, 1 ether);
-    }
-
     function test_setSlasher_revertsWhenCallerNotOwner() public {
         Registry fresh = _unsetRegistry();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, slasher));

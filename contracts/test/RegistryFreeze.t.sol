@@ -174,162 +174,38 @@ contract RegistryFreezeTest is Test {
         registry.freeze(account);
     }
 
-    // =================================== stake locks (removed once Disputes freezes instead of locking)
-
-    function _lock(uint256 amount) internal {
-        vm.prank(slasher);
-        registry.lockStake(alice, amount);
-    }
-
     function _unbondAll() internal {
         vm.prank(alice);
         registry.requestUnstake(STAKE);
         vm.warp(block.timestamp + UNBONDING);
     }
 
-    // ============================================================= lockStake
-
-    function test_lockStake_locksAndEmits() public {
-        vm.expectEmit(address(registry));
-        emit IRegistry.StakeLocked(alice, 300 ether, 300 ether);
-        _lock(300 ether);
-        vm.expectEmit(address(registry));
-        emit IRegistry.StakeLocked(alice, 200 ether, 500 ether);
-        _lock(200 ether);
-        vm.assertEq(registry.lockedOf(alice), 500 ether);
-    }
-
-    function test_lockStake_locksUpToStakePlusUnbonding() public {
-        vm.prank(alice);
-        registry.requestUnstake(2000 ether);
-        _lock(STAKE);
-        vm.assertEq(registry.lockedOf(alice), STAKE);
-    }
-
-    function test_lockStake_revertsWhenNotSlasher() public {
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, stranger));
-        vm.prank(stranger);
-        registry.lockStake(alice, 1);
-    }
-
-    function test_lockStake_revertsWhenAmountZero() public {
-        vm.expectRevert(IRegistry.ZeroAmount.selector);
-        _lock(0);
-    }
-
-    function test_lockStake_revertsWhenLockExceedsStake() public {
-        _lock(4000 ether);
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.LockExceedsStake.selector, alice, 1001 ether, 1000 ether));
-        _lock(1001 ether);
-    }
-
-    // =========================================================== unlockStake
-
-    function test_unlockStake_unlocksAndEmits() public {
-        _lock(500 ether);
-        vm.expectEmit(address(registry));
-        emit IRegistry.StakeUnlocked(alice, 200 ether, 300 ether);
-        vm.prank(slasher);
-        registry.unlockStake(alice, 200 ether);
-        vm.assertEq(registry.lockedOf(alice), 300 ether);
-    }
-
-    function test_unlockStake_revertsWhenNotSlasher() public {
-        _lock(500 ether);
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.NotSlasher.selector, stranger));
-        vm.prank(stranger);
-        registry.unlockStake(alice, 1);
-    }
-
-    function test_unlockStake_revertsWhenAmountZero() public {
-        vm.expectRevert(IRegistry.ZeroAmount.selector);
-        vm.prank(slasher);
-        registry.unlockStake(alice, 0);
-    }
-
-    function test_unlockStake_revertsWhenUnlockExceedsLocked() public {
-        _lock(500 ether);
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.UnlockExceedsLocked.selector, alice, 501 ether, 500 ether));
-        vm.prank(slasher);
-        registry.unlockStake(alice, 501 ether);
-    }
-
-    // ========================================================= withdrawStake
-
-    function test_withdrawStake_keepsLockedStakeBack() public {
-        _lock(1500 ether);
-        _unbondAll();
-        vm.prank(alice);
-        registry.withdrawStake();
-        (, uint256 staked, uint256 unbonding,) = registry.stakeOf(alice);
-        vm.assertEq(staked, 0);
-        vm.assertEq(unbonding, 1500 ether);
-        vm.assertEq(token.balanceOf(alice), STAKE - 1500 ether);
-        vm.assertEq(registry.totalStaked(), 1500 ether);
-        // Once unlocked, the rest can leave.
-        vm.prank(slasher);
-        registry.unlockStake(alice, 1500 ether);
-        vm.prank(alice);
-        registry.withdrawStake();
-        vm.assertEq(token.balanceOf(alice), STAKE);
-        vm.assertEq(registry.totalStaked(), 0);
-    }
-
-    function test_withdrawStake_paysAllWhenStakeCoversTheLock() public {
-        _lock(1000 ether);
-        vm.prank(alice);
-        registry.requestUnstake(2000 ether); // 3000 stay staked, covering the lock
-        vm.warp(block.timestamp + UNBONDING);
-        vm.prank(alice);
-        registry.withdrawStake();
-        vm.assertEq(token.balanceOf(alice), 2000 ether);
-    }
-
-    function test_withdrawStake_revertsWhenStakeIsLocked() public {
-        _lock(STAKE);
-        _unbondAll();
-        vm.expectRevert(abi.encodeWithSelector(IRegistry.StakeIsLocked.selector, STAKE));
-        vm.prank(alice);
-        registry.withdrawStake();
-    }
-
-    // ================================================================= slash
-
-    function test_slash_takesLockedStake() public {
-        _lock(STAKE);
-        vm.prank(slasher);
-        registry.unlockStake(alice, 1000 ether);
-        vm.prank(slasher);
-        registry.slash(alice, 1000 ether, address(0));
-        (, uint256 staked,,) = registry.stakeOf(alice);
-        vm.assertEq(staked, STAKE - 1000 ether);
-        vm.assertEq(registry.lockedOf(alice), STAKE - 1000 ether);
-    }
-
     // ================================================================= fuzz
 
-    /// @dev Whatever is locked and unbonding, a withdrawal leaves stake + unbonding >= locked and pays
-    /// out everything above that.
-    function testFuzz_withdrawStake_neverTakesLockedStake(uint256 locked, uint256 unstake) public {
-        locked = bound(locked, 1, STAKE);
+    /// @dev However many freezes and whatever was requested for unstaking, nothing leaves until the last
+    /// freeze is lifted; then exactly what was unbonding leaves, to the wei.
+    function testFuzz_withdrawStake_onlyOnceEveryFreezeIsLifted(uint256 freezes, uint256 unstake) public {
+        freezes = bound(freezes, 1, 20);
         unstake = bound(unstake, 1, STAKE);
-        _lock(locked);
+        for (uint256 i; i < freezes; ++i) {
+            _freeze();
+        }
         vm.prank(alice);
-        registry.requestUnstake(unstake); // alice has no role: no minimum to keep
+        registry.requestUnstake(unstake);
         vm.warp(block.timestamp + UNBONDING);
-        uint256 staying = STAKE - unstake;
-        uint256 mustStay = locked > staying ? locked - staying : 0;
-        if (mustStay >= unstake) {
-            vm.expectRevert(abi.encodeWithSelector(IRegistry.StakeIsLocked.selector, locked));
+        for (uint256 i = freezes; i > 0; --i) {
+            vm.expectRevert(abi.encodeWithSelector(IRegistry.StakeIsFrozen.selector, alice, i));
             vm.prank(alice);
             registry.withdrawStake();
-            return;
+            _unfreeze();
         }
         vm.prank(alice);
         registry.withdrawStake();
+        vm.assertEq(token.balanceOf(alice), unstake);
         (, uint256 staked, uint256 unbonding,) = registry.stakeOf(alice);
-        vm.assertGe(staked + unbonding, locked);
-        vm.assertEq(token.balanceOf(alice), unstake - mustStay);
-        vm.assertEq(registry.totalStaked(), staked + unbonding);
+        vm.assertEq(staked, STAKE - unstake);
+        vm.assertEq(unbonding, 0);
+        vm.assertEq(registry.totalStaked(), STAKE - unstake);
+        vm.assertEq(token.balanceOf(address(registry)), STAKE - unstake);
     }
 }

@@ -87,13 +87,6 @@ interface IRegistry {
     error SlasherAlreadySet(address slasher);
     /// @notice A parameter is outside its allowed range.
     error ParameterOutOfRange(string parameter, uint256 value, uint256 min, uint256 max);
-    /// @notice Everything unbonding is locked by open disputes: nothing can be withdrawn now.
-    /// (Named `StakeIsLocked`, not `StakeLocked`, because the event `StakeLocked` takes that name.)
-    error StakeIsLocked(uint256 locked);
-    /// @notice Locking `amount` more would lock more than the account's stake and unbonding stake.
-    error LockExceedsStake(address account, uint256 amount, uint256 available);
-    /// @notice Unlocking `amount` is more than is locked.
-    error UnlockExceedsLocked(address account, uint256 amount, uint256 locked);
     /// @notice The account is frozen by `count` open disputes: nothing can be withdrawn until they end.
     /// (Named `StakeIsFrozen`, not `StakeFrozen`, because the event `StakeFrozen` takes that name.)
     error StakeIsFrozen(address account, uint256 count);
@@ -133,10 +126,6 @@ interface IRegistry {
     event Slashed(
         address indexed account, address indexed slasher, address recipient, uint256 fromStake, uint256 fromUnbonding
     );
-    /// @notice A slasher locked `amount` of `account`'s stake; `locked` is the account's total lock now.
-    event StakeLocked(address indexed account, uint256 amount, uint256 locked);
-    /// @notice A slasher unlocked `amount` of `account`'s stake; `locked` is what stays locked.
-    event StakeUnlocked(address indexed account, uint256 amount, uint256 locked);
     /// @notice A slasher froze `account` once more; `count` is how many freezes hold it now.
     event StakeFrozen(address indexed account, uint256 count);
     /// @notice A slasher lifted one freeze of `account`; `count` is how many still hold it.
@@ -189,25 +178,15 @@ interface IRegistry {
     /// Restarts the unbonding clock for everything unbonding.
     function requestUnstake(uint256 amount) external;
 
-    /// @notice Reverts `StakeIsFrozen` while `frozenOf(msg.sender) > 0`. Pays out unbonded stake once the
-    /// unbonding period has ended, except what must stay to
-    /// cover locked stake: after it, `stake + unbonding >= lockedOf(account)` still holds. What stays
-    /// keeps unbonding and can be withdrawn once unlocked.
+    /// @notice Pays out all of the caller's unbonding stake once the unbonding period has ended. Reverts
+    /// `UnbondingNotFinished` before that (or when nothing is unbonding), then `StakeIsFrozen` while
+    /// `frozenOf(msg.sender) > 0`.
     function withdrawStake() external;
 
     /// @notice Takes up to `amount` from `account`'s stake, then from its unbonding stake, and sends it
     /// to `recipient`, or burns it when `recipient` is zero. Only a slasher.
     /// @return slashed What was actually taken (less than `amount` when the account has less).
     function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed);
-
-    /// @notice Locks `amount` more of `account`'s stake (stake and unbonding stake count) so that it
-    /// cannot be withdrawn while a dispute runs. Only a slasher. The total lock never exceeds
-    /// `stake + unbonding` at the time of locking.
-    function lockStake(address account, uint256 amount) external;
-
-    /// @notice Releases `amount` of `account`'s locked stake. Only a slasher; a slasher that slashes
-    /// stake it locked unlocks it first.
-    function unlockStake(address account, uint256 amount) external;
 
     /// @notice Adds one freeze on `account` (a dispute opened against it): while any freeze holds,
     /// `withdrawStake` reverts `StakeIsFrozen`. Stake can still be requested for unstaking and the role
@@ -241,7 +220,7 @@ interface IRegistry {
     function maxOffers() external view returns (uint256);
     /// @notice True only for `slasher()`.
     function isSlasher(address account) external view returns (bool);
-    /// @notice The only account that may lock, unlock and slash stake (zero until set).
+    /// @notice The only account that may freeze, unfreeze and slash stake (zero until set).
     function slasher() external view returns (address);
 
     /// @notice The account's role, stake, unbonding stake and when the unbonding stake unlocks.
@@ -252,9 +231,6 @@ interface IRegistry {
 
     /// @notice The account's role (one storage read; cheaper than stakeOf for role checks).
     function roleOf(address account) external view returns (Role);
-
-    /// @notice Stake of `account` locked by slashers (open disputes).
-    function lockedOf(address account) external view returns (uint256);
 
     /// @notice How many freezes hold `account` (open disputes against it); it can withdraw only at 0.
     function frozenOf(address account) external view returns (uint256);

@@ -420,9 +420,10 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         uint256 held = staked + unbonding;
         if (held == 0) revert NothingAtStake(provider);
         uint64 servedAt = receipt.servedAt;
+        // First, so that servedAt + disputeWindow below cannot overflow.
+        if (servedAt > block.timestamp + MAX_CLOCK_SKEW) revert ServedInFuture(servedAt);
         uint64 closesAt = servedAt + _params.disputeWindow;
         if (closesAt < block.timestamp) revert DisputeWindowClosed(servedAt, closesAt);
-        if (servedAt > block.timestamp + MAX_CLOCK_SKEW) revert ServedInFuture(servedAt);
         digest = hashReceipt(receipt);
         uint256 existing = disputeOfReceipt[digest];
         if (existing != 0) revert DisputeExists(digest, existing);

@@ -490,6 +490,11 @@ contract DisputesTest is ConsensusBase {
         vm.expectRevert(abi.encodeWithSelector(IDisputes.ServedInFuture.selector, r.servedAt));
         vm.prank(challenger);
         disputes.openDispute(r, sig, REQUEST, RESPONSE, 0, "");
+        r.servedAt = type(uint64).max; // a clear error, not an overflow
+        sig = _signReceipt(keyOf[provider], r);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.ServedInFuture.selector, r.servedAt));
+        vm.prank(challenger);
+        disputes.openDispute(r, sig, REQUEST, RESPONSE, 0, "");
         r.servedAt = uint64(block.timestamp + 300); // within the allowed clock skew
         sig = _signReceipt(keyOf[provider], r);
         vm.prank(challenger);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the benchmarks that exist so far and writes their results to bench/results/.
-//   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol)
+//   gas.json       gas of the contracts' hot paths, measured by forge (contracts/test/*Gas.t.sol), and the
+//                  consensus calls at 3 to 10,000 validators (contracts/test/ConsensusScale.t.sol, minutes)
 //   provider-small.json, provider-mid.json  provider tokens/s over HTTP vs in-process (two model
 //                  sizes), concurrency, payment-path cost
 //   payments.json  the provider's payment path alone (voucher check, receipt signing, durable writes):
@@ -78,6 +79,14 @@ function benchGas() {
     },
   )
   if (forge.status !== 0) process.exit(forge.status ?? 1)
+  // Gas at the scale of a real network (10,000 validators, 1,000 reports per provider): minutes of setup,
+  // so `npm test` skips these contracts and only the benchmark runs them.
+  const scale = spawnSync(
+    join(root, 'node_modules', '.bin', 'forge'),
+    ['test', '--match-contract', '^ConsensusScale', '-vv'],
+    { cwd: contracts, stdio: 'inherit' },
+  )
+  if (scale.status !== 0) process.exit(scale.status ?? 1)
 
   const gas = {}
   const snapshots = join(contracts, 'snapshots')

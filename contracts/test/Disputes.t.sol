@@ -1158,6 +1158,32 @@ contract DisputesTest is ConsensusBase {
         vm.assertEq(token.balanceOf(address(disputes)), 0);
     }
 
+    /// @dev Three guilty disputes of 50% each: the first two take 2500 each, the third finds nothing left
+    /// (slashed 0: the challenger gets its bond back); each dispute opened and resolved, none refused.
+    function test_resolve_laterDisputesSlashWhatIsLeft() public {
+        IDisputes.Params memory p = _params();
+        p.slashBps = 5000;
+        _setParams(p);
+        uint256[3] memory ids;
+        for (uint256 i; i < 3; ++i) {
+            ids[i] = _openAssigned(challenger, provider, i + 1);
+        }
+        uint256 supply = token.totalSupply();
+        uint256[3] memory slashed = [uint256(2500 ether), 2500 ether, 0];
+        for (uint256 i; i < 3; ++i) {
+            _draw(ids[i]);
+            _voteAll(ids[i], true);
+            vm.expectEmit(address(disputes));
+            emit IDisputes.DisputeResolved(ids[i], IDisputes.Outcome.Guilty, slashed[i], slashed[i] / 2, 0, 0);
+            disputes.resolve(ids[i]);
+        }
+        vm.assertEq(token.balanceOf(challenger), CHALLENGER_FUNDS + 2500 ether); // three bonds back, half of 5000
+        vm.assertEq(token.totalSupply(), supply - 2500 ether);
+        (uint256 staked, uint256 unbonding) = _stakeOf(provider);
+        vm.assertEq(staked + unbonding, 0);
+        vm.assertEq(registry.frozenOf(provider), 0);
+    }
+
     function test_resolve_revertsWhenDisputeNotFound() public {
         vm.expectRevert(abi.encodeWithSelector(IDisputes.DisputeNotFound.selector, 3));
         disputes.resolve(3);

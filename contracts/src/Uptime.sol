@@ -282,19 +282,21 @@ contract Uptime is IUptime, Ownable2Step {
         uint256 used = tally.buckets;
         uint256 total = tally.weight;
         uint256 cumulative;
-        while (true) {
+        uint256 bucket;
+        while (used != 0) {
             uint256 lowest;
             // used != 0 here, so 0 - used is its two's complement and the AND isolates its lowest bit.
             unchecked {
                 lowest = used & (0 - used);
             }
-            uint256 bucket = Math.log2(lowest);
+            bucket = Math.log2(lowest);
             cumulative += histogram[bucket];
+            // "at least half": 2 * cumulative >= total, without rounding total / 2 down.
+            if (2 * cumulative >= total) break;
             used ^= lowest;
-            // "at least half": 2 * cumulative >= total, without rounding total / 2 down. The last used
-            // bucket has cumulative == total, so the loop always returns; bucket <= 100.
-            if (used == 0 || 2 * cumulative >= total) return uint16(bucket * BUCKET_WIDTH);
         }
+        // The loop breaks at the latest on the last used bucket (cumulative == total there); bucket <= 100.
+        return uint16(bucket * BUCKET_WIDTH);
     }
 
     /// @dev Adds one report of `score` with `weight` to `provider`'s histogram and tally for `epoch`.

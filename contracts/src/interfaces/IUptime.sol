@@ -61,7 +61,8 @@ interface IUptime {
     /// @notice Submits the caller's scores for `epoch` (the current or the previous one), one per
     /// provider. Only an active validator; its weight is its stake at submission. Each report adds the
     /// weight to the provider's histogram bucket `score / 100`; the caller's `reportWeightBy` grows by
-    /// weight * providers.length.
+    /// weight * providers.length. Reverts `SafeCastOverflowedUintDowncast(128, w)` (OpenZeppelin SafeCast) if
+    /// a provider's summed report weight w would pass 2^128 wei (3.4e20 MESH); nothing is stored then.
     function submitScores(uint64 epoch, address[] calldata providers, uint16[] calldata scores) external;
 
     /// @notice Stores the median and the current stake (`IRegistry.stakeOf(p).staked`) of up to

@@ -828,13 +828,17 @@ abstract contract SortitionGasBase is SortitionBase {
         }
     }
 
-    function _measureDraw(string memory label) internal view {
+    function _measureDraw(string memory label, uint48 snapshot, uint256 seats) internal view returns (uint256 gasUsed) {
         // Excluded as Disputes would: the provider and the challenger (here two validators).
         address[] memory exclude = _addrs(validators[3], validators[validators.length / 2]);
-        address[] memory drawn = registry.drawValidators(LLAMA, _now() - 1, SEED, 3, exclude);
-        uint256 gasUsed = _lastCallGas();
+        address[] memory drawn = registry.drawValidators(LLAMA, snapshot, SEED, seats, exclude);
+        gasUsed = _lastCallGas();
         _log(label, gasUsed);
-        vm.assertEq(drawn.length, 3);
+        vm.assertEq(drawn.length, seats);
+    }
+
+    function _measureDraw3(string memory label) internal view {
+        uint256 gasUsed = _measureDraw(label, _now() - 1, 3);
         vm.assertLe(gasUsed, 999_999, "drawValidators(3) over the 1M gas target");
     }
 }
@@ -891,21 +895,47 @@ contract RegistrySortitionGas100Test is SortitionGasBase {
     }
 
     function test_gas_drawValidators3_100() public view {
-        _measureDraw("drawValidators(3), 101 validators, 2 excluded");
+        _measureDraw3("drawValidators(3), 101 validators, 2 excluded");
+    }
+
+    function test_gas_slash_16models() public {
+        vm.prank(slasher);
+        registry.slash(validators[50], 1 ether, address(0));
+        _log("slash, 16 models, 101 validators per tree", _lastCallGas());
     }
 }
 
-/// @notice 1,000 validators declaring LLAMA, one block apart.
+/// @notice 1,000 validators declaring LLAMA, one block apart, then 200 stake top-ups in later blocks.
 contract RegistrySortitionGas1000Test is SortitionGasBase {
+    uint48 internal beforeTopUps;
+
     function setUp() public override {
         super.setUp();
         _population(1000, _ids(LLAMA));
+        vm.roll(block.number + 1);
+        beforeTopUps = _now();
+        for (uint256 i; i < 200; ++i) {
+            address v = validators[(i * 7919) % 1000];
+            _fund(v, 1 ether);
+            vm.prank(v);
+            registry.stake(1 ether);
+            vm.roll(block.number + 1);
+        }
         _fund(validators[500], 1 ether);
         vm.roll(block.number + 1);
     }
 
     function test_gas_drawValidators3_1000() public view {
-        _measureDraw("drawValidators(3), 1000 validators, 2 excluded");
+        _measureDraw3("drawValidators(3), 1000 validators, 2 excluded");
+    }
+
+    /// @dev A snapshot older than 200 blocks of stake changes: lookups search the checkpoint histories.
+    function test_gas_drawValidators3_1000_olderSnapshot() public view {
+        _measureDraw("drawValidators(3), 1000 validators, snapshot 200 changes back", beforeTopUps, 3);
+    }
+
+    function test_gas_drawValidators21_1000() public view {
+        _measureDraw("drawValidators(21), 1000 validators, 2 excluded", _now() - 1, 21);
     }
 
     function test_gas_stake_1model_1000() public {

@@ -11,7 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// first weight and kept forever (weight 0 once gone). Node i holds the sum of the weights of leaves
 /// (i - lowbit(i), i]. Every node, the total and the leaf count are `Checkpoints.Trace208` keyed by
 /// `uint48(block.number)`, so any of them can be read as of the END of any past block
-/// (`upperLookupRecent`).
+/// (`upperLookupRecent`, after a look at the latest checkpoint).
 ///
 /// The tree grows: leaf n + 1's node also covers older leaves (n + 1 - lowbit(n + 1), n]. It is created
 /// with their sum (read from its child nodes) at the block the leaf appears, and that block is recorded
@@ -47,13 +47,13 @@ library SortitionTree {
     /// @dev `account`'s weight as of the end of block `blockNumber` (0 for an account without a leaf then).
     function weightAt(Tree storage tree, address account, uint48 blockNumber) internal view returns (uint256) {
         uint256 leaf = tree.leafOf[account];
-        if (leaf == 0 || leaf > tree.leafCount.upperLookupRecent(blockNumber)) return 0;
+        if (leaf == 0 || leaf > _valueAt(tree.leafCount, blockNumber)) return 0;
         return _leafWeightAt(tree, leaf, blockNumber);
     }
 
     /// @dev The sum of every weight as of the end of block `blockNumber`.
     function totalAt(Tree storage tree, uint48 blockNumber) internal view returns (uint256) {
-        return tree.total.upperLookupRecent(blockNumber);
+        return _valueAt(tree.total, blockNumber);
     }
 
     /// @dev Weighted sampling without replacement as of the end of block `snapshot`: up to `count`
@@ -67,14 +67,14 @@ library SortitionTree {
         view
         returns (address[] memory members)
     {
-        uint256 n = tree.leafCount.upperLookupRecent(snapshot);
+        uint256 n = _valueAt(tree.leafCount, snapshot);
         if (count > n) count = n; // never more distinct accounts than leaves
         members = new address[](count);
         if (count == 0) return members;
 
         // Leaves out of the draw (excluded, then picked) with their weights at the snapshot.
         Removed memory out = Removed(new uint256[](exclude.length + count), new uint256[](exclude.length + count), 0);
-        uint256 remaining = tree.total.upperLookupRecent(snapshot) - _exclude(tree, out, exclude, n, snapshot);
+        uint256 remaining = _valueAt(tree.total, snapshot) - _exclude(tree, out, exclude, n, snapshot);
         uint256 picked;
         while (picked < count && remaining != 0) {
             uint256 chosen = _find(tree, out, snapshot, n, uint256(keccak256(abi.encode(seed, picked))) % remaining);
@@ -106,7 +106,7 @@ library SortitionTree {
             uint256 next = pos + step;
             if (next > n) continue;
             // Node `next` covers leaves (pos, next], since pos has no bit below `step`.
-            uint256 value = tree.nodes[next].upperLookupRecent(snapshot);
+            uint256 value = _valueAt(tree.nodes[next], snapshot);
             for (uint256 q; q < out.count; ++q) {
                 uint256 leaf = out.leaves[q];
                 if (leaf > pos && leaf <= next) value -= out.weights[q];
@@ -189,11 +189,21 @@ library SortitionTree {
     /// @dev Leaf `leaf`'s own weight at `blockNumber`: its node minus its child nodes. Needs
     /// leaf <= leafCount(blockNumber).
     function _leafWeightAt(Tree storage tree, uint256 leaf, uint48 blockNumber) private view returns (uint256 weight) {
-        weight = tree.nodes[leaf].upperLookupRecent(blockNumber);
+        weight = _valueAt(tree.nodes[leaf], blockNumber);
         uint256 low = _lowbit(leaf);
         for (uint256 c = 1; c < low; c <<= 1) {
-            weight -= tree.nodes[leaf - c].upperLookupRecent(blockNumber);
+            weight -= _valueAt(tree.nodes[leaf - c], blockNumber);
         }
+    }
+
+    /// @dev `trace`'s value as of the end of block `blockNumber`, as `upperLookupRecent` gives it, but the
+    /// latest checkpoint is tried first: for a recent block, most nodes have not changed since, and the
+    /// answer then costs two storage reads instead of a search.
+    function _valueAt(Checkpoints.Trace208 storage trace, uint48 blockNumber) private view returns (uint256) {
+        (bool exists, uint48 key, uint208 value) = trace.latestCheckpoint();
+        if (!exists) return 0;
+        if (key <= blockNumber) return value;
+        return trace.upperLookupRecent(blockNumber);
     }
 
     function _contains(Removed memory out, uint256 leaf) private pure returns (bool) {

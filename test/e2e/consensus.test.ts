@@ -10,10 +10,12 @@ import {
   disputesAbi,
   emissionsAbi,
   encodeSignedVoucher,
+  hashReceipt,
   meshTokenAbi,
   paymentsAbi,
   receiptHeader,
   registryAbi,
+  signSample,
   signVoucher,
   uptimeAbi,
   voucherHeader,
@@ -63,7 +65,7 @@ async function until<T>(
 /**
  * DESIGN rules 4–5 on a real network, every part its own process: `infermesh up` with five providers
  * (1 and 2 honest; 3 serves another model than it advertises, 4 truncates its answers, 5 returns random
- * tokens), three validators whose probes check health only (so only the gateway's samples, drawn with
+ * tokens), four validators (a committee of 3 besides the challenger) whose probes check health only (so only the gateway's samples, drawn with
  * p = 0.25, can catch a cheat), 10-second epochs. Cheaters are caught and slashed; a false challenge
  * loses its bond; a provider that goes offline drops below the uptime floor, gets no traffic and no
  * availability emission for that epoch.
@@ -88,8 +90,15 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
   const balanceOf = (account: Address) =>
     read<bigint>(devnet.contracts.token, meshTokenAbi, 'balanceOf', [account])
   // biome-ignore lint/suspicious/noExplicitAny: event arguments differ by event; each use names its fields
-  type Event = { args: Record<string, any>; transactionHash: Hex }
-  const disputeEvents = async (eventName: 'DisputeOpened' | 'DisputeResolved'): Promise<Event[]> =>
+  type Event = { args: Record<string, any>; transactionHash: Hex; blockNumber: bigint }
+  const disputeEvents = async (
+    eventName:
+      | 'DisputeOpened'
+      | 'DisputeResolved'
+      | 'ChallengerAssignedBySample'
+      | 'CommitteeDrawn'
+      | 'VoteRevealed',
+  ): Promise<Event[]> =>
     (await publicClient().getContractEvents({
       address: devnet.contracts.disputes,
       abi: disputesAbi,
@@ -104,7 +113,7 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       '--providers',
       '5',
       '--validators',
-      '3',
+      '4',
       '--epoch',
       '10',
       '--sampling',
@@ -130,19 +139,30 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  it('lists three validators and the consensus contracts in devnet.json', () => {
-    assert.equal(devnet.validators.length, 3)
+  it('lists four validators (a committee of 3 besides the challenger) and the consensus contracts in devnet.json', () => {
+    assert.equal(devnet.validators.length, 4)
     for (const validator of devnet.validators) assert.match(validator.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     for (const name of ['uptime', 'disputes', 'emissions'] as const)
       assert.match(devnet.contracts[name], /^0x/)
   })
+
+  /** The disputes the cheater tests opened, resolved together (their commit and reveal periods overlap). */
+  const caught: {
+    mode: string
+    id: bigint
+    cheater: Address
+    stakeBefore: bigint
+    slashAmount: bigint
+    challenger: Address
+    sent: number
+  }[] = []
 
   for (const [index, mode] of [
     [2, 'other-model'],
     [3, 'truncate'],
     [4, 'random-tokens'],
   ] as const) {
-    it(`catches and slashes the provider that cheats by ${mode} within ${requestBound} requests at p = ${samplingProbability}`, async () => {
+    it(`catches the provider that cheats by ${mode} within ${requestBound} requests at p = ${samplingProbability}: an assigned validator disputes it`, async () => {
       const cheater = devnet.providers[index]?.address as Address
       const stakeBefore = await stakeOf(cheater)
       let sent = 0
@@ -181,33 +201,69 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       )
       assert.equal(slashAmount, stakeBefore / 10n, 'the slash is 10% of the stake')
       assert.equal(bond, parseEther('100'), 'the challenger bonded 100 MESH')
-      const challengerBefore = await balanceOf(challenger)
-      const resolved = await until('the committee verdict', 90_000, async () =>
-        (await disputeEvents('DisputeResolved')).find((e) => e.args.id === id),
+      const assigned = (await disputeEvents('ChallengerAssignedBySample')).find((e) => e.args.id === id)
+      assert.equal(
+        assigned?.args.challenger,
+        challenger,
+        'the payer’s sample named the challenger (it earns the reward)',
       )
-      const { guilty, slashed, challengerReward } = resolved.args as {
-        guilty: boolean
-        slashed: bigint
-        challengerReward: bigint
-      }
-      assert.equal(guilty, true, 'the committee found the provider guilty')
-      assert.equal(slashed, slashAmount)
-      assert.equal(challengerReward, slashAmount / 2n, 'half of the slash goes to the challenger')
-      // The challenger may have opened its bond before `challengerBefore` was read, so compare with what
-      // it gets back: the reward plus its bond.
-      const challengerAfter = await balanceOf(challenger)
-      assert.ok(
-        challengerAfter - challengerBefore >= challengerReward,
-        'the challenger is paid its reward (and its bond back)',
-      )
-      assert.ok((await stakeOf(cheater)) <= stakeBefore - slashAmount, 'the stake shows the slash')
-      console.log(
-        `# ${mode}: dispute ${id} after ${sent} customer requests; slashed ${slashed} wei, reward ${challengerReward}`,
-      )
+      caught.push({ mode, id, cheater, stakeBefore, slashAmount, challenger, sent })
     })
   }
 
-  it('takes the bond of a false challenge and pays it to the honest provider', async () => {
+  it('a full committee of 3 commits, reveals and finds every cheater guilty: slashed, half to the assigned challenger', async () => {
+    assert.equal(caught.length, 3, 'a dispute against each cheater')
+    // The three disputes run their rounds at the same time; wait for each verdict.
+    for (const c of caught) {
+      const resolved = await until(`the committee verdict on the ${c.mode} provider`, 120_000, async () =>
+        (await disputeEvents('DisputeResolved')).find((e) => e.args.id === c.id),
+      )
+      const { outcome, slashed, challengerReward } = resolved.args as {
+        outcome: number
+        slashed: bigint
+        challengerReward: bigint
+      }
+      assert.equal(outcome, 1, `the committee found the ${c.mode} provider guilty (outcome 1)`)
+      assert.equal(slashed, c.slashAmount)
+      assert.equal(challengerReward, c.slashAmount / 2n, 'half of the slash goes to the challenger')
+      const drawn = (await disputeEvents('CommitteeDrawn')).filter((e) => e.args.id === c.id)
+      const members = drawn.flatMap((e) => e.args.members as Address[])
+      assert.equal(
+        (drawn[0]?.args.members as Address[] | undefined)?.length,
+        3,
+        'a full committee of 3 was drawn',
+      )
+      assert.ok(!members.includes(c.challenger), 'the challenger is not on its own committee')
+      const guiltyVotes = (await disputeEvents('VoteRevealed')).filter(
+        (e) => e.args.id === c.id && e.args.guilty,
+      )
+      assert.ok(
+        guiltyVotes.length >= 2,
+        `a majority of the full committee revealed guilty (${guiltyVotes.length})`,
+      )
+      // What the resolution paid the challenger, to the wei (its balance also moves with other disputes'
+      // bonds and emission claims, so read the transfer itself).
+      const paid = await publicClient().getContractEvents({
+        address: devnet.contracts.token,
+        abi: meshTokenAbi,
+        eventName: 'Transfer',
+        args: { from: devnet.contracts.disputes, to: c.challenger },
+        fromBlock: resolved.blockNumber,
+        toBlock: resolved.blockNumber,
+      })
+      assert.deepEqual(
+        paid.filter((e) => e.transactionHash === resolved.transactionHash).map((e) => e.args.value),
+        [challengerReward + parseEther('100')],
+        'the challenger is paid its reward and its bond back, once',
+      )
+      assert.ok((await stakeOf(c.cheater)) <= c.stakeBefore - c.slashAmount, 'the stake shows the slash')
+      console.log(
+        `# ${c.mode}: dispute ${c.id} after ${c.sent} customer requests; slashed ${slashed} wei, reward ${challengerReward}`,
+      )
+    }
+  })
+
+  it('takes the bond of a false challenge and pays it to the committee that voted innocent, never to the provider', async () => {
     const honest = devnet.providers[0] as Devnet['providers'][number]
     const challenger = devnet.accounts[5] as Devnet['accounts'][number]
     const account = privateKeyToAccount(challenger.privateKey)
@@ -256,16 +312,27 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       devnet.contracts.disputes,
       params.challengerBond,
     ])
-    const [challengerBefore, providerBefore, stakeBefore] = await Promise.all([
+    const [challengerBefore, stakeBefore] = await Promise.all([
       balanceOf(account.address),
-      balanceOf(honest.address),
       stakeOf(honest.address),
     ])
+    // The customer is the payer: it may assign itself as the challenger with its own sample signature.
+    const issuedAt = Math.floor(Date.now() / 1000)
+    const sampleSignature = await signSample({
+      account,
+      chainId: devnet.chainId,
+      disputes: devnet.contracts.disputes,
+      receiptDigest: hashReceipt(devnet.chainId, devnet.contracts.payments, signed.receipt),
+      validator: account.address,
+      issuedAt,
+    })
     const receipt = await send(devnet.contracts.disputes, disputesAbi, 'openDispute', [
       signed.receipt,
       signed.signature,
       stringToHex(canonicalJson({ kind: 'completion', body: request })),
       stringToHex(body.choices[0]?.text ?? ''),
+      BigInt(issuedAt),
+      sampleSignature,
     ])
     const opened = (await disputeEvents('DisputeOpened')).find(
       (e) => e.transactionHash === receipt.transactionHash,
@@ -274,18 +341,41 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
     const resolved = await until('the committee verdict', 90_000, async () =>
       (await disputeEvents('DisputeResolved')).find((e) => e.args.id === opened.args.id),
     )
-    assert.equal(resolved.args.guilty, false, 'the committee found the answer honest')
-    assert.equal(resolved.args.bondForfeited, params.challengerBond)
+    assert.equal(resolved.args.outcome, 2, 'the committee found the answer honest (outcome 2, innocent)')
     assert.equal(
       await balanceOf(account.address),
       challengerBefore - params.challengerBond,
       'the challenger lost its bond',
     )
-    assert.equal(
-      await balanceOf(honest.address),
-      providerBefore + params.challengerBond,
-      'the provider got it',
+    // Where the bond went, to the wei: equal shares to the members who revealed "innocent", the remainder
+    // of the division burned, nothing to the provider.
+    const innocent = (await disputeEvents('VoteRevealed'))
+      .filter((e) => e.args.id === opened.args.id && !e.args.guilty)
+      .map((e) => e.args.member as Address)
+    assert.ok(innocent.length >= 2, `a majority of the committee of 3 revealed innocent (${innocent.length})`)
+    const transfers = (
+      await publicClient().getContractEvents({
+        address: devnet.contracts.token,
+        abi: meshTokenAbi,
+        eventName: 'Transfer',
+        args: { from: devnet.contracts.disputes },
+        fromBlock: resolved.blockNumber,
+        toBlock: resolved.blockNumber,
+      })
+    ).filter((e) => e.transactionHash === resolved.transactionHash)
+    const share = params.challengerBond / BigInt(innocent.length)
+    const remainder = params.challengerBond - share * BigInt(innocent.length)
+    const byAddress = (a: readonly unknown[], b: readonly unknown[]) =>
+      String(a[0]).localeCompare(String(b[0]))
+    assert.deepEqual(
+      transfers.map((e) => [e.args.to, e.args.value]).sort(byAddress),
+      [
+        ...innocent.map((member) => [member, share]),
+        ...(remainder > 0n ? [['0x0000000000000000000000000000000000000000', remainder]] : []),
+      ].sort(byAddress),
     )
+    assert.equal(resolved.args.bondToCommittee, share * BigInt(innocent.length))
+    assert.ok(!transfers.some((e) => e.args.to === honest.address), 'the provider gets nothing from it')
     assert.equal(await stakeOf(honest.address), stakeBefore, 'the honest stake is untouched')
   })
 
@@ -388,7 +478,7 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       const disputes = await open('/disputes')
       await disputes.getByTestId('dispute').first().waitFor()
       assert.equal(await disputes.getByTestId('dispute').count(), opened.length)
-      const guilty = resolved.filter((e) => e.args.guilty).length
+      const guilty = resolved.filter((e) => e.args.outcome === 1).length
       const text = (await disputes.locator('main').textContent()) ?? ''
       assert.equal(text.match(/guilty: slashed/g)?.length, guilty, 'each guilty outcome is shown')
       assert.ok(guilty >= 3 && resolved.length > guilty, 'three cheaters slashed and one false challenge')
@@ -396,7 +486,7 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
 
       const validators = await open('/validators')
       await validators.getByTestId('validator').first().waitFor()
-      assert.equal(await validators.getByTestId('validator').count(), 3)
+      assert.equal(await validators.getByTestId('validator').count(), 4)
       await validators.close()
 
       const cheater = devnet.providers[4]?.address as Address

@@ -5,16 +5,25 @@ import { after, before, describe, it } from 'node:test'
 import {
   type Anvil,
   anvilMnemonic,
+  canonicalJson,
   connect,
   type Deployment,
+  type DevChain,
   deployContracts,
   devDeployerKey,
   devDeployParams,
+  disputesAbi,
+  emptyTokensHash,
+  hashRequest,
+  hashResponse,
   meshTokenAbi,
   registryAbi,
+  signReceipt,
   startAnvil,
+  startDevChain,
 } from '@infermesh/protocol'
 import {
+  createTestClient,
   createWalletClient,
   type Hex,
   http,
@@ -26,6 +35,7 @@ import {
 import { mnemonicToAccount } from 'viem/accounts'
 import type { PayerTarget } from '../payer/resolvePayer.js'
 import type { DevnetFile } from '../provider/readDevnet.js'
+import { formatNetworkStatus } from './formatNetworkStatus.js'
 import { readNetworkStatus } from './readNetworkStatus.js'
 
 // A model id the ModelRegistry does not name: its name can only come from the provider's /v1/models.
@@ -234,5 +244,155 @@ describe('readNetworkStatus calling the peers the Registry names', () => {
     )
     assert.equal(internalHits, 0, 'the internal server was never called')
     console.log(`status took ${Math.round(elapsed)} ms`)
+  })
+})
+
+/**
+ * Disputes as `status` shows them, on a real anvil with short dispute rounds: two disputes against one
+ * provider, one void (no validator declared its model, so both rounds draw nobody), one still open and
+ * freezing the provider's stake; a validator and the models it declared.
+ */
+describe('readNetworkStatus on disputes', () => {
+  let chain: DevChain
+  after(async () => {
+    await chain?.stop()
+  })
+
+  it('counts disputes by outcome, shows the frozen stake and each validator’s models', async () => {
+    chain = await startDevChain({
+      params: {
+        disputeWindow: 3600n,
+        commitPeriod: 600n,
+        revealPeriod: 600n,
+        maxRounds: 2n,
+        unbondingPeriod: 6000n,
+      },
+    })
+    const { token, registry, disputes, payments } = chain.deployment.contracts
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) })
+    const provider = chain.account(1)
+    const validator = chain.account(2)
+    const challenger = chain.account(3)
+    for (const account of [provider, validator, challenger]) {
+      await chain.fund(account.address, parseEther('1000'))
+      await chain.send(account, {
+        address: token,
+        abi: meshTokenAbi,
+        functionName: 'approve',
+        args: [account === challenger ? disputes : registry, parseEther('1000')],
+      })
+    }
+    for (const account of [provider, validator])
+      await chain.send(account, {
+        address: registry,
+        abi: registryAbi,
+        functionName: 'stake',
+        args: [parseEther('1000')],
+      })
+    await chain.send(provider, {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'registerProvider',
+      args: [
+        'http://127.0.0.1:9',
+        'eu-west',
+        { gpuModel: '', gpuCount: 0, vramMb: 0, cpuCores: 2, ramMb: 1024 },
+        [{ modelId, pricePerMInput: 1n, pricePerMOutput: 2n }],
+      ],
+    })
+    await chain.send(validator, {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'registerValidator',
+      args: ['http://127.0.0.1:9'],
+    })
+    const otherModel = keccak256(stringToHex('another model'))
+    await chain.send(validator, {
+      address: registry,
+      abi: registryAbi,
+      functionName: 'setValidatorModels',
+      args: [[otherModel]],
+    })
+    const open = async (content: string) => {
+      const body = { model: 'x', messages: [{ role: 'user', content }], max_tokens: 4 }
+      const receipt = {
+        requestHash: hashRequest('chat', body),
+        responseHash: hashResponse('noise'),
+        tokensHash: emptyTokensHash,
+        modelId,
+        payer: chain.account(4).address,
+        provider: provider.address,
+        inputTokens: 2n,
+        outputTokens: 4n,
+        servedAt: (await chain.publicClient.getBlock()).timestamp,
+        cost: 6n,
+        cumulativeAmount: 6n,
+      }
+      const signature = await signReceipt({
+        account: provider,
+        chainId: chain.deployment.chainId,
+        payments,
+        receipt,
+      })
+      await chain.send(challenger, {
+        address: disputes,
+        abi: disputesAbi,
+        functionName: 'openDispute',
+        args: [
+          receipt,
+          signature,
+          stringToHex(canonicalJson({ kind: 'chat', body })),
+          stringToHex('noise'),
+          0n,
+          '0x',
+        ],
+      })
+    }
+    await open('first')
+    for (let round = 1; round <= 2; round++) {
+      await test.mine({ blocks: 2 })
+      await chain.send(challenger, {
+        address: disputes,
+        abi: disputesAbi,
+        functionName: 'drawCommittee',
+        args: [1n],
+      })
+      await test.increaseTime({ seconds: 1200 })
+      await test.mine({ blocks: 1 })
+      await chain.send(challenger, {
+        address: disputes,
+        abi: disputesAbi,
+        functionName: 'resolve',
+        args: [1n],
+      })
+    }
+    await open('second')
+
+    const status = await readNetworkStatus({
+      target: {
+        rpcUrl: chain.anvil.rpcUrl,
+        contracts: chain.deployment.contracts,
+        source: 'test',
+        loadAccount: async () => chain.account(0),
+      },
+      publicClient: chain.publicClient as never,
+      fromBlock: chain.deployment.startBlock,
+    })
+    assert.deepEqual(status.consensus?.disputes, { total: 2n, open: 1, guilty: 0, innocent: 0, void: 1 })
+    assert.equal(status.providers[0]?.frozen, 1n)
+    assert.deepEqual(status.consensus?.validators[0]?.models, [otherModel])
+    const lines = formatNetworkStatus(status, { rpcUrl: chain.anvil.rpcUrl, source: 'test' })
+    assert.ok(
+      lines.some((line) => /disputes 2 \(1 open, 0 guilty, 0 innocent, 1 void\)/.test(line)),
+      lines.join('\n'),
+    )
+    assert.ok(
+      lines.some((line) => line.endsWith('1000 MESH, frozen by 1 open dispute')),
+      lines.join('\n'),
+    )
+    assert.ok(
+      lines.some((line) => line.endsWith('stake 1000 MESH, 1 model')),
+      lines.join('\n'),
+    )
   })
 })

@@ -141,7 +141,8 @@ interface IRegistry {
     /// @notice A parameter changed.
     event MaxOffersSet(uint256 maxOffers);
 
-    /// @notice Adds `amount` MESH (pulled from the caller) to the caller's stake.
+    /// @notice Adds `amount` MESH (pulled from the caller) to the caller's stake. A validator's sortition
+    /// weight grows with it in every model it declared (one checkpoint per tree node on the leaf's path).
     function stake(uint256 amount) external;
 
     /// @notice Registers the caller as a provider. Needs `minStake` staked first.
@@ -162,7 +163,8 @@ interface IRegistry {
     function removeOffers(bytes32[] calldata modelIds) external;
 
     /// @notice Registers the caller as a validator (needs `minValidatorStake` staked), or changes a
-    /// registered validator's endpoint.
+    /// registered validator's endpoint. A new validator has declared no model yet, so it has no sortition
+    /// weight until `setValidatorModels`; its stake counts in `totalValidatorStake` at once.
     function registerValidator(string calldata endpoint) external;
 
     /// @notice Replaces the model ids the caller (a validator) can re-execute: from this block on, its
@@ -175,7 +177,8 @@ interface IRegistry {
     function unregister() external;
 
     /// @notice Moves `amount` of stake into unbonding. A registered account must keep its role's minimum.
-    /// Restarts the unbonding clock for everything unbonding.
+    /// Restarts the unbonding clock for everything unbonding. A validator's sortition weight drops by
+    /// `amount` at once (unbonding stake stays slashable but is never drawn).
     function requestUnstake(uint256 amount) external;
 
     /// @notice Pays out all of the caller's unbonding stake once the unbonding period has ended. Reverts
@@ -184,7 +187,8 @@ interface IRegistry {
     function withdrawStake() external;
 
     /// @notice Takes up to `amount` from `account`'s stake, then from its unbonding stake, and sends it
-    /// to `recipient`, or burns it when `recipient` is zero. Only a slasher.
+    /// to `recipient`, or burns it when `recipient` is zero. Only a slasher. What is taken from a
+    /// validator's stake also leaves its sortition weight in every model it declared.
     /// @return slashed What was actually taken (less than `amount` when the account has less).
     function slash(address account, uint256 amount, address recipient) external returns (uint256 slashed);
 

@@ -44,7 +44,9 @@ export function createChainWriter({ publicClient, walletClient }: ChainWriterOpt
         account: walletClient.account,
         blockTag: 'pending',
       } as never)
-      hash = await walletClient.writeContract(request as never)
+      // The simulation's request carries only the function's ABI item: with the whole ABI, a revert
+      // between the simulation and the send (another validator's transaction first) is decoded too.
+      hash = await walletClient.writeContract({ ...(request as object), abi: call.abi } as never)
     } catch (error) {
       throw describe(call.functionName, error)
     }

@@ -82,6 +82,13 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     })) as unknown as Event[]
   const ofDispute = async (id: bigint, eventName: string) =>
     (await events()).filter((e) => e.eventName === eventName && e.args.id === id)
+  /** True once each of `accounts` has committed a vote in the dispute. */
+  const committedBy = async (id: bigint, accounts: readonly Address[]) => {
+    const committed = new Set(
+      (await ofDispute(id, 'VoteCommitted')).map((e) => String(e.args.member).toLowerCase()),
+    )
+    return accounts.every((a) => committed.has(a.toLowerCase())) ? true : undefined
+  }
   const balanceOf = (account: Address) =>
     read<bigint>(chain.deployment.contracts.token, meshTokenAbi, 'balanceOf', [account])
   const totalSupply = () => read<bigint>(chain.deployment.contracts.token, meshTokenAbi, 'totalSupply')
@@ -229,8 +236,24 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     })
   }
 
-  /** Mines the draw's blocks, waits for every member's commitment, moves the clock to the reveal phase. */
-  async function drawAndCommit(id: bigint, beforeReveal?: (committee: Address[]) => Promise<void>) {
+  /**
+   * Mines the draw's blocks (with `rearm`, so many at once that the draw's block hash is out of reach and
+   * the draw must be rearmed first), waits for every member's commitment, moves the clock to the reveal
+   * phase and waits for the resolution.
+   */
+  async function drawAndCommit(
+    id: bigint,
+    options: { beforeReveal?: (committee: Address[]) => Promise<void>; rearm?: boolean } = {},
+  ) {
+    if (options.rearm) {
+      await rpc('anvil_mine', ['0x12c'])
+      const [rearmed] = await until('the draw rearmed', 120_000, async () => {
+        const list = await ofDispute(id, 'DrawRearmed')
+        return list.length > 0 ? list : undefined
+      })
+      assert.equal((await ofDispute(id, 'CommitteeDrawn')).length, 0)
+      assert.ok((rearmed as Event).args.drawBlock > (rearmed as Event).blockNumber)
+    }
     await rpc('anvil_mine', ['0x16'])
     const [drawn] = await until('the committee drawn', 120_000, async () => {
       const list = await ofDispute(id, 'CommitteeDrawn')
@@ -244,11 +267,9 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
         .sort(),
       'the three validators that are neither the provider nor the challenger',
     )
-    await until('three commitments', 180_000, async () =>
-      (await ofDispute(id, 'VoteCommitted')).length >= 3 ? true : undefined,
-    )
+    await until("every member's commitment", 180_000, () => committedBy(id, committee))
     assert.equal((await ofDispute(id, 'VoteRevealed')).length, 0, 'nobody reveals during the commit phase')
-    await beforeReveal?.(committee)
+    await options.beforeReveal?.(committee)
     // The commit phase ends: the next block is at commitEnds.
     await rpc('evm_setNextBlockTimestamp', [Number((drawn as Event).args.commitEnds)])
     await rpc('evm_mine')
@@ -319,12 +340,14 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     assert.equal(report?.disputeId, id.toString())
 
     let restarted: Address | undefined
-    const { resolved } = await drawAndCommit(id, async (committee) => {
-      // A member stops after committing and starts again: it holds no vote in memory, only its key.
-      restarted = committee[0] as Address
-      await validators.get(restarted)?.close()
-      validators.delete(restarted)
-      await start(members().find((m) => m.address === restarted) as LocalAccount)
+    const { resolved } = await drawAndCommit(id, {
+      beforeReveal: async (committee) => {
+        // A member stops after committing and starts again: it holds no vote in memory, only its key.
+        restarted = committee[0] as Address
+        await validators.get(restarted)?.close()
+        validators.delete(restarted)
+        await start(members().find((m) => m.address === restarted) as LocalAccount)
+      },
     })
     const reveals = await ofDispute(id, 'VoteRevealed')
     assert.deepEqual(
@@ -392,7 +415,8 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     assert.equal(claimed.args.challenger, challenger().address)
     assert.equal(await balanceOf(copycat().address), copierBefore, "the copier's bond refunded to the wei")
 
-    const { resolved } = await drawAndCommit(id)
+    // The draw waits so long that its block hash is gone: it is rearmed, then drawn.
+    const { resolved } = await drawAndCommit(id, { rearm: true })
     const slashAmount = (providerStake * BigInt(slashBps)) / 10_000n
     const reward = (slashAmount * BigInt(challengerRewardBps)) / 10_000n
     assert.equal(Number(resolved.args.outcome), 1, 'Guilty')
@@ -401,6 +425,109 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     assert.equal(await balanceOf(challenger().address), challengerBefore + reward)
     assert.equal(await balanceOf(copycat().address), copierBefore, 'the copier earned nothing')
     assert.equal(supplyBefore - (await totalSupply()), slashAmount - reward)
+    assert.equal(await balanceOf(disputes), 0n)
+  })
+
+  it('escalates when two members never reveal: they lose absentSlashBps, two new members fill their seats, guilty', async () => {
+    // Two more validators holding the model, registered before the dispute's snapshot.
+    const extra = [chain.account(10), chain.account(11)]
+    for (const account of extra) {
+      await rpc('anvil_setBalance', [account.address, '0x56bc75e2d63100000'])
+      await chain.fund(account.address, parseEther('5000'))
+      await start(account)
+    }
+    const text = 'qq*wp&zr'
+    const cheat = await cheatingReceipt(text)
+    const { disputes } = chain.deployment.contracts
+    const { slashBps, challengerRewardBps } = await params()
+    const absentSlashBps = BigInt(
+      (await read<{ absentSlashBps: number }>(disputes, disputesAbi, 'params')).absentSlashBps,
+    )
+    const providerStake = await staked(provider().address)
+    const challengerBefore = await balanceOf(challenger().address)
+    const supplyBefore = await totalSupply()
+    await postSample(cheat, text, challenger().address)
+    const opened = await until('the dispute opened', 180_000, async () =>
+      (await events()).find((e) => e.eventName === 'DisputeOpened' && e.args.receiptDigest === cheat.digest),
+    )
+    const id = opened.args.id as bigint
+
+    await rpc('anvil_mine', ['0x16'])
+    const first = await until(
+      'round 1 drawn',
+      120_000,
+      async () => (await ofDispute(id, 'CommitteeDrawn'))[0],
+    )
+    const round1 = first.args.members as Address[]
+    assert.equal(round1.length, 3)
+    // Two of them go away before revealing; the third votes.
+    const [voter, ...absent] = round1 as [Address, Address, Address]
+    const absentStakes = await Promise.all(absent.map((a) => staked(a)))
+    for (const account of absent) {
+      await validators.get(account)?.close()
+      validators.delete(account)
+    }
+    // (They may have committed already: without a reveal they are absent all the same.)
+    await until("the remaining member's commitment", 180_000, () => committedBy(id, [voter]))
+    await rpc('evm_setNextBlockTimestamp', [Number(first.args.commitEnds)])
+    await rpc('evm_mine')
+    await until('its reveal', 120_000, async () =>
+      (await ofDispute(id, 'VoteRevealed')).length >= 1 ? true : undefined,
+    )
+    // The reveal phase ends with one vote of three: no majority of the full committee, a second round.
+    await rpc('evm_setNextBlockTimestamp', [Number(first.args.revealEnds)])
+    await rpc('evm_mine')
+    const escalated = await until(
+      'the round escalated',
+      120_000,
+      async () => (await ofDispute(id, 'RoundEscalated'))[0],
+    )
+    assert.equal(Number(escalated.args.round), 2)
+    await rpc('anvil_mine', ['0x16'])
+    const second = await until(
+      'round 2 drawn',
+      120_000,
+      async () => (await ofDispute(id, 'CommitteeDrawn'))[1],
+    )
+    const round2 = (second.args.members as Address[]).map((m) => m.toLowerCase()).sort()
+    const everyone = [...members(), ...extra].map((m) => m.address.toLowerCase())
+    assert.deepEqual(
+      round2,
+      everyone.filter((m) => !round1.some((r) => r.toLowerCase() === m)).sort(),
+      'the two seats go to the two validators never drawn (the kept voter keeps its seat)',
+    )
+    await until('round 2 commitments', 180_000, () => committedBy(id, second.args.members as Address[]))
+    await rpc('evm_setNextBlockTimestamp', [Number(second.args.commitEnds)])
+    await rpc('evm_mine')
+    const resolved = await until(
+      'the dispute resolved',
+      180_000,
+      async () => (await ofDispute(id, 'DisputeResolved'))[0],
+    )
+
+    const reveals = (await ofDispute(id, 'VoteRevealed'))
+      .map((e) => String(e.args.member).toLowerCase())
+      .sort()
+    assert.deepEqual(reveals, [voter.toLowerCase(), ...round2].sort())
+    const penalties = await ofDispute(id, 'AbsenteePenalized')
+    assert.deepEqual(
+      penalties.map((e) => String(e.args.member).toLowerCase()).sort(),
+      absent.map((a) => a.toLowerCase()).sort(),
+    )
+    const penalized = absentStakes.map((stake) => (stake * absentSlashBps) / 10_000n)
+    for (const [i, account] of absent.entries())
+      assert.equal(await staked(account), (absentStakes[i] as bigint) - (penalized[i] as bigint))
+    const slashAmount = (providerStake * BigInt(slashBps)) / 10_000n
+    const reward = (slashAmount * BigInt(challengerRewardBps)) / 10_000n
+    assert.equal(Number(resolved.args.outcome), 1, 'Guilty')
+    assert.equal(resolved.args.slashed, slashAmount)
+    assert.equal(await balanceOf(challenger().address), challengerBefore + reward)
+    const burned = slashAmount - reward + penalized.reduce((a, b) => a + b, 0n)
+    assert.equal(
+      supplyBefore - (await totalSupply()),
+      burned,
+      'slash and absentee penalties burned, to the wei',
+    )
     assert.equal(await balanceOf(disputes), 0n)
   })
 })

@@ -40,6 +40,12 @@ export type DisputeAgentOptions = {
   log: { info: (obj: object) => void; warn: (obj: object) => void }
   /** Called when a dispute this validator opened gets its id. */
   onOpened?: (receiptDigest: Hex, id: bigint) => void
+  /**
+   * How long a validator that is not the challenger waits before it draws or resolves in its place
+   * (default 10 s; to resolve, the round's members take turns this far apart): the challenger goes first,
+   * so N validators do not race with N transactions.
+   */
+  graceMs?: number
 }
 
 /** What the agent needs to open a dispute: a sample whose re-execution found a clear breach. */
@@ -68,6 +74,9 @@ type Tracked = {
   verdicts: Map<number, boolean>
   /** Steps that failed, by step, round and reason: logged once, tried again every tick. */
   refused: Set<string>
+  /** When this process first saw the current round drawable / resolvable (ms), by round. */
+  drawableSince?: { round: number; at: number }
+  resolvableSince?: { round: number; at: number }
 }
 
 /** `getDispute` as the agent reads it (Disputes v2). */
@@ -117,6 +126,8 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   let busy: Promise<void> | undefined
   let lastHead = -1n
   let headSince = Date.now()
+  const graceMs = options.graceMs ?? 10_000
+  let chainTime = 0n
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     publicClient.readContract({
       address: contracts.disputes,
@@ -268,7 +279,10 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   }
 
   async function follow() {
-    const head = await publicClient.getBlockNumber()
+    // The latest block, uncached: its number gates draws, its timestamp is a floor of the chain's clock.
+    const latest = await publicClient.getBlock({ blockTag: 'latest' })
+    const head = latest.number
+    chainTime = latest.timestamp
     if (head !== lastHead) {
       lastHead = head
       headSince = Date.now()
@@ -295,17 +309,21 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     if (assignment && !state.assigned && !isMe(state.challenger)) await claim(dispute, round, assignment)
 
     if (state.status === Status.Open) {
-      // The round waits for its committee: anyone may draw once the draw's block is past.
-      if (head > state.drawBlock)
-        await attempt(dispute, round, 'drawing the committee', 'drawCommittee', [dispute.id])
-      else if (isMe(state.challenger) && Date.now() - headSince > 1500) {
+      // The round waits for its committee: anyone may draw once the draw's block is past. The challenger
+      // draws at once, the others only if it has not after a grace period (no race of N transactions).
+      if (head > state.drawBlock) {
+        if (isMe(state.challenger) || waited(dispute, 'drawableSince', round))
+          await attempt(dispute, round, 'drawing the committee', 'drawCommittee', [dispute.id])
+      } else if (isMe(state.challenger) && Date.now() - headSince > 1500) {
         // Nothing else is making blocks: make one so the draw's block comes.
         await writer.nudge().catch(() => {})
       }
       return
     }
 
-    const now = options.now()
+    // The next block is at least as late as the latest one and as the clock the daemon keeps.
+    const clock = options.now()
+    const now = clock > chainTime ? clock : chainTime
     const member = await read<MemberState>('memberOf', [dispute.id, writer.address])
     if (Number(member.round) === round) {
       const committed = member.commitment !== zeroHash
@@ -314,14 +332,26 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
         await reveal(dispute, round, member.commitment)
     }
     // Resolvable once every seat of the full committee revealed or the reveal phase ended. The challenger
-    // and the round's first member resolve at once; anyone else once it is well past, so a dispute never
-    // stays open because they went away.
+    // resolves at once; the round's members one after the other (graceMs apart, in draw order), anyone
+    // else after them: one transaction, and a dispute never stays open because some went away.
     const allRevealed = Number(state.guiltyVotes) + Number(state.innocentVotes) >= Number(state.committeeSize)
     if (allRevealed || now >= state.revealEnds) {
-      const first = isMe(state.challenger) || isMe(dispute.members?.[0])
-      if (first || allRevealed || now > state.revealEnds + 30n)
+      const members = dispute.members ?? []
+      const seat = members.findIndex((m) => isMe(m))
+      const turn = isMe(state.challenger) ? 0 : 1 + (seat >= 0 ? seat : members.length)
+      if (turn === 0 || waited(dispute, 'resolvableSince', round, turn * graceMs))
         await attempt(dispute, round, 'resolving the dispute', 'resolve', [dispute.id])
     }
+  }
+
+  /** True once this process has seen the round in that state for `ms` (the first call starts the clock). */
+  function waited(dispute: Tracked, key: 'drawableSince' | 'resolvableSince', round: number, ms = graceMs) {
+    const since = dispute[key]
+    if (since?.round !== round) {
+      dispute[key] = { round, at: Date.now() }
+      return false
+    }
+    return Date.now() - since.at >= ms
   }
 
   /** Sends one Disputes call; a refusal is logged, and the next tick tries again if the chain still asks. */

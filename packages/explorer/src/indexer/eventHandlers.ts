@@ -410,7 +410,8 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
             args.drawBlock,
           ])
         },
-        // A member who did not reveal in its round lost `penalty` of its stake (burned).
+        // A member who did not reveal in its round owes `penalty` of its stake: its stake stays frozen until
+        // someone calls collectPenalty, which burns it (PenaltyCollected, and the Registry's Slashed).
         AbsenteePenalized: async (tx, { args }) => {
           await tx.query(
             `insert into dispute_votes (dispute_id, member, round, penalty) values ($1, $2, $3, $4)
@@ -418,6 +419,7 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
             [args.id, args.member, args.round, args.penalty],
           )
         },
+        PenaltyCollected: keepOnly,
         // The draw block's hash was out of reach (256 blocks): a later block seeds the draw.
         DrawRearmed: async (tx, { args }) => {
           await tx.query('update disputes set draw_block = $2 where id = $1', [args.id, args.drawBlock])

@@ -85,7 +85,7 @@ export async function readDisputes(db: Sql) {
     /** Null until revealed (a commitment hides the vote). */
     guilty: v.revealed_at === null ? null : v.guilty,
     revealedAt: iso(v.revealed_at),
-    /** MESH wei it lost for not revealing in its round (burned); null when it revealed. */
+    /** MESH wei it owes for not revealing in its round (burned when collected); null when it revealed. */
     penalty: v.penalty,
   })
   return {

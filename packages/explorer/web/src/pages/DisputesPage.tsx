@@ -16,7 +16,7 @@ const tagOf = (d: Dispute) =>
 
 /** What the resolution did with the stake and the bond. */
 function resolution(d: Dispute): string {
-  const absent = d.absentees && d.absentees !== '0' ? ` · ${d.absentees} absent members slashed` : ''
+  const absent = d.absentees && d.absentees !== '0' ? ` · ${d.absentees} absent members penalized` : ''
   if (d.outcome === 'guilty')
     return `guilty, ${mesh(d.slashed ?? '0', 0)} MESH slashed (${mesh(d.challenger_reward ?? '0', 0)} to the challenger${d.assigned ? '' : ', which the sample did not name: the rest burned'})${absent}`
   if (d.outcome === 'innocent')
@@ -40,7 +40,7 @@ function VoteLine({ vote }: { vote: DisputeVote }) {
       ) : (
         ' · not revealed'
       )}
-      {vote.penalty && vote.penalty !== '0' && <> · lost {mesh(vote.penalty, 2)} MESH</>}
+      {vote.penalty && vote.penalty !== '0' && <> · penalized {mesh(vote.penalty, 2)} MESH (burned)</>}
     </li>
   )
 }
@@ -99,8 +99,8 @@ export function DisputesPage() {
                 )}
                 {r.escalatedAt && (
                   <div>
-                    <b>{time(r.escalatedAt)}</b> no majority of the full committee: absent members lose their
-                    seats, a new round is drawn
+                    <b>{time(r.escalatedAt)}</b> no majority of the full committee: absent members are
+                    penalized and lose their seats, a new round is drawn
                   </div>
                 )}
               </li>

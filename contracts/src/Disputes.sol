@@ -25,7 +25,21 @@ import {SignatureRule} from "./libraries/SignatureRule.sol";
 ///   revealed votes of distinct drawn members; an outcome is set once;
 /// - `guiltyVotes + innocentVotes <= committeeSize`: a round draws at most `committeeSize` minus the
 ///   members who revealed before, and a member reveals once;
-/// - `openDisputesOf[p]` is the number of unresolved disputes against p.
+/// - `openDisputesOf[p]` is the number of unresolved disputes against p;
+/// - `registry.frozenOf(a) == openDisputesOf[a] + pendingFreezesOf(a)` (Disputes is the Registry's only
+///   slasher): each unresolved dispute holds one freeze of its provider, and an account with a pending
+///   absentee penalty one more, released once by `collectPenalty`;
+/// - `pendingPenaltyOf(a) != 0` iff `pendingFreezesOf(a) == 1`; a penalty is recorded once per absence
+///   and slashed (burned) at most once, by `collectPenalty`, which zeroes it first.
+///
+/// Absentee penalties are deferred (recorded at `resolve`, slashed by `collectPenalty`): a Registry slash
+/// rewrites the member's sortition checkpoints in every model tree it declared (~250k gas per member at
+/// 10,000 validators with one model, ~4M with 16 models), so slashing up to 21 absentees inside `resolve`
+/// could cost more than a block and leave the provider frozen forever. Recording one penalty costs a
+/// storage write and at most one Registry freeze, whatever the validator count or the member's models.
+/// The frozen member cannot withdraw until its penalty is collected (anyone may collect; the member must,
+/// to leave), so the penalty always lands; until then its sortition weight keeps the pre-penalty stake,
+/// a bias of at most `absentSlashBps` (10%) in its favour.
 ///
 /// Committee randomness (F1): the sortition weights are the Registry's checkpoints at the end of
 /// `snapshotBlock = openBlock - 1`, fixed before the opening transaction, and the seed is
@@ -36,7 +50,8 @@ import {SignatureRule} from "./libraries/SignatureRule.sol";
 /// and may withhold the block to re-roll once (with a centralized L2 sequencer, it picks the committee).
 ///
 /// Gas: a draw is O(seats · log n) Registry reads (no validator list copy); commit and reveal are O(1);
-/// resolve is O(committeeSize) (absentees, innocent voters).
+/// resolve is O(committeeSize) (absentees recorded, innocent voters paid) and does not depend on the number
+/// of validators or of their models; `collectPenalty` is one Registry slash and at most one unfreeze.
 contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     using SafeERC20 for IMeshToken;
 
@@ -89,6 +104,9 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     mapping(bytes32 receiptDigest => uint256) public disputeOfReceipt;
     /// @inheritdoc IDisputes
     mapping(address provider => mapping(uint64 epoch => bool)) public penalized;
+
+    /// @inheritdoc IDisputes
+    mapping(address member => uint256) public pendingPenaltyOf;
 
     mapping(uint256 id => Dispute) private _disputes;
     mapping(uint256 id => address[]) private _committees;
@@ -295,6 +313,20 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         _settle(id, d, outcome, absentees);
     }
 
+    // ------------------------------------------------------------ penalties
+
+    /// @inheritdoc IDisputes
+    function collectPenalty(address member) external {
+        uint256 amount = pendingPenaltyOf[member];
+        if (amount == 0) revert NoPenaltyPending(member);
+        delete pendingPenaltyOf[member];
+        // Burned; takes min(amount, stake + unbonding left), stake first.
+        uint256 slashed = _registry.slash(member, amount, address(0));
+        // The one freeze the pending penalty held (see _penalizeAbsentees).
+        _registry.unfreeze(member);
+        emit PenaltyCollected(member, amount, slashed);
+    }
+
     // ---------------------------------------------------------- parameters
 
     /// @inheritdoc IDisputes
@@ -307,6 +339,11 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     /// @inheritdoc IDisputeWindow
     function minUnbondingPeriod() public view override(IDisputes, IDisputeWindow) returns (uint64) {
         return _minUnbondingPeriod(_params);
+    }
+
+    /// @inheritdoc IDisputes
+    function pendingFreezesOf(address member) external view returns (uint256) {
+        return pendingPenaltyOf[member] == 0 ? 0 : 1;
     }
 
     /// @inheritdoc IDisputes
@@ -484,9 +521,11 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         if (d.status != Status.Drawn || m.round != d.round) revert NotAMember(id, msg.sender);
     }
 
-    /// @dev Slashes (burns) `absentSlashBps` of stake + unbonding from each member of `round` who did not
-    /// reveal; returns how many there were. Stake in unbonding counts, so leaving after the draw does not
-    /// escape the penalty.
+    /// @dev Records a penalty of `absentSlashBps` of stake + unbonding (now) for each member of `round` who
+    /// did not reveal, to be burned by `collectPenalty`, and freezes the member's stake when it had no
+    /// penalty pending yet (one freeze per member however many penalties add up); returns how many
+    /// absentees there were. Stake in unbonding counts, so leaving after the draw does not escape the
+    /// penalty. No Registry slash here: see the contract's notes on deferred penalties.
     function _penalizeAbsentees(uint256 id, uint256 start, uint8 round) private returns (uint256 count) {
         address[] storage committee = _committees[id];
         mapping(address => Member) storage memberOf_ = _members[id];
@@ -499,7 +538,11 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
             (, uint256 staked, uint256 unbonding,) = _registry.stakeOf(member);
             uint256 penalty = (staked + unbonding) * bps / BPS;
             emit AbsenteePenalized(id, member, round, penalty);
-            if (penalty != 0) _registry.slash(member, penalty, address(0));
+            if (penalty == 0) continue;
+            uint256 pending = pendingPenaltyOf[member];
+            // Each penalty is at most 10% of a stake, itself at most the MESH supply: no overflow.
+            pendingPenaltyOf[member] = pending + penalty;
+            if (pending == 0) _registry.freeze(member);
         }
     }
 

@@ -22,7 +22,7 @@ struct Deployed {
     Emissions emissions;
 }
 
-/// @notice Drives disputes (open, claimChallenge, draw, commit, reveal, resolve), stake changes, uptime
+/// @notice Drives disputes (open, claimChallenge, draw, commit, reveal, resolve, collectPenalty), stake changes, uptime
 /// reports, finalization, work and emission claims through named actors with bounded inputs. Every action
 /// does something valid or returns early (fail_on_revert = true); an action that has to wait moves the
 /// clock or the block number itself. Ghost state mirrors what the contracts must hold, and `resolve`
@@ -61,8 +61,11 @@ contract ConsensusHandler is Test {
     mapping(uint256 id => uint256) public ghostVotes;
     mapping(uint256 id => uint256) public ghostResolutions;
     uint256 public ghostBondsHeld;
-    /// @dev MESH burned by disputes (slash shares, bond remainders, absentee penalties), computed from the rules.
+    /// @dev MESH burned by disputes (slash shares, bond remainders, collected absentee penalties), computed
+    /// from the rules.
     uint256 public ghostDisputeBurns;
+    /// @dev Absentee penalties recorded at resolve and not collected yet, per member (from the rules).
+    mapping(address member => uint256) public ghostPending;
     /// @dev MESH burned by Payments' flushBurn.
     uint256 public ghostPaymentBurns;
     /// @dev Provider slashes that happened without a Guilty outcome backed by a majority of the full committee.
@@ -314,6 +317,8 @@ contract ConsensusHandler is Test {
         uint256 reward;
         uint256 share;
         uint256 burn;
+        /// @dev The penalty each member owes from this resolve (absent in the round resolved), by index.
+        uint256[] penalties;
     }
 
     /// @dev Balances and stakes of a committee before resolve.
@@ -351,8 +356,11 @@ contract ConsensusHandler is Test {
                     || uint256(after_.guiltyVotes) * 2 <= after_.committeeSize)
         ) ghostSlashesWithoutMajority++;
         _noteSlash(d.provider, b.providerHeld);
+        // Absentees are not slashed at resolve: their penalties are recorded and their stake frozen.
         for (uint256 i; i < members.length; ++i) {
-            _noteSlash(members[i], b.held[i]);
+            vm.assertEq(_held(members[i]), b.held[i], "no member slashed at resolve");
+            ghostPending[members[i]] += e.penalties[i];
+            vm.assertEq(disputes.pendingPenaltyOf(members[i]), ghostPending[members[i]], "pending penalty");
         }
         if (e.escalates) {
             vm.assertEq(after_.round, d.round + 1, "escalated");
@@ -388,6 +396,7 @@ contract ConsensusHandler is Test {
     {
         b.held = new uint256[](members.length);
         b.balance = new uint256[](members.length);
+        e.penalties = new uint256[](members.length);
         uint256 absentBps = disputes.params().absentSlashBps;
         for (uint256 i; i < members.length; ++i) {
             b.held[i] = _held(members[i]);
@@ -398,7 +407,7 @@ contract ConsensusHandler is Test {
                 if (m.guilty) ++e.guilty;
                 else ++e.innocent;
             } else if (m.round == d.round) {
-                e.burn += b.held[i] * absentBps / BPS; // absent in the round being resolved
+                e.penalties[i] = b.held[i] * absentBps / BPS; // absent in the round being resolved: owed, not burned
             }
         }
         vm.assertEq(e.guilty, d.guiltyVotes, "guilty tally");
@@ -420,6 +429,35 @@ contract ConsensusHandler is Test {
         } else {
             e.outcome = IDisputes.Outcome.Void;
         }
+    }
+
+    /// @notice Anyone collects the pending penalty of the first validator from `seed` on that owes one:
+    /// min(penalty, stake + unbonding left) is burned, the freeze it held lifted; checked to the wei.
+    function collectPenalty(uint256 seed) external {
+        address member;
+        uint256 n = validators.length;
+        for (uint256 i; i < n; ++i) {
+            address v = validators[(seed % n + i) % n];
+            if (ghostPending[v] != 0) {
+                member = v;
+                break;
+            }
+        }
+        if (member == address(0)) return;
+        uint256 pending = ghostPending[member];
+        uint256 held = _held(member);
+        uint256 expected = pending < held ? pending : held;
+        uint256 frozen = registry.frozenOf(member);
+        uint256 supply = token.totalSupply();
+        disputes.collectPenalty(member);
+        vm.assertEq(supply - token.totalSupply(), expected, "penalty burned to the wei");
+        vm.assertEq(held - _held(member), expected, "penalty slashed");
+        vm.assertEq(registry.frozenOf(member), frozen - 1, "one freeze lifted");
+        vm.assertEq(disputes.pendingPenaltyOf(member), 0, "pending cleared");
+        ghostDisputeBurns += expected;
+        ghostPending[member] = 0;
+        _noteSlash(member, held);
+        calls["collectPenalty"]++;
     }
 
     /// @dev Counts what `account` lost since `before` as slashed.
@@ -569,7 +607,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         );
         _give(address(handler), 1e31);
 
-        bytes4[] memory selectors = new bytes4[](14);
+        bytes4[] memory selectors = new bytes4[](15);
         selectors[0] = ConsensusHandler.openDispute.selector;
         selectors[1] = ConsensusHandler.claimChallenge.selector;
         selectors[2] = ConsensusHandler.drawCommittee.selector;
@@ -584,6 +622,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         selectors[11] = ConsensusHandler.finalize.selector;
         selectors[12] = ConsensusHandler.claim.selector;
         selectors[13] = ConsensusHandler.voteRound.selector;
+        selectors[14] = ConsensusHandler.collectPenalty.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetSender(makeAddr("keeper"));
@@ -601,17 +640,25 @@ contract ConsensusInvariantTest is ConsensusBase {
         vm.assertEq(sum, handler.ghostBondsHeld(), "open bonds != ghost");
     }
 
-    /// @notice Each provider is frozen exactly once per unresolved dispute against it.
-    function invariant_freezesMatchOpenDisputes() public view {
-        for (uint256 p; p < handler.providerCount(); ++p) {
-            address provider = handler.providers(p);
+    /// @notice Every account is frozen exactly once per unresolved dispute against it plus once while it
+    /// owes an absentee penalty: frozenOf(a) == open disputes against a + pendingFreezesOf(a), and the
+    /// pending penalty is the one the rules give (the handler's ghost).
+    function invariant_freezesMatchOpenDisputesAndPendingPenalties() public view {
+        uint256 providers = handler.providerCount();
+        for (uint256 i; i < providers + handler.validatorCount(); ++i) {
+            address account = i < providers ? handler.providers(i) : handler.validators(i - providers);
             uint256 open;
             for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
                 IDisputes.Dispute memory d = disputes.getDispute(id);
-                if (d.provider == provider && d.status != IDisputes.Status.Resolved) ++open;
+                if (d.provider == account && d.status != IDisputes.Status.Resolved) ++open;
             }
-            vm.assertEq(registry.frozenOf(provider), open, "frozen != open disputes");
-            vm.assertEq(disputes.openDisputesOf(provider), open, "open disputes count");
+            uint256 pending = handler.ghostPending(account);
+            vm.assertEq(disputes.pendingPenaltyOf(account), pending, "pending penalty != ghost");
+            vm.assertEq(disputes.pendingFreezesOf(account), pending == 0 ? 0 : 1, "pending freezes");
+            vm.assertEq(
+                registry.frozenOf(account), open + disputes.pendingFreezesOf(account), "frozen != open + pending"
+            );
+            vm.assertEq(disputes.openDisputesOf(account), open, "open disputes count");
         }
     }
 
@@ -753,6 +800,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         handler.resolve(1);
         handler.resolve(2);
         handler.changeStake(4, 100 ether, false);
+        handler.collectPenalty(0); // dispute 3's two absentees owe; one collected
         handler.openDispute(1, 2, false); // 4: a whole round votes innocent through voteRound
         handler.voteRound(3, uint256(0xFF) << 8);
         handler.resolve(3);
@@ -764,7 +812,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         handler.finalize(0, 3);
         handler.claim(0, 0);
         handler.claim(0, 2);
-        bytes32[15] memory actions = [
+        bytes32[16] memory actions = [
             bytes32("openDispute"),
             "claimChallenge",
             "drawCommittee",
@@ -779,7 +827,8 @@ contract ConsensusInvariantTest is ConsensusBase {
             "warp",
             "roll",
             "finalize",
-            "claim"
+            "claim",
+            "collectPenalty"
         ];
         for (uint256 i; i < actions.length; ++i) {
             vm.assertTrue(handler.calls(actions[i]) > 0, string(abi.encodePacked(actions[i])));
@@ -789,7 +838,7 @@ contract ConsensusInvariantTest is ConsensusBase {
         vm.assertGt(emissions.totalEmitted(), 0);
         vm.assertEq(handler.ghostGuiltyVerdicts(), 1);
         invariant_disputesHoldTheOpenBonds();
-        invariant_freezesMatchOpenDisputes();
+        invariant_freezesMatchOpenDisputesAndPendingPenalties();
         invariant_noSlashWithoutAMajorityOfTheFullCommittee();
         invariant_supplyChangesOnlyByEmissionsAndBurns();
         invariant_slashedNeverExceedsStaked();

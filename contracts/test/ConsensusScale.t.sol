@@ -37,6 +37,7 @@ abstract contract ConsensusScaleBase is ConsensusBase {
     uint256 internal toDraw;
     uint256 internal toEscalate;
     uint256 internal toDrawLarge;
+    uint256 internal toEscalateLarge;
     IDisputes.Receipt internal openReceipt;
     bytes internal openSignature;
     bytes internal openSample;
@@ -73,6 +74,7 @@ abstract contract ConsensusScaleBase is ConsensusBase {
         vm.prank(owner);
         disputes.setParams(p);
         toDrawLarge = _open(challenger, provider, 4 ether);
+        toEscalateLarge = _open(challenger, provider, 5 ether);
         vm.prank(owner);
         disputes.setParams(_params());
         vm.roll(block.number + DRAW_DELAY + 1);
@@ -152,8 +154,11 @@ abstract contract ConsensusScaleBase is ConsensusBase {
         vm.assertTrue(disputes.getDispute(toDraw).outcome == IDisputes.Outcome.Guilty);
     }
 
-    /// @notice resolve of a round where no member revealed: three absentees slashed (each slash updates the
-    /// validator's sortition checkpoints) and the dispute escalates to round 2.
+    /// @notice resolve of a round where no member revealed: three absentees' penalties recorded (no slash,
+    /// so no sortition update: flat in the validator count and the members' models) and the dispute escalates
+    /// to round 2. Then, in later blocks, collectPenalty of one absentee with 1 model (MODEL's tree of N
+    /// validators) and of one that declared 16 models since (MODEL's tree plus 15 trees it alone sits in, so
+    /// a lower bound of the 16 full trees case): each collection slashes, which updates the checkpoints.
     function test_scale_resolveWithThreeAbsentees() public {
         disputes.drawCommittee(toEscalate);
         _toRevealEnd(toEscalate);
@@ -161,15 +166,50 @@ abstract contract ConsensusScaleBase is ConsensusBase {
         disputes.resolve(toEscalate);
         _record("resolve3Absent", vm.snapshotGasLastCall("DisputesScale", _name("resolve_escalate3Absent")));
         vm.assertEq(disputes.getDispute(toEscalate).round, 2);
+
+        address[] memory members = disputes.committeeOf(toEscalate);
+        vm.roll(block.number + 1);
+        _cool();
+        disputes.collectPenalty(members[0]);
+        _record("collectPenalty1Model", vm.snapshotGasLastCall("DisputesScale", _name("collectPenalty_1model")));
+        vm.assertEq(disputes.pendingPenaltyOf(members[0]), 0);
+        vm.assertEq(registry.frozenOf(members[0]), 0);
+
+        bytes32[] memory sixteen = new bytes32[](registry.MAX_VALIDATOR_MODELS());
+        sixteen[0] = MODEL;
+        for (uint256 i = 1; i < sixteen.length; ++i) {
+            sixteen[i] = keccak256(abi.encode("model", i));
+        }
+        vm.prank(members[1]);
+        registry.setValidatorModels(sixteen);
+        vm.roll(block.number + 1);
+        _cool();
+        disputes.collectPenalty(members[1]);
+        _record("collectPenalty16Models", vm.snapshotGasLastCall("DisputesScale", _name("collectPenalty_16models")));
+        vm.assertEq(disputes.pendingPenaltyOf(members[1]), 0);
+        vm.assertEq(registry.frozenOf(members[1]), 0);
     }
 
-    /// @notice drawCommittee of the largest committee (21 seats; all validators when fewer).
-    function test_scale_drawCommitteeOf21() public {
+    /// @notice drawCommittee of the largest committee (21 seats; all validators when fewer), then resolve of
+    /// another such committee where nobody revealed: 21 absentees recorded (3 with 3 validators), escalated.
+    function test_scale_committeeOf21() public {
         _cool();
         disputes.drawCommittee(toDrawLarge);
         _record("drawCommittee21", vm.snapshotGasLastCall("DisputesScale", _name("drawCommittee21")));
         uint256 n = _validatorCount();
         vm.assertEq(disputes.committeeOf(toDrawLarge).length, n < 21 ? n : 21);
+
+        disputes.drawCommittee(toEscalateLarge);
+        _toRevealEnd(toEscalateLarge);
+        _cool();
+        disputes.resolve(toEscalateLarge);
+        _record("resolve21Absent", vm.snapshotGasLastCall("DisputesScale", _name("resolve_escalate21Absent")));
+        vm.assertEq(disputes.getDispute(toEscalateLarge).round, 2);
+        address[] memory members = disputes.committeeOf(toEscalateLarge);
+        vm.assertEq(members.length, n < 21 ? n : 21);
+        for (uint256 i; i < members.length; ++i) {
+            vm.assertEq(registry.frozenOf(members[i]), 1, "frozen until collected");
+        }
     }
 }
 

@@ -1042,8 +1042,9 @@ contract DisputesTest is ConsensusBase {
         vm.assertTrue(disputes.getDispute(id).outcome == IDisputes.Outcome.Guilty);
     }
 
-    /// @dev 2 guilty and 1 absent after revealEnds: guilty, and the absentee is slashed and burned.
-    function test_resolve_slashesTheAbsenteesOfTheFinalRound() public {
+    /// @dev 2 guilty and 1 absent after revealEnds: guilty; the absentee's penalty is recorded and its stake
+    /// frozen (not slashed yet); anyone collects it later, which burns it and lifts the freeze.
+    function test_resolve_recordsThePenaltyOfTheAbsenteesOfTheFinalRound() public {
         uint256 id = _open(challenger, provider, 5 ether);
         _draw(id);
         address[] memory m = _round(id);
@@ -1062,9 +1063,24 @@ contract DisputesTest is ConsensusBase {
         emit IDisputes.AbsenteePenalized(id, m[2], 1, penalty);
         disputes.resolve(id);
         (uint256 after2,) = _stakeOf(m[2]);
+        vm.assertEq(after2, s2, "not slashed at resolve");
+        vm.assertEq(disputes.pendingPenaltyOf(m[2]), penalty);
+        vm.assertEq(disputes.pendingFreezesOf(m[2]), 1);
+        vm.assertEq(registry.frozenOf(m[2]), 1);
+        vm.assertEq(disputes.pendingPenaltyOf(m[0]), 0);
+        vm.assertEq(token.totalSupply(), supply - slash);
+        vm.assertEq(disputes.getDispute(id).guiltyVotes, 2);
+        // Anyone may collect: a stranger does.
+        vm.expectEmit(address(disputes));
+        emit IDisputes.PenaltyCollected(m[2], penalty, penalty);
+        vm.prank(stranger);
+        disputes.collectPenalty(m[2]);
+        (after2,) = _stakeOf(m[2]);
         vm.assertEq(after2, s2 - penalty);
         vm.assertEq(token.totalSupply(), supply - slash - penalty);
-        vm.assertEq(disputes.getDispute(id).guiltyVotes, 2);
+        vm.assertEq(disputes.pendingPenaltyOf(m[2]), 0);
+        vm.assertEq(disputes.pendingFreezesOf(m[2]), 0);
+        vm.assertEq(registry.frozenOf(m[2]), 0);
     }
 
     function test_resolve_escalatesWithoutAMajority() public {
@@ -1120,11 +1136,16 @@ contract DisputesTest is ConsensusBase {
         vm.assertEq(staked, PROVIDER_STAKE);
         vm.assertEq(registry.frozenOf(provider), 0);
         vm.assertTrue(disputes.getDispute(id).outcome == IDisputes.Outcome.Void);
-        // Only the three absentees lost stake (burned).
+        vm.assertEq(token.totalSupply(), supply, "nothing burned before collection");
+        // Only the three absentees lose stake (burned), once collected.
+        for (uint256 i; i < 3; ++i) {
+            disputes.collectPenalty(m[i]);
+        }
         vm.assertEq(token.totalSupply(), supply - burned);
     }
 
-    function test_resolve_slashesAnAbsentMemberWhoLeftAfterTheDraw() public {
+    /// @dev The penalty is computed at resolve from stake + unbonding, so leaving after the draw escapes nothing.
+    function test_resolve_penalizesAnAbsentMemberWhoLeftAfterTheDraw() public {
         IDisputes.Params memory p = _params();
         p.maxRounds = 1;
         _setParams(p);
@@ -1136,6 +1157,8 @@ contract DisputesTest is ConsensusBase {
         registry.unregister(); // the whole stake starts unbonding
         _toRevealEnd(id);
         disputes.resolve(id);
+        vm.assertEq(disputes.pendingPenaltyOf(m0), staked * ABSENT_BPS / BPS);
+        disputes.collectPenalty(m0);
         (uint256 stakeAfter, uint256 unbondingAfter) = _stakeOf(m0);
         vm.assertEq(stakeAfter, 0);
         vm.assertEq(unbondingAfter, staked - staked * ABSENT_BPS / BPS);
@@ -1238,6 +1261,139 @@ contract DisputesTest is ConsensusBase {
     }
 
     // ================================================================= fuzz
+
+    // ======================================================= collectPenalty
+
+    /// @dev Resolves a one-round dispute in which nobody reveals: every member is an absentee.
+    function _absentRound(uint16 absentBps) internal returns (address[] memory members) {
+        IDisputes.Params memory p = _params();
+        p.maxRounds = 1;
+        p.absentSlashBps = absentBps;
+        _setParams(p);
+        uint256 id = _open(challenger, provider, disputes.disputeCount() + 1);
+        _draw(id);
+        members = _round(id);
+        _toRevealEnd(id);
+        disputes.resolve(id);
+    }
+
+    /// @dev A member absent in round 1 (the dispute escalates) cannot withdraw its unbonded stake until
+    /// its penalty is collected; it collects it itself, then withdraws exactly what is left.
+    function test_collectPenalty_anAbsentMemberCannotWithdrawUntilCollected() public {
+        uint256 id = _open(challenger, provider, 5 ether);
+        _draw(id);
+        address[] memory m = _castRound(id, 1, 1); // the third member stays absent
+        disputes.resolve(id);
+        vm.assertEq(disputes.getDispute(id).round, 2, "escalated");
+        address absent = m[2];
+        (uint256 staked,) = _stakeOf(absent);
+        uint256 penalty = staked * ABSENT_BPS / BPS;
+        vm.assertEq(disputes.pendingPenaltyOf(absent), penalty);
+        vm.assertEq(registry.frozenOf(absent), 1);
+        vm.prank(absent);
+        registry.unregister(); // the whole stake starts unbonding
+        vm.warp(block.timestamp + UNBONDING);
+        vm.expectRevert(abi.encodeWithSelector(IRegistry.StakeIsFrozen.selector, absent, 1));
+        vm.prank(absent);
+        registry.withdrawStake();
+        uint256 balance = token.balanceOf(absent);
+        vm.prank(absent);
+        disputes.collectPenalty(absent);
+        vm.prank(absent);
+        registry.withdrawStake();
+        vm.assertEq(token.balanceOf(absent), balance + staked - penalty);
+        (uint256 s, uint256 u) = _stakeOf(absent);
+        vm.assertEq(s + u, 0);
+        // The provider's dispute still holds its own freeze.
+        vm.assertEq(registry.frozenOf(provider), 1);
+    }
+
+    function test_collectPenalty_revertsWhenCollectedTwice() public {
+        address[] memory m = _absentRound(ABSENT_BPS);
+        disputes.collectPenalty(m[0]);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.NoPenaltyPending.selector, m[0]));
+        disputes.collectPenalty(m[0]);
+    }
+
+    function test_collectPenalty_revertsWhenNoPenaltyPending() public {
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.NoPenaltyPending.selector, v1));
+        disputes.collectPenalty(v1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.NoPenaltyPending.selector, stranger));
+        disputes.collectPenalty(stranger);
+    }
+
+    /// @dev Collected after the member unbonded (after resolve): the penalty comes out of unbonding stake.
+    function test_collectPenalty_takesFromUnbondingStakeAfterTheMemberLeft() public {
+        address[] memory m = _absentRound(ABSENT_BPS);
+        (uint256 staked,) = _stakeOf(m[0]);
+        vm.prank(m[0]);
+        registry.unregister();
+        uint256 penalty = staked * ABSENT_BPS / BPS;
+        uint256 supply = token.totalSupply();
+        vm.expectEmit(address(registry));
+        emit IRegistry.Slashed(m[0], address(disputes), address(0), 0, penalty);
+        disputes.collectPenalty(m[0]);
+        (uint256 s, uint256 u) = _stakeOf(m[0]);
+        vm.assertEq(s, 0);
+        vm.assertEq(u, staked - penalty);
+        vm.assertEq(token.totalSupply(), supply - penalty);
+        vm.assertEq(registry.frozenOf(m[0]), 0);
+    }
+
+    /// @dev Another slash took most of the member's stake first: collection takes what is left, and the
+    /// freeze is lifted all the same.
+    function test_collectPenalty_takesWhatIsLeftWhenThePenaltyIsLarger() public {
+        address[] memory m = _absentRound(ABSENT_BPS);
+        (uint256 staked,) = _stakeOf(m[0]);
+        uint256 penalty = staked * ABSENT_BPS / BPS;
+        vm.prank(address(disputes)); // Disputes is the only slasher
+        registry.slash(m[0], staked - 1 ether, makeAddr("elsewhere")); // 1 MESH left, below the penalty
+        uint256 supply = token.totalSupply();
+        vm.expectEmit(address(disputes));
+        emit IDisputes.PenaltyCollected(m[0], penalty, 1 ether);
+        disputes.collectPenalty(m[0]);
+        (uint256 s, uint256 u) = _stakeOf(m[0]);
+        vm.assertEq(s + u, 0);
+        vm.assertEq(token.totalSupply(), supply - 1 ether);
+        vm.assertEq(registry.frozenOf(m[0]), 0);
+        vm.assertEq(disputes.pendingPenaltyOf(m[0]), 0);
+    }
+
+    /// @dev Absent in two disputes before anyone collects: the penalties add up (each computed from the
+    /// stake at its resolve), one freeze is held, and one collection burns both and lifts it.
+    function test_collectPenalty_collectsPenaltiesThatAddedUpUnderOneFreeze() public {
+        address[] memory m1 = _absentRound(ABSENT_BPS);
+        address[] memory m2 = _absentRound(ABSENT_BPS); // 3 of the same 4 validators
+        address twice;
+        for (uint256 i; i < m1.length; ++i) {
+            for (uint256 j; j < m2.length; ++j) {
+                if (m1[i] == m2[j]) twice = m1[i];
+            }
+        }
+        vm.assertTrue(twice != address(0), "3 of 4 twice: at least 2 in common");
+        (uint256 staked,) = _stakeOf(twice);
+        uint256 penalty = staked * ABSENT_BPS / BPS;
+        vm.assertEq(disputes.pendingPenaltyOf(twice), 2 * penalty);
+        vm.assertEq(disputes.pendingFreezesOf(twice), 1);
+        vm.assertEq(registry.frozenOf(twice), 1);
+        uint256 supply = token.totalSupply();
+        vm.prank(stranger);
+        disputes.collectPenalty(twice);
+        (uint256 s,) = _stakeOf(twice);
+        vm.assertEq(s, staked - 2 * penalty);
+        vm.assertEq(token.totalSupply(), supply - 2 * penalty);
+        vm.assertEq(registry.frozenOf(twice), 0);
+    }
+
+    /// @dev absentSlashBps 0: an absentee owes nothing, so nothing is recorded or frozen.
+    function test_resolve_recordsNothingWhenAbsentSlashBpsIsZero() public {
+        address[] memory m = _absentRound(0);
+        for (uint256 i; i < m.length; ++i) {
+            vm.assertEq(disputes.pendingPenaltyOf(m[i]), 0);
+            vm.assertEq(disputes.pendingFreezesOf(m[i]), 0);
+            vm.assertEq(registry.frozenOf(m[i]), 0);
+        }
+    }
 
     /// @dev The slash amount is slashBps of stake + unbonding, whatever else is open.
     function testFuzz_openDispute_slashAmount(uint256 stakeAmount, uint256 unbonding, uint16 slashBps, uint8 count)

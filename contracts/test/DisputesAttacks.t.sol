@@ -238,7 +238,7 @@ contract DisputesAttacksTest is ConsensusBase {
     // ==================================================================== F7
 
     /// @dev F7: one guilty vote of three, the other two absent: no slash. The round escalates (the
-    /// absentees are slashed and dropped); with nobody left to draw the dispute ends void, bond back.
+    /// absentees owe their penalty and are dropped); with nobody left to draw the dispute ends void, bond back.
     function test_F7_oneGuiltyVoteDoesNotSlash() public {
         address provider = _provider("provider", 10_000 ether);
         _validators("v", 4, 2000 ether);
@@ -250,6 +250,11 @@ contract DisputesAttacksTest is ConsensusBase {
         disputes.resolve(id);
         vm.assertEq(_held(provider), 10_000 ether, "one vote does not slash");
         vm.assertEq(disputes.getDispute(id).round, 2);
+        vm.assertEq(disputes.pendingPenaltyOf(round1[1]), 20 ether, "absentee owes");
+        vm.assertEq(disputes.pendingPenaltyOf(round1[2]), 20 ether, "absentee owes");
+        vm.assertEq(token.totalSupply(), supply, "penalties deferred");
+        disputes.collectPenalty(round1[1]);
+        disputes.collectPenalty(round1[2]);
         vm.assertEq(_held(round1[1]), 2000 ether - 20 ether, "absentee slashed");
         vm.assertEq(_held(round1[2]), 2000 ether - 20 ether, "absentee slashed");
         vm.assertEq(token.totalSupply(), supply - 40 ether);
@@ -299,13 +304,16 @@ contract DisputesAttacksTest is ConsensusBase {
         vm.assertEq(d.guiltyVotes, 2);
         vm.assertEq(d.innocentVotes, 1);
         vm.assertEq(_held(provider), 9000 ether);
-        vm.assertEq(_held(absent), 1980 ether);
+        vm.assertEq(_held(absent), 2000 ether, "penalty not collected yet");
         vm.assertEq(token.balanceOf(challenger), BOND + 500 ether);
         vm.assertEq(token.totalSupply(), supply - 500 ether);
+        disputes.collectPenalty(absent);
+        vm.assertEq(_held(absent), 1980 ether);
+        vm.assertEq(token.totalSupply(), supply - 520 ether);
     }
 
     /// @dev Nobody reveals in any round: after maxRounds the dispute is void: the bond goes back, the
-    /// provider is not slashed and is unfrozen, and every absentee lost absentSlashBps (burned).
+    /// provider is not slashed and is unfrozen, and every absentee loses absentSlashBps (burned) once collected.
     function test_voidAfterMaxRounds() public {
         IDisputes.Params memory p = _params();
         p.maxRounds = 2;
@@ -328,6 +336,14 @@ contract DisputesAttacksTest is ConsensusBase {
         vm.assertEq(_held(provider), 10_000 ether);
         vm.assertEq(registry.frozenOf(provider), 0);
         vm.assertEq(token.balanceOf(challenger), BOND);
+        vm.assertEq(token.totalSupply(), supply, "nothing burned before collection");
+        address[] memory members = disputes.committeeOf(id);
+        vm.assertEq(members.length, 6);
+        for (uint256 i; i < members.length; ++i) {
+            vm.assertEq(registry.frozenOf(members[i]), 1, "frozen until collected");
+            disputes.collectPenalty(members[i]);
+            vm.assertEq(registry.frozenOf(members[i]), 0);
+        }
         vm.assertEq(token.totalSupply(), supply - 6 * 20 ether, "six absentees burned");
         vm.assertEq(token.balanceOf(address(disputes)), 0);
     }

@@ -11,8 +11,8 @@ pragma solidity ^0.8.24;
 /// Committees are drawn from the Registry's per-model sortition: validators that declared the receipt's
 /// model, weighted by their stake at the end of the block before the opening (`snapshotBlock`), with a
 /// seed from the hash of a block `drawDelay` blocks after the opening. Members vote commit–reveal. A
-/// verdict needs a majority of the FULL committee (`committeeSize`): members who do not reveal lose
-/// `absentSlashBps` of their stake and are replaced in a new round (drawn from the same snapshot, never
+/// verdict needs a majority of the FULL committee (`committeeSize`): members who do not reveal owe
+/// `absentSlashBps` of their stake (frozen until `collectPenalty` burns it) and are replaced in a new round (drawn from the same snapshot, never
 /// an earlier member); after `maxRounds` rounds without a majority the dispute is void (bond back, no
 /// slash).
 ///
@@ -67,7 +67,7 @@ interface IDisputes {
     /// draw (1..255).
     /// @param commitPeriod Seconds members have to commit their vote after the draw (1 minute .. 30 days).
     /// @param revealPeriod Seconds members have to reveal after the commit period (1 minute .. 30 days).
-    /// @param absentSlashBps Share of its stake + unbonding stake a member loses (burned) for not
+    /// @param absentSlashBps Share of its stake + unbonding stake a member owes (burned by `collectPenalty`) for not
     /// revealing in its round (0..1,000).
     /// @param disputeWindow Seconds after a receipt's `servedAt` during which it can be disputed (1 minute .. 60 days).
     /// @param maxRounds Rounds before a dispute without a majority is void (1..4).
@@ -216,6 +216,8 @@ interface IDisputes {
     error ChallengerAssigned(uint256 id, address challenger);
     /// @notice A member of the dispute's committee cannot become its challenger.
     error MemberCannotChallenge(uint256 id, address account);
+    /// @notice `member` has no absentee penalty pending: there is nothing to collect.
+    error NoPenaltyPending(address member);
 
     /// @notice A dispute was opened; the provider's stake is frozen until it resolves, and at most
     /// `slashAmount` of it is slashed when guilty.
@@ -244,10 +246,14 @@ interface IDisputes {
     /// @notice A member revealed its vote.
     event VoteRevealed(uint256 indexed id, address indexed member, bool guilty);
     /// @notice No majority of the full committee yet: the absent members of the previous round were
-    /// slashed and dropped, and round `round` draws its seats from `drawBlock`'s hash.
+    /// penalized (see `AbsenteePenalized`) and dropped, and round `round` draws its seats from `drawBlock`'s hash.
     event RoundEscalated(uint256 indexed id, uint8 round, uint64 drawBlock);
-    /// @notice A member who did not reveal in its round lost `penalty` (burned).
+    /// @notice A member who did not reveal in its round owes `penalty` (added to `pendingPenaltyOf(member)`,
+    /// burned by `collectPenalty`; 0 when it had nothing at stake or `absentSlashBps` is 0).
     event AbsenteePenalized(uint256 indexed id, address indexed member, uint8 round, uint256 penalty);
+    /// @notice `member`'s pending absentee penalties (`amount`) were collected: `slashed` (at most `amount`,
+    /// less when less stake was left) was burned and its stake unfrozen.
+    event PenaltyCollected(address indexed member, uint256 amount, uint256 slashed);
     /// @notice The dispute was decided. `slashed` left the provider's stake (guilty only), of which
     /// `challengerReward` went to the challenger (the rest burned); `bondToCommittee` is what the innocent
     /// voters shared (innocent only); `absentees` members of the final round did not reveal.
@@ -303,6 +309,16 @@ interface IDisputes {
     /// else (after `maxRounds`) void.
     function resolve(uint256 id) external;
 
+    /// @notice Burns `member`'s pending absentee penalties (anyone may call): slashes
+    /// `min(pendingPenaltyOf(member), stake + unbonding left)` (stake first), zeroes the pending amount and
+    /// lifts the freeze it held. Penalties are deferred because a Registry slash rewrites the member's
+    /// sortition checkpoints in every model tree it declared (up to ~4M gas with 16 models), which would
+    /// make `resolve` unbounded in the committee's models; recording them keeps `resolve` flat. Until the
+    /// penalty is collected the member cannot withdraw (its stake is frozen), so the penalty always lands
+    /// and the member itself has to collect it to leave; meanwhile its sortition weight keeps the
+    /// pre-penalty stake (a bias of at most `absentSlashBps`). Reverts `NoPenaltyPending` when none.
+    function collectPenalty(address member) external;
+
     /// @notice Only the owner; bounded (see Params), and the Registry's unbonding period must cover
     /// `minUnbondingPeriod()` of the new parameters.
     function setParams(Params calldata params) external;
@@ -340,6 +356,12 @@ interface IDisputes {
     /// @notice True when a guilty verdict covers `provider`'s work in `epoch` (the dispute's opening epoch
     /// and the one before): Emissions pays no work reward for it.
     function penalized(address provider, uint64 epoch) external view returns (bool);
+    /// @notice Absentee penalties `member` owes, in MESH wei, not collected yet (see `collectPenalty`); the
+    /// sum of `absentSlashBps` of its stake + unbonding at each absence since the last collection.
+    function pendingPenaltyOf(address member) external view returns (uint256);
+    /// @notice Registry freezes of `member` held for its pending penalty: 1 while `pendingPenaltyOf(member)`
+    /// is not zero (one freeze however many penalties add up), else 0.
+    function pendingFreezesOf(address member) external view returns (uint256);
     /// @notice MESH wei held for bonds of unresolved disputes (equals this contract's MESH balance, unless
     /// someone sent MESH here by mistake).
     function bondsHeld() external view returns (uint256);

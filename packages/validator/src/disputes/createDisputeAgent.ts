@@ -109,7 +109,9 @@ const Status = { None: 0, Open: 1, Drawn: 2, Resolved: 3 } as const
  *   `commitEnds`, reveals in `[commitEnds, revealEnds)`; the salt is derived from the key (`voteSalt`),
  *   never stored, and the vote revealed is the one whose commitment the contract holds (`memberOf`), so a
  *   validator restarted between its commit and its reveal reveals what it committed;
- * - resolves a dispute once every seat revealed or the reveal phase ended, and follows escalated rounds.
+ * - resolves a dispute once every seat revealed or the reveal phase ended, and follows escalated rounds;
+ *   when its own transaction resolved (or escalated) a round, collects the penalties that round recorded
+ *   for its absentees (`collectPenalty`, once per member, only while `pendingPenaltyOf` is not zero).
  *
  * It learns of disputes from the contract's events (from `fromBlock`) and reads each one's state every
  * tick, so a restarted validator picks up where it was. A refused transaction is logged and tried again
@@ -340,7 +342,67 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
       const seat = members.findIndex((m) => isMe(m))
       const turn = isMe(state.challenger) ? 0 : 1 + (seat >= 0 ? seat : members.length)
       if (turn === 0 || waited(dispute, 'resolvableSince', round, turn * graceMs))
-        await attempt(dispute, round, 'resolving the dispute', 'resolve', [dispute.id])
+        await resolve(dispute, round)
+    }
+  }
+
+  /**
+   * Resolves the current round, then collects the penalties it recorded for absent members: Disputes
+   * defers them (a slash rewrites the member's sortition checkpoints in every model it declared, too much
+   * gas for resolve), and the validator whose transaction resolved collects them, so N validators do not
+   * race for it. A refusal is logged, never thrown.
+   */
+  async function resolve(dispute: Tracked, round: number) {
+    try {
+      const receipt = await send('resolve', [dispute.id])
+      log.info({ msg: 'resolving the dispute: done', id: dispute.id.toString(), round })
+      for (const member of absentees(receipt.logs)) await collectPenalty(dispute, member)
+    } catch (error) {
+      refused(dispute, 'resolving the dispute', round, error)
+    }
+  }
+
+  /** The members a resolve transaction's `AbsenteePenalized` events recorded a penalty for, each once. */
+  function absentees(logs: readonly { address: Address; data: Hex; topics: readonly Hex[] }[]): Address[] {
+    const found = new Map<string, Address>()
+    for (const entry of logs) {
+      if (entry.address.toLowerCase() !== contracts.disputes.toLowerCase()) continue
+      try {
+        const event = decodeEventLog({
+          abi: disputesAbi,
+          data: entry.data,
+          topics: [...entry.topics] as never,
+        })
+        if (event.eventName !== 'AbsenteePenalized') continue
+        const { member, penalty } = event.args as unknown as { member: Address; penalty: bigint }
+        if (penalty > 0n) found.set(member.toLowerCase(), member)
+      } catch {
+        // an event this ABI does not know
+      }
+    }
+    return [...found.values()]
+  }
+
+  /** Burns `member`'s pending absentee penalty (anyone may); logged, never thrown. */
+  async function collectPenalty(dispute: Tracked, member: Address) {
+    try {
+      const pending = await read<bigint>('pendingPenaltyOf', [member])
+      if (pending === 0n) return
+      await send('collectPenalty', [member])
+      log.info({
+        msg: 'absentee penalty collected',
+        id: dispute.id.toString(),
+        member,
+        pending: pending.toString(),
+      })
+    } catch (error) {
+      log.warn({
+        msg: 'collecting an absentee penalty failed',
+        id: dispute.id.toString(),
+        member,
+        reason: revertName(error),
+        err: (error as Error).message,
+      })
     }
   }
 

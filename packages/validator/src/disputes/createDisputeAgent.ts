@@ -181,19 +181,18 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     for (const dispute of tracked.values())
       if (dispute.provider.toLowerCase() === provider && isMe(dispute.challenger)) return undefined
     challenging.add(provider)
-    try {
+    // Disputed already: keep the assignment, the next ticks claim the challenge if nobody assigned holds it.
+    const keep = (id: bigint | undefined) => {
       assignments.set(sample.receiptDigest.toLowerCase(), sample.assignment)
+      log.info({ msg: 'receipt disputed already', id: id?.toString(), provider: sample.receipt.provider })
+      return undefined
+    }
+    try {
       const existing = await read<bigint>('disputeOfReceipt', [sample.receiptDigest])
-      if (existing !== 0n) {
-        log.info({
-          msg: 'receipt disputed already',
-          id: existing.toString(),
-          provider: sample.receipt.provider,
-        })
-        return undefined
-      }
+      if (existing !== 0n) return keep(existing)
       return await openDispute(sample)
     } catch (error) {
+      if (revertName(error) === 'DisputeExists') return keep(undefined)
       log.warn({
         msg: 'could not open a dispute',
         provider: sample.receipt.provider,
@@ -252,6 +251,11 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     }
   }
 
+  function forget(dispute: Tracked) {
+    tracked.delete(dispute.id)
+    assignments.delete(dispute.receiptDigest.toLowerCase())
+  }
+
   /** Reads the Disputes contract's events from `nextBlock` to the head (5,000 blocks per call). */
   async function catchUp(head: bigint) {
     while (head >= nextBlock) {
@@ -274,7 +278,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
         if (entry.eventName === 'CommitteeDrawn') dispute.members = [...(args.members as Address[])]
         else if (entry.eventName === 'RoundEscalated') dispute.members = undefined
         else if (entry.eventName === 'ChallengeClaimed') dispute.challenger = args.challenger as Address
-        else if (entry.eventName === 'DisputeResolved') tracked.delete(id)
+        else if (entry.eventName === 'DisputeResolved') forget(dispute)
       }
       nextBlock = toBlock + 1n
     }
@@ -302,7 +306,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   async function act(dispute: Tracked, head: bigint) {
     const state = await read<DisputeState>('getDispute', [dispute.id])
     if (state.status === Status.Resolved || state.status === Status.None) {
-      tracked.delete(dispute.id)
+      forget(dispute)
       return
     }
     dispute.challenger = state.challenger

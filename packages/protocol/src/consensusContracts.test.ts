@@ -467,14 +467,28 @@ describe('consensus contracts (Registry, Uptime, Disputes, Emissions) on a real 
     assert.equal(await read(registry, registryAbi, 'frozenOf', [provider.address]), 0n)
     assert.equal(await balanceOf(challenger.address), challengerBefore)
     assert.equal(await balanceOf(disputes()), 0n)
-    // The two members who never revealed lost 1% of their stake each, burned.
+    // The two members who never revealed owe 1% of their stake each: frozen until anyone collects it,
+    // which burns it.
     let penalties = 0n
     for (const [i, account] of absent.entries()) {
       const before = absentBefore[i] as { staked: bigint; unbonding: bigint }
+      const owed = ((before.staked + before.unbonding) * 100n) / 10_000n
+      assert.equal(await read(disputes(), disputesAbi, 'pendingPenaltyOf', [account.address]), owed)
+      assert.equal(await read(registry, registryAbi, 'frozenOf', [account.address]), 1n)
+      await chain.send(payer, {
+        address: disputes(),
+        abi: disputesAbi,
+        functionName: 'collectPenalty',
+        args: [account.address],
+      })
       const now = await stakeOf(account.address)
-      const lost = before.staked + before.unbonding - now.staked - now.unbonding
-      assert.equal(lost, ((before.staked + before.unbonding) * 100n) / 10_000n, `${account.address} lost 1%`)
-      penalties += lost
+      assert.equal(
+        before.staked + before.unbonding - now.staked - now.unbonding,
+        owed,
+        `${account.address} lost 1%`,
+      )
+      assert.equal(await read(registry, registryAbi, 'frozenOf', [account.address]), 0n)
+      penalties += owed
     }
     assert.equal(await supply(), supplyBefore - penalties)
   })

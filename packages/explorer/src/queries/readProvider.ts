@@ -62,7 +62,7 @@ export async function readProvider(
     [key],
   )
   const disputes = await db.query<Record<string, unknown>>(
-    `select id::text, challenger, status, guilty, slash_amount::text, opened_at from disputes
+    `select id::text, challenger, status, outcome, guilty, slash_amount::text, opened_at from disputes
      where provider = $1 order by id desc`,
     [key],
   )

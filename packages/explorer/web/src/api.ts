@@ -128,6 +128,8 @@ export type ProviderDetail = Provider & {
     id: string
     challenger: string
     status: string
+    /** guilty, innocent or void once resolved. */
+    outcome: string | null
     guilty: boolean | null
     slash_amount: string
     opened_at: string

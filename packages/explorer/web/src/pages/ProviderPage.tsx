@@ -177,7 +177,7 @@ export function ProviderPage({ address }: { address: string }) {
               {p.disputes.map((d) => (
                 <li key={d.id}>
                   <Link to="/disputes">#{d.id}</Link> {d.status}
-                  {d.guilty !== null && (d.guilty ? ' · guilty' : ' · not guilty')} · {time(d.opened_at)}
+                  {d.outcome && ` · ${d.outcome}`} · {time(d.opened_at)}
                 </li>
               ))}
             </ul>

@@ -6,6 +6,7 @@ import { type Connection, connect, localTransportOptions } from './connect.js'
 import { deployContracts } from './deployContracts.js'
 import type { Deployment, DeployParams } from './deployment.js'
 import { BaseError } from './errors.js'
+import { gasWithHeadroom } from './gasWithHeadroom.js'
 import { type Anvil, anvilMnemonic, startAnvil } from './startAnvil.js'
 
 /** A contract call as viem's `writeContract` takes it, without account and chain. */
@@ -79,7 +80,8 @@ export async function startDevChain(options: { params?: Partial<DeployParams> } 
         chain,
         transport: http(anvil.rpcUrl, localTransportOptions),
       })
-      const hash = await wallet.writeContract(call as never)
+      const estimate = await publicClient.estimateContractGas({ ...call, account: signer } as never)
+      const hash = await wallet.writeContract({ ...call, gas: gasWithHeadroom(estimate) } as never)
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in ${hash}`)
       return hash

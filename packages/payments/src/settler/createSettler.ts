@@ -1,4 +1,4 @@
-import { modelRegistryAbi, paymentsAbi } from '@infermesh/protocol'
+import { gasWithHeadroom, modelRegistryAbi, paymentsAbi } from '@infermesh/protocol'
 import {
   type Account,
   type Address,
@@ -128,12 +128,15 @@ export function createSettler(options: SettlerOptions) {
         },
         signature: channel.signature ?? '0x',
       }))
-      const hash = await walletClient.writeContract({
+      const call = {
         address: payments,
         abi: paymentsAbi,
         functionName: 'redeemBatch',
         args: [vouchers],
-      })
+      } as const
+      // The batch may run as the first redemption of a new epoch, which costs more than the estimate.
+      const estimate = await publicClient.estimateContractGas({ ...call, account: walletClient.account })
+      const hash = await walletClient.writeContract({ ...call, gas: gasWithHeadroom(estimate) })
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new Error(`redeemBatch transaction ${hash} reverted`)
       // What this transaction paid; `paid - redeemed` would count payments the database missed.

@@ -174,12 +174,8 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
    * the challenger there is not assigned. Never throws; undefined when no dispute was opened.
    */
   async function challenge(sample: ChallengeSample): Promise<bigint | undefined> {
-    // One open dispute per provider at a time from this validator: a persistent cheater is slashed
-    // dispute after dispute, not drained by a burst of them before the first resolves.
     const provider = sample.receipt.provider.toLowerCase()
     if (challenging.has(provider)) return undefined
-    for (const dispute of tracked.values())
-      if (dispute.provider.toLowerCase() === provider && isMe(dispute.challenger)) return undefined
     challenging.add(provider)
     // Disputed already: keep the assignment, the next ticks claim the challenge if nobody assigned holds it.
     const keep = (id: bigint | undefined) => {
@@ -190,6 +186,15 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     try {
       const existing = await read<bigint>('disputeOfReceipt', [sample.receiptDigest])
       if (existing !== 0n) return keep(existing)
+      // One open dispute per provider at a time from this validator: a persistent cheater is slashed
+      // dispute after dispute, not drained by a burst of them before the first resolves. What this
+      // process follows may lag the chain by a tick: a dispute resolved meanwhile does not count.
+      for (const dispute of [...tracked.values()]) {
+        if (dispute.provider.toLowerCase() !== provider || !isMe(dispute.challenger)) continue
+        const { status } = await read<DisputeState>('getDispute', [dispute.id])
+        if (status !== Status.Resolved) return undefined
+        forget(dispute)
+      }
       return await openDispute(sample)
     } catch (error) {
       if (revertName(error) === 'DisputeExists') return keep(undefined)

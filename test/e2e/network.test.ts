@@ -51,7 +51,7 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  it('writes devnet.json with the chain, contracts, gateway, 3 providers and the dev accounts, and prints a curl line', () => {
+  it('writes devnet.json with the chain, contracts, gateway, 3 providers, 4 validators and the dev accounts, and prints a curl line', () => {
     assert.equal(devnet.chainId, 31337)
     assert.deepEqual(Object.keys(devnet.contracts).sort(), [
       'disputes',
@@ -62,7 +62,11 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
       'token',
       'uptime',
     ])
-    assert.equal(devnet.validators.length, 3)
+    assert.equal(
+      devnet.validators.length,
+      4,
+      'four validators by default: a committee of 3 besides the challenger',
+    )
     assert.match(devnet.gateway?.apiKey ?? '', /^im_/)
     assert.equal(devnet.providers.length, 3)
     for (const provider of devnet.providers) {

@@ -290,14 +290,21 @@ export async function readNetworkStatus(params: ReadNetworkStatusParams): Promis
       if (page.length < 100) break
     }
     const validators = await Promise.all(
-      validatorViews.map(async (v) => ({
-        address: v.validator,
-        active: v.active,
-        endpoint: v.endpoint,
-        stake: v.stake,
-        models: [...(await read<readonly Hex[]>(registry, registryAbi, 'validatorModels', [v.validator]))],
-        answers: await answersHealth(peers, v.endpoint, allowPrivate),
-      })),
+      validatorViews.map(async (v) => {
+        // The chain read and the health probe (up to 1.5 s) run together.
+        const [models, answers] = await Promise.all([
+          read<readonly Hex[]>(registry, registryAbi, 'validatorModels', [v.validator]),
+          answersHealth(peers, v.endpoint, allowPrivate),
+        ])
+        return {
+          address: v.validator,
+          active: v.active,
+          endpoint: v.endpoint,
+          stake: v.stake,
+          models: [...models],
+          answers,
+        }
+      }),
     )
     await Promise.all(
       providers.map(async (provider) => {

@@ -354,31 +354,24 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         // A round's committee: members who revealed in earlier rounds keep their seats and are not in it.
         CommitteeDrawn: async (tx, event) => {
           const { args } = event
-          const members = list(args.members)
+          const round = [
+            args.id,
+            args.round,
+            JSON.stringify(list(args.members)),
+            seconds(args.commitEnds),
+            seconds(args.revealEnds),
+          ]
           await tx.query(
             `insert into dispute_rounds (dispute_id, round, members, commit_ends, reveal_ends, drawn_at)
              values ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6)
              on conflict (dispute_id, round) do update set members = excluded.members,
                commit_ends = excluded.commit_ends, reveal_ends = excluded.reveal_ends, drawn_at = excluded.drawn_at`,
-            [
-              args.id,
-              args.round,
-              JSON.stringify(members),
-              seconds(args.commitEnds),
-              seconds(args.revealEnds),
-              event.timestamp,
-            ],
+            [...round, event.timestamp],
           )
           await tx.query(
             `update disputes set status = 'voting', round = $2, members = members || $3::jsonb,
                commit_ends = to_timestamp($4), reveal_ends = to_timestamp($5) where id = $1`,
-            [
-              args.id,
-              args.round,
-              JSON.stringify(members),
-              seconds(args.commitEnds),
-              seconds(args.revealEnds),
-            ],
+            round,
           )
         },
         VoteCommitted: async (tx, event) => {

@@ -33,6 +33,17 @@ export type DisputeRow = {
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString())
 
+/** Rows by key, each group in the rows' order. */
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const row of rows) {
+    const group = groups.get(key(row))
+    if (group) group.push(row)
+    else groups.set(key(row), [row])
+  }
+  return groups
+}
+
 /**
  * Disputes (the Disputes contract's events, when it is deployed), each with its timeline, its committee
  * round by round with each member's commit and reveal, and its outcome (guilty, innocent or void); and
@@ -88,6 +99,9 @@ export async function readDisputes(db: Sql) {
     /** MESH wei it owes for not revealing in its round (burned when collected); null when it revealed. */
     penalty: v.penalty,
   })
+  // Grouped once per request (query order kept), not filtered again for every dispute and round.
+  const roundsOf = groupBy(rounds, (r) => r.dispute_id)
+  const votesOf = groupBy(votes, (v) => v.dispute_id)
   return {
     disputes: disputes.map((d) => ({
       ...d,
@@ -95,18 +109,16 @@ export async function readDisputes(db: Sql) {
       commit_ends: iso(d.commit_ends),
       reveal_ends: iso(d.reveal_ends),
       resolved_at: iso(d.resolved_at),
-      rounds: rounds
-        .filter((r) => r.dispute_id === d.id)
-        .map((r) => ({
-          round: r.round,
-          members: r.members,
-          commitEnds: iso(r.commit_ends),
-          revealEnds: iso(r.reveal_ends),
-          drawnAt: new Date(r.drawn_at).toISOString(),
-          escalatedAt: iso(r.escalated_at),
-          votes: votes.filter((v) => v.dispute_id === d.id && v.round === r.round).map(vote),
-        })),
-      votes: votes.filter((v) => v.dispute_id === d.id).map(vote),
+      rounds: (roundsOf.get(d.id) ?? []).map((r) => ({
+        round: r.round,
+        members: r.members,
+        commitEnds: iso(r.commit_ends),
+        revealEnds: iso(r.reveal_ends),
+        drawnAt: new Date(r.drawn_at).toISOString(),
+        escalatedAt: iso(r.escalated_at),
+        votes: (votesOf.get(d.id) ?? []).filter((v) => v.round === r.round).map(vote),
+      })),
+      votes: (votesOf.get(d.id) ?? []).map(vote),
     })),
     slashes: slashes.map((row) => ({
       t: new Date(row.t).toISOString(),

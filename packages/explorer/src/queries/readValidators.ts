@@ -45,12 +45,18 @@ export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
   const declared = await db.query<{ validator: string; model_id: string }>(
     'select validator, model_id from validator_models order by validator, model_id',
   )
+  const modelsOf = new Map<string, string[]>()
+  for (const { validator, model_id } of declared) {
+    const models = modelsOf.get(validator)
+    if (models) models.push(model_id)
+    else modelsOf.set(validator, [model_id])
+  }
   return rows.map((row) => ({
     address: row.address as string,
     active: row.active as boolean,
     endpoint: row.endpoint as string,
     stake: row.stake as string,
-    models: declared.filter((m) => m.validator === row.address).map((m) => m.model_id),
+    models: modelsOf.get(row.address as string) ?? [],
     answering: (row.ok as boolean | null) ?? null,
     error: (row.error as string | null) ?? null,
     lastPolledAt: iso(row.at),

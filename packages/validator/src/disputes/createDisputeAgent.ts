@@ -20,6 +20,7 @@ import {
   zeroHash,
 } from 'viem'
 import { type ChainWriter, revertName } from '../chain/createChainWriter.js'
+import type { CheckedSample } from '../samples/parseSample.js'
 import type { SampleCheck } from '../samples/sampleCheck.js'
 import { voteCommitment } from './voteCommitment.js'
 import { voteSalt } from './voteSalt.js'
@@ -48,17 +49,8 @@ export type DisputeAgentOptions = {
   graceMs?: number
 }
 
-/** What the agent needs to open a dispute: a sample whose re-execution found a clear breach. */
-export type ChallengeSample = {
-  receipt: Receipt
-  receiptSignature: Hex
-  receiptDigest: Hex
-  kind: RequestKind
-  request: Record<string, unknown>
-  response: string
-  /** The payer's signature naming this validator: the on-chain assignment that makes it the challenger. */
-  assignment: { issuedAt: number; signature: Hex }
-}
+/** What the agent needs to open a dispute: a checked sample whose re-execution found a clear breach. */
+export type ChallengeSample = Omit<CheckedSample, 'payer'>
 
 /** A dispute this validator follows: what the events told (the rest is read from the contract each tick). */
 type Tracked = {
@@ -152,7 +144,9 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     log.warn({ msg: `${step} failed`, id: dispute.id.toString(), round, err: (error as Error).message })
   }
 
-  async function ensureBond(bond: bigint) {
+  /** Approves the Disputes contract for the challenger bond (`params().challengerBond`) when short of it. */
+  async function ensureBond() {
+    const { challengerBond: bond } = await read<{ challengerBond: bigint }>('params')
     const allowance = await publicClient.readContract({
       address: contracts.token,
       abi: meshTokenAbi,
@@ -210,8 +204,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   }
 
   async function openDispute(sample: ChallengeSample): Promise<bigint | undefined> {
-    const { challengerBond } = await read<{ challengerBond: bigint }>('params')
-    await ensureBond(challengerBond)
+    await ensureBond()
     const receipt = await send('openDispute', [
       sample.receipt,
       sample.receiptSignature,
@@ -221,27 +214,33 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
       BigInt(sample.assignment.issuedAt),
       sample.assignment.signature,
     ])
-    for (const entry of receipt.logs) {
+    for (const event of disputesEvents(receipt.logs)) {
+      if (event.eventName !== 'DisputeOpened') continue
+      const args = event.args as unknown as Record<string, unknown>
+      const id = args.id as bigint
+      log.warn({
+        msg: 'dispute opened',
+        id: id.toString(),
+        provider: sample.receipt.provider,
+        receiptDigest: sample.receiptDigest,
+      })
+      options.onOpened?.(sample.receiptDigest, id)
+      if (!tracked.has(id)) tracked.set(id, opened(args, receipt.transactionHash))
+      return id
+    }
+    return undefined
+  }
+
+  /** The Disputes contract's events among a transaction's logs, decoded (logs this ABI does not know skipped). */
+  function* disputesEvents(logs: readonly { address: Address; data: Hex; topics: readonly Hex[] }[]) {
+    for (const entry of logs) {
       if (entry.address.toLowerCase() !== contracts.disputes.toLowerCase()) continue
       try {
-        const event = decodeEventLog({ abi: disputesAbi, ...entry })
-        if (event.eventName !== 'DisputeOpened') continue
-        const args = event.args as unknown as Record<string, unknown>
-        const id = args.id as bigint
-        log.warn({
-          msg: 'dispute opened',
-          id: id.toString(),
-          provider: sample.receipt.provider,
-          receiptDigest: sample.receiptDigest,
-        })
-        options.onOpened?.(sample.receiptDigest, id)
-        if (!tracked.has(id)) tracked.set(id, opened(args, receipt.transactionHash))
-        return id
+        yield decodeEventLog({ abi: disputesAbi, data: entry.data, topics: [...entry.topics] as never })
       } catch {
         // an event this ABI does not know
       }
     }
-    return undefined
   }
 
   function opened(args: Record<string, unknown>, openTx: Hex): Tracked {
@@ -374,20 +373,10 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   /** The members a resolve transaction's `AbsenteePenalized` events recorded a penalty for, each once. */
   function absentees(logs: readonly { address: Address; data: Hex; topics: readonly Hex[] }[]): Address[] {
     const found = new Map<string, Address>()
-    for (const entry of logs) {
-      if (entry.address.toLowerCase() !== contracts.disputes.toLowerCase()) continue
-      try {
-        const event = decodeEventLog({
-          abi: disputesAbi,
-          data: entry.data,
-          topics: [...entry.topics] as never,
-        })
-        if (event.eventName !== 'AbsenteePenalized') continue
-        const { member, penalty } = event.args as unknown as { member: Address; penalty: bigint }
-        if (penalty > 0n) found.set(member.toLowerCase(), member)
-      } catch {
-        // an event this ABI does not know
-      }
+    for (const event of disputesEvents(logs)) {
+      if (event.eventName !== 'AbsenteePenalized') continue
+      const { member, penalty } = event.args as unknown as { member: Address; penalty: bigint }
+      if (penalty > 0n) found.set(member.toLowerCase(), member)
     }
     return [...found.values()]
   }
@@ -432,21 +421,18 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     step: string,
     functionName: string,
     args: readonly unknown[],
-  ): Promise<boolean> {
+  ): Promise<void> {
     try {
       await send(functionName, args)
       log.info({ msg: `${step}: done`, id: dispute.id.toString(), round })
-      return true
     } catch (error) {
       refused(dispute, step, round, error)
-      return false
     }
   }
 
   async function claim(dispute: Tracked, round: number, assignment: ChallengeSample['assignment']) {
     try {
-      const { challengerBond } = await read<{ challengerBond: bigint }>('params')
-      await ensureBond(challengerBond)
+      await ensureBond()
       await send('claimChallenge', [dispute.id, BigInt(assignment.issuedAt), assignment.signature])
       dispute.challenger = writer.address
       log.warn({ msg: 'challenge claimed', id: dispute.id.toString(), provider: dispute.provider })
@@ -513,12 +499,7 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   async function reveal(dispute: Tracked, round: number, committed: Hex) {
     const mySalt = await salt(dispute, round)
     const base = { id: dispute.id, round, member: writer.address, salt: mySalt }
-    const guilty =
-      committed === voteCommitment({ ...base, guilty: true })
-        ? true
-        : committed === voteCommitment({ ...base, guilty: false })
-          ? false
-          : undefined
+    const guilty = [true, false].find((vote) => committed === voteCommitment({ ...base, guilty: vote }))
     if (guilty === undefined) {
       refused(
         dispute,

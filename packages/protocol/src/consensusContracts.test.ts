@@ -191,18 +191,7 @@ describe('consensus contracts (Registry, Uptime, Disputes, Emissions) on a real 
     for (const account of [provider, ...validators, payer]) {
       await chain.fund(account.address, parseEther('5000'))
     }
-    await chain.send(provider, {
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'approve',
-      args: [registry, parseEther('2000')],
-    })
-    await chain.send(provider, {
-      address: registry,
-      abi: registryAbi,
-      functionName: 'stake',
-      args: [parseEther('2000')],
-    })
+    await chain.stake(provider, parseEther('2000'))
     await chain.send(provider, {
       address: registry,
       abi: registryAbi,
@@ -215,18 +204,7 @@ describe('consensus contracts (Registry, Uptime, Disputes, Emissions) on a real 
       ],
     })
     for (const [i, validator] of validators.entries()) {
-      await chain.send(validator, {
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'approve',
-        args: [registry, parseEther('1000')],
-      })
-      await chain.send(validator, {
-        address: registry,
-        abi: registryAbi,
-        functionName: 'stake',
-        args: [parseEther('1000')],
-      })
+      await chain.stake(validator, parseEther('1000'))
       await chain.send(validator, {
         address: registry,
         abi: registryAbi,

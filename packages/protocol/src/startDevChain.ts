@@ -2,6 +2,7 @@ import { createWalletClient, type Hex, http, type LocalAccount } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { paymentsAbi } from './abis/Payments.js'
+import { registryAbi } from './abis/Registry.js'
 import { type Connection, connect, localTransportOptions } from './connect.js'
 import { deployContracts } from './deployContracts.js'
 import type { Deployment, DeployParams } from './deployment.js'
@@ -38,6 +39,8 @@ export type DevChain = {
     amount: bigint,
     allocations?: readonly { provider: Hex; amount: bigint }[],
   ) => Promise<void>
+  /** Approves and stakes `amount` of `account`'s MESH in the Registry (a provider's or validator's stake). */
+  stake: (account: LocalAccount, amount: bigint) => Promise<void>
   /** Allocates part of `payer`'s unallocated deposit to providers. */
   allocate: (payer: LocalAccount, allocations: readonly { provider: Hex; amount: bigint }[]) => Promise<void>
   stop: () => Promise<void>
@@ -86,7 +89,7 @@ export async function startDevChain(options: { params?: Partial<DeployParams> } 
       if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in ${hash}`)
       return hash
     }
-    const { token, payments } = deployment.contracts
+    const { token, payments, registry } = deployment.contracts
     const fund = async (to: Hex, amount: bigint) => {
       await send(account(0), {
         address: token,
@@ -120,6 +123,15 @@ export async function startDevChain(options: { params?: Partial<DeployParams> } 
         } else {
           await send(payer, { address: payments, abi: paymentsAbi, functionName: 'deposit', args: [amount] })
         }
+      },
+      stake: async (staker, amount) => {
+        await send(staker, {
+          address: token,
+          abi: meshTokenAbi,
+          functionName: 'approve',
+          args: [registry, amount],
+        })
+        await send(staker, { address: registry, abi: registryAbi, functionName: 'stake', args: [amount] })
       },
       allocate: async (payer, allocations) => {
         await send(payer, {

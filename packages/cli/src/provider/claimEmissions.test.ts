@@ -28,21 +28,10 @@ describe('claimEmissions', () => {
     chain = await startDevChain()
     provider = chain.account(1)
     const validator = chain.account(2)
-    const { token, registry, uptime } = chain.deployment.contracts
+    const { registry, uptime } = chain.deployment.contracts
     for (const account of [provider, validator]) {
       await chain.mint(account.address, parseEther('2000'))
-      await chain.send(account, {
-        address: token,
-        abi: meshTokenAbi,
-        functionName: 'approve',
-        args: [registry, parseEther('1000')],
-      })
-      await chain.send(account, {
-        address: registry,
-        abi: registryAbi,
-        functionName: 'stake',
-        args: [parseEther('1000')],
-      })
+      await chain.stake(account, parseEther('1000'))
     }
     await chain.send(provider, {
       address: registry,

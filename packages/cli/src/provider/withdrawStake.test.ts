@@ -50,20 +50,9 @@ describe('withdrawStake while a dispute is open', () => {
       },
     })
     provider = chain.account(1)
-    const { token, registry } = chain.deployment.contracts
+    const { registry } = chain.deployment.contracts
     await chain.fund(provider.address, parseEther('1000'))
-    await chain.send(provider, {
-      address: token,
-      abi: meshTokenAbi,
-      functionName: 'approve',
-      args: [registry, parseEther('1000')],
-    })
-    await chain.send(provider, {
-      address: registry,
-      abi: registryAbi,
-      functionName: 'stake',
-      args: [parseEther('1000')],
-    })
+    await chain.stake(provider, parseEther('1000'))
     await chain.send(provider, {
       address: registry,
       abi: registryAbi,

@@ -434,6 +434,75 @@ describe('dispute agent (v2: assigned challenger, commit–reveal, restart)', ()
     assert.equal(await balanceOf(disputes), 0n)
   })
 
+  it('attack: a dispute over a request nobody re-executes (an embeddings receipt) costs its opener the bond, never a member a penalty', async () => {
+    // Any customer holds receipts like this one. Were the members unable to vote, each would lose
+    // absentSlashBps and the dispute would end void with the bond back: free griefing of validators and a
+    // free freeze of the provider. They vote innocent instead: no breach can be shown.
+    const body = { model: 'tiny', input: 'hello' }
+    const latest = await chain.publicClient.getBlock()
+    const receipt: Receipt = {
+      requestHash: hashRequest('embeddings', body),
+      responseHash: hashResponse(''),
+      tokensHash: zeroHash,
+      modelId,
+      payer: payer().address,
+      provider: provider().address,
+      inputTokens: 1n,
+      outputTokens: 0n,
+      servedAt: latest.timestamp,
+      cost: 10n,
+      cumulativeAmount: 10n,
+    }
+    const { chainId } = chain.deployment
+    const { disputes, token, payments } = chain.deployment.contracts
+    const signature = await signReceipt({ account: provider(), chainId, payments, receipt })
+    const { challengerBond } = await params()
+    const opener = challenger()
+    const openerBefore = await balanceOf(opener.address)
+    const membersBefore = await Promise.all(members().map((m) => balanceOf(m.address)))
+    const providerStake = await staked(provider().address)
+    const supplyBefore = await totalSupply()
+    await chain.send(opener, {
+      address: token,
+      abi: meshTokenAbi,
+      functionName: 'approve',
+      args: [disputes, challengerBond],
+    })
+    await chain.send(opener, {
+      address: disputes,
+      abi: disputesAbi,
+      functionName: 'openDispute',
+      args: [
+        receipt,
+        signature,
+        stringToHex(canonicalJson({ kind: 'embeddings', body })),
+        stringToHex(''),
+        0n,
+        '0x',
+      ],
+    })
+    const digest = hashReceipt(chainId, payments, receipt)
+    const opened = (await events()).find(
+      (e) => e.eventName === 'DisputeOpened' && e.args.receiptDigest === digest,
+    ) as Event
+    const id = opened.args.id as bigint
+
+    const { committee, resolved } = await drawAndCommit(id)
+    assert.equal(Number(resolved.args.outcome), 2, 'Innocent')
+    assert.equal((await ofDispute(id, 'AbsenteePenalized')).length, 0, 'every member voted')
+    const share = challengerBond / 3n
+    assert.equal(resolved.args.bondToCommittee, share * 3n)
+    assert.deepEqual(
+      await Promise.all(members().map((m) => balanceOf(m.address))),
+      membersBefore.map((b, i) => (committee.includes(members()[i]?.address as Address) ? b + share : b)),
+      'each innocent voter got a third of the bond, to the wei',
+    )
+    assert.equal(await balanceOf(opener.address), openerBefore - challengerBond, 'the opener lost its bond')
+    assert.equal(await staked(provider().address), providerStake, 'the provider is untouched')
+    assert.equal(supplyBefore - (await totalSupply()), challengerBond - share * 3n, 'the remainder burned')
+    assert.equal(await balanceOf(disputes), 0n)
+  })
+
   it('escalates when two members never reveal: they lose absentSlashBps, two new members fill their seats, guilty', async () => {
     // Two more validators holding the model, registered before the dispute's snapshot.
     const extra = [chain.account(10), chain.account(11)]

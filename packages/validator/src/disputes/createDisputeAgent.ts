@@ -20,6 +20,7 @@ import {
   zeroHash,
 } from 'viem'
 import { type ChainWriter, revertName } from '../chain/createChainWriter.js'
+import { ValidatorError } from '../errors.js'
 import type { CheckedSample } from '../samples/parseSample.js'
 import type { SampleCheck } from '../samples/sampleCheck.js'
 import { voteCommitment } from './voteCommitment.js'
@@ -445,27 +446,58 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
   async function judge(dispute: Tracked, round: number): Promise<boolean> {
     const cached = dispute.verdicts.get(round)
     if (cached !== undefined) return cached
-    const tx = await publicClient.getTransaction({ hash: dispute.openTx })
-    const { args } = decodeFunctionData({ abi: disputesAbi, data: tx.input })
-    const [receipt, , request, response] = args as unknown as [Receipt, Hex, Hex, Hex]
-    const { kind, body } = readDisputedRequest(hexToString(request))
-    const verdict = await options.check({
-      receipt,
-      kind,
-      request: body,
-      response: hexToString(response),
-      source: 'committee',
-    })
-    const guilty = verdict.verdict === 'breach'
+    const disputed = await readDisputed(dispute)
+    let guilty = false
+    let reasons: string[]
+    if (typeof disputed === 'string') {
+      reasons = [disputed]
+    } else {
+      try {
+        const verdict = await options.check({ ...disputed, source: 'committee' })
+        guilty = verdict.verdict === 'breach'
+        reasons = verdict.reasons
+      } catch (error) {
+        // A request the provider could not have served as a valid request of its kind, or one not
+        // re-executed token by token (embeddings): no breach can be shown, so the vote is innocent and the
+        // opener's bond pays the committee. Anything else (the model failed to load, ...) is this
+        // validator's own failure: no vote now, the next tick tries again.
+        if (!(error instanceof ValidatorError && error.code === 'invalid_request')) throw error
+        reasons = [error.message]
+      }
+    }
     dispute.verdicts.set(round, guilty)
-    log.info({
-      msg: 'disputed answer re-executed',
-      id: dispute.id.toString(),
-      round,
-      guilty,
-      reasons: verdict.reasons,
-    })
+    log.info({ msg: 'disputed answer re-executed', id: dispute.id.toString(), round, guilty, reasons })
     return guilty
+  }
+
+  /**
+   * The disputed receipt, request and answer, from the opening transaction's calldata; a string saying why
+   * when they cannot be read there: an opening sent through a contract (its calldata is not `openDispute`'s),
+   * calldata of another receipt, or a payload that is not the canonical JSON of a request. Such a dispute
+   * shows no breach, so it must cost its opener the bond, never the members a penalty for not voting.
+   */
+  async function readDisputed(
+    dispute: Tracked,
+  ): Promise<Omit<Parameters<SampleCheck>[0], 'source'> | string> {
+    const tx = await publicClient.getTransaction({ hash: dispute.openTx })
+    let opened: readonly [Receipt, Hex, Hex, Hex]
+    try {
+      const call = decodeFunctionData({ abi: disputesAbi, data: tx.input })
+      if (call.functionName !== 'openDispute') throw new Error(`it calls ${call.functionName}`)
+      opened = call.args as unknown as readonly [Receipt, Hex, Hex, Hex]
+    } catch (error) {
+      return `the opening transaction is not a direct openDispute call (${(error as Error).message.split('\n')[0]})`
+    }
+    const [receipt, , request, response] = opened
+    const digest = await read<Hex>('hashReceipt', [receipt])
+    if (digest.toLowerCase() !== dispute.receiptDigest.toLowerCase())
+      return 'the opening transaction disputes another receipt'
+    try {
+      const { kind, body } = readDisputedRequest(hexToString(request))
+      return { receipt, kind, request: body, response: hexToString(response) }
+    } catch (error) {
+      return `the disputed payload is not a request: ${(error as Error).message}`
+    }
   }
 
   const salt = (dispute: Tracked, round: number) =>

@@ -1,3 +1,4 @@
+import { gasWithHeadroom } from '@infermesh/protocol'
 import {
   type Abi,
   type Account,
@@ -44,9 +45,20 @@ export function createChainWriter({ publicClient, walletClient }: ChainWriterOpt
         account: walletClient.account,
         blockTag: 'pending',
       } as never)
+      // Estimated against the pending block too, with headroom: the transaction may run a longer path
+      // than the estimate's (the first uptime report of an epoch opens its records; see gasWithHeadroom).
+      const estimate = await publicClient.estimateContractGas({
+        ...call,
+        account: walletClient.account,
+        blockTag: 'pending',
+      } as never)
       // The simulation's request carries only the function's ABI item: with the whole ABI, a revert
       // between the simulation and the send (another validator's transaction first) is decoded too.
-      hash = await walletClient.writeContract({ ...(request as object), abi: call.abi } as never)
+      hash = await walletClient.writeContract({
+        ...(request as object),
+        abi: call.abi,
+        gas: gasWithHeadroom(estimate),
+      } as never)
     } catch (error) {
       throw describe(call.functionName, error)
     }

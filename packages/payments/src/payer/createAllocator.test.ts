@@ -84,7 +84,11 @@ describe('createAllocator on a real anvil', () => {
 
   it('counts billed work and abort allowance against the allocation, and redemptions change nothing', async () => {
     const subject = allocator()
-    const [a] = providers() as [Hex]
+    // The first test cut whichever provider's reads finished last to 3 MESH: take one it allocated 11 to.
+    const full = await Promise.all(
+      providers().map(async (provider) => (await allocationOf(provider)) === parseEther('11')),
+    )
+    const a = providers()[full.indexOf(true)] as Hex
     const payer = createPayer({
       account: payerAccount(),
       chainId: chain.deployment.chainId,

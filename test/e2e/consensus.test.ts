@@ -431,7 +431,15 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       [epoch, honest.address],
     )
     assert.ok(honestScore >= floor, `the honest provider scored ${honestScore}`)
-    // The honest provider's share: still claimable, or already claimed for it by a validator.
+    // The honest provider's share: still claimable, or already claimed for it by a validator. Read what is
+    // claimable first and the Claimed events after: a validator may claim between the two reads, and in
+    // this order its claim is then in the events.
+    const [stillClaimable] = await read<readonly [bigint, bigint, bigint]>(
+      devnet.contracts.emissions,
+      emissionsAbi,
+      'claimable',
+      [epoch, honest.address],
+    )
     const claimed = await publicClient().getContractEvents({
       address: devnet.contracts.emissions,
       abi: emissionsAbi,
@@ -439,12 +447,6 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       fromBlock: 0n,
     })
     const honestClaim = claimed.find((e) => e.args.epoch === epoch && e.args.account === honest.address)
-    const [stillClaimable] = await read<readonly [bigint, bigint, bigint]>(
-      devnet.contracts.emissions,
-      emissionsAbi,
-      'claimable',
-      [epoch, honest.address],
-    )
     assert.ok(
       (honestClaim?.args.availability ?? 0n) > 0n || stillClaimable > 0n,
       'the honest provider earns availability',

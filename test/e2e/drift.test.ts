@@ -18,14 +18,16 @@ async function counter(url: string, name: string, match: string): Promise<number
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
 }
 
-const requests = 520
+/** 160 in `npm test`; `npm run fuzz` runs 520 (INFERMESH_DRIFT_REQUESTS). */
+const requests = Number(process.env.INFERMESH_DRIFT_REQUESTS ?? 160)
 
 /**
  * DESIGN rule 4's other half: honest numeric drift is never slashed. Two honest providers run llama.cpp
  * with 2 threads and 4 sequences per context (batched decoding under concurrent load); the three
  * validators re-execute with 1 thread, one sequence. The gateway samples every request (p = 1): over
- * more than 500 sampled requests — greedy chat, greedy and seeded-sampling completions — no breach and
- * no dispute.
+ * every sampled request — greedy chat, greedy and seeded-sampling completions; 160 in `npm test`, 520 in
+ * `npm run fuzz` — no breach and no dispute. (packages/validator's verifyDrift test re-executes 500 more
+ * in-process.)
  */
 describe('honest providers with numeric drift are never slashed', () => {
   let dir: string
@@ -115,7 +117,8 @@ describe('honest providers with numeric drift are never slashed', () => {
     }
     const [pass, drift, breach] = [await total('pass'), await total('drift'), await total('breach')]
     console.log(`# ${checked} re-executed: ${pass} pass, ${drift} drift, ${breach} breach`)
-    assert.ok(checked >= 500, `only ${checked} samples were re-executed`)
+    // A validator whose queue is full refuses a sample (429) and the gateway tries another: a few may be lost.
+    assert.ok(checked >= Math.floor(requests * 0.96), `only ${checked} of ${requests} samples were re-executed`)
     assert.equal(breach, 0, 'no honest answer is a breach')
     const opened = await createPublicClient({ transport: http(devnet.rpcUrl) }).getContractEvents({
       address: devnet.contracts.disputes,

@@ -118,7 +118,10 @@ describe('honest providers with numeric drift are never slashed', () => {
     const [pass, drift, breach] = [await total('pass'), await total('drift'), await total('breach')]
     console.log(`# ${checked} re-executed: ${pass} pass, ${drift} drift, ${breach} breach`)
     // A validator whose queue is full refuses a sample (429) and the gateway tries another: a few may be lost.
-    assert.ok(checked >= Math.floor(requests * 0.96), `only ${checked} of ${requests} samples were re-executed`)
+    assert.ok(
+      checked >= Math.floor(requests * 0.96),
+      `only ${checked} of ${requests} samples were re-executed`,
+    )
     assert.equal(breach, 0, 'no honest answer is a breach')
     const opened = await createPublicClient({ transport: http(devnet.rpcUrl) }).getContractEvents({
       address: devnet.contracts.disputes,

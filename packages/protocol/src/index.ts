@@ -71,6 +71,7 @@ export {
   startDevChain,
 } from './startDevChain.js'
 export { typedDataHasher } from './typedDataHasher.js'
+export { VERIFICATION_MODEL_ID } from './verificationModelId.js'
 export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

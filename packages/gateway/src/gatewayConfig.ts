@@ -92,6 +92,17 @@ export const gatewayConfigSchema = z.strictObject({
   sampling: z
     .strictObject({
       probability: z.number().min(0).max(1).default(0.05),
+      /**
+       * What each sample pays its validator, in MESH wei: a voucher on the channel (payer, validator,
+       * VERIFICATION_MODEL_ID), from the payer's own allocation to that validator (allocated like a
+       * provider's). 0 sends samples unpaid (validators with a `minSampleFee` refuse them). Default 0.01 MESH.
+       */
+      sampleFee: wei.default(10n ** 16n),
+      /**
+       * A validator's weight in the draw of a sample is min(stake, sampleStakeCap), MESH wei. Default:
+       * 10 × the Registry's minimum validator stake.
+       */
+      sampleStakeCap: wei.optional(),
     })
     .prefault({}),
 })

@@ -23,6 +23,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Samples are signed for this deployment's Disputes contract; no sampling without it. */
       disputes: address.optional(),
       emissions: address.optional(),
+      verificationFees: address.optional(),
     }),
   }),
   server: z

@@ -25,6 +25,7 @@ export const validatorConfigSchema = z.strictObject({
       uptime: address,
       disputes: address,
       emissions: address,
+      verificationFees: address.optional(),
     }),
   }),
   server: z

@@ -201,9 +201,9 @@ interface IPayments {
     /// burn. Only the owner, only once; it must hold the same token.
     function setVerificationFees(address verificationFees) external;
 
-    /// @notice Only the owner; at most `MAX_VERIFICATION_SHARE_BPS` (5000). Applies to flushes after it
+    /// @notice Sets `verificationShareBps`. Only the owner; at most 5000 (half the burn). Applies to flushes after it
     /// (a share of what is booked then, whenever it was booked). Zero burns everything.
-    function setVerificationShareBps(uint16 verificationShareBps) external;
+    function setVerificationShare(uint16 verificationShareBps) external;
 
     /// @notice Only the owner; at most `MAX_BURN_BPS`. Applies to redemptions made after it.
     function setBurnBps(uint16 burnBps) external;

@@ -206,7 +206,7 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     wallet.writeContract({
       address: payments,
       abi: paymentsAbi,
-      functionName: 'setVerificationShareBps',
+      functionName: 'setVerificationShare',
       args: [Number(params.verificationShareBps)],
     }),
   )

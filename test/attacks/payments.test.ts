@@ -328,9 +328,12 @@ describe('payments attacks on the gateway (issue 11, audit §1 §6 §8 §16)', (
     const tokenBefore = await Promise.all(
       providers.map((p) => read<bigint>(token, meshTokenAbi, 'balanceOf', [p])),
     )
+    // A flush burns 80% and funds VerificationFees with 20%: both are the burn Payments booked.
+    const fees = net.deployment.contracts.verificationFees
     const burnedBefore =
       (await read<bigint>(token, meshTokenAbi, 'totalBurned')) +
-      (await read<bigint>(payments, paymentsAbi, 'pendingBurn'))
+      (await read<bigint>(payments, paymentsAbi, 'pendingBurn')) +
+      (await read<bigint>(token, meshTokenAbi, 'balanceOf', [fees]))
     // Everyone redeems what it holds: the honest provider through its settler, the hostile one its best voucher.
     await net.gateway.flushVouchers()
     await net.providers[0]?.running.settler.settleNow(0n)
@@ -353,7 +356,8 @@ describe('payments attacks on the gateway (issue 11, audit §1 §6 §8 §16)', (
     const toProviders = tokenAfter.reduce((sum, after, i) => sum + after - (tokenBefore[i] as bigint), 0n)
     const burned =
       (await read<bigint>(token, meshTokenAbi, 'totalBurned')) +
-      (await read<bigint>(payments, paymentsAbi, 'pendingBurn')) -
+      (await read<bigint>(payments, paymentsAbi, 'pendingBurn')) +
+      (await read<bigint>(token, meshTokenAbi, 'balanceOf', [fees])) -
       burnedBefore
     const royalties = await read<bigint>(payments, paymentsAbi, 'royaltiesOwed', [net.royaltyReceiver])
     let paid = 0n
@@ -465,7 +469,10 @@ async function moneyOf(
   return {
     tokens: await Promise.all(accounts.map((account) => balanceOf(net, account))),
     held: await balanceOf(net, payments),
-    flushed: await net.read.readContract({ address: token, abi: meshTokenAbi, functionName: 'totalBurned' }),
+    // What flushes took out of Payments: burned, plus the share VerificationFees got (20% of each flush).
+    flushed:
+      (await net.read.readContract({ address: token, abi: meshTokenAbi, functionName: 'totalBurned' })) +
+      (await balanceOf(net, net.deployment.contracts.verificationFees)),
     booked: await net.read.readContract({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }),
     royalties: await Promise.all(
       receivers.map((receiver) =>

@@ -164,8 +164,10 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
   let internal: Server
   let internalUrl: string
   let internalHits = 0
-  const hostiles: Record<'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser' | 'clock', Hostile> =
-    {} as never
+  const hostiles: Record<
+    'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser' | 'clock' | 'excuser',
+    Hostile
+  > = {} as never
   let honest: Address[]
 
   const chat = (body: Record<string, unknown>, url = net.gateway.url, apiKey = net.apiKey) =>
@@ -252,8 +254,17 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
         response.writeHead(400, { 'content-type': 'application/json' })
         response.end(JSON.stringify({ error: { message: 'Invalid request.', code: 'invalid_request' } }))
       }),
-      // Signed receipts whose servedAt is `user` seconds off the clock (registered last: devAccount(15)).
+      // Signed receipts whose servedAt is `user` seconds off the clock (registered sixth: devAccount(15)).
       clock: await startHostile(net.modelId, answerWithClockOff(net, devAccount(15), parseEther('1'))),
+      // 400 unsupported_parameter naming `messages` to everything: a parameter every provider honours.
+      excuser: await startHostile(net.modelId, (_request, response) => {
+        response.writeHead(400, { 'content-type': 'application/json' })
+        response.end(
+          JSON.stringify({
+            error: { message: 'Not supported.', code: 'unsupported_parameter', param: 'messages' },
+          }),
+        )
+      }),
     }
     let index = 10
     for (const [name, server] of Object.entries(servers)) {
@@ -264,7 +275,7 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
       })
       hostiles[name as keyof typeof hostiles] = Object.assign(server, { address: account.address })
     }
-    await waitForProviders(net.gateway.url, net.apiKey, 8)
+    await waitForProviders(net.gateway.url, net.apiKey, 9)
   })
   after(async () => {
     for (const hostile of Object.values(hostiles)) hostile.server.close()
@@ -378,6 +389,25 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
     })
     assert.equal(stream.status, 200)
     assert.match(await stream.text(), /data: \[DONE\]/)
+  })
+
+  it('(d2) fails over from a provider that excuses every refusal as unsupported_parameter on `messages`, then suspends it', async () => {
+    // Before issue 16 the gateway took that as the customer's doing: the customer got a 400 and the
+    // provider no failure. The gateway checks bodies as providers do, so a parameter every provider
+    // honours is no excuse.
+    const preferences = { order: [hostiles.excuser.address], only: [hostiles.excuser.address, ...honest] }
+    const hits: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const before = hostiles.excuser.posts
+      const response = await chat({
+        provider: preferences,
+        messages: [{ role: 'user', content: `excuse ${i}` }],
+      })
+      assert.equal(response.status, 200, `${await response.clone().text()} ${await honestState()}`)
+      assert.ok(honest.includes((await lastUsageProvider()) as Address), 'an honest provider served it')
+      hits.push(hostiles.excuser.posts - before)
+    }
+    assert.deepEqual(hits, [1, 1, 1, 0, 0])
   })
 
   it('(e) percent-encoded paths still need an API key', async () => {

@@ -57,8 +57,12 @@ describe('createFeeClaimer on anvil', () => {
       abi: verificationFeesAbi,
       functionName: 'creditVotes',
       args: [voters],
+      // A fixed limit: anvil's own estimate for an impersonated sender once came out short on a loaded
+      // machine (the receipt said reverted); creditVotes of three voters uses about 82,000.
+      gas: 1_000_000n,
     })
-    assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success')
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash })
+    assert.equal(receipt.status, 'success', `creditVotes reverted using ${receipt.gasUsed} gas`)
     await rpc('anvil_stopImpersonatingAccount', [disputes])
   }
 

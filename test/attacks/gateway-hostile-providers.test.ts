@@ -209,7 +209,9 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
   }
 
   before(async () => {
-    net = await startNetwork({ providers: 2, sampling: 0 })
+    // A suspension outlasts the file: (d) checks that a suspended provider is skipped, and on a loaded
+    // machine five requests once took longer than the fixture's 5 s suspension.
+    net = await startNetwork({ providers: 2, sampling: 0, suspendMs: 600_000 })
     honest = net.providers.map((provider) => provider.account.address)
     internal = createServer((request, response) => {
       internalHits++

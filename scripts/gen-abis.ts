@@ -20,6 +20,7 @@ const contracts = [
   'Disputes',
   'Emissions',
   'MeshTimelock',
+  'VerificationFees',
 ] as const
 
 const lowerFirst = (name: string) => name[0]?.toLowerCase() + name.slice(1)

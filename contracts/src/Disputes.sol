@@ -9,6 +9,7 @@ import {IDisputes} from "./interfaces/IDisputes.sol";
 import {IDisputeWindow} from "./interfaces/IDisputeWindow.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
+import {IVerificationFees} from "./interfaces/IVerificationFees.sol";
 import {Epochs} from "./libraries/Epochs.sol";
 import {SignatureRule} from "./libraries/SignatureRule.sol";
 
@@ -50,8 +51,8 @@ import {SignatureRule} from "./libraries/SignatureRule.sol";
 /// and may withhold the block to re-roll once (with a centralized L2 sequencer, it picks the committee).
 ///
 /// Gas: a draw is O(seats · log n) Registry reads (no validator list copy); commit and reveal are O(1);
-/// resolve is O(committeeSize) (absentees recorded, innocent voters paid) and does not depend on the number
-/// of validators or of their models; `collectPenalty` is one Registry slash and at most one unfreeze.
+/// resolve is O(committeeSize) (absentees recorded, innocent voters paid, voters with the verdict credited
+/// in one VerificationFees call) and does not depend on the number of validators or of their models; `collectPenalty` is one Registry slash and at most one unfreeze.
 contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     using SafeERC20 for IMeshToken;
 
@@ -107,6 +108,8 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
 
     /// @inheritdoc IDisputes
     mapping(address member => uint256) public pendingPenaltyOf;
+    /// @inheritdoc IDisputes
+    address public verificationFees;
 
     mapping(uint256 id => Dispute) private _disputes;
     mapping(uint256 id => address[]) private _committees;
@@ -332,6 +335,20 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
     /// @inheritdoc IDisputes
     function setParams(Params calldata params_) external onlyOwner {
         _setParams(params_);
+    }
+
+    /// @inheritdoc IDisputes
+    function setVerificationFees(address verificationFees_) external onlyOwner {
+        if (verificationFees_ == address(0)) revert ZeroAddress();
+        address current = verificationFees;
+        if (current != address(0)) revert VerificationFeesAlreadySet(current);
+        // Set once and called by every verdict: a contract that refused our credits would block them all.
+        address wired = IVerificationFees(verificationFees_).disputes();
+        if (wired != address(this)) revert VerificationFeesNotWired(verificationFees_, wired);
+        address feesToken = IVerificationFees(verificationFees_).token();
+        if (feesToken != address(_token)) revert TokenMismatch(address(_token), feesToken);
+        verificationFees = verificationFees_;
+        emit VerificationFeesSet(verificationFees_);
     }
 
     // --------------------------------------------------------------- views
@@ -573,12 +590,17 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
                 if (slashed - reward != 0) _token.burn(slashed - reward);
             }
             _token.safeTransfer(challenger, reward + bond);
+            address fees = verificationFees;
+            if (fees != address(0)) IVerificationFees(fees).creditVotes(_votersWith(id, true, d.guiltyVotes));
         } else if (outcome == Outcome.Innocent) {
+            address[] memory voters = _votersWith(id, false, d.innocentVotes);
             // F3: the failed bond goes to the members who revealed "innocent", never to the provider.
-            toCommittee = _payInnocentVoters(id, bond, d.innocentVotes);
+            toCommittee = _payInnocentVoters(voters, bond);
             unchecked {
                 if (bond - toCommittee != 0) _token.burn(bond - toCommittee);
             }
+            address fees = verificationFees;
+            if (fees != address(0)) IVerificationFees(fees).creditVotes(voters);
         } else {
             _token.safeTransfer(challenger, bond);
         }
@@ -586,19 +608,30 @@ contract Disputes is IDisputes, IDisputeWindow, Ownable2Step {
         emit DisputeResolved(id, outcome, slashed, reward, toCommittee, absentees);
     }
 
-    /// @dev Pays `bond / voters` to each member who revealed "innocent"; returns the total paid.
-    function _payInnocentVoters(uint256 id, uint256 bond, uint256 voters) private returns (uint256 paid) {
-        uint256 share = bond / voters; // voters > committeeSize / 2 >= 1
-        if (share == 0) return 0;
+    /// @dev The members of the dispute (any round) who revealed `guilty`: `count` of them (the dispute's
+    /// guiltyVotes or innocentVotes), in draw order. A member who revealed in an earlier round is kept in
+    /// the later rounds' committee, so these are the final committee's voters with that vote.
+    function _votersWith(uint256 id, bool guilty, uint256 count) private view returns (address[] memory voters) {
+        voters = new address[](count);
         address[] storage committee = _committees[id];
         mapping(address => Member) storage memberOf_ = _members[id];
         uint256 length = committee.length;
-        for (uint256 i; i < length; ++i) {
+        uint256 found;
+        for (uint256 i; i < length && found < count; ++i) {
             address member = committee[i];
             Member storage m = memberOf_[member];
-            if (!m.revealed || m.guilty) continue;
+            if (!m.revealed || m.guilty != guilty) continue;
+            voters[found++] = member;
+        }
+    }
+
+    /// @dev Pays `bond / voters.length` to each of `voters` (who revealed "innocent"); returns the total paid.
+    function _payInnocentVoters(address[] memory voters, uint256 bond) private returns (uint256 paid) {
+        uint256 share = bond / voters.length; // voters > committeeSize / 2 >= 1
+        if (share == 0) return 0;
+        for (uint256 i; i < voters.length; ++i) {
             paid += share;
-            _token.safeTransfer(member, share);
+            _token.safeTransfer(voters[i], share);
         }
     }
 

@@ -20,6 +20,10 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 contract ModelRegistry is IModelRegistry, Ownable2Step {
     /// @notice The highest royalty cap the owner can ever set: 30%.
     uint16 public constant MAX_ROYALTY_BPS_LIMIT = 3000;
+    /// @dev The channel model id of per-sample verification fees (@infermesh/protocol's VERIFICATION_MODEL_ID):
+    /// never registrable, so it never pays a royalty. Internal: a public getter would shift `royaltyInfo`'s
+    /// selector dispatch and add 45 gas to every redemption.
+    bytes32 internal constant VERIFICATION_MODEL_ID = keccak256("infermesh/verification");
     uint256 public constant MAX_NAME_LENGTH = 128;
     uint256 public constant MAX_URI_LENGTH = 512;
     /// @notice Bounds of `royaltyIncreaseDelay`: Payments' shortest withdrawal delay (1 hour) plus its
@@ -79,6 +83,7 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
         address royaltyReceiver
     ) external {
         if (modelId == bytes32(0)) revert ZeroModelId();
+        if (modelId == VERIFICATION_MODEL_ID) revert ReservedModelId(modelId);
         if (_models[modelId].owner != address(0)) revert ModelAlreadyRegistered(modelId);
         _checkUri(uri);
         _checkRoyalty(royaltyBps, royaltyReceiver);

@@ -10,6 +10,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPayments} from "./interfaces/IPayments.sol";
 import {IMeshToken} from "./interfaces/IMeshToken.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IVerificationFees} from "./interfaces/IVerificationFees.sol";
 import {Epochs} from "./libraries/Epochs.sol";
 import {SignatureRule} from "./libraries/SignatureRule.sol";
 
@@ -29,6 +30,8 @@ import {SignatureRule} from "./libraries/SignatureRule.sol";
 /// - for every epoch, totalWork(epoch) == Σ over providers of workOf(epoch, provider) == Σ `amount` over the
 ///   redemptions made during that epoch, and burnedOf(epoch, provider) == Σ `burned` of that provider's
 ///   redemptions in it; past epochs never change.
+/// - a flush of `amount` booked burn sends exactly `amount * verificationShareBps / 10,000` (rounded down) to
+///   `verificationFees` (when set) and burns the rest; nothing else ever leaves as burn.
 /// Amounts are stored in 112 bits (5.19e15 MESH per payer, allocation or withdrawal: SafeCast reverts
 /// above), an epoch's work and the unflushed burn in 104 bits (2e13 MESH: the burn is flushed first when
 /// it would overflow), timestamps in 32 bits (until 2106) and epoch numbers in 32 bits.
@@ -39,6 +42,9 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address payer,address provider,bytes32 modelId,uint256 cumulativeAmount)");
     uint16 public constant MAX_BURN_BPS = 5000;
+    /// @dev The highest share of the flushed burn the owner may send to VerificationFees. Not public: one
+    /// selector fewer keeps the dispatch of redeem and deposit as cheap as before VerificationFees.
+    uint16 private constant MAX_VERIFICATION_SHARE_BPS = 5000;
     uint64 public constant MIN_WITHDRAW_DELAY = 1 hours;
     uint64 public constant MAX_WITHDRAW_DELAY = 30 days;
     /// @notice The longest a provider is expected to take to redeem after a release is requested, beyond
@@ -108,6 +114,12 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     /// @dev Total work of epochs before the one in `_totalsSlot` (written when the next epoch's first redemption
     /// comes; epochs without work stay zero).
     mapping(uint64 epoch => uint256) private _pastTotalWork;
+    /// @inheritdoc IPayments
+    /// @dev In its own slot with `verificationShareBps`, read only when the burn is flushed: redeem's hot
+    /// path never loads it.
+    address public verificationFees;
+    /// @inheritdoc IPayments
+    uint16 public verificationShareBps;
 
     constructor(
         address owner_,
@@ -291,8 +303,7 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         if (amount == 0) revert ZeroAmount();
         totals.pendingBurn = 0;
         _storeTotals(totals);
-        emit BurnFlushed(amount);
-        _token.burn(amount);
+        _flush(amount);
     }
 
     // ------------------------------------------------------------- parameters
@@ -305,6 +316,29 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     /// @inheritdoc IPayments
     function setWithdrawDelay(uint64 withdrawDelay_) external onlyOwner {
         _setWithdrawDelay(_models, withdrawDelay_);
+    }
+
+    /// @inheritdoc IPayments
+    function setVerificationFees(address verificationFees_) external onlyOwner {
+        if (verificationFees_ == address(0)) revert ZeroAddress();
+        address current = verificationFees;
+        if (current != address(0)) revert VerificationFeesAlreadySet(current);
+        // A contract of another token would make every flush revert, for good (it is set once).
+        address feesToken = IVerificationFees(verificationFees_).token();
+        if (feesToken != address(_token)) revert TokenMismatch(address(_token), feesToken);
+        verificationFees = verificationFees_;
+        emit VerificationFeesSet(verificationFees_);
+    }
+
+    /// @inheritdoc IPayments
+    /// @dev Named without "Bps" on purpose: with this selector, adding VerificationFees' four functions
+    /// leaves the dispatch of `redeem` and `redeemBatch` at the same comparisons as before (no gas added).
+    function setVerificationShare(uint16 verificationShareBps_) external onlyOwner {
+        if (verificationShareBps_ > MAX_VERIFICATION_SHARE_BPS) {
+            revert ParameterOutOfRange("verificationShareBps", verificationShareBps_, 0, MAX_VERIFICATION_SHARE_BPS);
+        }
+        verificationShareBps = verificationShareBps_;
+        emit VerificationShareBpsSet(verificationShareBps_);
     }
 
     // ------------------------------------------------------------------ views
@@ -521,11 +555,30 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         uint256 record = _work[epoch][provider];
         // A record's sums are bounded by its epoch's total work, which passed the 104-bit check above.
         _work[epoch][provider] = ((record >> 128) + burned) << 128 | (uint128(record) + amount);
-        if (flushNow != 0) {
-            emit BurnFlushed(flushNow);
-            _token.burn(flushNow);
-        }
+        if (flushNow != 0) _flush(flushNow);
         if (batch.toProvider != 0) _token.safeTransfer(provider, batch.toProvider);
+    }
+
+    /// @dev Sends `verificationShareBps` of `amount` (rounded down) to VerificationFees' current pool when
+    /// a fees contract is set and the share is not zero, and burns the rest. `amount` was taken off the
+    /// booked burn already. Emits BurnFlushed(amount), and BurnShared for the share.
+    function _flush(uint256 amount) private {
+        emit BurnFlushed(amount);
+        address fees = verificationFees;
+        uint256 share;
+        if (fees != address(0)) {
+            // amount < 2^104 and the share is at most 5000 bps: no overflow.
+            share = amount * verificationShareBps / BPS;
+            if (share != 0) {
+                emit BurnShared(fees, share);
+                _token.forceApprove(fees, share);
+                IVerificationFees(fees).fund(share);
+            }
+        }
+        // share <= amount / 2.
+        unchecked {
+            if (amount - share != 0) _token.burn(amount - share);
+        }
     }
 
     function _skip(Voucher calldata voucher, bytes4 reason) private {

@@ -169,6 +169,16 @@ contract ModelRegistryTest is Test {
         registry.register(bytes32(0), "zero", "", 0, address(0));
     }
 
+    /// Attack: squat the verification-fee channel id with a 30% royalty, so that every per-sample fee a
+    /// payer pays a validator (Payments vouchers on that id) skims a royalty to the squatter.
+    function test_VerificationChannelSquat_registerRefused() public {
+        bytes32 id = keccak256("infermesh/verification");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ReservedModelId.selector, id));
+        vm.prank(alice);
+        registry.register(id, "verification", "", 3000, aliceReceiver);
+        vm.assertEq(registry.modelCount(), 0);
+    }
+
     function test_register_revertsWhenModelAlreadyRegistered() public {
         _registerLlama();
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyRegistered.selector, LLAMA));

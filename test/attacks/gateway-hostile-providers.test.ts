@@ -164,8 +164,10 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
   let internal: Server
   let internalUrl: string
   let internalHits = 0
-  const hostiles: Record<'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser' | 'clock', Hostile> =
-    {} as never
+  const hostiles: Record<
+    'redirect' | 'secret' | 'secret2' | 'stream' | 'refuser' | 'clock' | 'excuser',
+    Hostile
+  > = {} as never
   let honest: Address[]
 
   const chat = (body: Record<string, unknown>, url = net.gateway.url, apiKey = net.apiKey) =>
@@ -207,7 +209,9 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
   }
 
   before(async () => {
-    net = await startNetwork({ providers: 2, sampling: 0 })
+    // A suspension outlasts the file: (d) checks that a suspended provider is skipped, and on a loaded
+    // machine five requests once took longer than the fixture's 5 s suspension.
+    net = await startNetwork({ providers: 2, sampling: 0, suspendMs: 600_000 })
     honest = net.providers.map((provider) => provider.account.address)
     internal = createServer((request, response) => {
       internalHits++
@@ -252,8 +256,17 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
         response.writeHead(400, { 'content-type': 'application/json' })
         response.end(JSON.stringify({ error: { message: 'Invalid request.', code: 'invalid_request' } }))
       }),
-      // Signed receipts whose servedAt is `user` seconds off the clock (registered last: devAccount(15)).
+      // Signed receipts whose servedAt is `user` seconds off the clock (registered sixth: devAccount(15)).
       clock: await startHostile(net.modelId, answerWithClockOff(net, devAccount(15), parseEther('1'))),
+      // 400 unsupported_parameter naming `messages` to everything: a parameter every provider honours.
+      excuser: await startHostile(net.modelId, (_request, response) => {
+        response.writeHead(400, { 'content-type': 'application/json' })
+        response.end(
+          JSON.stringify({
+            error: { message: 'Not supported.', code: 'unsupported_parameter', param: 'messages' },
+          }),
+        )
+      }),
     }
     let index = 10
     for (const [name, server] of Object.entries(servers)) {
@@ -264,7 +277,7 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
       })
       hostiles[name as keyof typeof hostiles] = Object.assign(server, { address: account.address })
     }
-    await waitForProviders(net.gateway.url, net.apiKey, 8)
+    await waitForProviders(net.gateway.url, net.apiKey, 9)
   })
   after(async () => {
     for (const hostile of Object.values(hostiles)) hostile.server.close()
@@ -378,6 +391,26 @@ describe('a gateway facing hostile providers (real chain, real honest providers,
     })
     assert.equal(stream.status, 200)
     assert.match(await stream.text(), /data: \[DONE\]/)
+  })
+
+  it('(d2) fails over from a provider that excuses every refusal as unsupported_parameter on `messages`, counting a failure', async () => {
+    // Before issue 16 the gateway took that as the customer's doing: the customer got a 400 and the
+    // provider no failure. The gateway checks bodies as providers do, so a parameter every provider
+    // honours is no excuse: each request is served elsewhere, and judgeRefusal's only path to a failover
+    // counts the provider's failure (how long it stays suspended is a matter of time, not checked here).
+    const preferences = { order: [hostiles.excuser.address], only: [hostiles.excuser.address, ...honest] }
+    const hits: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const before = hostiles.excuser.posts
+      const response = await chat({
+        provider: preferences,
+        messages: [{ role: 'user', content: `excuse ${i}` }],
+      })
+      assert.equal(response.status, 200, `${await response.clone().text()} ${await honestState()}`)
+      assert.ok(honest.includes((await lastUsageProvider()) as Address), 'an honest provider served it')
+      hits.push(hostiles.excuser.posts - before)
+    }
+    assert.deepEqual(hits, [1, 1, 1])
   })
 
   it('(e) percent-encoded paths still need an API key', async () => {

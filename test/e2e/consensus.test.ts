@@ -18,6 +18,8 @@ import {
   signSample,
   signVoucher,
   uptimeAbi,
+  VERIFICATION_MODEL_ID,
+  verificationFeesAbi,
   voucherHeader,
 } from '@infermesh/protocol'
 import OpenAI from 'openai'
@@ -489,6 +491,117 @@ describe('consensus: Proof of Sampling, disputes, slashing and uptime on a real 
       const validators = await open('/validators')
       await validators.getByTestId('validator').first().waitFor()
       assert.equal(await validators.getByTestId('validator').count(), 4)
+      // Verification fees: the verdicts credited their voters; anyone may claim a validator's vote fees
+      // once the epoch ended (paid to the validator): claim what the chain says is claimable.
+      const fees = devnet.contracts.verificationFees
+      const feeEvents = async (eventName: 'VotesCredited' | 'FeesClaimed') =>
+        (await publicClient().getContractEvents({
+          address: fees,
+          abi: verificationFeesAbi,
+          eventName,
+          fromBlock: 0n,
+        })) as unknown as Event[]
+      const credited = await feeEvents('VotesCredited')
+      assert.ok(credited.length >= 2 * guilty, 'each guilty verdict credits its voters (a majority of 3)')
+      const current = await read<bigint>(fees, verificationFeesAbi, 'currentEpoch')
+      const claimer = privateKeyToAccount((devnet.accounts[5] as Devnet['accounts'][number]).privateKey)
+      const wallet = createWalletClient({
+        account: claimer,
+        transport: http(devnet.rpcUrl),
+        chain: undefined,
+      })
+      for (const validator of new Set(credited.map((e) => e.args.validator as Address))) {
+        const epochs: bigint[] = []
+        for (const epoch of new Set(
+          credited.filter((e) => e.args.validator === validator).map((e) => e.args.epoch),
+        ))
+          if (
+            epoch < current &&
+            (await read<bigint>(fees, verificationFeesAbi, 'claimable', [validator, epoch])) > 0n
+          )
+            epochs.push(epoch)
+        if (epochs.length === 0) continue
+        const hash = await wallet.writeContract({
+          address: fees,
+          abi: verificationFeesAbi,
+          functionName: 'claim',
+          args: [validator, epochs],
+          chain: null,
+        })
+        assert.equal((await publicClient().waitForTransactionReceipt({ hash })).status, 'success')
+      }
+      // What the chain says each validator earned: vote points, vote fees claimed (by whoever), and sample
+      // fees (Redeemed on the verification channel, after the burn).
+      const chainFees = async () => {
+        const [votes, claims, redeemed] = await Promise.all([
+          feeEvents('VotesCredited'),
+          feeEvents('FeesClaimed'),
+          publicClient().getContractEvents({
+            address: devnet.contracts.payments,
+            abi: paymentsAbi,
+            eventName: 'Redeemed',
+            args: { modelId: VERIFICATION_MODEL_ID },
+            fromBlock: 0n,
+          }),
+        ])
+        return devnet.validators.map(({ address }) => {
+          const mine = (e: Event) => e.args.validator === address
+          return [
+            address.toLowerCase(),
+            String(votes.filter(mine).reduce((sum, e) => sum + Number(e.args.votes), 0)),
+            String(claims.filter(mine).reduce((sum, e) => sum + (e.args.amount as bigint), 0n)),
+            String(
+              redeemed
+                .filter((e) => e.args.provider === address)
+                .reduce(
+                  (sum, e) => sum + (e.args.amount ?? 0n) - (e.args.burned ?? 0n) - (e.args.royalty ?? 0n),
+                  0n,
+                ),
+            ),
+          ]
+        })
+      }
+      const pageFees = async () =>
+        Promise.all(
+          devnet.validators.map(async ({ address }) => {
+            const row = validators.locator(
+              `[data-testid="validator"][data-address="${address.toLowerCase()}"]`,
+            )
+            return [
+              address.toLowerCase(),
+              ...(await Promise.all(
+                ['data-votes', 'data-vote-fees-claimed', 'data-sample-fees'].map(
+                  async (name) => (await row.getAttribute(name)) ?? '',
+                ),
+              )),
+            ]
+          }),
+        )
+      // The page updates live as the explorer indexes the claims (and whatever the daemons send meanwhile).
+      await until('the validators page to show the fees the chain holds', 30_000, async () =>
+        JSON.stringify(await pageFees()) === JSON.stringify(await chainFees()) ? true : undefined,
+      )
+      assert.deepEqual(await pageFees(), await chainFees())
+      // Each ended epoch's books, as the contract's views give them.
+      const rows = validators.getByTestId('fee-epoch')
+      assert.ok((await rows.count()) > 0, 'the epochs the verdicts credited are listed')
+      for (let i = 0; i < (await rows.count()); i++) {
+        const row = rows.nth(i)
+        const epoch = BigInt((await row.getAttribute('data-epoch')) ?? '')
+        if (epoch >= current) continue
+        const view = await Promise.all(
+          (['poolOf', 'votesOf', 'feePerVote'] as const).map(async (name) =>
+            String(await read<bigint>(fees, verificationFeesAbi, name, [epoch])),
+          ),
+        )
+        assert.deepEqual(
+          await Promise.all(
+            ['data-pool', 'data-votes', 'data-fee-per-vote'].map((name) => row.getAttribute(name)),
+          ),
+          view,
+          `epoch ${epoch}`,
+        )
+      }
       await validators.close()
 
       const cheater = devnet.providers[4]?.address as Address

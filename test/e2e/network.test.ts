@@ -61,6 +61,7 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
       'registry',
       'token',
       'uptime',
+      'verificationFees',
     ])
     assert.equal(
       devnet.validators.length,

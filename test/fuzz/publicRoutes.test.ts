@@ -29,6 +29,33 @@ type Target = {
   path: string
 }
 
+/** OpenAI's other chat and completion parameters: each honoured, harmless, or refused unless a no-op. */
+const openAIParameters = [
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'top_logprobs',
+  'tool_choice',
+  'parallel_tool_calls',
+  'functions',
+  'function_call',
+  'audio',
+  'modalities',
+  'prediction',
+  'reasoning_effort',
+  'verbosity',
+  'web_search_options',
+  'service_tier',
+  'store',
+  'metadata',
+  'safety_identifier',
+  'prompt_cache_key',
+  'best_of',
+  'echo',
+  'suffix',
+  'dimensions',
+]
+
 const knownFields = [
   'model',
   'messages',
@@ -49,6 +76,7 @@ const knownFields = [
   'user',
   'tools',
   'response_format',
+  ...openAIParameters,
   'receipt',
   'request',
   'response',
@@ -276,6 +304,91 @@ describe('every public route of every daemon survives generated bad input', { ti
       assert.equal(health.status, 200)
     })
   }
+
+  // The gateway and the provider check bodies with the same checkRequestBody: for a body close to a
+  // valid chat or completion with one parameter of any value added, both refuse it (the same code,
+  // param and message) or neither does. The gateway answers before routing; the provider before the
+  // voucher, which is why it is sent none.
+  const oneParameter = fc.record({
+    kind: fc.constantFrom('chat', 'completion'),
+    field: fc.constantFrom(...knownFields.filter((f) => f !== 'provider'), 'top_k', 'messages', 'prompt'),
+    value: fc.oneof(
+      value,
+      fc.constantFrom(
+        0,
+        1,
+        2,
+        true,
+        false,
+        [],
+        {},
+        'none',
+        'auto',
+        'text',
+        { type: 'text' },
+        { type: 'json_object' },
+      ),
+    ),
+  })
+  const isBodyRefusal = (error: { code?: string; message?: string } | undefined) =>
+    error?.code === 'unsupported_parameter' ||
+    /^(Unrecognized request argument supplied|Invalid request: |`stream_options`)/.test(error?.message ?? '')
+  it('the gateway and the provider refuse the same bodies with the same error, before routing or payment', async () => {
+    const gateway = baseOf('gateway')
+    const provider = baseOf('provider')
+    let refused = 0
+    await fc.assert(
+      fc.asyncProperty(oneParameter, async ({ kind, field, value }) => {
+        const body = {
+          model: 'tiny',
+          ...(kind === 'chat' ? { messages: [{ role: 'user', content: 'hi' }] } : { prompt: 'hi' }),
+          max_tokens: 1,
+          [field]: value,
+        }
+        const path = kind === 'chat' ? '/v1/chat/completions' : '/v1/completions'
+        const send = async (base: string, headers: Record<string, string>) => {
+          const response = await fetch(`${base}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(60_000),
+          })
+          // A request both accept may stream (stream: true): its events are no error.
+          const text = await response.text()
+          let error: { code?: string; message?: string; param?: string } | undefined
+          try {
+            error = (JSON.parse(text) as { error?: typeof error }).error
+          } catch {}
+          return { status: response.status, error }
+        }
+        const [atGateway, atProvider] = await Promise.all([
+          send(gateway, { authorization: `Bearer ${devnet.gateway?.apiKey}` }),
+          send(provider, {}),
+        ])
+        const both = `${JSON.stringify(body).slice(0, 300)}: gateway ${atGateway.status} ${JSON.stringify(atGateway.error)}, provider ${atProvider.status} ${JSON.stringify(atProvider.error)}`
+        assert.equal(isBodyRefusal(atGateway.error), isBodyRefusal(atProvider.error), both)
+        if (!isBodyRefusal(atGateway.error)) return
+        refused++
+        assert.equal(atGateway.status, 400, both)
+        assert.deepEqual(
+          {
+            status: atProvider.status,
+            code: atProvider.error?.code,
+            param: atProvider.error?.param,
+            message: atProvider.error?.message,
+          },
+          {
+            status: 400,
+            code: atGateway.error?.code,
+            param: atGateway.error?.param,
+            message: atGateway.error?.message,
+          },
+        )
+      }),
+      { numRuns: Math.max(50, Math.floor(runs / 4)), seed, endOnFailure: true },
+    )
+    assert.ok(refused > 0)
+  })
 
   it('every daemon still runs and the network still serves a chat through the openai SDK', async () => {
     const pids = [

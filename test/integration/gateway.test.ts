@@ -98,6 +98,54 @@ describe('a gateway over three providers on a real chain, driven by the official
     assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid_request')
   })
 
+  it('refuses a parameter no provider honours with 400 unsupported_parameter before routing, and serves the honoured ones', async () => {
+    // The model exists nowhere: a 400 rather than a 404 shows the body was checked before routing.
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'gpt-9',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: { type: 'json_object' },
+      }),
+      (error: APIError) => {
+        assert.equal(error.status, 400)
+        assert.equal(error.code, 'unsupported_parameter')
+        assert.equal(error.param, 'response_format')
+        assert.equal(error.type, 'invalid_request_error')
+        return true
+      },
+    )
+    await assert.rejects(
+      client.completions.create({
+        model: 'tiny',
+        prompt: 'x',
+        max_tokens: 2,
+        // @ts-expect-error a chat's field on a completion (issue 13's framing attempt)
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+      (error: APIError) => {
+        assert.equal(error.status, 400)
+        assert.equal(error.code, 'invalid_request')
+        assert.equal(error.param, 'messages')
+        return true
+      },
+    )
+    const answer = await client.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 3,
+      temperature: 0.5,
+      top_p: 0.9,
+      seed: 1,
+      stop: ['\n\n'],
+      n: 1,
+      presence_penalty: 0,
+      response_format: { type: 'text' },
+      user: 'someone',
+    })
+    assert.equal(answer.object, 'chat.completion')
+    assert.ok((answer.usage?.completion_tokens ?? 0) >= 1)
+  })
+
   it('explains why nothing matched when every offer is above max_price', async () => {
     await assert.rejects(
       client.chat.completions.create({

@@ -61,6 +61,8 @@ export async function startNetwork(
     sampling?: number
     /** Protocol parameters (e.g. a short `epochLength`). */
     params?: Partial<DeployParams>
+    /** How long the gateway suspends a provider after `failuresToSuspend` failures. Default 5 s. */
+    suspendMs?: number
   } = {},
 ): Promise<NetworkFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-net-'))
@@ -161,7 +163,12 @@ export async function startNetwork(
         database: options.databaseUrl ? { url: options.databaseUrl } : { dir: join(dir, 'gateway-db') },
         // Generous limits: tests share two cores with other test files; a dead provider still fails over
         // at once (its connection is refused).
-        routing: { firstByteTimeoutMs: 60_000, deadlineMs: 120_000, suspendMs: 5_000, contextTokens: 256 },
+        routing: {
+          firstByteTimeoutMs: 60_000,
+          deadlineMs: 120_000,
+          suspendMs: options.suspendMs ?? 5_000,
+          contextTokens: 256,
+        },
         discovery: { refreshMs: 2_000, probeMs: 500 },
         sampling: { probability: options.sampling ?? 0.05 },
       })

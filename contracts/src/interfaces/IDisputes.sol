@@ -20,6 +20,11 @@ pragma solidity ^0.8.24;
 /// `challengerRewardBps` of the slash and its bond back, an unassigned one only its bond; the rest is
 /// burned. Innocent: the bond is split equally among the members who revealed "innocent", the remainder
 /// (rounding) burned; never paid to the provider.
+///
+/// Verification fees: once a VerificationFees contract is set (`setVerificationFees`, once), a guilty or
+/// innocent outcome credits one vote point to each member who revealed a vote with the verdict (in any
+/// round: members who revealed are kept in the later rounds' committee), in one `creditVotes` call;
+/// members who voted against it, absentees and void disputes earn nothing.
 interface IDisputes {
     /// @notice The provider's EIP-712 receipt (version 2 of the Payments domain), field for field (see
     /// packages/protocol/src/eip712.ts and PROTOCOL.md §5):
@@ -218,6 +223,13 @@ interface IDisputes {
     error MemberCannotChallenge(uint256 id, address account);
     /// @notice `member` has no absentee penalty pending: there is nothing to collect.
     error NoPenaltyPending(address member);
+    /// @notice The VerificationFees contract was set already and can never change.
+    error VerificationFeesAlreadySet(address verificationFees);
+    /// @notice The VerificationFees contract does not name this Disputes contract (its `disputes()`), so
+    /// its `creditVotes` would refuse every verdict: call its `setDisputes(this)` first.
+    error VerificationFeesNotWired(address verificationFees, address disputes);
+    /// @notice The contract given holds another token than this one's MESH.
+    error TokenMismatch(address expected, address actual);
 
     /// @notice A dispute was opened; the provider's stake is frozen until it resolves, and at most
     /// `slashAmount` of it is slashed when guilty.
@@ -267,6 +279,8 @@ interface IDisputes {
     );
     /// @notice The parameters changed.
     event ParamsSet(Params params);
+    /// @notice The VerificationFees contract that verdicts credit was set (once).
+    event VerificationFeesSet(address indexed verificationFees);
 
     /// @notice Opens a dispute over a signed receipt, within `disputeWindow` of its `servedAt`. `request`
     /// is the canonical JSON (RFC 8785) of `{"kind": kind, "body": body}` and `response` the UTF-8 content,
@@ -322,6 +336,14 @@ interface IDisputes {
     /// @notice Only the owner; bounded (see Params), and the Registry's unbonding period must cover
     /// `minUnbondingPeriod()` of the new parameters.
     function setParams(Params calldata params) external;
+
+    /// @notice Names the VerificationFees contract whose `creditVotes` every guilty or innocent verdict
+    /// calls. Only the owner, only once; it must hold the same token and name this contract as its
+    /// `disputes()` already. Until set, verdicts credit nobody.
+    function setVerificationFees(address verificationFees) external;
+
+    /// @notice The VerificationFees contract verdicts credit (zero until set).
+    function verificationFees() external view returns (address);
 
     /// @notice `disputeWindow + maxRounds * (commitPeriod + revealPeriod)`: stake must unbond for at least
     /// this long, so that a receipt's dispute can still be opened, and decided, against stake that is leaving.

@@ -24,6 +24,9 @@ interface IModelRegistry {
 
     /// @notice The model id is zero.
     error ZeroModelId();
+    /// @notice The model id is reserved: `keccak256("infermesh/verification")` is the channel of per-sample
+    /// verification fees (validators paid by payers through Payments); a royalty on it would skim them.
+    error ReservedModelId(bytes32 modelId);
     /// @notice The model id is already registered.
     error ModelAlreadyRegistered(bytes32 modelId);
     /// @notice No model is registered under this id.

@@ -70,6 +70,10 @@ interface IPayments {
     error NoReleaseRequested(address payer, address provider);
     /// @notice The release delay has not passed yet.
     error ReleaseLocked(uint64 unlockAt);
+    /// @notice The VerificationFees contract was set already and can never change.
+    error VerificationFeesAlreadySet(address verificationFees);
+    /// @notice The contract given holds another token than this one's MESH.
+    error TokenMismatch(address expected, address actual);
     /// @notice A parameter is outside its allowed range.
     error ParameterOutOfRange(string parameter, uint256 value, uint256 min, uint256 max);
 
@@ -117,8 +121,15 @@ interface IPayments {
     );
     /// @notice Royalties credited to `receiver` were paid out.
     event RoyaltiesClaimed(address indexed receiver, uint256 amount);
-    /// @notice The burn booked by redemptions was burned.
+    /// @notice `amount` of burn booked by redemptions was flushed: burned, except the share sent to
+    /// VerificationFees in the same transaction (BurnShared).
     event BurnFlushed(uint256 amount);
+    /// @notice `amount` of a flush went to `verificationFees`' current epoch pool instead of being burned.
+    event BurnShared(address indexed verificationFees, uint256 amount);
+    /// @notice The VerificationFees contract that receives a share of the flushed burn was set (once).
+    event VerificationFeesSet(address indexed verificationFees);
+    /// @notice A parameter changed.
+    event VerificationShareBpsSet(uint16 verificationShareBps);
     /// @notice A parameter changed.
     event BurnBpsSet(uint16 burnBps);
     /// @notice A parameter changed.
@@ -180,8 +191,19 @@ interface IPayments {
     /// @notice Pays the royalties credited to `receiver` to `receiver`. Anyone may call.
     function claimRoyalties(address receiver) external returns (uint256 amount);
 
-    /// @notice Burns the burn booked by redemptions so far. Anyone may call.
+    /// @notice Flushes the burn booked by redemptions so far: `verificationShareBps` of it (rounded down)
+    /// goes to VerificationFees' current epoch pool (`fund`) when a fees contract is set, the rest is
+    /// burned. Anyone may call.
+    /// @return amount What was flushed (burned and shared together).
     function flushBurn() external returns (uint256 amount);
+
+    /// @notice Names the VerificationFees contract that receives `verificationShareBps` of every flushed
+    /// burn. Only the owner, only once; it must hold the same token.
+    function setVerificationFees(address verificationFees) external;
+
+    /// @notice Sets `verificationShareBps`. Only the owner; at most 5000 (half the burn). Applies to flushes after it
+    /// (a share of what is booked then, whenever it was booked). Zero burns everything.
+    function setVerificationShare(uint16 verificationShareBps) external;
 
     /// @notice Only the owner; at most `MAX_BURN_BPS`. Applies to redemptions made after it.
     function setBurnBps(uint16 burnBps) external;
@@ -236,4 +258,8 @@ interface IPayments {
     function modelRegistry() external view returns (address);
     function burnBps() external view returns (uint16);
     function withdrawDelay() external view returns (uint64);
+    /// @notice The VerificationFees contract funded by flushes (zero until set: everything burns).
+    function verificationFees() external view returns (address);
+    /// @notice The share of a flushed burn sent to VerificationFees, in basis points.
+    function verificationShareBps() external view returns (uint16);
 }

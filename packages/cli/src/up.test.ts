@@ -57,6 +57,7 @@ describe('infermesh up', () => {
       'registry',
       'token',
       'uptime',
+      'verificationFees',
     ])
     assert.deepEqual(devnet.providers, [])
     assert.deepEqual(devnet.validators, [])

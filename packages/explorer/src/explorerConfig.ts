@@ -19,6 +19,7 @@ export const explorerConfigSchema = z.strictObject({
       uptime: address.optional(),
       disputes: address.optional(),
       emissions: address.optional(),
+      verificationFees: address.optional(),
     }),
     /** The block the contracts were deployed in: indexing starts there. */
     startBlock: z

@@ -23,6 +23,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Samples are signed for this deployment's Disputes contract; no sampling without it. */
       disputes: address.optional(),
       emissions: address.optional(),
+      verificationFees: address.optional(),
     }),
   }),
   server: z
@@ -92,6 +93,17 @@ export const gatewayConfigSchema = z.strictObject({
   sampling: z
     .strictObject({
       probability: z.number().min(0).max(1).default(0.05),
+      /**
+       * What each sample pays its validator, in MESH wei: a voucher on the channel (payer, validator,
+       * VERIFICATION_MODEL_ID), from the payer's own allocation to that validator (allocated like a
+       * provider's). 0 sends samples unpaid (validators with a `minSampleFee` refuse them). Default 0.01 MESH.
+       */
+      sampleFee: wei.default(10n ** 16n),
+      /**
+       * A validator's weight in the draw of a sample is min(stake, sampleStakeCap), MESH wei. Default:
+       * 10 × the Registry's minimum validator stake.
+       */
+      sampleStakeCap: wei.optional(),
     })
     .prefault({}),
 })

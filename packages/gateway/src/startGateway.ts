@@ -7,12 +7,13 @@ import {
   createSqlPayerLedger,
   type PayerLedger,
 } from '@infermesh/payments'
-import { connect, disputesAbi, paymentsAbi, registryAbi } from '@infermesh/protocol'
+import { connect, disputesAbi, paymentsAbi, registryAbi, VERIFICATION_MODEL_ID } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import type { GatewayConfig } from './gatewayConfig.js'
 import { createProviderStats, type ProviderStats } from './routing/createProviderStats.js'
 import { createRoutingTable } from './routing/createRoutingTable.js'
+import { createSampleFees } from './sampling/createSampleFees.js'
 import { createSampler, type Sampler } from './sampling/createSampler.js'
 import { samplingFloor } from './sampling/samplingFloor.js'
 import { createGatewayMetrics } from './server/createGatewayMetrics.js'
@@ -150,6 +151,8 @@ export async function startGateway({
     const flushVouchers = async () => {
       let sent = 0
       for (const channel of await ledger.channels()) {
+        // A sample's fee is paid with the sample itself: validators hold their latest voucher already.
+        if (channel.modelId.toLowerCase() === VERIFICATION_MODEL_ID) continue
         const endpoint = discovery.endpointOf(channel.provider)
         if (!endpoint) continue
         try {
@@ -184,19 +187,40 @@ export async function startGateway({
     })
 
     const disputes = config.chain.contracts.disputes
-    const sampler =
-      disputes && config.sampling.probability > 0
-        ? createSampler({
-            account,
-            chainId: chain.id,
-            payments: config.chain.contracts.payments,
-            disputes,
-            probability: config.sampling.probability,
-            validators: () => discovery.validators(),
-            allowPrivate: config.allowPrivatePeers,
-            log,
-          })
-        : undefined
+    const sampling = disputes !== undefined && config.sampling.probability > 0
+    const stakeCap =
+      config.sampling.sampleStakeCap ??
+      (sampling
+        ? 10n *
+          (await publicClient.readContract({
+            address: config.chain.contracts.registry,
+            abi: registryAbi,
+            functionName: 'minValidatorStake',
+          }))
+        : undefined)
+    const sampler = sampling
+      ? createSampler({
+          account,
+          chainId: chain.id,
+          payments: config.chain.contracts.payments,
+          disputes,
+          probability: config.sampling.probability,
+          validators: () => discovery.validators(),
+          allowPrivate: config.allowPrivatePeers,
+          log,
+          ...(stakeCap !== undefined && { stakeCap }),
+          ...(config.sampling.sampleFee > 0n && {
+            fees: createSampleFees({
+              account,
+              chainId: chain.id,
+              payments: config.chain.contracts.payments,
+              ledger,
+              allocator,
+              fee: config.sampling.sampleFee,
+            }),
+          }),
+        })
+      : undefined
     if (sampler) cleanups.push(() => sampler.drain())
     if (disputes) {
       // Write the deterrence bound down where the operator sees it: p must exceed R / (R + S).
@@ -251,6 +275,7 @@ export async function startGateway({
       providers: discovery.providerCount(),
       validators: discovery.validators().length,
       samplingProbability: sampler ? config.sampling.probability : 0,
+      sampleFee: sampler ? config.sampling.sampleFee.toString() : '0',
     })
     return {
       url,

@@ -26,6 +26,13 @@ export {
 } from './model/writeTinyModel.js'
 export { buildPromptTokens, type PromptInput, type PromptTokens } from './prompt/buildPromptTokens.js'
 export {
+  type CheckedRequestBody,
+  checkRequestBody,
+  type RequestBodyKind,
+  type RequestRefusal,
+} from './requests/checkRequestBody.js'
+export { everyProviderHonours } from './requests/everyProviderHonours.js'
+export {
   type ChatRequest,
   type CompletionRequest,
   chatRequestSchema,

@@ -22,6 +22,7 @@ import { modelRegistryAbi } from './abis/ModelRegistry.js'
 import { paymentsAbi } from './abis/Payments.js'
 import { registryAbi } from './abis/Registry.js'
 import { uptimeAbi } from './abis/Uptime.js'
+import { verificationFeesAbi } from './abis/VerificationFees.js'
 import { type Connection, connect } from './connect.js'
 import { deployContracts } from './deployContracts.js'
 import { type Deployment, defaultDeployParams, minUnbondingPeriod } from './deployment.js'
@@ -102,7 +103,7 @@ describe('contracts deployed to a real anvil with viem', () => {
     await anvil?.stop()
   })
 
-  it('deploys seven contracts wired to each other with the default parameters', async () => {
+  it('deploys eight contracts wired to each other with the default parameters', async () => {
     const { token, registry, payments, models, uptime, disputes, emissions } = deployment.contracts
     const read = chain.publicClient.readContract
     assert.equal(
@@ -183,6 +184,50 @@ describe('contracts deployed to a real anvil with viem', () => {
     assert.equal(
       BigInt(await read({ address: registry, abi: registryAbi, functionName: 'unbondingPeriod' })),
       7n * 24n * 3600n,
+    )
+    // VerificationFees: funded by 20% of the flushed burn, credited by Disputes, 5 MESH a vote at most,
+    // on the same epoch clock; each link set once.
+    const { verificationFees } = deployment.contracts
+    assert.equal(
+      await read({ address: payments, abi: paymentsAbi, functionName: 'verificationFees' }),
+      verificationFees,
+    )
+    assert.equal(
+      await read({ address: payments, abi: paymentsAbi, functionName: 'verificationShareBps' }),
+      2000,
+    )
+    assert.equal(
+      await read({ address: disputes, abi: disputesAbi, functionName: 'verificationFees' }),
+      verificationFees,
+    )
+    assert.equal(
+      await read({ address: verificationFees, abi: verificationFeesAbi, functionName: 'disputes' }),
+      disputes,
+    )
+    assert.equal(
+      await read({ address: verificationFees, abi: verificationFeesAbi, functionName: 'token' }),
+      token,
+    )
+    assert.equal(
+      await read({ address: verificationFees, abi: verificationFeesAbi, functionName: 'maxFeePerVote' }),
+      parseEther('5'),
+    )
+    assert.equal(await read({ address: verificationFees, abi: uptimeAbi, functionName: 'genesis' }), genesis)
+    assert.equal(
+      await read({ address: verificationFees, abi: uptimeAbi, functionName: 'epochLength' }),
+      3600n,
+    )
+    assert.equal(
+      await revertName(
+        chain.publicClient.simulateContract({
+          account: deployer,
+          address: payments,
+          abi: paymentsAbi,
+          functionName: 'setVerificationFees',
+          args: [deployer.address],
+        }),
+      ),
+      'VerificationFeesAlreadySet',
     )
   })
 
@@ -451,10 +496,12 @@ describe('contracts deployed to a real anvil with viem', () => {
     assert.equal(await balanceOf(payments), parseEther('95.75'))
     await send(author, { address: payments, abi: paymentsAbi, functionName: 'flushBurn' })
     assert.equal(await read({ address: payments, abi: paymentsAbi, functionName: 'pendingBurn' }), 0n)
+    // The flush burns 80% of the 0.25 booked and funds the votes' pool with 20% (verificationShareBps).
     assert.equal(
       await read({ address: token, abi: meshTokenAbi, functionName: 'totalSupply' }),
-      supplyBefore - parseEther('0.25'),
+      supplyBefore - parseEther('0.2'),
     )
+    assert.equal(await balanceOf(deployment.contracts.verificationFees), parseEther('0.05'))
     assert.equal(await balanceOf(payments), parseEther('95.5'))
 
     // The royalty receiver claims what it was credited.

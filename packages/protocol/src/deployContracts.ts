@@ -7,6 +7,7 @@ import { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js
 import { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 import { registryAbi, registryBytecode } from './abis/Registry.js'
 import { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
+import { verificationFeesAbi, verificationFeesBytecode } from './abis/VerificationFees.js'
 import { connect } from './connect.js'
 import {
   type Deployment,
@@ -32,8 +33,10 @@ export type DeployContractsOptions = {
 
 /**
  * Deploys MeshToken (minting `initialSupply` to the deployer), ModelRegistry, Registry, Payments, Uptime,
- * Disputes and Emissions to any EVM chain and returns where they are; makes Disputes the Registry's
- * slasher and Emissions MESH's minter, each once and for good (the contracts refuse a second call).
+ * Disputes, Emissions and VerificationFees to any EVM chain and returns where they are; makes Disputes the
+ * Registry's slasher and Emissions MESH's minter, and wires VerificationFees (it names Disputes, then
+ * Payments and Disputes name it; Payments sends `verificationShareBps` of every flushed burn to it), each
+ * once and for good (the contracts refuse a second call).
  * The epoch clock starts at the latest block's timestamp. Each transaction waits for its receipt, so a
  * failure names the contract (or the wiring call) that did not go through. An unbonding period shorter
  * than `minUnbondingPeriod(params)` is refused before anything is deployed.
@@ -153,6 +156,14 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     },
   ])
 
+  const verificationFees = await deploy('VerificationFees', verificationFeesAbi, verificationFeesBytecode, [
+    owner,
+    token,
+    genesis,
+    params.epochLength,
+    params.maxFeePerVote,
+  ])
+
   async function wire(what: string, send: () => Promise<Hex>): Promise<void> {
     try {
       const hash = await send()
@@ -174,6 +185,39 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
   await wire('Making Emissions the MESH minter', () =>
     wallet.writeContract({ address: token, abi: meshTokenAbi, functionName: 'setMinter', args: [emissions] }),
   )
+  // Disputes checks that the fees contract names it, so setDisputes comes first.
+  await wire('Letting Disputes credit votes in VerificationFees', () =>
+    wallet.writeContract({
+      address: verificationFees,
+      abi: verificationFeesAbi,
+      functionName: 'setDisputes',
+      args: [disputes],
+    }),
+  )
+  await wire('Making VerificationFees the receiver of the burn share', () =>
+    wallet.writeContract({
+      address: payments,
+      abi: paymentsAbi,
+      functionName: 'setVerificationFees',
+      args: [verificationFees],
+    }),
+  )
+  await wire('Setting the share of the burn that pays votes', () =>
+    wallet.writeContract({
+      address: payments,
+      abi: paymentsAbi,
+      functionName: 'setVerificationShare',
+      args: [Number(params.verificationShareBps)],
+    }),
+  )
+  await wire('Making Disputes credit verdicts in VerificationFees', () =>
+    wallet.writeContract({
+      address: disputes,
+      abi: disputesAbi,
+      functionName: 'setVerificationFees',
+      args: [verificationFees],
+    }),
+  )
 
   const owned = [
     { address: token, abi: meshTokenAbi },
@@ -183,6 +227,7 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     { address: uptime, abi: uptimeAbi },
     { address: disputes, abi: disputesAbi },
     { address: emissions, abi: emissionsAbi },
+    { address: verificationFees, abi: verificationFeesAbi },
   ] as const
   let timelock: Address | undefined
   if (params.timelockDelay > 0n) {
@@ -256,6 +301,7 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
       uptime,
       disputes,
       emissions,
+      verificationFees,
       ...(timelock && { timelock }),
     },
     params,

@@ -88,6 +88,16 @@ export const deployParamsSchema = z.object({
   maxWorkRewardBps: uint,
   /** Epochs after an epoch during which its work can still be disputed before rewards are claimable. */
   challengeEpochs: uint,
+  /**
+   * Share of the burn Payments flushes that pays validators' committee votes (VerificationFees), in basis
+   * points (at most 5000); 0 burns everything. Defaults to 2000 so that older deployment files still load.
+   */
+  verificationShareBps: uint.default(2000n),
+  /**
+   * Most MESH wei one committee vote earns from an epoch's pool (1 to 1,000,000 MESH); what the cap leaves
+   * rolls over to a later epoch. Defaults to 5 MESH so that older deployment files still load.
+   */
+  maxFeePerVote: uint.default(5n * 10n ** 18n),
 })
 export type DeployParams = z.output<typeof deployParamsSchema>
 
@@ -97,7 +107,8 @@ export type DeployParams = z.output<typeof deployParamsSchema>
  * 1-hour epochs, uptime floor 80%, disputes within 3 days of the work with a 100 MESH bond, 10% slash
  * (half to the challenger), 3-member committees committing for 12 h and revealing for 12 h in at most 2
  * rounds (so the 7 days of unbonding outlast the 5 days a dispute can take), and 1,000 MESH per epoch
- * halving yearly (40% uptime, 40% work capped at 2.5% of paid work, 20% validators).
+ * halving yearly (40% uptime, 40% work capped at 2.5% of paid work, 20% validators); 20% of the flushed burn
+ * pays committee votes, at most 5 MESH a vote.
  */
 export const defaultDeployParams: DeployParams = {
   minStake: 1000n * 10n ** 18n,
@@ -129,6 +140,8 @@ export const defaultDeployParams: DeployParams = {
   validatorBps: 2000n,
   maxWorkRewardBps: 250n,
   challengeEpochs: 1n,
+  verificationShareBps: 2000n,
+  maxFeePerVote: 5n * 10n ** 18n,
 }
 
 /**
@@ -157,6 +170,8 @@ export const deploymentSchema = z.object({
     uptime: address,
     disputes: address,
     emissions: address,
+    /** VerificationFees: pays committee votes from a share of the burn (issue 12). */
+    verificationFees: address,
     /** The MeshTimelock that owns every contract, when the deployment has one (params.timelockDelay > 0). */
     timelock: address.optional(),
   }),

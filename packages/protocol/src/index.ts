@@ -6,6 +6,7 @@ export { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js
 export { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 export { registryAbi, registryBytecode } from './abis/Registry.js'
 export { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
+export { verificationFeesAbi, verificationFeesBytecode } from './abis/VerificationFees.js'
 export { canonicalJson } from './canonicalJson.js'
 export { type ComputeCostParameters, computeCost } from './computeCost.js'
 export { type Connection, type ConnectOptions, chainFor, connect } from './connect.js'
@@ -71,6 +72,7 @@ export {
   startDevChain,
 } from './startDevChain.js'
 export { typedDataHasher } from './typedDataHasher.js'
+export { VERIFICATION_MODEL_ID } from './verificationModelId.js'
 export { type VerifyReceiptParameters, verifyReceipt } from './verifyReceipt.js'
 export { type VerifyVoucherParameters, verifyVoucher } from './verifyVoucher.js'
 export type { Voucher } from './voucher.js'

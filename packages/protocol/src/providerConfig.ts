@@ -58,6 +58,8 @@ const chainSchema = z.strictObject({
     disputes: address.optional(),
     /** Emissions: per-epoch rewards for uptime and paid work (issue 5). */
     emissions: address.optional(),
+    /** VerificationFees: pays validators' committee votes (issue 12). */
+    verificationFees: address.optional(),
   }),
 })
 

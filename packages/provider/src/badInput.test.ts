@@ -11,7 +11,7 @@ import {
   type Voucher,
   voucherHeader,
 } from '@infermesh/protocol'
-import OpenAI, { NotFoundError } from 'openai'
+import OpenAI, { BadRequestError, NotFoundError } from 'openai'
 import pino from 'pino'
 import { type Hex, parseEther } from 'viem'
 import { startProvider } from './startProvider.js'
@@ -259,7 +259,7 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
           'unsupported_parameter',
           'invalid_request_error',
           'n',
-          'n > 1 is not supported yet: send one request per completion.',
+          'Unsupported parameter: `n`: n > 1 is not supported yet: send one request per completion (or leave n out, or send n: 1).',
         ),
       )
     })
@@ -277,7 +277,7 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
           'unsupported_parameter',
           'invalid_request_error',
           'tools',
-          'tools (function calling) are not supported yet.',
+          'Unsupported parameter: `tools`: tools (function calling) are not supported yet: leave them out or send [].',
         ),
       )
     })
@@ -295,7 +295,100 @@ describe('a provider refusing bad input, each with an OpenAI-shaped error, and s
           'unsupported_parameter',
           'invalid_request_error',
           'functions',
-          'functions (function calling) are not supported yet.',
+          'Unsupported parameter: `functions`: functions (function calling) are not supported yet: leave them out or send [].',
+        ),
+      )
+    })
+
+    it('refuses response_format json_object through the openai package with 400 unsupported_parameter, never free text', async () => {
+      const error = await client.chat.completions
+        .create(
+          {
+            model: 'tiny',
+            messages: [{ role: 'user', content: 'Hello there' }],
+            max_tokens: 8,
+            response_format: { type: 'json_object' },
+          },
+          { headers: { [voucherHeader]: await voucher() } },
+        )
+        .then(
+          () => assert.fail('json_object is refused, not answered with free text'),
+          (error: unknown) => error,
+        )
+      assert.ok(error instanceof BadRequestError, String(error))
+      assert.equal(error.status, 400)
+      assert.equal(error.code, 'unsupported_parameter')
+      assert.equal(error.param, 'response_format')
+      assert.equal(error.type, 'invalid_request_error')
+      assert.equal(
+        error.message,
+        '400 Unsupported parameter: `response_format`: structured output (json_object, json_schema) is not supported yet: leave response_format out or send {"type":"text"}.',
+      )
+    })
+
+    it('serves the honoured parameters and the no-op values of the others through the openai package', async () => {
+      const completion = await client.chat.completions.create(
+        {
+          model: 'tiny',
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there' }] }],
+          max_completion_tokens: 4,
+          temperature: 0.7,
+          top_p: 0.9,
+          seed: 7,
+          stop: ['\n\n'],
+          n: 1,
+          presence_penalty: 0,
+          frequency_penalty: 0,
+          logit_bias: {},
+          logprobs: false,
+          response_format: { type: 'text' },
+          tools: [],
+          parallel_tool_calls: false,
+          user: 'customer-1',
+          metadata: { team: 'a' },
+          store: false,
+          service_tier: 'auto',
+        },
+        { headers: { [voucherHeader]: await voucher() } },
+      )
+      assert.equal(completion.object, 'chat.completion')
+      assert.ok(
+        (completion.usage?.completion_tokens ?? 0) >= 1 && (completion.usage?.completion_tokens ?? 0) <= 4,
+      )
+      assert.equal(typeof completion.choices[0]?.message.content, 'string')
+    })
+
+    it('refuses a completion that carries messages (another endpoint’s field) with 400 naming `messages`', async () => {
+      const error = await client.completions
+        .create(
+          {
+            model: 'tiny',
+            prompt: 'Hello',
+            max_tokens: 4,
+            messages: hello,
+          } as OpenAI.CompletionCreateParamsNonStreaming,
+          { headers: { [voucherHeader]: await voucher() } },
+        )
+        .then(
+          () => assert.fail('a completion with messages is refused'),
+          (error: unknown) => error,
+        )
+      assert.ok(error instanceof BadRequestError, String(error))
+      assert.equal(error.code, 'invalid_request')
+      assert.equal(error.param, 'messages')
+      assert.equal(
+        error.message,
+        '400 Unrecognized request argument supplied: messages (a parameter of /v1/chat/completions, not of /v1/completions).',
+      )
+      const unknown = await chat({ model: 'tiny', messages: hello, top_k: 40 })
+      assert.equal(unknown.status, 400)
+      assert.deepEqual(
+        unknown.body,
+        refusal(
+          'invalid_request',
+          'invalid_request_error',
+          'top_k',
+          'Unrecognized request argument supplied: top_k.',
         ),
       )
     })

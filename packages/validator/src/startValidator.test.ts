@@ -333,24 +333,27 @@ describe('startValidator', () => {
     assert.equal(reputation.data.find((r) => r.provider === providerAccount().address)?.reputation, 1)
   })
 
-  it('judges a completion carrying an extra `messages` field as the completion it was: pass, no framing', async () => {
-    // Issue 13: the provider's completion route ignores `messages`; re-run as a chat, this honest answer
-    // would be a breach and its provider slashed. The receipt binds the kind, so the validator cannot.
-    const { sample, digest } = await paidRequest('completion', {
-      model: 'tiny',
-      prompt: 'the framed one',
-      messages: [{ role: 'user', content: 'judge me as a chat' }],
-      max_tokens: 12,
-      temperature: 0,
+  it('never gets a receipt for a completion carrying an extra `messages` field: the provider refuses it (no framing)', async () => {
+    // Issue 13: a provider that served this completion while ignoring `messages` left a receipt a validator
+    // might re-run as a chat, judging the honest answer a breach. Providers (and gateways) now refuse a
+    // field of another endpoint, so no such receipt exists.
+    const answer = await completion(peers, {
+      endpoint: provider.url,
+      body: {
+        model: 'tiny',
+        prompt: 'the framed one',
+        messages: [{ role: 'user', content: 'judge me as a chat' }],
+        max_tokens: 12,
+        temperature: 0,
+      },
+      voucher: await customerPayer.voucherHeader(offer().provider, modelId),
+      deadlineMs: 60_000,
     })
-    const queued = await submitSample(peers, { endpoint: validator.url, sample, deadlineMs: 10_000 })
-    assert.deepEqual(queued, { kind: 'queued', id: digest })
-    await validator.idle()
-    const report = await until('the framed sample re-executed', 120_000, () =>
-      validator.reputation.reports(500).find((r) => r.receiptDigest === digest),
+    assert.equal(answer.kind, 'refusal', JSON.stringify(answer))
+    assert.deepEqual(
+      answer.kind === 'refusal' && { status: answer.status, code: answer.code, param: answer.param },
+      { status: 400, code: 'invalid_request', param: 'messages' },
     )
-    assert.equal(report.verdict, 'pass', JSON.stringify(report.reasons))
-    assert.ok(report.checkedTokens > 0)
   })
 
   it('pays its probes through the payer, re-executes their answers, and submits uptime once an epoch ends', async () => {

@@ -1,15 +1,25 @@
 import { createDiscovery } from '@infermesh/client'
 import { openDatabase } from '@infermesh/node/database'
-import { createAllocator, createPayer, createSqlPayerLedger } from '@infermesh/payments'
-import { connect, paymentsAbi, signSample, uptimeAbi } from '@infermesh/protocol'
+import {
+  createAllocationReader,
+  createAllocator,
+  createPayer,
+  createSettler,
+  createSqlChannelLedger,
+  createSqlPayerLedger,
+  type Settler,
+} from '@infermesh/payments'
+import { connect, paymentsAbi, signSample, uptimeAbi, VERIFICATION_MODEL_ID } from '@infermesh/protocol'
 import pino, { type Logger } from 'pino'
 import { type Address, createWalletClient, http, type LocalAccount } from 'viem'
 import { createChainWriter } from './chain/createChainWriter.js'
 import { registerValidator } from './chain/registerValidator.js'
 import { createDisputeAgent } from './disputes/createDisputeAgent.js'
 import { ValidatorError } from './errors.js'
+import { createFeeClaimer } from './fees/createFeeClaimer.js'
 import { createProber } from './probe/createProber.js'
 import { createReputation } from './samples/createReputation.js'
+import { createSampleFeeGate } from './samples/createSampleFeeGate.js'
 import { createSampleQueue } from './samples/createSampleQueue.js'
 import { type CheckedSample, parseSample } from './samples/parseSample.js'
 import type { SampleCheck } from './samples/sampleCheck.js'
@@ -29,6 +39,8 @@ export type RunningValidator = {
   url: string
   address: Address
   reputation: ReturnType<typeof createReputation>
+  /** Redeems the sample-fee vouchers payers sent (on its schedule, past the threshold, or `settleNow`). */
+  settler: Settler
   /** Waits until every queued sample has been re-executed. */
   idle: () => Promise<void>
   close: () => Promise<void>
@@ -109,6 +121,61 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     cleanups.push(() => allocator.idle())
     const payer = createPayer({ account, chainId: chain.id, payments: contracts.payments, ledger, allocator })
 
+    // Sample fees: payers' vouchers on (payer, this validator, VERIFICATION_MODEL_ID), checked and kept
+    // like a provider's (the payments package's gate and channel ledger), redeemed by its settler.
+    const feeLedger = await createSqlChannelLedger(database)
+    const availableAllocation = createAllocationReader({
+      publicClient,
+      payments: contracts.payments,
+      provider: account.address,
+      refreshMs: 5_000,
+    })
+    const fees = createSampleFeeGate({
+      chainId: chain.id,
+      payments: contracts.payments,
+      validator: account.address,
+      ledger: feeLedger,
+      minSampleFee: config.samples.minSampleFee,
+      availableAllocation,
+      signatureClient: publicClient,
+    })
+    // Redemptions go through the writer's queue: one account, so its transactions never race for a nonce.
+    const serialWallet = {
+      ...walletClient,
+      writeContract: ((args: Parameters<typeof walletClient.writeContract>[0]) =>
+        writer.run(async () => {
+          const hash = await walletClient.writeContract(args)
+          await publicClient.waitForTransactionReceipt({ hash })
+          return hash
+        })) as typeof walletClient.writeContract,
+    } as typeof walletClient
+    const settler = createSettler({
+      ledger: feeLedger,
+      publicClient,
+      walletClient: serialWallet,
+      payments: contracts.payments,
+      // A royalty scheduled on the verification id (anyone can register any id) is redeemed ahead of.
+      models: { address: contracts.models, modelIds: [VERIFICATION_MODEL_ID] },
+      batchSize: 50,
+      intervalMs: config.samples.redeemIntervalMs,
+      minAmount: 1n,
+      log,
+      onRedeemed: () => availableAllocation.invalidate(),
+      onWithdrawRequested: (who) => availableAllocation.invalidate(who),
+      onAllocationSpent: (who) => availableAllocation.invalidate(who),
+    })
+    cleanups.push(() => settler.stop())
+    /** Redeems at once once a payer's unredeemed fees reach the threshold. */
+    const redeemIfDue = async (who: Address) => {
+      const channel = await feeLedger.get(who, VERIFICATION_MODEL_ID)
+      if (channel.voucher - channel.redeemed < config.samples.redeemThreshold) return
+      await settler
+        .settleNow(config.samples.redeemThreshold)
+        .catch((error: Error) =>
+          log.warn({ msg: 'redeeming sample fees failed; will retry', err: error.message }),
+        )
+    }
+
     let agent: ReturnType<typeof createDisputeAgent> | undefined
     const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {
       const result = await check({
@@ -156,8 +223,10 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     })
     cleanups.push(() => queue.idle())
     const seen = new Set<string>()
+    /** Samples past every check but their fee's: their queue places are held for them. */
+    let admitting = 0
 
-    const acceptSample = async (body: unknown) => {
+    const acceptSample = async (body: unknown, voucher: string | undefined) => {
       const sample = await parseSample(body, {
         validator: account.address,
         chainId: chain.id,
@@ -178,9 +247,31 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
           code: 'duplicate_sample',
         })
       }
-      queue.add({ sample, source: 'gateway' })
+      if (queue.waiting() + admitting >= config.samples.maxQueue) {
+        throw new ValidatorError(`This validator has ${queue.waiting()} samples waiting; try another one.`, {
+          status: 429,
+          code: 'queue_full',
+          type: 'rate_limit_error',
+          retryable: true,
+        })
+      }
+      // Held while the fee is checked: the same receipt sent twice meanwhile is a duplicate, and a full
+      // queue cannot refuse a sample whose voucher was already kept.
       seen.add(sample.receiptDigest)
+      admitting++
+      let fee: Awaited<ReturnType<typeof fees.take>>
+      try {
+        fee = await fees.take(voucher, sample.payer)
+      } catch (error) {
+        seen.delete(sample.receiptDigest)
+        throw error
+      } finally {
+        admitting--
+      }
+      // Its place was held (a probe may have taken another meanwhile): never refused once its fee is kept.
+      queue.add({ sample, source: 'gateway' }, true)
       metrics.queue.set(queue.waiting())
+      if (fee && fee.paid > 0n) void redeemIfDue(fee.payer)
       return { id: sample.receiptDigest }
     }
 
@@ -288,6 +379,11 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
         epoch: epochAt(Date.now()).toString(),
         probes: prober.tallies(epochAt(Date.now())),
         queue: { waiting: queue.waiting(), done: queue.done() },
+        sampleFees: await feeLedger.totals().then((t) => ({
+          minSampleFee: config.samples.minSampleFee.toString(),
+          vouchered: t.vouchers.toString(),
+          redeemed: t.redeemed.toString(),
+        })),
         disputes:
           agent?.open().map((d) => ({ id: d.id.toString(), provider: d.provider, members: d.members })) ?? [],
       }),
@@ -318,6 +414,10 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       models: config.models.map((m) => m.modelId),
     })
 
+    // Far enough back that a restarted validator finds the disputes, committees and vote points still open.
+    const lookBack = await publicClient
+      .getBlockNumber()
+      .then((head) => (head > 20_000n ? head - 20_000n : 0n))
     agent = createDisputeAgent({
       publicClient,
       writer,
@@ -327,8 +427,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       check,
       // The chain's clock as the epoch clock reads it: commit and reveal phases end on it.
       now: () => BigInt(Math.floor(Date.now() / 1000)) + chainAhead,
-      // Far enough back that a restarted validator finds the disputes and committees still open.
-      fromBlock: await publicClient.getBlockNumber().then((head) => (head > 20_000n ? head - 20_000n : 0n)),
+      fromBlock: lookBack,
       log,
       onOpened: (digest, id) => reputation.linkDispute(digest, id),
     })
@@ -342,20 +441,37 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
       claimForOthers: config.epochs.claimForOthers,
       log,
     })
+    // Committee-vote fees (VerificationFees): claimed for every ended epoch it earned points in.
+    const claimer = contracts.verificationFees
+      ? createFeeClaimer({
+          publicClient,
+          writer,
+          verificationFees: contracts.verificationFees,
+          fromBlock: lookBack,
+          log,
+        })
+      : undefined
+    let lastClaimTick = 0
     prober.start()
     cleanups.push(() => prober.stop())
+    settler.start()
     const timer = setInterval(() => {
       void readChainClock()
         .catch(() => {})
         .then(() => reporter.tick())
       void agent?.tick()
+      // Points are claimable only once their epoch ended: reading the fee events every 10 s is enough.
+      if (claimer && Date.now() - lastClaimTick >= 10_000) {
+        lastClaimTick = Date.now()
+        void claimer.tick()
+      }
     }, config.epochs.pollMs)
     timer.unref()
     cleanups.push(async () => clearInterval(timer))
 
     ready = true
     log.info({ msg: 'validator ready', url, validator: account.address, models: config.models.length })
-    return { url, address: account.address, reputation, idle: () => queue.idle(), close }
+    return { url, address: account.address, reputation, settler, idle: () => queue.idle(), close }
   } catch (error) {
     await close()
     throw error

@@ -25,6 +25,7 @@ export const validatorConfigSchema = z.strictObject({
       uptime: address,
       disputes: address,
       emissions: address,
+      verificationFees: address.optional(),
     }),
   }),
   server: z
@@ -46,7 +47,10 @@ export const validatorConfigSchema = z.strictObject({
    * in the Registry, and such addresses reach the validator's own machine and network.
    */
   allowPrivatePeers: z.boolean().default(false),
-  /** PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set. Holds only the payer ledger (the probes' channels). */
+  /**
+   * PGlite in `dir` (or in memory) by default; PostgreSQL when `url` is set. Holds the payer ledger (the
+   * probes' channels) and the sample-fee vouchers payers sent (until redeemed).
+   */
   database: z.strictObject({ url: z.string().optional(), dir: z.string().optional() }).prefault({}),
   /** Stake to hold, in MESH wei. Default: the Registry's minimum validator stake. */
   stake: wei.optional(),
@@ -74,6 +78,17 @@ export const validatorConfigSchema = z.strictObject({
       maxQueue: z.number().int().positive().default(256),
       /** Oldest `issuedAt` accepted, seconds (replay window). */
       maxAgeSeconds: z.number().int().positive().default(600),
+      /**
+       * The least fee a sample must pay, MESH wei: a voucher from the receipt's payer on the channel
+       * (payer, this validator, VERIFICATION_MODEL_ID) adding at least this much; samples without are
+       * refused with 402 `sample_fee_required`. 0 (the default) takes unpaid samples too, and still
+       * checks and keeps a voucher sent with one.
+       */
+      minSampleFee: wei.default(0n),
+      /** Redeem a payer's sample fees as soon as this much is unredeemed on its channel. Default 1 MESH. */
+      redeemThreshold: wei.default(10n ** 18n),
+      /** Redeem every channel with anything unredeemed this often (fees below the threshold). Default 15 min. */
+      redeemIntervalMs: z.number().int().positive().default(900_000),
     })
     .prefault({}),
   epochs: z

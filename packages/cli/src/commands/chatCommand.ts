@@ -5,6 +5,7 @@ import {
   gatewayClientOptionsHelp,
   resolveGatewayClient,
 } from '../client/resolveGatewayClient.js'
+import { terminalText } from '../client/terminalText.js'
 import { parseCommandLine } from '../parseCommandArgs.js'
 import type { Command } from './Command.js'
 
@@ -13,6 +14,7 @@ const usage = `Usage: infermesh chat "PROMPT" [options]
 Sends one chat message to the gateway with the official openai client and prints the answer on
 stdout; the model, the tokens used and the request id go to stderr. On a devnet the gateway URL and
 API key come from .infermesh/devnet.json ("infermesh up" writes it). The tiny devnet model writes noise.
+Control characters in the answer are shown as symbols (ESC as ␛), never obeyed by the terminal.
 
 Options:
   --model MODEL         the model (default: the only one the gateway lists; see "infermesh models")
@@ -73,17 +75,21 @@ export const chatCommand: Command = {
         })
         let id = ''
         let tokens: { prompt_tokens: number; completion_tokens: number } | undefined
+        // A character split between two deltas (a surrogate pair) is printed whole, with the next one.
+        let held = ''
         for await (const chunk of stream) {
           id ||= chunk.id
-          const text = chunk.choices[0]?.delta?.content
-          if (text) process.stdout.write(text)
+          let text = held + (chunk.choices[0]?.delta?.content ?? '')
+          held = /[\uD800-\uDBFF]$/.test(text) ? text.slice(-1) : ''
+          text = text.slice(0, text.length - held.length)
+          if (text) process.stdout.write(terminalText(text))
           if (chunk.usage) tokens = chunk.usage
         }
-        process.stdout.write('\n')
+        process.stdout.write(`${terminalText(held)}\n`)
         usageLine = `${model}: ${tokens ? `${tokens.prompt_tokens} prompt + ${tokens.completion_tokens} completion tokens` : 'no usage reported'}, ${id}`
       } else {
         const completion = await client.chat.completions.create({ model, messages, max_tokens: maxTokens })
-        console.log(completion.choices[0]?.message?.content ?? '')
+        console.log(terminalText(completion.choices[0]?.message?.content ?? ''))
         const tokens = completion.usage
         usageLine = `${model}: ${tokens ? `${tokens.prompt_tokens} prompt + ${tokens.completion_tokens} completion tokens` : 'no usage reported'}, ${completion.id}`
       }

@@ -59,6 +59,24 @@ describe('infermesh models, chat, keys, gateway, deposit, withdraw and status on
       }
     })
 
+    it('chat prints the random model’s answer as valid UTF-8 with no control character a terminal would obey', async () => {
+      const [plain, streamed] = await Promise.all([
+        runCli(['chat', 'Hello', '--max-tokens', '96'], { env: env() }),
+        runCli(['chat', 'Hello', '--max-tokens', '96', '--stream'], { env: env() }),
+      ])
+      for (const result of [plain, streamed]) {
+        assert.equal(result.code, 0, result.stderr)
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(result.stdoutBytes)
+        for (const byte of result.stdoutBytes)
+          assert.ok(
+            byte >= 0x20 || byte === 0x0a || byte === 0x09,
+            `control byte ${byte} in ${JSON.stringify(text)}`,
+          )
+        assert.ok(!/[\u0080-\u009f]/.test(text), JSON.stringify(text))
+        assert.ok(text.endsWith('\n') && text.length > 1)
+      }
+    })
+
     it('chat and models say what the gateway answered when the key or the model is wrong, or nothing answers (exit 1)', async () => {
       const [badKey, badModel, noGateway] = await Promise.all([
         runCli(['chat', 'hi', '--api-key', 'im_wrong'], { env: env() }),

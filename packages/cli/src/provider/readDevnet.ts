@@ -22,6 +22,7 @@ const devnetSchema = z.object({
     uptime: address.optional(),
     disputes: address.optional(),
     emissions: address.optional(),
+    verificationFees: address.optional(),
   }),
   deployer: z.object({ address, privateKey }),
   startBlock: z

@@ -15,7 +15,13 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, INFERMESH_KEYSTORE_SCRYPT_N: '1024', ...extra }
 }
 
-export type CliResult = { code: number | null; stdout: string; stderr: string }
+export type CliResult = {
+  code: number | null
+  stdout: string
+  stderr: string
+  /** stdout's bytes as written (`stdout` is them decoded as UTF-8 once, at the end). */
+  stdoutBytes: Buffer
+}
 
 /** Runs `infermesh …args` to the end (stdin closed: no terminal) and returns its exit code and output. */
 export function runCli(
@@ -27,16 +33,21 @@ export function runCli(
     env: cliEnv(options.env),
     ...(options.cwd && { cwd: options.cwd }),
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (data) => {
-    stdout += data
-  })
-  child.stderr.on('data', (data) => {
-    stderr += data
-  })
+  // Chunks are decoded together: a character split between two chunks stays one character.
+  const stdout: Buffer[] = []
+  const stderr: Buffer[] = []
+  child.stdout.on('data', (data: Buffer) => stdout.push(data))
+  child.stderr.on('data', (data: Buffer) => stderr.push(data))
   return new Promise((resolve, reject) => {
     child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
+    child.once('close', (code) => {
+      const stdoutBytes = Buffer.concat(stdout)
+      resolve({
+        code,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        stdoutBytes,
+      })
+    })
   })
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import type { Deployment } from '@infermesh/protocol'
 import type { GatewayFileConfigInput } from '../gateway/gatewayFileSchema.js'
 import { type Daemon, spawnDaemon } from '../network/spawnDaemon.js'
+import { devnetSampleFee } from './devnetSampleFee.js'
 import type { DevnetPlan } from './planDevnet.js'
 
 /**
@@ -27,7 +28,7 @@ export async function startDevnetGateway(params: {
     // provider still fails over at once (its connection is refused); only a silent one waits this long.
     routing: { firstByteTimeoutMs: 90_000, suspendMs: 10_000 },
     discovery: { refreshMs: 5_000, probeMs: 500 },
-    sampling: { probability: gateway.samplingProbability },
+    sampling: { probability: gateway.samplingProbability, sampleFee: devnetSampleFee.toString() },
   }
   await writeFile(gateway.configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
   const daemon = await spawnDaemon({

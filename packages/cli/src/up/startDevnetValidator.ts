@@ -4,6 +4,7 @@ import { type Daemon, spawnDaemon } from '../network/spawnDaemon.js'
 import { answersOk, waitUntil } from '../network/waitUntil.js'
 import type { ValidatorFileConfigInput } from '../validator/validatorFileSchema.js'
 import type { DevnetValidator } from './Devnet.js'
+import { devnetSampleFee } from './devnetSampleFee.js'
 import { exitOf } from './exitOf.js'
 import type { DevnetPlan, PlannedValidator } from './planDevnet.js'
 import type { DevnetModel } from './prepareModel.js'
@@ -34,6 +35,8 @@ export async function startDevnetValidator(params: {
     verifier: { threads: 1 },
     probe: { intervalMs: validator.probeIntervalMs, maxTokens: plan.probeTokens },
     epochs: { pollMs: 1_000, claimForOthers: validator.claimForOthers },
+    // Paid samples: the gateway's fee is each validator's minimum.
+    samples: { minSampleFee: devnetSampleFee.toString() },
   }
   await writeFile(validator.configFile, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 })
   const daemon = await spawnDaemon({

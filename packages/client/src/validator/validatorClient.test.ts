@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import type { SampleBody } from '@infermesh/protocol'
+import { type SampleBody, voucherHeader } from '@infermesh/protocol'
 import type { PeerError } from '../http/PeerError.js'
 import { validatorClient } from './validatorClient.js'
 
@@ -21,14 +21,16 @@ const sample: SampleBody = {
 function startValidator() {
   const answers = new Map<string, (request: IncomingMessage, response: ServerResponse) => void>()
   const hits: string[] = []
+  const headers: IncomingMessage['headers'][] = []
   const server = createServer((request, response) => {
     hits.push(`${request.method} ${request.url}`)
+    headers.push(request.headers)
     request.resume()
     const answer = answers.get(request.url ?? '')
     if (answer) answer(request, response)
     else response.writeHead(404).end()
   })
-  return { server, answers, hits }
+  return { server, answers, hits, headers }
 }
 const json =
   (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -60,6 +62,26 @@ describe('validatorClient', () => {
     assert.deepEqual(await client.submitSample({ endpoint, sample, deadlineMs: 2_000 }), {
       kind: 'queued',
       id: undefined,
+    })
+  })
+
+  it('sends the fee’s voucher in the voucher header, and no such header for an unpaid sample', async () => {
+    validator.answers.set('/infermesh/v1/samples', json(202, { id: 's-2' }))
+    validator.headers.length = 0
+    await client.submitSample({ endpoint, sample, voucher: 'encoded-voucher', deadlineMs: 2_000 })
+    await client.submitSample({ endpoint, sample, deadlineMs: 2_000 })
+    assert.equal(validator.headers[0]?.[voucherHeader], 'encoded-voucher')
+    assert.equal(voucherHeader in (validator.headers[1] ?? {}), false)
+    validator.answers.set(
+      '/infermesh/v1/samples',
+      json(402, { error: { message: 'The sample fee is short.', code: 'sample_fee_required' } }),
+    )
+    assert.deepEqual(await client.submitSample({ endpoint, sample, voucher: 'v', deadlineMs: 2_000 }), {
+      kind: 'refusal',
+      status: 402,
+      code: 'sample_fee_required',
+      detail: 'The sample fee is short.',
+      retryable: false,
     })
   })
 

@@ -17,6 +17,9 @@ export const derivedTables = [
   'dispute_votes',
   'uptime_scores',
   'emission_claims',
+  'fee_epochs',
+  'fee_shares',
+  'sample_fees',
   'parameters',
 ] as const
 
@@ -25,7 +28,7 @@ export const derivedTables = [
  * changes: at the next start, the chain's part of the database is dropped and indexed again from the
  * deployment's block (probes, validator reports and profiles are kept).
  */
-export const indexVersion = 5
+export const indexVersion = 6
 
 /** Everything indexed from the chain: dropped and rebuilt when `indexVersion` changes. */
 const chainTables = [
@@ -202,6 +205,37 @@ const statements = [
     work numeric(78, 0) not null,
     validation numeric(78, 0) not null,
     primary key (epoch, account)
+  )`,
+  // VerificationFees, per epoch: what was booked to its pool (FeesFunded, and roll-overs in), its vote
+  // points (VotesCredited), the cap in force at its first booking (the last MaxFeePerVoteSet before it),
+  // what claims paid from it (FeesClaimed) and what rolled out of it, to which epoch (FeesRolledOver).
+  `create table if not exists fee_epochs (
+    epoch numeric(20, 0) primary key,
+    funded numeric(78, 0) not null default 0,
+    rolled_in numeric(78, 0) not null default 0,
+    votes bigint not null default 0,
+    cap numeric(78, 0),
+    claimed numeric(78, 0) not null default 0,
+    rolled_out numeric(78, 0),
+    rolled_to numeric(20, 0)
+  )`,
+  // VerificationFees, per validator and epoch: its vote points and what its claim paid.
+  `create table if not exists fee_shares (
+    epoch numeric(20, 0) not null,
+    validator text not null,
+    votes bigint not null default 0,
+    claimed numeric(78, 0),
+    primary key (epoch, validator)
+  )`,
+  // Per-sample verification fees: Payments.Redeemed on VERIFICATION_MODEL_ID, where the voucher's provider
+  // is the validator that checked the sample (kept out of `earnings`, which is providers' work on models).
+  `create table if not exists sample_fees (
+    validator text primary key,
+    redemptions integer not null default 0,
+    amount numeric(78, 0) not null default 0,
+    burned numeric(78, 0) not null default 0,
+    royalty numeric(78, 0) not null default 0,
+    earned numeric(78, 0) not null default 0
   )`,
   // Protocol parameters from their events (e.g. the Registry's minStake).
   `create table if not exists parameters (

@@ -7,6 +7,8 @@ import {
   paymentsAbi,
   registryAbi,
   uptimeAbi,
+  VERIFICATION_MODEL_ID,
+  verificationFeesAbi,
 } from '@infermesh/protocol'
 import { type Abi, type Address, zeroAddress } from 'viem'
 import type { ExplorerConfig } from '../explorerConfig.js'
@@ -45,6 +47,7 @@ const keepOnly: EventHandler = async () => {}
 const s = (value: unknown) => String(value)
 const hardware = (args: EventArgs) => args.hardware as Record<string, string>
 const zero = zeroAddress.toLowerCase()
+const verificationModel = VERIFICATION_MODEL_ID.toLowerCase()
 
 /** Adds to an account's stake columns, creating the row. */
 async function addStake(tx: Sql, account: string, stake: string, unbonding: string, slashed = '0') {
@@ -87,7 +90,8 @@ const outcomes: Record<string, string> = { '1': 'guilty', '2': 'innocent', '3': 
 /**
  * The table of event handlers: for each contract of the deployment, the events the explorer
  * follows and how each one changes the derived tables. A new contract or event is one entry here.
- * The consensus contracts (uptime, disputes, emissions) join when the configuration names them.
+ * The consensus contracts (uptime, disputes, emissions, verificationFees) join when the configuration
+ * names them.
  */
 export function createEventHandlers(contracts: ExplorerConfig['chain']['contracts']): ContractHandlers[] {
   const table: ContractHandlers[] = [
@@ -225,6 +229,18 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
           const amount = BigInt(s(args.amount))
           const burned = BigInt(s(args.burned))
           const royalty = BigInt(s(args.royalty))
+          // A channel on the reserved verification model pays a validator for checking samples (its
+          // `provider` is the validator): a sample fee, not a provider's work on a model.
+          if (s(args.modelId).toLowerCase() === verificationModel) {
+            await tx.query(
+              `insert into sample_fees (validator, redemptions, amount, burned, royalty, earned) values ($1, 1, $2, $3, $4, $5)
+               on conflict (validator) do update set redemptions = sample_fees.redemptions + 1,
+                 amount = sample_fees.amount + excluded.amount, burned = sample_fees.burned + excluded.burned,
+                 royalty = sample_fees.royalty + excluded.royalty, earned = sample_fees.earned + excluded.earned`,
+              [args.provider, amount, burned, royalty, amount - burned - royalty].map(String),
+            )
+            return
+          }
           await tx.query(
             `insert into earnings (provider, model_id, redemptions, amount, burned, royalty, earned) values ($1, $2, 1, $3, $4, $5, $6)
              on conflict (provider, model_id) do update set redemptions = earnings.redemptions + 1,
@@ -247,6 +263,8 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         // Redeemed.burned is booked in Payments (pendingBurn) until someone flushes it to MESH's supply:
         // the overview's total burned is Transfers to 0 plus Σ Redeemed.burned − Σ BurnFlushed.amount.
         BurnFlushed: keepOnly,
+        // The share of a flush that went to VerificationFees instead of being burned (its FeesFunded).
+        BurnShared: keepOnly,
       },
     },
     {
@@ -459,5 +477,66 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         },
       },
     })
+  if (contracts.verificationFees)
+    table.push({
+      name: 'verificationFees',
+      address: contracts.verificationFees,
+      abi: verificationFeesAbi as Abi,
+      handlers: {
+        FeesFunded: (tx, { args }) => bookFees(tx, s(args.epoch), s(args.amount), 'funded'),
+        VotesCredited: async (tx, { args }) => {
+          await bookFees(tx, s(args.epoch), '0', 'funded')
+          await tx.query('update fee_epochs set votes = votes + $2 where epoch = $1', [
+            args.epoch,
+            args.votes,
+          ])
+          await tx.query(
+            `insert into fee_shares (epoch, validator, votes) values ($1, $2, $3)
+             on conflict (epoch, validator) do update set votes = fee_shares.votes + excluded.votes`,
+            [args.epoch, args.validator, args.votes],
+          )
+        },
+        FeesClaimed: async (tx, { args }) => {
+          await tx.query(
+            `insert into fee_shares (epoch, validator, claimed) values ($1, $2, $3)
+             on conflict (epoch, validator) do update set claimed = coalesce(fee_shares.claimed, 0) + excluded.claimed`,
+            [args.epoch, args.validator, s(args.amount)],
+          )
+          await tx.query('update fee_epochs set claimed = claimed + $2 where epoch = $1', [
+            args.epoch,
+            s(args.amount),
+          ])
+        },
+        FeesRolledOver: async (tx, { args }) => {
+          await tx.query(
+            `update fee_epochs set rolled_out = coalesce(rolled_out, 0) + $2, rolled_to = $3 where epoch = $1`,
+            [args.fromEpoch, s(args.amount), args.toEpoch],
+          )
+          await bookFees(tx, s(args.toEpoch), s(args.amount), 'rolled_in')
+        },
+        // The cap an epoch takes at its first booking; the constructor emits the first one.
+        MaxFeePerVoteSet: async (tx, { args }) => {
+          await tx.query(
+            `insert into parameters (name, value) values ('maxFeePerVote', $1)
+             on conflict (name) do update set value = excluded.value`,
+            [s(args.maxFeePerVote)],
+          )
+        },
+        DisputesSet: keepOnly,
+      },
+    })
   return table
+}
+
+/**
+ * Adds `amount` to an epoch's pool (`funded`, or `rolled_in` for a roll-over), creating its row at its
+ * first booking (fund, credit or roll-over in) with the cap in force then, as VerificationFees does.
+ */
+async function bookFees(tx: Sql, epoch: string, amount: string, column: 'funded' | 'rolled_in') {
+  await tx.query(
+    `insert into fee_epochs (epoch, ${column}, cap)
+     values ($1, $2, (select value::numeric from parameters where name = 'maxFeePerVote'))
+     on conflict (epoch) do update set ${column} = fee_epochs.${column} + excluded.${column}`,
+    [epoch, amount],
+  )
 }

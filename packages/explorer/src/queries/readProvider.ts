@@ -1,4 +1,5 @@
 import type { Sql } from '@infermesh/node/database'
+import { VERIFICATION_MODEL_ID } from '@infermesh/protocol'
 import { readEmissions } from './readEmissions.js'
 import { toMesh } from './readOverview.js'
 import { type ProviderRow, readProviders } from './readProviders.js'
@@ -7,7 +8,7 @@ import { readVerification } from './readVerification.js'
 /**
  * One provider in detail: what `readProviders` lists, plus its uptime history (the explorer's probes
  * in up to 48 buckets over the last 24 h), its earnings over time and its redemptions
- * (Payments.Redeemed), its slashes (Registry.Slashed), disputes, epoch scores (Uptime.EpochScore, the
+ * (Payments.Redeemed, without sample fees it earned as a validator), its slashes (Registry.Slashed), disputes, epoch scores (Uptime.EpochScore, the
  * validators' stake-weighted median) with the floor (the last `FloorSet`, else `uptimeFloor`, the one read
  * from the chain at start), the MESH emissions minted to it (Emissions.Claimed), what validators found
  * re-executing its answers (their reports and reputation) and its profile nonce.
@@ -48,8 +49,10 @@ export async function readProvider(
     block_number: string
   }>(
     `select timestamp as t, args, tx_hash, block_number::text from chain_events
-     where name = 'Redeemed' and args->>'provider' = $1 order by block_number, log_index`,
-    [key],
+     where name = 'Redeemed' and args->>'provider' = $1 and lower(args->>'modelId') <> $2
+     order by block_number, log_index`,
+    // A sample fee (the verification channel) pays the account as a validator: not work it served.
+    [key, VERIFICATION_MODEL_ID.toLowerCase()],
   )
   let earned = 0n
   const earningsHistory = redemptions.map((row) => {

@@ -1,4 +1,5 @@
 import type { Sql } from '@infermesh/node/database'
+import { noFees, readVerificationFees, type ValidatorFees } from './readVerificationFees.js'
 
 /** A validator as the explorer lists it. Stake in MESH wei (decimal string). */
 export type ValidatorRow = {
@@ -20,13 +21,16 @@ export type ValidatorRow = {
   /** Its reports the explorer stored. */
   reports: number
   verdicts: { pass: number; drift: number; breach: number }
+  /** What it earned for checks: committee votes (VerificationFees) and per-sample fees (Payments). */
+  fees: ValidatorFees
 }
 
 const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null)
 
 /**
- * Every validator the Registry has seen (`ValidatorRegistered`), its stake, the models it declared, and what the explorer read
- * from its public API: whether it answers, and the re-executions it reported.
+ * Every validator the Registry has seen (`ValidatorRegistered`), its stake, the models it declared, the
+ * fees it earned for checks (`readVerificationFees`), and what the explorer read from its public API:
+ * whether it answers, and the re-executions it reported.
  */
 export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
   const rows = await db.query<Record<string, unknown>>(
@@ -51,6 +55,7 @@ export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
     if (models) models.push(model_id)
     else modelsOf.set(validator, [model_id])
   }
+  const { byValidator } = await readVerificationFees(db, { limit: 0 })
   return rows.map((row) => ({
     address: row.address as string,
     active: row.active as boolean,
@@ -64,5 +69,6 @@ export async function readValidators(db: Sql): Promise<ValidatorRow[]> {
     samplesChecked: row.samples as number,
     reports: row.reports as number,
     verdicts: { pass: row.pass as number, drift: row.drift as number, breach: row.breach as number },
+    fees: byValidator[row.address as string] ?? noFees,
   }))
 }

@@ -12,6 +12,7 @@ import { readOverview } from '../queries/readOverview.js'
 import { readProvider } from '../queries/readProvider.js'
 import { readProviders } from '../queries/readProviders.js'
 import { readValidators } from '../queries/readValidators.js'
+import { readVerificationFees } from '../queries/readVerificationFees.js'
 import { createEventStreams } from './createEventStreams.js'
 import type { ExplorerMetrics } from './createExplorerMetrics.js'
 
@@ -116,7 +117,11 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     return provider
   })
   app.get('/api/models', async () => ({ models: await readModels(db) }))
-  app.get('/api/validators', async () => ({ validators: await readValidators(db) }))
+  app.get('/api/validators', async () => {
+    // Per validator inside `validators`; here the totals and the epochs' books.
+    const { byValidator: _, ...fees } = await readVerificationFees(db)
+    return { validators: await readValidators(db), fees }
+  })
   app.get('/api/disputes', async () => readDisputes(db))
   app.get('/api/reference-prices', async () => options.referencePrices)
   app.post<{ Params: { address: string } }>('/api/providers/:address/profile', async (request) => {

@@ -108,6 +108,41 @@ export type Validator = {
   samplesChecked: number
   reports: number
   verdicts: { pass: number; drift: number; breach: number }
+  /** What it earned for checks, in MESH wei. */
+  fees: {
+    /** Committee vote points credited (a vote with the verdict). */
+    votes: number
+    /** Its points × the fee per vote of their epoch (the current epoch's at its present value). */
+    voteFees: string
+    voteFeesClaimed: string
+    /** Per-sample fees redeemed on the verification channel: paid by payers, kept (after the burn). */
+    samples: { redemptions: number; amount: string; burned: string; earned: string }
+  }
+}
+
+/** One epoch's books in VerificationFees, in MESH wei. */
+export type FeeEpoch = {
+  epoch: string
+  funded: string
+  rolledIn: string
+  pool: string
+  votes: number
+  cap: string | null
+  feePerVote: string
+  claimed: string
+  rolledOver: string | null
+  rolledTo: string | null
+}
+
+/** Verification fees in all (`held`: what VerificationFees holds) and by epoch, newest first. */
+export type VerificationFees = {
+  funded: string
+  claimed: string
+  rolledOver: string
+  held: string
+  votes: number
+  samples: { redemptions: number; amount: string; earned: string }
+  epochs: FeeEpoch[]
 }
 
 export type ProviderDetail = Provider & {

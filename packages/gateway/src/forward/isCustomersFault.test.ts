@@ -39,6 +39,27 @@ describe('isCustomersFault: which provider refusals are excused', () => {
       false,
     )
     assert.equal(isCustomersFault('chat', chat, refusal(400, 'unsupported_parameter')), false)
+    // A parameter every provider honours (the gateway checked the body as they do) is no excuse either.
+    assert.equal(
+      isCustomersFault(
+        'chat',
+        { ...chat, temperature: 0 },
+        refusal(400, 'unsupported_parameter', 'temperature'),
+      ),
+      false,
+    )
+    assert.equal(
+      isCustomersFault('chat', chat, refusal(400, 'unsupported_parameter', 'messages.0.content')),
+      false,
+    )
+    assert.equal(
+      isCustomersFault(
+        'completion',
+        { model: 'tiny', prompt: 'x' },
+        refusal(400, 'unsupported_parameter', 'prompt'),
+      ),
+      false,
+    )
     assert.equal(isCustomersFault('chat', chat, refusal(400, 'model_not_embedding')), false)
   })
 })

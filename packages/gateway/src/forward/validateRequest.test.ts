@@ -18,7 +18,7 @@ describe('validateRequest: the customer’s faults answered by the gateway befor
       model: 'tiny',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
-      extra: { kept: 1 },
+      metadata: { kept: '1' },
     }
     const valid = validateRequest('chat', { ...body, provider: { sort: 'price' } })
     assert.deepEqual(valid, {
@@ -70,10 +70,12 @@ describe('validateRequest: the customer’s faults answered by the gateway befor
       () =>
         validateRequest(
           'chat',
-          JSON.parse('{"model":"tiny","messages":[{"role":"user","content":"x"}],"extra":[1e400]}'),
+          JSON.parse(
+            '{"model":"tiny","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text","x":[1e400]}}',
+          ),
         ),
       refused(
-        'The request body cannot be hashed for a receipt: canonicalJson: Infinity at $.extra[0] is not a JSON number.',
+        'The request body cannot be hashed for a receipt: canonicalJson: Infinity at $.response_format.x[0] is not a JSON number.',
         null,
       ),
     )
@@ -87,22 +89,52 @@ describe('validateRequest: the customer’s faults answered by the gateway befor
     )
   })
 
-  it('leaves optional capabilities to the providers (tools, n, logprobs, dimensions) and notes base64 embeddings', () => {
+  it('refuses an unsupported parameter before routing, names another endpoint’s field, and notes base64 embeddings', () => {
+    const chat = { model: 'tiny', messages: [{ role: 'user', content: 'x' }] }
+    const unsupported = (param: string) => (error: unknown) => {
+      assert.ok(error instanceof GatewayError)
+      assert.equal(error.status, 400)
+      assert.equal(error.code, 'unsupported_parameter')
+      assert.equal(error.param, param)
+      assert.equal(error.retryable, false)
+      return true
+    }
+    assert.throws(
+      () => validateRequest('chat', { ...chat, response_format: { type: 'json_object' } }),
+      unsupported('response_format'),
+    )
+    assert.throws(() => validateRequest('chat', { ...chat, tools: [{}] }), unsupported('tools'))
+    assert.throws(() => validateRequest('chat', { ...chat, n: 2 }), unsupported('n'))
+    assert.throws(() => validateRequest('chat', { ...chat, logprobs: true }), unsupported('logprobs'))
+    assert.throws(
+      () => validateRequest('embeddings', { model: 'tiny', input: 'x', dimensions: 8 }),
+      unsupported('dimensions'),
+    )
+    // The no-op values pass, as do the routing preferences (the gateway's own field).
     assert.doesNotThrow(() =>
       validateRequest('chat', {
-        model: 'tiny',
-        messages: [{ role: 'user', content: 'x' }],
-        tools: [{}],
-        n: 2,
-        logprobs: true,
+        ...chat,
+        n: 1,
+        logprobs: false,
+        presence_penalty: 0,
+        response_format: { type: 'text' },
+        tools: [],
+        parallel_tool_calls: true,
+        provider: { sort: 'price' },
       }),
     )
-    const embeddings = validateRequest('embeddings', {
-      model: 'tiny',
-      input: 'x',
-      encoding_format: 'base64',
-      dimensions: 8,
-    })
+    assert.throws(
+      () => validateRequest('completion', { model: 'tiny', prompt: 'x', messages: chat.messages }),
+      refused(
+        'Unrecognized request argument supplied: messages (a parameter of /v1/chat/completions, not of /v1/completions).',
+        'messages',
+      ),
+    )
+    assert.throws(
+      () => validateRequest('chat', { ...chat, extra: 1 }),
+      refused('Unrecognized request argument supplied: extra.', 'extra'),
+    )
+    const embeddings = validateRequest('embeddings', { model: 'tiny', input: 'x', encoding_format: 'base64' })
     assert.equal(embeddings.wantsBase64, true)
     assert.equal(embeddings.stream, false)
   })

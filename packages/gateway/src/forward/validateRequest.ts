@@ -1,51 +1,9 @@
+import { checkRequestBody } from '@infermesh/llama/checkRequestBody'
 import { canonicalJson } from '@infermesh/protocol'
-import { z } from 'zod'
 import { GatewayError } from '../errors.js'
 import type { RoutingPreferences } from '../routing/types.js'
 import { parsePreferences } from '../server/parsePreferences.js'
 import type { Kind } from './types.js'
-
-// The shape every honest provider checks (the provider's request schemas): what fails here is the
-// customer's fault, answered 400 by the gateway itself; what passes here and is refused by a provider
-// counts against that provider.
-const text = z.union([z.string(), z.array(z.object({ type: z.literal('text'), text: z.string() }))])
-const common = {
-  model: z.string().min(1, 'must name a model (see GET /v1/models)'),
-  max_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
-  seed: z.number().int().nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
-  n: z.number().int().positive().nullish(),
-  logprobs: z.union([z.boolean(), z.number()]).nullish(),
-  user: z.string().nullish(),
-}
-const schemas: Record<Kind, z.ZodType> = {
-  chat: z.looseObject({
-    ...common,
-    messages: z
-      .array(z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant']), content: text }))
-      .min(1, 'must hold at least one message'),
-    max_completion_tokens: z.number().int().positive().nullish(),
-    tools: z.array(z.unknown()).nullish(),
-  }),
-  completion: z.looseObject({
-    ...common,
-    prompt: z.union([
-      z.string().min(1, 'is empty'),
-      z.array(z.string().min(1, 'is empty')).length(1, 'must be one prompt (batches are not supported)'),
-    ]),
-  }),
-  embeddings: z.looseObject({
-    model: z.string().min(1, 'must name a model (see GET /v1/models)'),
-    input: z.union([z.string().min(1, 'is empty'), z.array(z.string().min(1, 'is empty')).min(1).max(256)]),
-    encoding_format: z.enum(['float', 'base64']).nullish(),
-    dimensions: z.number().int().positive().nullish(),
-    user: z.string().nullish(),
-  }),
-}
 
 /** A customer's request after the gateway's own checks. */
 export type ValidRequest = {
@@ -57,15 +15,18 @@ export type ValidRequest = {
   wantsBase64: boolean
 }
 
-const invalid = (message: string, param: string | null = null) =>
-  new GatewayError(message, { status: 400, code: 'invalid_request', param, retryable: false })
+const invalid = (message: string, param: string | null = null, code = 'invalid_request') =>
+  new GatewayError(message, { status: 400, code, param, retryable: false })
 
 /**
- * Checks a customer's request the way every honest provider would, so a request at fault is answered
- * 400 by the gateway and never reaches a provider: a provider that refuses a request that passed here
- * is failed over and counted as failing. Also reads the routing preferences (`provider`).
+ * Checks a customer's request the way every honest provider does (`checkRequestBody`, the one check
+ * both use), so a request at fault is answered 400 by the gateway before it is routed or charged and
+ * never reaches a provider: a provider that refuses a request that passed here is failed over and
+ * counted as failing. Also reads the routing preferences (`provider`, the gateway's own field).
  *
- * @throws GatewayError 400 `invalid_request` naming the field at fault.
+ * @throws GatewayError 400 `invalid_request` naming the field at fault (malformed, unrecognized, or
+ * another endpoint's), or 400 `unsupported_parameter` naming a parameter of OpenAI's API that the
+ * network does not honour (`response_format: {type: 'json_object'}`, `n: 2`, `tools`, …).
  *
  * @example
  * const { model, body, preferences } = validateRequest('chat', request.body)
@@ -74,11 +35,10 @@ export function validateRequest(kind: Kind, value: unknown): ValidRequest {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw invalid('The request body must be a JSON object.')
   const { provider, ...body } = value as Record<string, unknown>
-  const checked = schemas[kind].safeParse(body)
-  if (!checked.success) {
-    const issue = checked.error.issues[0]
-    const path = issue?.path.join('.') ?? ''
-    throw invalid(`Invalid request: \`${path}\` ${issue?.message ?? 'is invalid'}.`, path || null)
+  const checked = checkRequestBody(kind, body)
+  if (!checked.ok) {
+    const { message, param, code } = checked.refusal
+    throw invalid(message, param, code)
   }
   try {
     // The receipt's request hash covers the body: one a provider cannot hash (a number JSON parsed to
@@ -88,8 +48,6 @@ export function validateRequest(kind: Kind, value: unknown): ValidRequest {
     throw invalid(`The request body cannot be hashed for a receipt: ${(error as Error).message}`)
   }
   const stream = kind !== 'embeddings' && body.stream === true
-  if (body.stream_options != null && !stream)
-    throw invalid('`stream_options` is only allowed when `stream` is true.', 'stream_options')
   return {
     model: body.model as string,
     body,

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { openDatabase } from '@infermesh/node/database'
+import { createSqlPayerLedger } from '@infermesh/payments'
 import {
+  decodeSignedVoucher,
   encodeSignedReceipt,
   hashReceipt,
   hashRequest,
@@ -12,8 +15,11 @@ import {
   recoverSampleSigner,
   type SampleBody,
   signReceipt,
+  VERIFICATION_MODEL_ID,
+  voucherHeader,
 } from '@infermesh/protocol'
 import { privateKeyToAccount } from 'viem/accounts'
+import { createSampleFees } from './createSampleFees.js'
 import { createSampler } from './createSampler.js'
 
 const payer = privateKeyToAccount(`0x${'11'.repeat(32)}`)
@@ -281,6 +287,116 @@ describe('createSampler', () => {
       assert.match(JSON.stringify(warnings[0]), /answered 400 invalid_sample/)
     } finally {
       refusing.close()
+    }
+  })
+
+  it('draws the validator by stake capped at stakeCap, not uniformly', async () => {
+    received.length = 0
+    const rich = {
+      address: `0x${'99'.repeat(20)}` as const,
+      endpoint: 'http://127.0.0.1:1',
+      stake: 900n,
+      models,
+    }
+    const s = (draw: number, stakeCap?: bigint) =>
+      createSampler({
+        account: payer,
+        chainId,
+        payments,
+        disputes,
+        probability: 1,
+        validators: () => [rich, { address: validator, endpoint, stake: 100n, models }],
+        allowPrivate: true,
+        log: quiet,
+        maxAttempts: 1,
+        random: () => draw,
+        ...(stakeCap !== undefined && { stakeCap }),
+      })
+    // Weights 900 and 100: a draw of 0.85 lands on the rich (unreachable) one, 0.95 on ours.
+    const a = s(0.85)
+    a.consider(completed)
+    await a.drain()
+    assert.deepEqual(a.counts(), { sampled: 1, delivered: 0 })
+    const b = s(0.95)
+    b.consider(completed)
+    await b.drain()
+    assert.deepEqual(b.counts(), { sampled: 1, delivered: 1 })
+    // Capped at 100 each, 0.85 lands on ours.
+    const c = s(0.85, 100n)
+    c.consider(completed)
+    await c.drain()
+    assert.deepEqual(c.counts(), { sampled: 1, delivered: 1 })
+  })
+
+  it('pays each sample with a voucher to its validator, and moves on when a validator finds the fee short', async () => {
+    const db = await openDatabase()
+    const vouchers: (string | undefined)[] = []
+    const short = createServer((request, response) => {
+      request.resume()
+      vouchers.push(request.headers[voucherHeader] as string | undefined)
+      response
+        .writeHead(402, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'fee short', code: 'sample_fee_required' } }))
+    })
+    const paidServer = createServer((request, response) => {
+      request.resume()
+      vouchers.push(request.headers[voucherHeader] as string | undefined)
+      response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'p' }))
+    })
+    await new Promise<void>((resolve) => short.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => paidServer.listen(0, '127.0.0.1', resolve))
+    try {
+      const ledger = await createSqlPayerLedger(db)
+      const fee = 10n ** 16n
+      const shortValidator = `0x${'66'.repeat(20)}` as const
+      const s = createSampler({
+        account: payer,
+        chainId,
+        payments,
+        disputes,
+        probability: 1,
+        validators: () => [
+          {
+            address: shortValidator,
+            endpoint: `http://127.0.0.1:${(short.address() as AddressInfo).port}`,
+            stake: 1n,
+            models,
+          },
+          {
+            address: validator,
+            endpoint: `http://127.0.0.1:${(paidServer.address() as AddressInfo).port}`,
+            stake: 1n,
+            models,
+          },
+        ],
+        allowPrivate: true,
+        log: quiet,
+        random: () => 0,
+        fees: createSampleFees({ account: payer, chainId, payments, ledger, fee }),
+      })
+      s.consider(completed)
+      await s.drain()
+      assert.deepEqual(s.counts(), { sampled: 1, delivered: 1 })
+      const [toShort, toPaid] = vouchers.map((v) => decodeSignedVoucher(v as string).voucher)
+      assert.deepEqual(toShort, {
+        payer: payer.address,
+        provider: shortValidator,
+        modelId: VERIFICATION_MODEL_ID,
+        cumulativeAmount: fee,
+      })
+      assert.deepEqual(toPaid, {
+        payer: payer.address,
+        provider: validator,
+        modelId: VERIFICATION_MODEL_ID,
+        cumulativeAmount: fee,
+      })
+      // Owed: the accepted one, and the refused one (signed, so recorded) kept as a credit for next time.
+      assert.equal(await ledger.billed(validator, VERIFICATION_MODEL_ID), fee)
+      assert.equal(await ledger.billed(shortValidator, VERIFICATION_MODEL_ID), fee)
+    } finally {
+      short.close()
+      paidServer.close()
+      await db.close()
     }
   })
 

@@ -1,6 +1,8 @@
 import { type NetworkValidator, PeerError, submitSample } from '@infermesh/client'
 import { hashReceipt, type Receipt, type RequestKind, type SampleBody, signSample } from '@infermesh/protocol'
 import type { Address, LocalAccount } from 'viem'
+import type { SampleDelivery, SampleFees } from './createSampleFees.js'
+import { pickValidator } from './pickValidator.js'
 
 export type SamplerOptions = {
   /** The gateway's payer key: validators take samples only from the payer a receipt bills. */
@@ -21,6 +23,10 @@ export type SamplerOptions = {
   timeoutMs?: number
   /** Validators tried per sample when one is busy (429) or cannot be reached. Default 3. */
   maxAttempts?: number
+  /** Pays each sample's validator (createSampleFees); absent: samples are unpaid. */
+  fees?: SampleFees
+  /** A validator's weight in the draw is min(stake, stakeCap); absent: its whole stake. */
+  stakeCap?: bigint
 }
 
 /** A completed request as the gateway saw it: what a validator needs to re-execute it. */
@@ -39,11 +45,14 @@ export type CompletedRequest = {
  * Proof of Sampling, the gateway's half (DESIGN rule 4): after a receipt is verified, the request is
  * sampled with probability `probability`, drawn only then, so a provider cannot tell audited work
  * from the rest. A sampled request goes, signed by the payer for that validator (the signature names it:
- * the on-chain assignment that makes it the challenger of a dispute), to one validator chosen uniformly
- * at random among the active ones that declared the receipt's model in the Registry (through the
- * validatorClient's `submitSample`); when that validator is busy (429, its queue is full), fails (5xx)
- * or cannot be reached, another such one is drawn, up to
- * `maxAttempts`. All of it in the background: sampling never delays or fails a customer's request.
+ * the on-chain assignment that makes it the challenger of a dispute), to one validator drawn with
+ * probability ∝ min(stake, stakeCap) among the active ones that declared the receipt's model in the
+ * Registry (`pickValidator`: splitting stake into sybils draws no more samples), through the
+ * validatorClient's `submitSample`, with the sample's fee when `fees` is set (a voucher to that
+ * validator, see createSampleFees; unpaid when the payer's deposit cannot be allocated to it). When that
+ * validator is busy (429, its queue is full), fails (5xx), cannot be reached or refuses the fee (402
+ * `sample_fee_required`), another such one is drawn, up to `maxAttempts`. All of it in the background: sampling never
+ * delays or fails a customer's request.
  */
 export function createSampler(options: SamplerOptions) {
   const random = options.random ?? Math.random
@@ -56,6 +65,14 @@ export function createSampler(options: SamplerOptions) {
     const id = modelId.toLowerCase()
     return options.validators().filter((v) => v.models.some((m) => m.toLowerCase() === id))
   }
+
+  /** Another holder of the receipt's model not tried yet, drawn by capped stake. */
+  const nextValidator = (request: CompletedRequest, tried: Set<string>) =>
+    pickValidator(
+      holders(request.receipt.modelId).filter((v) => !tried.has(v.address.toLowerCase())),
+      options.stakeCap,
+      random,
+    )
 
   async function send(request: CompletedRequest, first: NetworkValidator) {
     const receiptDigest = hashReceipt(options.chainId, options.payments, request.receipt)
@@ -83,25 +100,45 @@ export function createSampler(options: SamplerOptions) {
           issuedAt,
         }),
       }
-      let retryable: boolean
-      try {
+      const to = validator
+      const submit = async (voucher?: string) => {
         const result = await submitSample(
           { allowPrivate: options.allowPrivate ?? false },
-          { endpoint: validator.endpoint, sample, deadlineMs: options.timeoutMs ?? 10_000 },
+          {
+            endpoint: to.endpoint,
+            sample,
+            ...(voucher !== undefined && { voucher }),
+            deadlineMs: options.timeoutMs ?? 10_000,
+          },
         )
+        // A 4xx means the validator stored nothing (not even the voucher); a 5xx may come after it did.
+        const delivery: SampleDelivery =
+          result.kind === 'queued' ? 'accepted' : result.status < 500 ? 'refused' : 'unknown'
+        return { result, delivery, code: result.kind === 'refusal' ? result.code : undefined }
+      }
+      let retryable: boolean
+      try {
+        const paid = options.fees ? await options.fees.attempt(to.address, submit) : undefined
+        if (paid?.kind === 'unpayable')
+          options.log.warn({
+            msg: 'the payer cannot allocate a sample fee to this validator: sending the sample unpaid',
+            validator: to.address,
+          })
+        // Unpaid when the payer cannot pay: checks matter more than fees; a validator may still take it.
+        const { result } = paid?.kind === 'sent' ? paid.result : await submit()
         if (result.kind === 'queued') {
           delivered++
           return
         }
-        reasons.push(`${validator.address} answered ${result.status}${result.code ? ` ${result.code}` : ''}`)
-        retryable = result.retryable
+        reasons.push(`${to.address} answered ${result.status}${result.code ? ` ${result.code}` : ''}`)
+        // Another validator may take a fee this one found short (its minimum is its own).
+        retryable = result.retryable || result.code === 'sample_fee_required'
       } catch (error) {
-        reasons.push(`${validator.address}: ${(error as Error).message}`)
+        reasons.push(`${to.address}: ${(error as Error).message}`)
         retryable = error instanceof PeerError ? error.retryable : false
       }
       if (!retryable) break
-      const others = holders(request.receipt.modelId).filter((v) => !tried.has(v.address.toLowerCase()))
-      validator = others[Math.floor(random() * others.length)]
+      validator = nextValidator(request, tried)
     }
     options.log.warn({
       msg: 'could not hand a sample to a validator',
@@ -115,9 +152,8 @@ export function createSampler(options: SamplerOptions) {
     /** Draws whether to sample this request and, if so, sends it in the background. True when sampled. */
     consider(request: CompletedRequest): boolean {
       if (options.probability <= 0 || random() >= options.probability) return false
-      const validators = holders(request.receipt.modelId)
-      if (validators.length === 0) return false
-      const validator = validators[Math.floor(random() * validators.length)] as NetworkValidator
+      const validator = pickValidator(holders(request.receipt.modelId), options.stakeCap, random)
+      if (!validator) return false
       sampled++
       const task = send(request, validator)
         .catch((error: Error) =>

@@ -107,6 +107,29 @@ describe('createLlamaBackend', () => {
     assert.equal(pieces.join(''), result.text)
   })
 
+  test('the random model’s bytes reach the text as well-formed Unicode, each streamed piece too (U+FFFD for bytes that are not UTF-8)', async () => {
+    const strict = new TextDecoder('utf-8', { fatal: true })
+    let replaced = 0
+    for (const seed of [1, 2, 3]) {
+      const pieces: string[] = []
+      const result = await generate({
+        messages: [{ role: 'user', content: 'Hello' }],
+        maxTokens: 96,
+        temperature: 1,
+        seed,
+        onText: (text) => pieces.push(text),
+      })
+      assert.equal(pieces.join(''), result.text)
+      for (const text of [result.text, ...pieces]) {
+        assert.ok(!/\p{Cs}/u.test(text), `a lone surrogate in ${JSON.stringify(text)}`)
+        assert.equal(strict.decode(Buffer.from(text, 'utf8')), text)
+      }
+      replaced += [...result.text].filter((c) => c === '\uFFFD').length
+    }
+    // The random weights write bytes that are not UTF-8: the test saw them replaced, not skipped.
+    assert.ok(replaced > 0)
+  })
+
   test('a stop string ends the text before it, streamed the same way', async () => {
     const full = await generate({ prompt: 'stop me', maxTokens: 32 })
     const stop = full.text.slice(6, 8)

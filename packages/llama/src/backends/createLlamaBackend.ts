@@ -332,6 +332,9 @@ class StopMatcher {
   }
 
   private flush(end: number) {
+    // Never between the two halves of a character: each streamed piece is well-formed text.
+    const code = this.text.charCodeAt(end - 1)
+    if (end < this.text.length && code >= 0xd800 && code <= 0xdbff) end--
     if (end <= this.sent) return
     const piece = this.text.slice(this.sent, end)
     this.sent = end

@@ -249,6 +249,23 @@ describe('the openai-compatible backend against an upstream that misbehaves', ()
     )
   })
 
+  it('passes text on well-formed: a pair split between pieces kept whole, lone surrogates as U+FFFD', async () => {
+    upstream.answer((_request, response) => {
+      sse(response)
+      // JSON.stringify writes lone surrogates as escapes ("\ud83d"), as a compromised upstream may.
+      response.end(`${piece('a\uD83D')}${piece('\uDE00b\uDC00')}${piece('c\uD800')}data: [DONE]\n\n`)
+    })
+    const pieces: string[] = []
+    const result = await backend.generate({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'hi' }],
+      maxTokens: 8,
+      onText: (text) => pieces.push(text),
+    })
+    assert.equal(result.text, 'a😀b\uFFFDc\uFFFD')
+    assert.deepEqual(pieces, ['a', '😀b\uFFFD', 'c', '\uFFFD'])
+  })
+
   it('refuses a piece of text that is not a string with 502 upstream_bad_response', async () => {
     upstream.answer((_request, response) => {
       sse(response)

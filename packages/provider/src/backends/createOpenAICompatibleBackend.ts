@@ -135,6 +135,9 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       let usage: Usage = {}
       let finish: string | null = null
       let pieces = 0
+      // Text is passed on well-formed: a lone surrogate (a JSON escape such as "\ud800") becomes U+FFFD,
+      // and a high surrogate ending a piece waits for the next piece, which may hold its other half.
+      let held = ''
       try {
         for await (const { data } of readServerSentEvents(
           response.body as ReadableStream<Uint8Array>,
@@ -168,9 +171,12 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
               finish = 'length'
               break
             }
-            text += piece
+            let whole = held + piece
+            held = /[\uD800-\uDBFF]$/.test(whole) ? whole.slice(-1) : ''
+            whole = whole.slice(0, whole.length - held.length).replace(/\p{Cs}/gu, '\uFFFD')
+            text += whole
             pieces++
-            params.onText?.(piece)
+            if (whole) params.onText?.(whole)
           }
           if (typeof choice.finish_reason === 'string') finish = choice.finish_reason
         }
@@ -180,6 +186,10 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
             throw badResponse(`a stream beyond the limits: ${error.message}`, error)
           throw error
         }
+      }
+      if (held) {
+        text += '\uFFFD'
+        params.onText?.('\uFFFD')
       }
       const aborted = params.signal?.aborted === true
       return {

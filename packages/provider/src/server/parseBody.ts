@@ -1,20 +1,21 @@
-import type { z } from 'zod'
+import { checkRequestBody, type RequestBodyKind } from '@infermesh/llama/checkRequestBody'
 import { invalidRequest } from './invalidRequest.js'
+import { unsupportedParameter } from './unsupportedParameter.js'
 
 /**
- * Checks a request body against a route's schema; the first problem is a 400 naming its field,
- * e.g. "Invalid request: `max_tokens` Invalid input: expected number, received string."
+ * Checks a request body of `kind` with `checkRequestBody`, the check the gateway makes too, so that the
+ * two refuse the same requests: the first problem is a 400 naming its field, `invalid_request` (e.g.
+ * "Invalid request: `max_tokens` Invalid input: expected number, received string.", or
+ * "Unrecognized request argument supplied: messages (a parameter of /v1/chat/completions, not of
+ * /v1/completions).") or `unsupported_parameter` (a parameter of OpenAI's API that is not honoured).
  *
  * @example
- * const body = parseBody(chatRequestSchema, request.body)
+ * const body = parseBody('chat', request.body)
  */
-export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknown): z.output<Schema> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw invalidRequest('The request body must be a JSON object.')
-  }
-  const result = schema.safeParse(body)
-  if (result.success) return result.data
-  const issue = result.error.issues[0]
-  const path = issue?.path.join('.') ?? ''
-  throw invalidRequest(`Invalid request: \`${path}\` ${issue?.message ?? 'is invalid'}.`, path || null)
+export function parseBody<Kind extends RequestBodyKind>(kind: Kind, body: unknown) {
+  const checked = checkRequestBody(kind, body)
+  if (checked.ok) return checked.request
+  const { code, param, message } = checked.refusal
+  if (code === 'unsupported_parameter') throw unsupportedParameter(param ?? '', message)
+  throw invalidRequest(message, param)
 }

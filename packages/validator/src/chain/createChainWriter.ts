@@ -82,6 +82,16 @@ export function createChainWriter({ publicClient, walletClient }: ChainWriterOpt
       queue = next.catch(() => {})
       return next
     },
+    /**
+     * Runs `task` in the queue, after the transactions queued before it and before those queued after:
+     * for a component that sends its own transactions (the settler's redemptions), which must resolve
+     * only once they are mined so the next nonce is free.
+     */
+    run<T>(task: () => Promise<T>): Promise<T> {
+      const next = queue.then(task, task)
+      queue = next.catch(() => {})
+      return next
+    },
     /** Sends 0 ETH to itself: on a chain that mines only on demand (anvil), this makes a new block. */
     nudge(): Promise<TransactionReceipt> {
       const next = queue.then(async () => {

@@ -17,8 +17,9 @@ export function createSampleQueue<T>(options: { maxQueue: number; run: (job: T) 
   }
 
   return {
-    add(job: T) {
-      if (jobs.length >= options.maxQueue) {
+    /** Queues a job; `force` takes it even when full (its place was held for it: a paid sample). */
+    add(job: T, force = false) {
+      if (!force && jobs.length >= options.maxQueue) {
         throw new ValidatorError(`This validator has ${jobs.length} samples waiting; try another one.`, {
           status: 429,
           code: 'queue_full',

@@ -1,4 +1,5 @@
 import { createDaemonApp } from '@infermesh/node'
+import { voucherHeader } from '@infermesh/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { ValidatorError } from '../errors.js'
@@ -8,8 +9,11 @@ export type ValidatorServerOptions = {
   logger: FastifyBaseLogger | boolean
   maxBodyBytes: number
   reputation: Reputation
-  /** Checks and queues a sample (`POST /infermesh/v1/samples`); throws a ValidatorError to refuse it. */
-  acceptSample: (body: unknown) => Promise<{ id: string }>
+  /**
+   * Checks and queues a sample (`POST /infermesh/v1/samples`) with its fee voucher (the
+   * `x-infermesh-voucher` header, when sent); throws a ValidatorError to refuse it.
+   */
+  acceptSample: (body: unknown, voucher: string | undefined) => Promise<{ id: string }>
   /** What `GET /infermesh/v1/status` shows. */
   status: () => Promise<Record<string, unknown>>
   isReady: () => boolean
@@ -69,7 +73,11 @@ export function createValidatorServer(options: ValidatorServerOptions) {
 
   app.post('/infermesh/v1/samples', async (request, reply) => {
     try {
-      const { id } = await options.acceptSample(request.body)
+      const header = request.headers[voucherHeader]
+      const { id } = await options.acceptSample(
+        request.body,
+        Array.isArray(header) ? header.join(',') : header,
+      )
       options.metrics.samples.inc({ outcome: 'accepted' })
       return reply.code(202).send({ object: 'infermesh.sample', id, status: 'queued' })
     } catch (error) {

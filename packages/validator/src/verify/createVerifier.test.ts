@@ -248,9 +248,10 @@ describe('createVerifier', () => {
     )
   })
 
-  test('reads the body as the kind the receipt names: a completion carrying `messages` is a completion', async () => {
-    // Issue 13's framing: a completion body with an extra `messages` field, served honestly as a
-    // completion (the provider's completion route ignores unknown fields).
+  test('judges no body that carries another kind’s field: a completion with `messages` is neither kind', async () => {
+    // Issue 13's framing: a completion body with an extra `messages` field, re-run as a chat, made an
+    // honest completion look like a breach. Providers and gateways now refuse such a body (400 naming
+    // `messages`), and the validator reads bodies with the same schema: it judges it as neither kind.
     const framed = {
       model: 'tiny',
       prompt: 'hello world',
@@ -269,11 +270,15 @@ describe('createVerifier', () => {
       inputTokens: served.inputTokens,
       outputTokens: served.outputTokens,
     }
-    const asServed = await verifier.verify({ modelId, kind: 'completion', request: framed, ...answer })
+    for (const kind of ['completion', 'chat'] as const)
+      await assert.rejects(verifier.verify({ modelId, kind, request: framed, ...answer }), {
+        name: 'ValidatorError',
+        code: 'invalid_request',
+      })
+    // The same completion without the stray field passes.
+    const { messages: _, ...plain } = framed
+    const asServed = await verifier.verify({ modelId, kind: 'completion', request: plain, ...answer })
     assert.equal(asServed.verdict, 'pass', summary(asServed))
-    // What a validator guessing the kind from the fields did: re-run as a chat, the honest answer fails.
-    const asChat = await verifier.verify({ modelId, kind: 'chat', request: framed, ...answer })
-    assert.equal(asChat.verdict, 'breach', summary(asChat))
   })
 
   test('an embeddings request is refused, not judged token by token', async () => {

@@ -19,10 +19,11 @@ export type VerifyRequest = {
 
 /**
  * Reads an OpenAI request body (as the provider received it and the receipt hashes it) as the `kind` of
- * request the receipt names, the way the provider's route for that kind does: the same schema, unknown
- * fields ignored, `developer` messages as `system`, temperature 1 and top-p 1 when absent. The kind is
- * never guessed from the fields: a completion that also carries `messages` is a completion (the framing
- * attack of issue 13: re-run as a chat, an honest completion would look like a breach).
+ * request the receipt names, the way the provider's route for that kind does: the same schema (unknown
+ * fields, another kind's fields and unsupported parameters refused, as providers refuse them), `developer`
+ * messages as `system`, temperature 1 and top-p 1 when absent. The kind is never guessed from the fields:
+ * a completion that also carries `messages` is no valid request at all (the framing attack of issue 13:
+ * re-run as a chat, an honest completion would look like a breach).
  *
  * @throws ValidatorError `invalid_request` when the body is not a valid request of that kind, or the kind
  * is `embeddings` (not re-executed by token).

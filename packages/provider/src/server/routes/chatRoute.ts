@@ -1,12 +1,10 @@
-import { type ChatMessage, chatRequestSchema } from '@infermesh/llama'
+import type { ChatMessage } from '@infermesh/llama'
 import type { FastifyInstance } from 'fastify'
-import { checkCommonParameters } from '../checkCommonParameters.js'
 import { findModel } from '../findModel.js'
 import { hashRequestBody } from '../hashRequestBody.js'
 import type { ProviderServerOptions } from '../ProviderServerOptions.js'
 import { parseBody } from '../parseBody.js'
 import { runGeneration } from '../runGeneration.js'
-import { unsupportedParameter } from '../unsupportedParameter.js'
 
 /**
  * `POST /v1/chat/completions`: OpenAI's chat completion, streamed or not, paid by the voucher in
@@ -14,12 +12,7 @@ import { unsupportedParameter } from '../unsupportedParameter.js'
  */
 export function chatRoute(app: FastifyInstance, options: ProviderServerOptions): void {
   app.post('/v1/chat/completions', async (request, reply) => {
-    const body = parseBody(chatRequestSchema, request.body)
-    checkCommonParameters(body)
-    if (body.tools && body.tools.length > 0)
-      throw unsupportedParameter('tools', 'tools (function calling) are not supported yet.')
-    if (body.functions != null)
-      throw unsupportedParameter('functions', 'functions (function calling) are not supported yet.')
+    const body = parseBody('chat', request.body)
     const model = findModel(options.models, body.model)
     const requestHash = hashRequestBody('chat', request.body)
     const messages: ChatMessage[] = body.messages.map((m) => ({

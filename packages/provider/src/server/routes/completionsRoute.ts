@@ -1,6 +1,4 @@
-import { completionRequestSchema } from '@infermesh/llama'
 import type { FastifyInstance } from 'fastify'
-import { checkCommonParameters } from '../checkCommonParameters.js'
 import { findModel } from '../findModel.js'
 import { hashRequestBody } from '../hashRequestBody.js'
 import type { ProviderServerOptions } from '../ProviderServerOptions.js'
@@ -13,8 +11,7 @@ import { runGeneration } from '../runGeneration.js'
  */
 export function completionsRoute(app: FastifyInstance, options: ProviderServerOptions): void {
   app.post('/v1/completions', async (request, reply) => {
-    const body = parseBody(completionRequestSchema, request.body)
-    checkCommonParameters(body)
+    const body = parseBody('completion', request.body)
     const model = findModel(options.models, body.model)
     const requestHash = hashRequestBody('completion', request.body)
     const prompt = Array.isArray(body.prompt) ? (body.prompt[0] ?? '') : body.prompt

@@ -1,4 +1,3 @@
-import { embeddingRequestSchema } from '@infermesh/llama'
 import { canonicalJson, computeCost, receiptHeader } from '@infermesh/protocol'
 import type { FastifyInstance } from 'fastify'
 import { billReceipt } from '../billReceipt.js'
@@ -8,7 +7,6 @@ import { hashRequestBody } from '../hashRequestBody.js'
 import { invalidRequest } from '../invalidRequest.js'
 import type { ProviderServerOptions } from '../ProviderServerOptions.js'
 import { parseBody } from '../parseBody.js'
-import { unsupportedParameter } from '../unsupportedParameter.js'
 import { withAdmission } from '../withAdmission.js'
 
 /**
@@ -18,7 +16,7 @@ import { withAdmission } from '../withAdmission.js'
  */
 export function embeddingsRoute(app: FastifyInstance, options: ProviderServerOptions): void {
   app.post('/v1/embeddings', async (request, reply) => {
-    const body = parseBody(embeddingRequestSchema, request.body)
+    const body = parseBody('embeddings', request.body)
     const model = findModel(options.models, body.model)
     if (!model.embeddings) {
       throw invalidRequest(
@@ -27,11 +25,6 @@ export function embeddingsRoute(app: FastifyInstance, options: ProviderServerOpt
         'model_not_embedding',
       )
     }
-    if (body.dimensions != null)
-      throw unsupportedParameter(
-        'dimensions',
-        '`dimensions` is not supported: vectors have the model’s size.',
-      )
     const requestHash = hashRequestBody('embeddings', request.body)
     const inputs = Array.isArray(body.input) ? body.input : [body.input]
     const maxCost = computeCost({

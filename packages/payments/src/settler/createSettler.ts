@@ -198,11 +198,11 @@ export function createSettler(options: SettlerOptions) {
         functionName: 'pendingBurn',
       })
       if (pending === 0n) return 0n
-      const hash = await walletClient.writeContract({
-        address: payments,
-        abi: paymentsAbi,
-        functionName: 'flushBurn',
-      })
+      const call = { address: payments, abi: paymentsAbi, functionName: 'flushBurn' } as const
+      // The flush funds VerificationFees' pool of the current epoch: the first flush of an epoch opens a
+      // new pool and costs more than an estimate made in the epoch before.
+      const estimate = await publicClient.estimateContractGas({ ...call, account: walletClient.account })
+      const hash = await walletClient.writeContract({ ...call, gas: gasWithHeadroom(estimate) })
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') return 0n
       const [flushed] = parseEventLogs({ abi: paymentsAbi, eventName: 'BurnFlushed', logs: receipt.logs })

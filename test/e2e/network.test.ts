@@ -203,7 +203,7 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
     )
     // The victim is the first provider seen working on the load.
     let victim: Devnet['providers'][number] | undefined
-    for (const deadline = Date.now() + 10_000; !victim && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 60_000; !victim && Date.now() < deadline; ) {
       for (const provider of devnet.providers)
         if ((await metric(provider.url, 'infermesh_provider_in_flight').catch(() => 0)) > 0) victim = provider
     }

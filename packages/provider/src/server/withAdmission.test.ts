@@ -102,7 +102,15 @@ describe('admission of inference requests', () => {
 
   it('serves and bills a chat whose unused field nests exactly to the limit, hashing the whole body', async () => {
     const before = await channel()
-    const request = { model: 'tiny', messages: hello, max_tokens: 8, temperature: 0, x: nested(63) }
+    // 64 levels: the body, response_format, 62 arrays. An unknown top-level field is refused (400
+    // "Unrecognized request argument"), so the deep value sits in the one object that accepts extra keys.
+    const request = {
+      model: 'tiny',
+      messages: hello,
+      max_tokens: 8,
+      temperature: 0,
+      response_format: { type: 'text', x: nested(62) },
+    }
     const response = await post('/v1/chat/completions', JSON.stringify(request))
     assert.equal(response.status, 200, await response.clone().text())
     const { receipt } = fx.wallet.learn(response.headers.get(receiptHeader) ?? '')
@@ -114,13 +122,13 @@ describe('admission of inference requests', () => {
 
   it('refuses a streamed chat carrying a number JSON cannot hold (1e400) with 400, generating and billing nothing', async () => {
     const before = { channel: await channel(), tokensOut: await tokensOut() }
-    const body = `{"model":"tiny","messages":${JSON.stringify(hello)},"max_tokens":8,"stream":true,"x":1e400}`
+    const body = `{"model":"tiny","messages":${JSON.stringify(hello)},"max_tokens":8,"stream":true,"response_format":{"type":"text","x":1e400}}`
     const response = await post('/v1/chat/completions', body)
     assert.equal(response.status, 400)
     assert.deepEqual(await response.json(), {
       error: {
         message:
-          'The request body cannot be hashed for its receipt: Infinity at $.x is not a JSON number. Send only finite numbers, strings, booleans, null, arrays and objects.',
+          'The request body cannot be hashed for its receipt: Infinity at $.response_format.x is not a JSON number. Send only finite numbers, strings, booleans, null, arrays and objects.',
         type: 'invalid_request_error',
         param: null,
         code: 'invalid_request',
@@ -131,28 +139,30 @@ describe('admission of inference requests', () => {
   })
 
   it('refuses a body it cannot hash before it looks at the voucher: 400, not 402', async () => {
-    const fields: Record<string, string> = {
-      '/v1/chat/completions': `"messages":${JSON.stringify(hello)}`,
-      '/v1/completions': '"prompt":"Hi"',
-      '/v1/embeddings': '"input":"Hi"',
-    }
-    for (const [path, field] of Object.entries(fields)) {
+    // Where each kind can carry a number JSON cannot hold: chat in response_format's extra keys (the
+    // hash refuses it), completion and embeddings only in a typed field (the schema refuses it first).
+    const cases: { path: string; field: string; bad: string; message?: string }[] = [
+      {
+        path: '/v1/chat/completions',
+        field: `"messages":${JSON.stringify(hello)}`,
+        bad: '"response_format":{"type":"text","x":-1e400}',
+        message:
+          'The request body cannot be hashed for its receipt: -Infinity at $.response_format.x is not a JSON number. Send only finite numbers, strings, booleans, null, arrays and objects.',
+      },
+      { path: '/v1/completions', field: '"prompt":"Hi"', bad: '"temperature":-1e400' },
+      { path: '/v1/embeddings', field: '"input":"Hi"', bad: '"dimensions":-1e400' },
+    ]
+    for (const { path, field, bad, message } of cases) {
       // Without a voucher a hashable body is refused for payment…
       const unpaid = await post(path, `{"model":"tiny",${field}}`, { [voucherHeader]: '' })
       assert.equal(unpaid.status, 402, path)
       assert.equal(((await unpaid.json()) as { error: { code: string } }).error.code, 'voucher_missing')
       // …and one it cannot hash is refused for that first, whatever the voucher.
-      const response = await post(path, `{"model":"tiny",${field},"x":-1e400}`, { [voucherHeader]: '' })
+      const response = await post(path, `{"model":"tiny",${field},${bad}}`, { [voucherHeader]: '' })
       assert.equal(response.status, 400, path)
-      assert.deepEqual(await response.json(), {
-        error: {
-          message:
-            'The request body cannot be hashed for its receipt: -Infinity at $.x is not a JSON number. Send only finite numbers, strings, booleans, null, arrays and objects.',
-          type: 'invalid_request_error',
-          param: null,
-          code: 'invalid_request',
-        },
-      })
+      const { error } = (await response.json()) as { error: { code: string; message: string } }
+      assert.equal(error.code, 'invalid_request', path)
+      if (message) assert.equal(error.message, message)
     }
   })
 

@@ -1,3 +1,4 @@
+import { createKeyedLock } from '@infermesh/node/lock'
 import type { Allocator, PayerLedger } from '@infermesh/payments'
 import { encodeSignedVoucher, signVoucher, VERIFICATION_MODEL_ID } from '@infermesh/protocol'
 import type { Address, LocalAccount } from 'viem'
@@ -48,16 +49,7 @@ export function createSampleFees(options: SampleFeesOptions) {
   const { ledger, fee } = options
   /** Per validator: a cumulative signed, recorded as owed, and refused (so not held by the validator). */
   const credits = new Map<string, bigint>()
-  const queues = new Map<string, Promise<unknown>>()
-  const serial = <T>(key: string, run: () => Promise<T>): Promise<T> => {
-    const result = (queues.get(key) ?? Promise.resolve()).then(run)
-    const done = result.catch(() => {})
-    queues.set(key, done)
-    void done.then(() => {
-      if (queues.get(key) === done) queues.delete(key)
-    })
-    return result
-  }
+  const serial = createKeyedLock()
 
   return {
     fee,

@@ -1,3 +1,4 @@
+import { createKeyedLock } from '@infermesh/node/lock'
 import {
   decodeSignedVoucher,
   isValidSignatureNow,
@@ -82,16 +83,7 @@ export function createPaymentGate(options: PaymentGateOptions) {
   }
 
   /** Per payer, the admission running or last queued: the next one starts after it settles. */
-  const payerQueues = new Map<string, Promise<unknown>>()
-  function withPayerLock<T>(payer: string, run: () => Promise<T>): Promise<T> {
-    const result = (payerQueues.get(payer) ?? Promise.resolve()).then(run)
-    const done = result.catch(() => {})
-    payerQueues.set(payer, done)
-    void done.then(() => {
-      if (payerQueues.get(payer) === done) payerQueues.delete(payer)
-    })
-    return result
-  }
+  const withPayerLock = createKeyedLock()
 
   /**
    * Per channel, the last voucher whose ECDSA signature recovered its payer: the same voucher again (a

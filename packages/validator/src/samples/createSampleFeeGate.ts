@@ -1,3 +1,4 @@
+import { createKeyedLock } from '@infermesh/node/lock'
 import { type ChannelLedger, createPaymentGate, PaymentError } from '@infermesh/payments'
 import {
   decodeSignedVoucher,
@@ -70,16 +71,7 @@ export function createSampleFeeGate(options: SampleFeeGateOptions) {
     availableAllocation: options.availableAllocation,
     signatureClient: options.signatureClient,
   })
-  const queues = new Map<string, Promise<unknown>>()
-  const perPayer = <T>(payer: Address, run: () => Promise<T>): Promise<T> => {
-    const result = (queues.get(payer) ?? Promise.resolve()).then(run)
-    const done = result.catch(() => {})
-    queues.set(payer, done)
-    void done.then(() => {
-      if (queues.get(payer) === done) queues.delete(payer)
-    })
-    return result
-  }
+  const perPayer = createKeyedLock()
   const admit = async (header: string, retried = false): Promise<void> => {
     try {
       const admission = await gate.admit(header, VERIFICATION_MODEL_ID, 0n)

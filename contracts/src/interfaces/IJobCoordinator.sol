@@ -67,6 +67,8 @@ interface IJobCoordinator {
     /// @param deadline Unix time after which the job can no longer be delivered (refundable).
     /// @param respondBy Unix time by which the assigned provider must deliver (min(assignedAt + responseWindow, deadline)).
     /// @param servedAt The receipt's servedAt; the job settles after servedAt + the Disputes window.
+    /// @param assignedAt Unix time of the current assignment (a receipt's servedAt is not earlier).
+    /// @param pricePerMInput The assigned provider's offer at assignment (a later offer change cannot raise it).
     /// @param cost What the delivered receipt costs (≤ maxPayment).
     /// @param receiptDigest Digest of the delivered receipt (`Disputes.hashReceipt`), the dispute key.
     struct Job {
@@ -81,6 +83,7 @@ interface IJobCoordinator {
         uint64 requestBlock;
         uint64 drawBlock;
         uint64 deadline;
+        uint64 assignedAt;
         uint64 respondBy;
         uint64 servedAt;
         uint64 inputLength;
@@ -88,6 +91,8 @@ interface IJobCoordinator {
         bytes32 requestHash;
         bytes32 receiptDigest;
         uint256 maxPayment;
+        uint128 pricePerMInput;
+        uint128 pricePerMOutput;
         uint256 cost;
         uint256 subscriptionId;
     }

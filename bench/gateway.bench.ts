@@ -259,7 +259,7 @@ const payerSteps: Record<string, { cpuMicros: number; wallMicros: number }> = {}
 {
   const { publicClient, chain } = await connect({ rpcUrl: anvil.rpcUrl })
   const db = await openDatabase({ dataDir: join(dir, 'payer-replay') })
-  const ledger = await createSqlPayerLedger(db)
+  const ledger = await createSqlPayerLedger(db, { writeBehind: true }) // as the gateway runs it on PGlite
   const allocator = createAllocator({
     publicClient,
     walletClient: createWalletClient({ account: benchPayer, chain, transport: http(anvil.rpcUrl) }),
@@ -328,6 +328,7 @@ const payerSteps: Record<string, { cpuMicros: number; wallMicros: number }> = {}
     payer.paid(offer.provider, worstCase)
   })
   await allocator.idle()
+  await ledger.close?.()
   await db.close()
 }
 console.log('payer payment path per request (µs):', payerSteps)

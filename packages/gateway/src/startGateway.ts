@@ -75,8 +75,15 @@ export async function startGateway({
       ...(config.database.dir && { dataDir: config.database.dir }),
     })
     cleanups.push(() => db.close())
-    const store = await createGatewayStore(db)
-    const ledger = await createSqlPayerLedger(db)
+    // PGlite belongs to this process alone: the per-request writes (usage, the payer's billed totals)
+    // go through write-ahead journals and reach it in batches. On a shared PostgreSQL they stay direct.
+    const writeBehind = db.kind === 'pglite'
+    const onJournalError = (error: unknown) =>
+      log.warn({ msg: 'journal batch failed; retrying', err: (error as Error).message })
+    const store = await createGatewayStore(db, { writeBehind, apiKeyCacheMs: 1000, onError: onJournalError })
+    cleanups.push(() => store.close())
+    const ledger = await createSqlPayerLedger(db, { writeBehind, onError: onJournalError })
+    cleanups.push(async () => ledger.close?.())
     const stats = createProviderStats({
       failuresToSuspend: config.routing.failuresToSuspend,
       suspendMs: config.routing.suspendMs,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Database } from '@infermesh/node/database'
+import { createJournal } from '@infermesh/node/journal'
 import type { Address, Hex } from 'viem'
 
 const schema = [
@@ -45,6 +46,20 @@ export type UsageRecord = {
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
+const maxCachedKeys = 10_000
+
+export type GatewayStoreOptions = {
+  /**
+   * Journal usage records (`recordUsage`, once per request) and write them in batches (see
+   * `createJournal` in `@infermesh/node/journal`): for a database only this process writes (PGlite).
+   * Several gateways on one PostgreSQL write each record at once instead (the default).
+   */
+  writeBehind?: boolean
+  /** How long a found API key is answered from memory (default 0: always read). */
+  apiKeyCacheMs?: number
+  /** Told when a journaled batch fails (it is retried). */
+  onError?: (error: unknown) => void
+}
 
 /**
  * The gateway's own durable state, shared safely by several gateway processes on one PostgreSQL:
@@ -52,8 +67,62 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
  * records per key. What the payer has been billed per channel is
  * the payer's ledger (`createSqlPayerLedger` in `@infermesh/payments`), in the same database.
  */
-export async function createGatewayStore(db: Database) {
+export async function createGatewayStore(db: Database, options: GatewayStoreOptions = {}) {
   for (const statement of schema) await db.query(statement)
+  const insertUsage = async (tx: Pick<Database, 'query'>, records: UsageRecord[]) => {
+    const columns = 9
+    const values = records.map(
+      (_, row) =>
+        `(${Array.from({ length: columns }, (_, column) => `$${row * columns + column + 1}`).join(', ')})`,
+    )
+    await tx.query(
+      `insert into usage_records (api_key_id, provider, model, model_id, prompt_tokens, completion_tokens, cost, latency_ms, request_hash)
+       values ${values.join(', ')}`,
+      records.flatMap((record) => [
+        record.apiKeyId,
+        record.provider,
+        record.model,
+        record.modelId.toLowerCase(),
+        record.promptTokens,
+        record.completionTokens,
+        record.cost.toString(),
+        Math.round(record.latencyMs),
+        record.requestHash,
+      ]),
+    )
+    const perKey = new Map<string, { spent: bigint; release: bigint }>()
+    for (const record of records) {
+      const sums = perKey.get(record.apiKeyId) ?? { spent: 0n, release: 0n }
+      sums.spent += record.cost
+      sums.release += record.release ?? 0n
+      perKey.set(record.apiKeyId, sums)
+    }
+    for (const [id, sums] of perKey)
+      await tx.query('update api_keys set spent = spent + $2, reserved = reserved - $3 where id = $1', [
+        id,
+        sums.spent.toString(),
+        sums.release.toString(),
+      ])
+  }
+  type Journaled = Omit<UsageRecord, 'cost' | 'release'> & { cost: string; release: string }
+  const journal = options.writeBehind
+    ? await createJournal<Journaled>({
+        db,
+        name: 'gateway_usage',
+        ...(options.onError && { onError: options.onError }),
+        // A usage record the database refuses all the same is logged and skipped, not retried forever.
+        onReject: (entry, error) =>
+          options.onError?.(new Error(`usage record set aside: ${JSON.stringify(entry)}`, { cause: error })),
+        apply: (tx, entries) =>
+          insertUsage(
+            tx,
+            entries.map((entry) => ({ ...entry, cost: BigInt(entry.cost), release: BigInt(entry.release) })),
+          ),
+      })
+    : undefined
+  /** Keys found recently, by hash: most requests skip the database (a revoked key works for at most `apiKeyCacheMs` more). */
+  const keyCache = new Map<string, { apiKey: ApiKey; at: number }>()
+  const apiKeyCacheMs = options.apiKeyCacheMs ?? 0
 
   return {
     /** Creates an API key; the plaintext is returned once and only its hash is stored. */
@@ -71,17 +140,31 @@ export async function createGatewayStore(db: Database) {
 
     /** The key's record, or undefined when no key has this plaintext. */
     async findApiKey(key: string): Promise<ApiKey | undefined> {
+      const hash = hashKey(key)
+      const cached = keyCache.get(hash)
+      if (cached && Date.now() - cached.at < apiKeyCacheMs) return { ...cached.apiKey }
       const [row] = await db.query<{ id: string; name: string; spend_limit: string | null; spent: string }>(
         'select id, name, spend_limit, spent from api_keys where key_hash = $1',
-        [hashKey(key)],
+        [hash],
       )
       if (!row) return undefined
-      return {
+      const apiKey = {
         id: row.id,
         name: row.name,
         spendLimit: row.spend_limit === null ? null : BigInt(row.spend_limit),
-        spent: BigInt(row.spent),
+        // What this process's journal has not written yet is spent too.
+        spent:
+          BigInt(row.spent) +
+          (journal?.pending() ?? []).reduce(
+            (sum, entry) => (entry.apiKeyId === row.id ? sum + BigInt(entry.cost) : sum),
+            0n,
+          ),
       }
+      if (apiKeyCacheMs > 0) {
+        if (keyCache.size >= maxCachedKeys) keyCache.delete(keyCache.keys().next().value as string)
+        keyCache.set(hash, { apiKey, at: Date.now() })
+      }
+      return { ...apiKey }
     },
 
     /**
@@ -90,6 +173,23 @@ export async function createGatewayStore(db: Database) {
      * transaction of two. Both changes commit or neither does, on PGlite and on PostgreSQL.
      */
     async recordUsage(record: UsageRecord): Promise<void> {
+      if (journal) {
+        // A record the database would refuse is refused here, before it is acknowledged.
+        const counts = [record.promptTokens, record.completionTokens]
+        if (!counts.every((count) => Number.isSafeInteger(count) && count >= 0))
+          throw new RangeError(
+            `recordUsage: token counts must be whole numbers ≥ 0 (got ${counts.join(', ')}).`,
+          )
+        if (!Number.isFinite(record.latencyMs) || record.latencyMs < 0 || record.latencyMs > 2 ** 31 - 1)
+          throw new RangeError(
+            `recordUsage: latencyMs must be a finite number of milliseconds (got ${record.latencyMs}).`,
+          )
+        if (record.cost < 0n || (record.release ?? 0n) < 0n)
+          throw new RangeError('recordUsage: cost and release must not be negative.')
+        const { cost, release, ...rest } = record
+        await journal.append({ ...rest, cost: cost.toString(), release: (release ?? 0n).toString() })
+        return
+      }
       await db.query(
         `with usage as (
            insert into usage_records (api_key_id, provider, model, model_id, prompt_tokens, completion_tokens, cost, latency_ms, request_hash)
@@ -117,6 +217,8 @@ export async function createGatewayStore(db: Database) {
      * it: `spent + reserved + amount <= spend_limit`. Returns whether it was reserved.
      */
     async reserve(apiKeyId: string, amount: bigint): Promise<boolean> {
+      // The key's journaled usage first: its released reservations must count before the check.
+      if (journal?.pending().some((entry) => entry.apiKeyId === apiKeyId)) await journal.flush()
       const rows = await db.query<{ id: string }>(
         `update api_keys set reserved = reserved + $2
          where id = $1 and (spend_limit is null or spent + reserved + $2 <= spend_limit) returning id`,
@@ -135,6 +237,7 @@ export async function createGatewayStore(db: Database) {
 
     /** A key's most recent usage records and totals. */
     async usage(apiKeyId: string, limit = 100) {
+      await journal?.flush()
       const rows = await db.query<{
         provider: string
         model: string
@@ -175,6 +278,16 @@ export async function createGatewayStore(db: Database) {
           createdAt: new Date(row.created_at).toISOString(),
         })),
       }
+    },
+
+    /** Resolves once the journaled usage (write-behind) is in the database. */
+    async flush(): Promise<void> {
+      await journal?.flush()
+    },
+
+    /** Writes the journal's pending usage (write-behind) and lets go of it. */
+    async close(): Promise<void> {
+      await journal?.close()
     },
   }
 }

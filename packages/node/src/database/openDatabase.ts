@@ -16,6 +16,8 @@ export type Sql = {
 /** One SQL dialect (PostgreSQL) over either PGlite (embedded, default) or a PostgreSQL server. */
 export type Database = Sql & {
   readonly kind: 'pglite' | 'postgres'
+  /** PGlite's data directory (undefined in memory and for PostgreSQL). */
+  readonly dataDir?: string | undefined
   /** Runs `fn` in a transaction; rolls back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>
   close(): Promise<void>
@@ -43,6 +45,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   })
   return {
     kind: 'pglite',
+    dataDir: options.dataDir,
     ...wrap(lite),
     transaction: (fn) => lite.transaction((tx) => fn(wrap(tx))),
     close: () => lite.close(),

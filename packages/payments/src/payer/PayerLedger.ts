@@ -35,4 +35,6 @@ export type PayerLedger = {
   outstanding(provider: Address): Promise<{ modelId: Hex; owed: bigint }[]>
   /** Every channel with billed work. */
   channels(): Promise<PayerChannel[]>
+  /** Writes what is still pending (a write-behind ledger's journal) and lets go of it. */
+  close?(): Promise<void>
 }

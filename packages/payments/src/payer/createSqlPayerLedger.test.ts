@@ -13,47 +13,87 @@ const provider: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const other: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
 const modelId: Hex = `0x${'AB'.repeat(32)}`
 
-describe('createSqlPayerLedger', () => {
-  let db: Database
-  let ledger: PayerLedger
+for (const writeBehind of [false, true])
+  describe(`createSqlPayerLedger${writeBehind ? ', write-behind (journaled addBilled)' : ''}`, () => {
+    let db: Database
+    let ledger: PayerLedger
+    let dir: string
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'infermesh-ledger-'))
+      db = await openDatabase(writeBehind ? { dataDir: join(dir, 'db') } : {})
+      ledger = await createSqlPayerLedger(db, { writeBehind })
+    })
+    after(async () => {
+      await ledger?.close?.()
+      await db?.close()
+      await rm(dir, { recursive: true, force: true })
+    })
+
+    it('starts every channel at 0 and adds verified costs atomically, never losing one', async () => {
+      assert.equal(await ledger.billed(provider, modelId), 0n)
+      const totals = await Promise.all(
+        Array.from({ length: 20 }, () => ledger.addBilled(provider, modelId, 5n)),
+      )
+      assert.equal(await ledger.billed(provider, modelId), 100n)
+      assert.deepEqual(
+        [...totals].sort((a, b) => Number(a - b)),
+        Array.from({ length: 20 }, (_, i) => BigInt(5 * (i + 1))),
+      )
+      // Model ids are matched whatever their case.
+      assert.equal(await ledger.billed(provider, modelId.toLowerCase() as Hex), 100n)
+    })
+
+    it('accepts a claim that more is owed only up to the abort allowance, and spends it', async () => {
+      assert.equal(await ledger.resync(other, modelId, 10n), undefined, 'no aborts: no catching up')
+      assert.equal(await ledger.billed(other, modelId), 0n)
+      await ledger.addAbortAllowance(other, modelId, 30n)
+      assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'more than the allowance')
+      assert.equal(await ledger.resync(other, modelId, 20n), 20n)
+      assert.equal(await ledger.billed(other, modelId), 20n)
+      assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'only 10 of the allowance is left')
+      assert.equal(await ledger.resync(other, modelId, 30n), 30n)
+      assert.equal(await ledger.resync(other, modelId, 5n), 30n, 'a lower claim changes nothing')
+    })
+
+    it('lists the channels with billed work', async () => {
+      await ledger.addAbortAllowance(provider, `0x${'cd'.repeat(32)}`, 7n)
+      assert.deepEqual(await ledger.channels(), [
+        { provider: other, modelId: modelId.toLowerCase(), billed: 30n },
+        { provider, modelId: modelId.toLowerCase(), billed: 100n },
+      ])
+    })
+  })
+
+describe('write-behind after a crash', () => {
+  let dir: string
   before(async () => {
-    db = await openDatabase()
-    ledger = await createSqlPayerLedger(db)
+    dir = await mkdtemp(join(tmpdir(), 'infermesh-ledger-'))
   })
-  after(() => db?.close())
+  after(() => rm(dir, { recursive: true, force: true }))
 
-  it('starts every channel at 0 and adds verified costs atomically, never losing one', async () => {
-    assert.equal(await ledger.billed(provider, modelId), 0n)
-    const totals = await Promise.all(
-      Array.from({ length: 20 }, () => ledger.addBilled(provider, modelId, 5n)),
+  it('keeps every billed cost it acknowledged, though the database never got them, to the wei', async () => {
+    const dataDir = join(dir, 'db')
+    const db = await openDatabase({ dataDir })
+    const errors: unknown[] = []
+    const ledger = await createSqlPayerLedger(db, {
+      writeBehind: true,
+      onError: (error) => errors.push(error),
+    })
+    const costs = Array.from({ length: 40 }, (_, i) => BigInt(1_000_000_007 * (i + 1)))
+    const totals = await Promise.all(costs.map((cost) => ledger.addBilled(provider, modelId, cost)))
+    const sum = costs.reduce((a, b) => a + b, 0n)
+    assert.equal(
+      totals.reduce((a, b) => (a > b ? a : b), 0n),
+      sum,
     )
-    assert.equal(await ledger.billed(provider, modelId), 100n)
-    assert.deepEqual(
-      [...totals].sort((a, b) => Number(a - b)),
-      Array.from({ length: 20 }, (_, i) => BigInt(5 * (i + 1))),
-    )
-    // Model ids are matched whatever their case.
-    assert.equal(await ledger.billed(provider, modelId.toLowerCase() as Hex), 100n)
-  })
-
-  it('accepts a claim that more is owed only up to the abort allowance, and spends it', async () => {
-    assert.equal(await ledger.resync(other, modelId, 10n), undefined, 'no aborts: no catching up')
-    assert.equal(await ledger.billed(other, modelId), 0n)
-    await ledger.addAbortAllowance(other, modelId, 30n)
-    assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'more than the allowance')
-    assert.equal(await ledger.resync(other, modelId, 20n), 20n)
-    assert.equal(await ledger.billed(other, modelId), 20n)
-    assert.equal(await ledger.resync(other, modelId, 31n), undefined, 'only 10 of the allowance is left')
-    assert.equal(await ledger.resync(other, modelId, 30n), 30n)
-    assert.equal(await ledger.resync(other, modelId, 5n), 30n, 'a lower claim changes nothing')
-  })
-
-  it('lists the channels with billed work', async () => {
-    await ledger.addAbortAllowance(provider, `0x${'cd'.repeat(32)}`, 7n)
-    assert.deepEqual(await ledger.channels(), [
-      { provider: other, modelId: modelId.toLowerCase(), billed: 30n },
-      { provider, modelId: modelId.toLowerCase(), billed: 100n },
-    ])
+    // The crash: the database goes away before the journal's batch reached it (the ledger is never closed).
+    await db.close()
+    const reopened = await openDatabase({ dataDir })
+    const again = await createSqlPayerLedger(reopened, { writeBehind: true })
+    assert.equal(await again.billed(provider, modelId), sum)
+    assert.deepEqual(await again.channels(), [{ provider, modelId: modelId.toLowerCase(), billed: sum }])
+    await again.close?.()
+    await reopened.close()
   })
 })
 

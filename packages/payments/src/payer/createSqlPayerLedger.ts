@@ -1,4 +1,5 @@
 import type { Database } from '@infermesh/node/database'
+import { createJournal } from '@infermesh/node/journal'
 import type { Address, Hex } from 'viem'
 import { migratePayerLedger } from './migratePayerLedger.js'
 import type { PayerChannel, PayerLedger } from './PayerLedger.js'
@@ -20,12 +21,125 @@ type Totals = { billed: bigint; allowance: bigint }
  * show after at most a second (the channels are read again) or at this ledger's next write on that
  * channel. `billed`, `channels` and every write always go to the database.
  *
+ * `writeBehind: true` (for a database only this process writes: the gateway's PGlite) journals
+ * `addBilled` instead: see `writeBehind` below. Call `close` on shutdown then.
+ *
  * @example
  * const ledger = await createSqlPayerLedger(await openDatabase({ dataDir: '.infermesh/gateway-db' }))
  * const payer = createPayer({ account, chainId, payments, ledger })
  */
-export async function createSqlPayerLedger(db: Database): Promise<PayerLedger> {
+export async function createSqlPayerLedger(
+  db: Database,
+  options: { writeBehind?: boolean; onError?: (error: unknown) => void } = {},
+): Promise<PayerLedger> {
   await migratePayerLedger(db)
+  const ledger = createDirectLedger(db)
+  return options.writeBehind ? writeBehind(db, ledger, options.onError) : ledger
+}
+
+/**
+ * The ledger with `addBilled` (once per paid request) journaled: the billed totals of the channels this
+ * process touched are kept in memory, each receipt's cost is appended to a write-ahead journal
+ * (`createJournal`, synced before `addBilled` returns, so a crash loses no acknowledged receipt) and
+ * the costs reach `payer_channels` in batches, one transaction per batch. The rare writes (abort
+ * allowance, resync) and `channels` first wait for the journal, then go to the database as before.
+ * Only for a database no other payer process writes (PGlite, which one process owns).
+ */
+async function writeBehind(
+  db: Database,
+  direct: PayerLedger & { note: Note },
+  onError?: (error: unknown) => void,
+): Promise<PayerLedger> {
+  type Entry = { p: Address; m: string; c: string }
+  const journal = await createJournal<Entry>({
+    db,
+    name: 'payer_billed',
+    ...(onError && { onError }),
+    apply: async (tx, entries) => {
+      const sums = new Map<string, { p: Address; m: string; c: bigint }>()
+      for (const entry of entries) {
+        const key = `${entry.p.toLowerCase()}:${entry.m}`
+        const sum = sums.get(key)
+        if (sum) sum.c += BigInt(entry.c)
+        else sums.set(key, { p: entry.p, m: entry.m, c: BigInt(entry.c) })
+      }
+      for (const sum of sums.values())
+        await tx.query(
+          `insert into payer_channels (provider, model_id, billed) values ($1, $2, $3)
+           on conflict (provider, model_id) do update set billed = payer_channels.billed + excluded.billed, updated_at = now()`,
+          [sum.p, sum.m, sum.c.toString()],
+        )
+    },
+  })
+  /** Per channel this process touched: its totals as the database will have them once the journal is applied. */
+  const memory = new Map<string, Promise<Totals>>()
+  const keyOf = (provider: Address, modelId: Hex) => `${provider.toLowerCase()}:${modelId.toLowerCase()}`
+  const load = (provider: Address, modelId: Hex): Promise<Totals> => {
+    const key = keyOf(provider, modelId)
+    let totals = memory.get(key)
+    if (!totals) {
+      totals = db
+        .query<{ billed: string; abort_allowance: string }>(
+          'select billed, abort_allowance from payer_channels where provider = $1 and model_id = $2',
+          [provider, modelId.toLowerCase()],
+        )
+        .then(([row]) => ({ billed: BigInt(row?.billed ?? 0), allowance: BigInt(row?.abort_allowance ?? 0) }))
+      totals.catch(() => memory.delete(key))
+      memory.set(key, totals)
+    }
+    return totals
+  }
+  /** After a write that went to the database: the totals it returned replace the channel's memory. */
+  const reload = (provider: Address, modelId: Hex) => {
+    memory.delete(keyOf(provider, modelId))
+    return load(provider, modelId)
+  }
+  return {
+    async billed(provider, modelId) {
+      return (await load(provider, modelId)).billed
+    },
+    async addBilled(provider, modelId, cost) {
+      const totals = await load(provider, modelId)
+      totals.billed += cost
+      const billed = totals.billed
+      direct.note(provider, modelId, { ...totals })
+      await journal.append({ p: provider, m: modelId.toLowerCase(), c: cost.toString() })
+      return billed
+    },
+    async addAbortAllowance(provider, modelId, amount, cap) {
+      await journal.flush()
+      await direct.addAbortAllowance(provider, modelId, amount, cap)
+      direct.note(provider, modelId, { ...(await reload(provider, modelId)) })
+    },
+    async resync(provider, modelId, owed) {
+      await journal.flush()
+      const billed = await direct.resync(provider, modelId, owed)
+      direct.note(provider, modelId, { ...(await reload(provider, modelId)) })
+      return billed
+    },
+    async outstanding(provider) {
+      const fromDatabase = await direct.outstanding(provider)
+      // The channels this process billed are ahead of the database by the journal's pending costs.
+      const owed = new Map(fromDatabase.map((channel) => [channel.modelId.toLowerCase(), channel.owed]))
+      const prefix = `${provider.toLowerCase()}:`
+      for (const [key, totals] of memory)
+        if (key.startsWith(prefix)) {
+          const known = await totals
+          owed.set(key.slice(prefix.length), known.billed + known.allowance)
+        }
+      return [...owed].map(([modelId, amount]) => ({ modelId: modelId as Hex, owed: amount }))
+    },
+    async channels() {
+      await journal.flush()
+      return direct.channels()
+    },
+    close: () => journal.close(),
+  }
+}
+
+type Note = (provider: Address, modelId: Hex, totals: Totals | undefined) => void
+
+function createDirectLedger(db: Database): PayerLedger & { note: Note } {
   /** Per provider (lower case): its channels' totals and when they were read. */
   const known = new Map<string, { at: number; channels: Map<string, Totals> }>()
   /** Per provider (lower case): how many writes this ledger made, to tell a read that raced one. */
@@ -39,6 +153,7 @@ export async function createSqlPayerLedger(db: Database): Promise<PayerLedger> {
     row && { billed: BigInt(row.billed), allowance: BigInt(row.abort_allowance) }
   // Addresses keep the case they came in (checksummed from the chain); model ids are stored lower-case.
   return {
+    note,
     async billed(provider: Address, modelId: Hex): Promise<bigint> {
       const [row] = await db.query<{ billed: string }>(
         'select billed from payer_channels where provider = $1 and model_id = $2',

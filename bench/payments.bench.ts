@@ -112,7 +112,8 @@ function figures(requests: number, cpu: NodeJS.CpuUsage, wallMs: number, latenci
 
 async function benchOn(engine: string, open: () => Promise<Database>) {
   const db = await open()
-  const ledger = await createSqlChannelLedger(db)
+  // As the provider runs it: a write-ahead journal in front of PGlite, direct statements on PostgreSQL.
+  const ledger = await createSqlChannelLedger(db, { writeBehind: db.kind === 'pglite' })
   const gate = createPaymentGate({
     chainId,
     payments,
@@ -172,6 +173,7 @@ async function benchOn(engine: string, open: () => Promise<Database>) {
     if (channel.owed !== cost * BigInt(count))
       throw new Error(`${engine}: owed ${channel.owed} on a channel billed ${cost * BigInt(count)}`)
   }
+  await ledger.close?.()
   await db.close()
   return { sequential, concurrent: { ...concurrent, inFlight: IN_FLIGHT } }
 }

@@ -108,7 +108,12 @@ export async function startProvider({
       ...(config.database.dir && { dataDir: config.database.dir }),
     })
     cleanups.push(() => db.close())
-    const ledger = await createSqlChannelLedger(db)
+    // PGlite belongs to this process: commits go through a write-ahead journal and reach it in batches.
+    const ledger = await createSqlChannelLedger(db, {
+      writeBehind: db.kind === 'pglite',
+      onFlushError: (error) => log.warn({ msg: 'channel ledger commit failed', err: error.message }),
+    })
+    cleanups.push(async () => ledger.close?.())
     const payments = config.chain.contracts.payments
     const availableAllocation = createAllocationReader({
       publicClient,

@@ -78,4 +78,6 @@ export type ChannelLedger = {
   payers(): Promise<Address[]>
   /** Totals for metrics and status: owed, signed, redeemed, receipts served. */
   totals(): Promise<{ owed: bigint; vouchers: bigint; redeemed: bigint; receipts: number }>
+  /** Commits what is queued and lets go of the ledger's resources (a write-behind journal). */
+  close?(): Promise<void>
 }

@@ -23,7 +23,11 @@ const receipt = (modelId: Hex, cost: bigint, from: Address = payer) => ({
 })
 
 /** The same behaviour on both engines: one SQL dialect. */
-function behavesLikeAChannelLedger(engine: string, open: () => Promise<Database>) {
+function behavesLikeAChannelLedger(
+  engine: string,
+  open: () => Promise<Database>,
+  options: { writeBehind?: boolean } = {},
+) {
   describe(`the SQL channel ledger on ${engine}`, () => {
     let db: Database
     let store: ChannelLedger
@@ -32,9 +36,10 @@ function behavesLikeAChannelLedger(engine: string, open: () => Promise<Database>
 
     before(async () => {
       db = await open()
-      store = await createSqlChannelLedger(db)
+      store = await createSqlChannelLedger(db, options)
     })
     after(async () => {
+      await store?.close?.()
       await db?.close()
     })
 
@@ -109,29 +114,31 @@ after(async () => {
 })
 
 behavesLikeAChannelLedger('PGlite', () => openDatabase())
+behavesLikeAChannelLedger('PGlite, write-behind', () => openDatabase(), { writeBehind: true })
 behavesLikeAChannelLedger('PostgreSQL', () => openDatabase({ url: postgres.url }))
 
 describe('the SQL channel ledger on a PGlite directory', () => {
-  it('keeps vouchers and receipts across a restart', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'infermesh-store-'))
-    const modelId = `0x${'ab'.repeat(32)}` as Hex
-    try {
-      const first = await openDatabase({ dataDir: dir })
-      const store = await createSqlChannelLedger(first)
-      await store.addReceipt(receipt(modelId, 42n), async () => sig(1))
-      await store.saveVoucher(payer, modelId, 42n, sig(42))
-      await first.close()
+  for (const writeBehind of [false, true])
+    it(`keeps vouchers and receipts across a restart${writeBehind ? ' (write-behind: the journal is replayed, the ledger was never closed)' : ''}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'infermesh-store-'))
+      const modelId = `0x${'ab'.repeat(32)}` as Hex
+      try {
+        const first = await openDatabase({ dataDir: dir })
+        const store = await createSqlChannelLedger(first, { writeBehind, journalFlushMs: 3_600_000 })
+        await store.addReceipt(receipt(modelId, 42n), async () => sig(1))
+        await store.saveVoucher(payer, modelId, 42n, sig(42))
+        await first.close()
 
-      const second = await openDatabase({ dataDir: dir })
-      const reopened = await createSqlChannelLedger(second)
-      const channel = await reopened.get(payer, modelId)
-      assert.equal(channel.owed, 42n)
-      assert.equal(channel.voucher, 42n)
-      assert.equal(channel.signature, sig(42))
-      assert.equal((await reopened.totals()).receipts, 1)
-      await second.close()
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
+        const second = await openDatabase({ dataDir: dir })
+        const reopened = await createSqlChannelLedger(second, { writeBehind })
+        const channel = await reopened.get(payer, modelId)
+        assert.equal(channel.owed, 42n)
+        assert.equal(channel.voucher, 42n)
+        assert.equal(channel.signature, sig(42))
+        assert.equal((await reopened.totals()).receipts, 1)
+        await second.close()
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
 })

@@ -1,4 +1,5 @@
-import type { Database } from '@infermesh/node/database'
+import type { Database, Sql } from '@infermesh/node/database'
+import { createJournal } from '@infermesh/node/journal'
 import type { Address, Hex } from 'viem'
 import type { Channel, ChannelLedger, ReceiptRecord } from './ChannelLedger.js'
 import { migrateChannelLedger } from './migrateChannelLedger.js'
@@ -42,6 +43,14 @@ export type SqlChannelLedgerOptions = {
   voucherDelayMs?: number
   /** Called with the error when a group commit fails (its receipts are refused; memory is reloaded). */
   onFlushError?: (error: Error) => void
+  /**
+   * Commit through a write-ahead journal (`createJournal` in `@infermesh/node/journal`): a group commit
+   * is one line appended to a file, and the database gets the commits in batches (every `journalFlushMs`,
+   * default 200 ms). A crash replays the acknowledged commits in order, exactly once, before the ledger
+   * loads. For PGlite, which only this process opens (the provider's default).
+   */
+  writeBehind?: boolean
+  journalFlushMs?: number
 }
 
 /**
@@ -81,6 +90,26 @@ export async function createSqlChannelLedger(
   options: SqlChannelLedgerOptions = {},
 ): Promise<ChannelLedger> {
   await migrateChannelLedger(db)
+  /** Each entry is one group commit: channel rows as memory had them and receipt rows, as SQL parameters. */
+  type Commit = { rows: unknown[][]; receipts: unknown[][] }
+  const journal = options.writeBehind
+    ? await createJournal<Commit>({
+        db,
+        name: 'provider_channels',
+        flushMs: options.journalFlushMs ?? 200,
+        ...(options.onFlushError && { onError: (error) => options.onFlushError?.(error as Error) }),
+        apply: async (tx, commits) => {
+          // In order: every receipt, and each channel's last row (rows are whole states, later wins).
+          const rows = new Map<string, unknown[]>()
+          for (const commit of commits) for (const row of commit.rows) rows.set(`${row[0]}|${row[1]}`, row)
+          await writeRows(
+            tx,
+            [...rows.values()],
+            commits.flatMap((commit) => commit.receipts),
+          )
+        },
+      })
+    : undefined
   // Addresses are stored checksummed, model ids lower-case, so lookups need no normalisation.
   const channels = new Map<string, Channel>()
   const byPayer = new Map<Address, Set<Channel>>()
@@ -229,6 +258,7 @@ export async function createSqlChannelLedger(
   async function reload() {
     for (;;) {
       try {
+        await journal?.flush()
         await load()
         break
       } catch {
@@ -248,43 +278,43 @@ export async function createSqlChannelLedger(
    */
   async function commit(rows: unknown[][], receipts: Extract<Write, { kind: 'receipt' }>[]) {
     if (rows.length === 0 && receipts.length === 0) return
-    if (rows.length <= receiptsPerStatement && receipts.length <= receiptsPerStatement) {
-      await db.query(...statement(rows, receipts))
-      return
-    }
-    await db.transaction(async (tx) => {
-      for (let i = 0; i < receipts.length; i += receiptsPerStatement)
-        await tx.query(...statement([], receipts.slice(i, i + receiptsPerStatement)))
-      for (let i = 0; i < rows.length; i += receiptsPerStatement)
-        await tx.query(...statement(rows.slice(i, i + receiptsPerStatement), []))
-    })
+    const tuples = receipts.map(({ record, cumulative, signature }) => [
+      record.payer,
+      record.modelId,
+      record.requestHash,
+      record.responseHash,
+      record.inputTokens.toString(),
+      record.outputTokens.toString(),
+      record.cost.toString(),
+      cumulative.toString(),
+      signature,
+    ])
+    if (journal) await journal.append({ rows, receipts: tuples })
+    else if (rows.length <= receiptsPerStatement && tuples.length <= receiptsPerStatement)
+      await db.query(...statement(rows, tuples))
+    else await db.transaction((tx) => writeRows(tx, rows, tuples))
   }
 
-  function statement(
-    rows: unknown[][],
-    receipts: Extract<Write, { kind: 'receipt' }>[],
-  ): [string, unknown[]] {
+  /** Rows and receipts in statements of at most `receiptsPerStatement` tuples (call inside a transaction). */
+  async function writeRows(tx: Sql, rows: unknown[][], receipts: unknown[][]) {
+    if (rows.length <= receiptsPerStatement && receipts.length <= receiptsPerStatement) {
+      if (rows.length > 0 || receipts.length > 0) await tx.query(...statement(rows, receipts))
+      return
+    }
+    for (let i = 0; i < receipts.length; i += receiptsPerStatement)
+      await tx.query(...statement([], receipts.slice(i, i + receiptsPerStatement)))
+    for (let i = 0; i < rows.length; i += receiptsPerStatement)
+      await tx.query(...statement(rows.slice(i, i + receiptsPerStatement), []))
+  }
+
+  function statement(rows: unknown[][], receipts: unknown[][]): [string, unknown[]] {
     const params: unknown[] = []
     const values = (tuple: unknown[]) => `(${tuple.map((value) => `$${params.push(value)}`).join(', ')})`
     const added =
       receipts.length === 0
         ? ''
         : `insert into receipts (payer, model_id, request_hash, response_hash, input_tokens, output_tokens, cost, cumulative, signature)
-        values ${receipts
-          .map(({ record, cumulative, signature }) =>
-            values([
-              record.payer,
-              record.modelId,
-              record.requestHash,
-              record.responseHash,
-              record.inputTokens.toString(),
-              record.outputTokens.toString(),
-              record.cost.toString(),
-              cumulative.toString(),
-              signature,
-            ]),
-          )
-          .join(', ')}`
+        values ${receipts.map(values).join(', ')}`
     if (rows.length === 0) return [added, params]
     const written = `insert into channels (payer, model_id, owed, voucher, signature, redeemed)
       values ${rows.map((row) => values(row)).join(', ')}
@@ -407,6 +437,11 @@ export async function createSqlChannelLedger(
         redeemed += channel.redeemed
       }
       return { owed, vouchers, redeemed, receipts: receiptCount }
+    },
+
+    async close() {
+      await settled()
+      await journal?.close()
     },
   }
   return ledger

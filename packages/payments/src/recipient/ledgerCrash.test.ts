@@ -28,7 +28,6 @@ import { createSqlChannelLedger } from './createSqlChannelLedger.js'
 const devAccount = (index: number) => mnemonicToAccount(anvilMnemonic, { addressIndex: index })
 const payer = devAccount(1)
 const provider = devAccount(2)
-const modelId: Hex = `0x${'cd'.repeat(32)}`
 const cost = parseEther('0.001') + 7n // not a round number: every wei shows
 const workers = 4
 
@@ -50,7 +49,7 @@ const provider = account(2)
 const chainId = Number(env.chainId)
 const payments = env.payments
 const cost = BigInt(env.cost)
-const ledger = await createSqlChannelLedger(await openDatabase({ dataDir: env.dir }))
+const ledger = await createSqlChannelLedger(await openDatabase({ dataDir: env.dir }), { writeBehind: env.writeBehind === 'true' })
 const gate = createPaymentGate({
   chainId, payments, provider: provider.address, ledger, creditLimit: 10n ** 24n,
   availableAllocation: async () => BigInt(env.allocation),
@@ -84,105 +83,118 @@ describe('the channel ledger across a crash (real anvil, PGlite directory, SIGKI
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('keeps every answered voucher and receipt, owes their sum to the wei, and redeems exactly the voucher it kept', async () => {
-    const { payments, token } = chain.deployment.contracts
-    const chainId = chain.deployment.chainId
-    const allocation = parseEther('10')
-    await chain.fund(payer.address, allocation)
-    await chain.deposit(payer, allocation, [{ provider: provider.address, amount: allocation }])
+  for (const writeBehind of [false, true])
+    it(`keeps every answered voucher and receipt, owes their sum to the wei, and redeems exactly the voucher it kept${writeBehind ? ' (write-behind journal)' : ''}`, async () => {
+      // A channel and a database per run: the chain is shared.
+      const modelId: Hex = writeBehind ? `0x${'ce'.repeat(32)}` : `0x${'cd'.repeat(32)}`
+      const dbDir = join(dir, writeBehind ? 'db-journal' : 'db')
+      const { payments, token } = chain.deployment.contracts
+      const chainId = chain.deployment.chainId
+      const allocation = parseEther('10')
+      await chain.fund(payer.address, allocation)
+      await chain.deposit(payer, allocation, [{ provider: provider.address, amount: allocation }])
 
-    const script = join(dir, 'provider.mts')
-    await writeFile(
-      script,
-      child({
-        mnemonic: anvilMnemonic,
-        chainId: String(chainId),
-        payments,
-        modelId,
-        cost: cost.toString(),
-        allocation: allocation.toString(),
-        dir: join(dir, 'db'),
-      }),
-    )
-    const running = spawn(process.execPath, ['--import', 'tsx', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stderr = ''
-    running.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      running.on('exit', (_, signal) => resolve(signal)),
-    )
-    const answered: { voucher: bigint; cumulative: bigint }[] = []
-    for await (const line of createInterface({ input: running.stdout })) {
-      const { voucher, cumulative } = JSON.parse(line) as { voucher: string; cumulative: string }
-      answered.push({ voucher: BigInt(voucher), cumulative: BigInt(cumulative) })
-      // Killed mid-stream: other requests are admitted, billed, or waiting for their commit.
-      if (answered.length === 60) running.kill('SIGKILL')
-    }
-    assert.equal(await exited, 'SIGKILL', stderr)
-
-    const db = await openDatabase({ dataDir: join(dir, 'db') })
-    try {
-      const ledger = await createSqlChannelLedger(db)
-      const channel = await ledger.get(payer.address, modelId)
-      const receipts = BigInt((await ledger.totals()).receipts)
-      // Every receipt answered is there; at most the `workers` in flight were committed and not yet reported.
-      assert.ok(receipts >= BigInt(answered.length), `${receipts} receipts kept, ${answered.length} answered`)
-      assert.ok(receipts <= BigInt(answered.length + workers))
-      // Owed is the receipts' costs, to the wei, and every answered cumulative is one of its steps.
-      assert.equal(channel.owed, receipts * cost)
-      for (const { cumulative } of answered) assert.equal(cumulative % cost, 0n)
-      assert.equal(new Set(answered.map(({ cumulative }) => cumulative)).size, answered.length)
-      // Every voucher a request was answered on is durable (the highest is the channel's, or lower than it).
-      const highestAnswered = answered.reduce((max, { voucher }) => (voucher > max ? voucher : max), 0n)
-      assert.ok(
-        channel.voucher >= highestAnswered,
-        `voucher ${channel.voucher} < answered ${highestAnswered}`,
+      const script = join(dir, `provider-${writeBehind}.mts`)
+      await writeFile(
+        script,
+        child({
+          mnemonic: anvilMnemonic,
+          chainId: String(chainId),
+          payments,
+          modelId,
+          cost: cost.toString(),
+          allocation: allocation.toString(),
+          dir: dbDir,
+          writeBehind: String(writeBehind),
+        }),
       )
-      assert.ok(channel.voucher <= channel.owed)
+      const running = spawn(process.execPath, ['--import', 'tsx', script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      running.stderr.on('data', (chunk) => {
+        stderr += chunk
+      })
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        running.on('exit', (_, signal) => resolve(signal)),
+      )
+      const answered: { voucher: bigint; cumulative: bigint }[] = []
+      for await (const line of createInterface({ input: running.stdout })) {
+        const { voucher, cumulative } = JSON.parse(line) as { voucher: string; cumulative: string }
+        answered.push({ voucher: BigInt(voucher), cumulative: BigInt(cumulative) })
+        // Killed mid-stream: other requests are admitted, billed, or waiting for their commit.
+        if (answered.length === 60) running.kill('SIGKILL')
+      }
+      assert.equal(await exited, 'SIGKILL', stderr)
 
-      // What it can still redeem, it redeems, to the wei.
-      const { chain: viemChain, publicClient } = await connect({ rpcUrl: chain.anvil.rpcUrl })
-      const walletClient = createWalletClient({
-        account: provider,
-        chain: viemChain,
-        transport: http(chain.anvil.rpcUrl),
-      })
-      const settler = createSettler({
-        ledger,
-        publicClient,
-        walletClient,
-        payments,
-        batchSize: 10,
-        intervalMs: 3_600_000,
-        minAmount: 0n,
-        log: { info: () => {}, warn: () => {} },
-      })
-      const balanceOf = (address: Hex) =>
-        publicClient.readContract({
-          address: token,
-          abi: meshTokenAbi,
-          functionName: 'balanceOf',
-          args: [address],
+      const db = await openDatabase({ dataDir: dbDir })
+      try {
+        const ledger = await createSqlChannelLedger(db, { writeBehind })
+        const channel = await ledger.get(payer.address, modelId)
+        const receipts = BigInt((await ledger.totals()).receipts)
+        // Every receipt answered is there; at most the `workers` in flight were committed and not yet reported.
+        assert.ok(
+          receipts >= BigInt(answered.length),
+          `${receipts} receipts kept, ${answered.length} answered`,
+        )
+        assert.ok(receipts <= BigInt(answered.length + workers))
+        // Owed is the receipts' costs, to the wei, and every answered cumulative is one of its steps.
+        assert.equal(channel.owed, receipts * cost)
+        for (const { cumulative } of answered) assert.equal(cumulative % cost, 0n)
+        assert.equal(new Set(answered.map(({ cumulative }) => cumulative)).size, answered.length)
+        // Every voucher a request was answered on is durable (the highest is the channel's, or lower than it).
+        const highestAnswered = answered.reduce((max, { voucher }) => (voucher > max ? voucher : max), 0n)
+        assert.ok(
+          channel.voucher >= highestAnswered,
+          `voucher ${channel.voucher} < answered ${highestAnswered}`,
+        )
+        assert.ok(channel.voucher <= channel.owed)
+
+        // What it can still redeem, it redeems, to the wei.
+        const { chain: viemChain, publicClient } = await connect({ rpcUrl: chain.anvil.rpcUrl })
+        const walletClient = createWalletClient({
+          account: provider,
+          chain: viemChain,
+          transport: http(chain.anvil.rpcUrl),
         })
-      const before = await balanceOf(provider.address)
-      const result = await settler.settleNow()
-      assert.equal(result.amount, channel.voucher)
-      assert.equal(result.skipped, 0)
-      const burned = (channel.voucher * 500n + 9_999n) / 10_000n // the model is not registered: no royalty
-      assert.equal((await balanceOf(provider.address)) - before, channel.voucher - burned)
-      const [left] = await publicClient.readContract({
-        address: payments,
-        abi: paymentsAbi,
-        functionName: 'allocationOf',
-        args: [payer.address, provider.address],
-      })
-      assert.equal(left + channel.voucher, allocation)
-      assert.equal((await ledger.get(payer.address, modelId)).redeemed, channel.voucher)
-    } finally {
-      await db.close()
-    }
-  })
+        const settler = createSettler({
+          ledger,
+          publicClient,
+          walletClient,
+          payments,
+          batchSize: 10,
+          intervalMs: 3_600_000,
+          minAmount: 0n,
+          log: { info: () => {}, warn: () => {} },
+        })
+        const balanceOf = (address: Hex) =>
+          publicClient.readContract({
+            address: token,
+            abi: meshTokenAbi,
+            functionName: 'balanceOf',
+            args: [address],
+          })
+        const allocationOf = async () =>
+          (
+            await publicClient.readContract({
+              address: payments,
+              abi: paymentsAbi,
+              functionName: 'allocationOf',
+              args: [payer.address, provider.address],
+            })
+          )[0]
+        const before = await balanceOf(provider.address)
+        const allocated = await allocationOf()
+        const result = await settler.settleNow()
+        assert.equal(result.amount, channel.voucher)
+        assert.equal(result.skipped, 0)
+        const burned = (channel.voucher * 500n + 9_999n) / 10_000n // the model is not registered: no royalty
+        assert.equal((await balanceOf(provider.address)) - before, channel.voucher - burned)
+        // The chain is shared by both runs: the allocation drops by exactly what was redeemed.
+        assert.equal((await allocationOf()) + channel.voucher, allocated)
+        assert.equal((await ledger.get(payer.address, modelId)).redeemed, channel.voucher)
+      } finally {
+        await db.close()
+      }
+    })
 })

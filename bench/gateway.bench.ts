@@ -410,9 +410,18 @@ async function one(target: keyof typeof targets): Promise<number | undefined> {
     headers: targets[target].headers,
     body: bodyText,
   })
-  await response.arrayBuffer()
-  return response.status === 200 ? performance.now() - t : undefined
+  const answer = await response.arrayBuffer()
+  if (response.status === 200) return performance.now() - t
+  // Why requests failed is part of the result: status and error code, counted.
+  let code = ''
+  try {
+    code = (JSON.parse(Buffer.from(answer).toString('utf8')) as { error?: { code?: string } }).error?.code ?? ''
+  } catch {}
+  const reason = `${target} ${response.status} ${code}`.trim()
+  failureReasons[reason] = (failureReasons[reason] ?? 0) + 1
+  return undefined
 }
+const failureReasons: Record<string, number> = {}
 /** `total` requests with `concurrency` workers; latencies in ms and requests/s. */
 async function load(target: keyof typeof targets, concurrency: number, total: number) {
   const latencies: number[] = []
@@ -543,6 +552,7 @@ const result = {
   paymentPathTarget: '<= 1,000 µs CPU per request (payerPaymentPathMicrosPerRequest.wholePath.cpuMicros)',
   overhead,
   overheadTarget: '<= 2 ms added p50 at 1 concurrent request, gateway pinned to its own core',
+  failureReasons,
 }
 if (!profileDir)
   await writeFile(new URL('./results/gateway.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)

@@ -415,7 +415,8 @@ async function one(target: keyof typeof targets): Promise<number | undefined> {
   // Why requests failed is part of the result: status and error code, counted.
   let code = ''
   try {
-    code = (JSON.parse(Buffer.from(answer).toString('utf8')) as { error?: { code?: string } }).error?.code ?? ''
+    code =
+      (JSON.parse(Buffer.from(answer).toString('utf8')) as { error?: { code?: string } }).error?.code ?? ''
   } catch {}
   const reason = `${target} ${response.status} ${code}`.trim()
   failureReasons[reason] = (failureReasons[reason] ?? 0) + 1

@@ -17,7 +17,7 @@ import {IDisputes} from "./IDisputes.sol";
 /// `temperatureMilli / 1000` written as the shortest decimal (0, 0.7, 1, 1.25). `requestBytes(jobId)`
 /// returns exactly those bytes and `requestHash` is their keccak256: the receipt of a delivery must carry
 /// it, so a delivered job is disputable like any receipt (`Disputes.openDispute` with `request` =
-/// those bytes, `response` = the output). The TypeScript helper in `@infermesh/protocol` builds the same
+/// those bytes, `response` = the output). The TypeScript helper `jobRequestBytes` (protocol package) builds the same
 /// bytes (a test compares them).
 ///
 /// Sortition: providers enroll per model (an active offer for it in the Registry) and post a job bond;

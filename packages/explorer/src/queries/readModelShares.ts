@@ -49,11 +49,12 @@ export async function readModelShares(db: Sql, now: bigint): Promise<Map<string,
        (select count(*)::int from share_balances b where b.shares = m.shares and b.balance > 0) as holder_count
      from model_shares m`,
   )
-  const holders = await db.query<{ shares: string; holder: string; balance: string }>(
-    `select shares, holder, balance::text from (
+  // Ordered by the numeric balance (its text form would put 50,000 before 100,000).
+  const holders = await db.query<{ shares: string; holder: string; amount: string }>(
+    `select ranked.shares, ranked.holder, ranked.balance::text as amount from (
        select shares, holder, balance, row_number() over (partition by shares order by balance desc, holder) as n
        from share_balances where balance > 0) ranked
-     where n <= $1 order by shares, balance desc, holder`,
+     where ranked.n <= $1 order by ranked.shares, ranked.balance desc, ranked.holder`,
     [maxHoldersListed],
   )
   const result = new Map<string, ModelSharesInfo>()
@@ -81,7 +82,7 @@ export async function readModelShares(db: Sql, now: bigint): Promise<Map<string,
       holderCount: Number(row.holder_count),
       holders: holders
         .filter((h) => h.shares === shares)
-        .map((h) => ({ address: h.holder, balance: h.balance })),
+        .map((h) => ({ address: h.holder, balance: h.amount })),
       offering:
         offered === 0n
           ? null

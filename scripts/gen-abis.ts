@@ -21,6 +21,9 @@ const contracts = [
   'Emissions',
   'MeshTimelock',
   'VerificationFees',
+  'ModelShares',
+  'ShareOffering',
+  'ModelSharesFactory',
 ] as const
 
 const lowerFirst = (name: string) => name[0]?.toLowerCase() + name.slice(1)

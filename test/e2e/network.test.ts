@@ -56,6 +56,7 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
     assert.deepEqual(Object.keys(devnet.contracts).sort(), [
       'disputes',
       'emissions',
+      'modelSharesFactory',
       'models',
       'payments',
       'registry',

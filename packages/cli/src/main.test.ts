@@ -5,6 +5,11 @@ import { runCli } from './testing/runCli.js'
 const commands = [
   'up',
   'model tiny',
+  'model register',
+  'model offer',
+  'model buy',
+  'model claim',
+  'model show',
   'provider init',
   'provider register',
   'provider start',

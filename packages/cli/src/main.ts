@@ -11,6 +11,11 @@ import { depositCommand } from './commands/depositCommand.js'
 import { explorerCommand } from './commands/explorerCommand.js'
 import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
 import { keysCreateCommand } from './commands/keysCreateCommand.js'
+import { modelBuyCommand } from './commands/modelBuyCommand.js'
+import { modelClaimCommand } from './commands/modelClaimCommand.js'
+import { modelOfferCommand } from './commands/modelOfferCommand.js'
+import { modelRegisterCommand } from './commands/modelRegisterCommand.js'
+import { modelShowCommand } from './commands/modelShowCommand.js'
 import { modelsCommand } from './commands/modelsCommand.js'
 import { modelTinyCommand } from './commands/modelTinyCommand.js'
 import { providerClaimCommand } from './commands/providerClaimCommand.js'
@@ -30,6 +35,11 @@ import { formatError } from './formatError.js'
 const commands: Command[] = [
   upCommand,
   modelTinyCommand,
+  modelRegisterCommand,
+  modelOfferCommand,
+  modelBuyCommand,
+  modelClaimCommand,
+  modelShowCommand,
   providerInitCommand,
   providerRegisterCommand,
   providerStartCommand,

@@ -52,6 +52,7 @@ describe('infermesh up', () => {
     assert.deepEqual(Object.keys(devnet.contracts).sort(), [
       'disputes',
       'emissions',
+      'modelSharesFactory',
       'models',
       'payments',
       'registry',

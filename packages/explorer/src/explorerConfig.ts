@@ -20,6 +20,7 @@ export const explorerConfigSchema = z.strictObject({
       disputes: address.optional(),
       emissions: address.optional(),
       verificationFees: address.optional(),
+      modelSharesFactory: address.optional(),
     }),
     /** The block the contracts were deployed in: indexing starts there. */
     startBlock: z

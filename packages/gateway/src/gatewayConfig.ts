@@ -24,6 +24,8 @@ export const gatewayConfigSchema = z.strictObject({
       disputes: address.optional(),
       emissions: address.optional(),
       verificationFees: address.optional(),
+      /** ModelSharesFactory (issue 15): in the deployment; not used here. */
+      modelSharesFactory: address.optional(),
     }),
   }),
   server: z

@@ -19,6 +19,7 @@ import { emissionsAbi } from './abis/Emissions.js'
 import { meshTimelockAbi } from './abis/MeshTimelock.js'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { modelRegistryAbi } from './abis/ModelRegistry.js'
+import { modelSharesFactoryAbi } from './abis/ModelSharesFactory.js'
 import { paymentsAbi } from './abis/Payments.js'
 import { registryAbi } from './abis/Registry.js'
 import { uptimeAbi } from './abis/Uptime.js'
@@ -103,7 +104,7 @@ describe('contracts deployed to a real anvil with viem', () => {
     await anvil?.stop()
   })
 
-  it('deploys eight contracts wired to each other with the default parameters', async () => {
+  it('deploys nine contracts wired to each other with the default parameters', async () => {
     const { token, registry, payments, models, uptime, disputes, emissions } = deployment.contracts
     const read = chain.publicClient.readContract
     assert.equal(
@@ -211,6 +212,20 @@ describe('contracts deployed to a real anvil with viem', () => {
     assert.equal(
       await read({ address: verificationFees, abi: verificationFeesAbi, functionName: 'maxFeePerVote' }),
       parseEther('5'),
+    )
+    // ModelSharesFactory: reads model owners from the ModelRegistry and royalties from Payments; no owner.
+    const { modelSharesFactory } = deployment.contracts
+    assert.equal(
+      await read({ address: modelSharesFactory, abi: modelSharesFactoryAbi, functionName: 'modelRegistry' }),
+      models,
+    )
+    assert.equal(
+      await read({ address: modelSharesFactory, abi: modelSharesFactoryAbi, functionName: 'payments' }),
+      payments,
+    )
+    assert.equal(
+      await read({ address: modelSharesFactory, abi: modelSharesFactoryAbi, functionName: 'count' }),
+      0n,
     )
     assert.equal(await read({ address: verificationFees, abi: uptimeAbi, functionName: 'genesis' }), genesis)
     assert.equal(
@@ -629,7 +644,8 @@ describe('a real-chain deployment behind a MeshTimelock', () => {
     const timelock = deployment.contracts.timelock
     assert.ok(timelock)
     const read = chain.publicClient.readContract
-    const { timelock: _, ...owned } = deployment.contracts
+    // ModelSharesFactory has no owner: nothing in it can be changed, by the timelock or anyone.
+    const { timelock: _, modelSharesFactory: __, ...owned } = deployment.contracts
     for (const [name, address] of Object.entries(owned)) {
       assert.equal(await read({ address, abi: paymentsAbi, functionName: 'owner' }), timelock, name)
       assert.equal(

@@ -4,6 +4,7 @@ import { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
 import { meshTimelockAbi, meshTimelockBytecode } from './abis/MeshTimelock.js'
 import { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 import { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
+import { modelSharesFactoryAbi, modelSharesFactoryBytecode } from './abis/ModelSharesFactory.js'
 import { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
 import { registryAbi, registryBytecode } from './abis/Registry.js'
 import { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
@@ -33,7 +34,8 @@ export type DeployContractsOptions = {
 
 /**
  * Deploys MeshToken (minting `initialSupply` to the deployer), ModelRegistry, Registry, Payments, Uptime,
- * Disputes, Emissions and VerificationFees to any EVM chain and returns where they are; makes Disputes the
+ * Disputes, Emissions, VerificationFees and ModelSharesFactory (revenue shares of models; owned by nobody) to
+ * any EVM chain and returns where they are; makes Disputes the
  * Registry's slasher and Emissions MESH's minter, and wires VerificationFees (it names Disputes, then
  * Payments and Disputes name it; Payments sends `verificationShareBps` of every flushed burn to it), each
  * once and for good (the contracts refuse a second call).
@@ -163,6 +165,13 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     params.epochLength,
     params.maxFeePerVote,
   ])
+  // Revenue shares of models (issue 15): no owner, no parameters, nothing to wire.
+  const modelSharesFactory = await deploy(
+    'ModelSharesFactory',
+    modelSharesFactoryAbi,
+    modelSharesFactoryBytecode,
+    [models, payments],
+  )
 
   async function wire(what: string, send: () => Promise<Hex>): Promise<void> {
     try {
@@ -302,6 +311,7 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
       disputes,
       emissions,
       verificationFees,
+      modelSharesFactory,
       ...(timelock && { timelock }),
     },
     params,

@@ -172,6 +172,8 @@ export const deploymentSchema = z.object({
     emissions: address,
     /** VerificationFees: pays committee votes from a share of the burn (issue 12). */
     verificationFees: address,
+    /** ModelSharesFactory: revenue-share tokens of models and their offerings (issue 15). */
+    modelSharesFactory: address,
     /** The MeshTimelock that owns every contract, when the deployment has one (params.timelockDelay > 0). */
     timelock: address.optional(),
   }),

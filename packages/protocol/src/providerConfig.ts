@@ -60,6 +60,8 @@ const chainSchema = z.strictObject({
     emissions: address.optional(),
     /** VerificationFees: pays validators' committee votes (issue 12). */
     verificationFees: address.optional(),
+    /** ModelSharesFactory (issue 15): in the deployment; not used here. */
+    modelSharesFactory: address.optional(),
   }),
 })
 

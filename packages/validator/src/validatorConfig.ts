@@ -26,6 +26,8 @@ export const validatorConfigSchema = z.strictObject({
       disputes: address,
       emissions: address,
       verificationFees: address.optional(),
+      /** ModelSharesFactory (issue 15): in the deployment; not used here. */
+      modelSharesFactory: address.optional(),
     }),
   }),
   server: z

@@ -1,6 +1,7 @@
 import { formatEther } from 'viem'
 
 const mesh = (wei: unknown) => `${formatEther(BigInt(wei as bigint))} MESH`
+const shares = (units: unknown) => formatEther(BigInt(units as bigint))
 const configField: Record<string, string> = {
   endpoint: 'registration.endpoint',
   region: 'registration.region',
@@ -46,6 +47,37 @@ export function describeRevert(errorName: string, args: readonly unknown[] = [])
       return `the withdrawal is locked until ${new Date(Number(args[0]) * 1000).toISOString()}`
     case 'ZeroAmount':
       return 'the amount is zero'
+    // ModelRegistry, ModelSharesFactory, ModelShares and ShareOffering (infermesh model …).
+    case 'NotModelOwner':
+      return `${String(args[1])} does not own model ${String(args[0])}: only its owner can do this`
+    case 'ModelNotFound':
+      return `no model ${String(args[0])} is registered`
+    case 'ModelAlreadyRegistered':
+      return `model ${String(args[0])} is registered already ("infermesh model show" names its owner)`
+    case 'NameTaken':
+      return `the name "${String(args[0])}" belongs to model ${String(args[1])}: pick another --name`
+    case 'InvalidName':
+      return `the name is ${String(args[0])} bytes; give 1 to ${String(args[1])}`
+    case 'RoyaltyTooHigh':
+      return `a royalty of ${String(args[0])} bps is above the cap of ${String(args[1])} bps`
+    case 'SharesExist':
+      return `model ${String(args[0])} has its share token already (${String(args[1])}): one per model, its supply fixed`
+    case 'OfferExceedsSupply':
+      return `${shares(args[0])} shares offered is more than the supply of ${shares(args[1])}`
+    case 'InvalidTerms':
+      return `the offering's terms are wrong: ${String(args[0])}`
+    case 'PriceAboveMax':
+      return `the price is ${mesh(args[0])} a share now, above the --max-price of ${mesh(args[1])}`
+    case 'ExceedsCap':
+      return `only ${shares(args[1])} shares remain for sale, fewer than the ${shares(args[0])} asked for`
+    case 'RoyaltyNotRouted':
+      return `the model's royalty goes to ${String(args[0])} at ${String(args[1])} bps, not to its share token at the offering's rate: buying waits until the owner routes it`
+    case 'NotStarted':
+      return `the sale starts at ${new Date(Number(args[0]) * 1000).toISOString()}`
+    case 'SaleEnded':
+      return 'the sale has ended: "infermesh model claim" finalizes it, then delivers the shares or refunds'
+    case 'NothingToClaim':
+      return `${String(args[0])} has nothing to claim`
     default:
       return undefined
   }

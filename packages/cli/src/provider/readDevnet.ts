@@ -23,6 +23,7 @@ const devnetSchema = z.object({
     disputes: address.optional(),
     emissions: address.optional(),
     verificationFees: address.optional(),
+    modelSharesFactory: address.optional(),
   }),
   deployer: z.object({ address, privateKey }),
   startBlock: z

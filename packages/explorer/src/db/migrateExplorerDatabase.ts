@@ -21,6 +21,8 @@ export const derivedTables = [
   'fee_shares',
   'sample_fees',
   'parameters',
+  'model_shares',
+  'share_balances',
 ] as const
 
 /**
@@ -28,7 +30,7 @@ export const derivedTables = [
  * changes: at the next start, the chain's part of the database is dropped and indexed again from the
  * deployment's block (probes, validator reports and profiles are kept).
  */
-export const indexVersion = 6
+export const indexVersion = 7
 
 /** Everything indexed from the chain: dropped and rebuilt when `indexVersion` changes. */
 const chainTables = [
@@ -142,6 +144,38 @@ const statements = [
     royalty numeric(78, 0) not null default 0,
     earned numeric(78, 0) not null default 0,
     primary key (provider, model_id)
+  )`,
+  // Per model: its revenue-share token and offering (ModelSharesFactory.SharesCreated), the offering's
+  // totals (ShareOffering events) and what holders claimed (ModelShares.Claimed).
+  `create table if not exists model_shares (
+    model_id text primary key,
+    shares text not null,
+    offering text not null,
+    owner text not null,
+    name text not null,
+    symbol text not null,
+    total_supply numeric(78, 0) not null,
+    shares_offered numeric(78, 0) not null,
+    start_price numeric(78, 0) not null,
+    floor_price numeric(78, 0) not null,
+    start_at numeric(78, 0) not null,
+    end_at numeric(78, 0) not null,
+    min_raise numeric(78, 0) not null,
+    min_royalty_bps integer not null,
+    raised numeric(78, 0) not null default 0,
+    sold numeric(78, 0) not null default 0,
+    refunded numeric(78, 0) not null default 0,
+    delivered numeric(78, 0) not null default 0,
+    outcome text,
+    claimed numeric(78, 0) not null default 0,
+    created_at timestamptz not null
+  )`,
+  // Balances of every model share token, from its Transfer events.
+  `create table if not exists share_balances (
+    shares text not null,
+    holder text not null,
+    balance numeric(78, 0) not null default 0,
+    primary key (shares, holder)
   )`,
   // One row per dispute; round, commit_ends and reveal_ends are its current round's (see dispute_rounds).
   `create table if not exists disputes (

@@ -109,7 +109,33 @@ function toJson(value: unknown): unknown {
  */
 export function createIndexer(options: IndexerOptions): Indexer {
   const { db, publicClient, contracts, log } = options
+  /** The contracts followed: the configured ones, and those their events created (`spawns`). */
+  const followed = [...contracts]
   const byAddress = new Map(contracts.map((contract) => [contract.address.toLowerCase(), contract]))
+  /** Follows `children` not followed yet; returns those. */
+  const follow = (children: ContractHandlers[]) => {
+    const fresh = children.filter((child) => !byAddress.has(child.address.toLowerCase()))
+    for (const child of fresh) {
+      byAddress.set(child.address.toLowerCase(), child)
+      followed.push(child)
+    }
+    return fresh
+  }
+  const spawnedBy = (events: Pick<IndexedEvent, 'contract' | 'name' | 'args'>[]) =>
+    follow(events.flatMap((event) => followed.find((c) => c.name === event.contract)?.spawns?.(event) ?? []))
+  let restored = false
+  /** After a restart: follows again the contracts that stored events created (a share token per model…). */
+  async function restoreSpawned() {
+    restored = true
+    for (const contract of contracts) {
+      if (!contract.spawns) continue
+      const rows = await db.query<{ name: string; args: EventArgs }>(
+        'select name, args from chain_events where contract = $1 order by block_number, log_index',
+        [contract.name],
+      )
+      spawnedBy(rows.map((row) => ({ contract: contract.name, ...row })))
+    }
+  }
   const maxReorgDepth = BigInt(options.maxReorgDepth ?? 1000)
   const quarantineAfter = options.quarantineAfter ?? 3
   /** Failures per event (block, log index, block hash) since it was last tried. */
@@ -142,7 +168,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   }
 
   async function apply(tx: Sql, event: IndexedEvent) {
-    const handler = contracts.find((c) => c.name === event.contract)?.handlers[event.name]
+    const handler = followed.find((c) => c.name === event.contract)?.handlers[event.name]
     if (handler) await handler(tx, event)
   }
 
@@ -296,6 +322,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
 
   /** Indexes blocks after the cursor up to `target` at most `batchBlocks` at a time; false when a reorg was found. */
   async function batch(target: bigint): Promise<boolean> {
+    if (!restored) await restoreSpawned()
     const at = await cursor()
     const from = at ? at.number + 1n : options.startBlock
     if (from > target) {
@@ -311,7 +338,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       from + BigInt(options.batchBlocks) - 1n < target ? from + BigInt(options.batchBlocks) - 1n : target
     const last = await header(to)
     const logs = await publicClient.getLogs({
-      address: contracts.map((contract) => contract.address),
+      address: followed.map((contract) => contract.address),
       fromBlock: from,
       toBlock: to,
     })
@@ -320,10 +347,20 @@ export function createIndexer(options: IndexerOptions): Indexer {
       await rewind(at.number)
       return false
     }
-    const decoded = logs
-      .filter((entry) => !entry.removed)
-      .map(decode)
-      .filter((event) => event !== undefined)
+    const decodeAll = (entries: Log[]) =>
+      entries
+        .filter((entry) => !entry.removed)
+        .map(decode)
+        .filter((event) => event !== undefined)
+    const decoded = decodeAll(logs)
+    // Contracts created in these blocks (spawned by an event) have their events here too: fetched now.
+    for (let fresh = spawnedBy(decoded); fresh.length > 0; ) {
+      const more = decodeAll(
+        await publicClient.getLogs({ address: fresh.map((c) => c.address), fromBlock: from, toBlock: to }),
+      )
+      decoded.push(...more)
+      fresh = spawnedBy(more)
+    }
     const numbers = [...new Set(decoded.map((event) => event.blockNumber))]
     const headers = new Map<bigint, Header>([
       [first.number, first],

@@ -4,8 +4,11 @@ import {
   emissionsAbi,
   meshTokenAbi,
   modelRegistryAbi,
+  modelSharesAbi,
+  modelSharesFactoryAbi,
   paymentsAbi,
   registryAbi,
+  shareOfferingAbi,
   uptimeAbi,
   VERIFICATION_MODEL_ID,
   verificationFeesAbi,
@@ -39,6 +42,11 @@ export type ContractHandlers = {
   handlers: Record<string, EventHandler>
   /** Whether to keep an event (e.g. only mints and burns among the token's transfers). Default: all handled. */
   keep?: (event: Pick<IndexedEvent, 'name' | 'args'>) => boolean
+  /**
+   * Contracts an event of this one created, to follow from then on (the share token and offering of a
+   * ModelSharesFactory.SharesCreated). Each needs a unique `name`; called live, on restart and on replay.
+   */
+  spawns?: (event: Pick<IndexedEvent, 'name' | 'args'>) => ContractHandlers[]
 }
 
 /** For events kept as they are (in `chain_events`) with no derived table to change. */
@@ -525,7 +533,113 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
         DisputesSet: keepOnly,
       },
     })
+  if (contracts.modelSharesFactory)
+    table.push({
+      name: 'modelSharesFactory',
+      address: contracts.modelSharesFactory,
+      abi: modelSharesFactoryAbi as Abi,
+      handlers: {
+        SharesCreated: async (tx, event) => {
+          const { args } = event
+          const terms = args.terms as Record<string, string>
+          await tx.query(
+            `insert into model_shares (model_id, shares, offering, owner, name, symbol, total_supply, shares_offered,
+               start_price, floor_price, start_at, end_at, min_raise, min_royalty_bps, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             on conflict (model_id) do nothing`,
+            [
+              s(args.modelId).toLowerCase(),
+              args.shares,
+              args.offering,
+              args.owner,
+              args.name,
+              args.symbol,
+              s(args.totalSupply),
+              s(terms.sharesOffered),
+              s(terms.startPrice),
+              s(terms.floorPrice),
+              s(terms.start),
+              s(terms.end),
+              s(terms.minRaise),
+              Number(terms.minRoyaltyBps),
+              event.timestamp,
+            ],
+          )
+        },
+      },
+      spawns: ({ name, args }) =>
+        name !== 'SharesCreated'
+          ? []
+          : [
+              shareTokenHandlers(s(args.shares) as Address),
+              ...(args.offering === zero ? [] : [offeringHandlers(s(args.offering) as Address)]),
+            ],
+    })
   return table
+}
+
+/** Adds `amount` (negative to take) to a holder's balance of a share token. */
+async function addShares(tx: Sql, shares: string, holder: string, amount: string) {
+  if (holder === zero) return
+  await tx.query(
+    `insert into share_balances (shares, holder, balance) values ($1, $2, $3)
+     on conflict (shares, holder) do update set balance = share_balances.balance + excluded.balance`,
+    [shares, holder, amount],
+  )
+}
+
+/** A model's share token (created by the factory): balances from Transfer, claims from Claimed. */
+function shareTokenHandlers(address: Address): ContractHandlers {
+  const shares = address.toLowerCase()
+  return {
+    name: `modelShares:${shares}`,
+    address,
+    abi: modelSharesAbi as Abi,
+    handlers: {
+      Transfer: async (tx, { args }) => {
+        await addShares(tx, shares, s(args.from), `-${args.value}`)
+        await addShares(tx, shares, s(args.to), s(args.value))
+      },
+      Claimed: async (tx, { args }) => {
+        await tx.query('update model_shares set claimed = claimed + $2 where shares = $1', [
+          shares,
+          s(args.amount),
+        ])
+      },
+      IncomeBooked: keepOnly,
+    },
+  }
+}
+
+/** A model's share offering (created by the factory): raised, sold, outcome, refunds and deliveries. */
+function offeringHandlers(address: Address): ContractHandlers {
+  const offering = address.toLowerCase()
+  const add = (column: 'raised' | 'sold' | 'refunded' | 'delivered', amount: unknown) => (tx: Sql) =>
+    tx.query(`update model_shares set ${column} = ${column} + $2 where offering = $1`, [offering, s(amount)])
+  return {
+    name: `shareOffering:${offering}`,
+    address,
+    abi: shareOfferingAbi as Abi,
+    handlers: {
+      Bought: async (tx, { args }) => {
+        await add('raised', args.cost)(tx)
+        await add('sold', args.shares)(tx)
+      },
+      Finalized: async (tx, { args }) => {
+        await tx.query('update model_shares set outcome = $2 where offering = $1', [
+          offering,
+          args.succeeded ? 'succeeded' : 'failed',
+        ])
+      },
+      Refunded: async (tx, { args }) => {
+        await add('refunded', args.amount)(tx)
+      },
+      SharesDelivered: async (tx, { args }) => {
+        await add('delivered', args.shares)(tx)
+      },
+      RoyaltiesForwarded: keepOnly,
+    },
+  }
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { Sql } from '@infermesh/node/database'
 import { median } from './median.js'
+import { readModelShares } from './readModelShares.js'
 
 /**
  * Every model registered in the ModelRegistry or offered by an active provider: its providers, price
  * range and median (MESH wei per 1M tokens), royalty rate in force, a scheduled royalty rise not yet in
  * force, and royalties and volume from Payments.Redeemed. A rise (RoyaltyIncreaseScheduled) applies at
  * its effectiveAt with no event, unless a later RoyaltySet replaced it; `now` is the chain's time in
- * seconds (default the clock's).
+ * seconds (default the clock's). A model's revenue-share token, holders and offering come with it
+ * (`readModelShares`).
  */
 export async function readModels(db: Sql, now = BigInt(Math.floor(Date.now() / 1000))) {
   const models = await db.query<Record<string, string | number>>(
@@ -42,6 +44,7 @@ export async function readModels(db: Sql, now = BigInt(Math.floor(Date.now() / 1
     `select model_id, sum(royalty)::text as royalty, sum(amount)::text as amount, sum(redemptions)::int as redemptions
      from earnings group by model_id`,
   )
+  const shares = await readModelShares(db, now)
   const ids = new Set([...models.map((m) => String(m.model_id)), ...offers.map((o) => o.model_id)])
   return [...ids].map((id) => {
     const model = models.find((m) => m.model_id === id)
@@ -65,6 +68,8 @@ export async function readModels(db: Sql, now = BigInt(Math.floor(Date.now() / 1
       royaltiesEarned: money?.royalty ?? '0',
       volume: money?.amount ?? '0',
       redemptions: money?.redemptions ?? 0,
+      /** Its revenue-share token and offering (issue 15), or null. */
+      shares: shares.get(id.toLowerCase()) ?? null,
     }
   })
 }

@@ -189,6 +189,39 @@ export type Model = {
   royaltiesEarned: string
   volume: string
   redemptions: number
+  /** Its revenue-share token and offering (issue 15), or null. */
+  shares: ModelShares | null
+}
+
+/** A model's revenue-share token (holders claim its royalties) and its offering; amounts in wei. */
+export type ModelShares = {
+  shares: string
+  name: string
+  symbol: string
+  totalSupply: string
+  /** Royalties the token pulled from Payments. */
+  pulled: string
+  /** Royalties its holders claimed. */
+  claimed: string
+  holderCount: number
+  /** The largest holders (at most 50). */
+  holders: { address: string; balance: string }[]
+  offering: {
+    address: string
+    seller: string
+    sharesOffered: string
+    startPrice: string
+    floorPrice: string
+    start: number
+    end: number
+    minRaise: string
+    minRoyaltyBps: number
+    raised: string
+    sold: string
+    refunded: string
+    delivered: string
+    state: 'pending' | 'open' | 'closed' | 'succeeded' | 'failed'
+  } | null
 }
 
 export type DisputeVote = {

@@ -1,4 +1,4 @@
-import { type Model, useApi } from '../api'
+import { type Model, type ModelShares, useApi } from '../api'
 import { Loading } from '../components/Loading'
 import { mesh, short } from '../format'
 import { Link } from '../router'
@@ -51,6 +51,7 @@ export function ModelsPage() {
               {m.uri && <> · {m.uri}</>}
             </p>
           )}
+          {m.shares && <SharesSection shares={m.shares} />}
           {m.providers.length > 0 && (
             <table>
               <thead>
@@ -79,8 +80,77 @@ export function ModelsPage() {
       ))}
       <p className="source">
         Names, owners and royalty rates from the ModelRegistry; prices (MESH per 1M tokens) from the
-        Registry's offers; royalties and volume from Payments.Redeemed.
+        Registry's offers; royalties and volume from Payments.Redeemed; share tokens, holders and offerings
+        from the ModelSharesFactory and the tokens' and offerings' events.
       </p>
     </>
+  )
+}
+
+/** Shares as "1,234.5" (18 decimals, like MESH). */
+const sharesAmount = (units: string) => mesh(units, 2)
+const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')
+
+/** A model's revenue-share token: royalties pulled and claimed, its holders, and its offering. */
+function SharesSection({ shares }: { shares: ModelShares }) {
+  const offering = shares.offering
+  return (
+    <div data-testid="model-shares" data-shares={shares.shares}>
+      <h3>
+        Revenue shares <span className="mono small">{shares.symbol}</span>
+      </h3>
+      <div className="figures">
+        <span>
+          token <span className="mono">{short(shares.shares)}</span> “{shares.name}”
+        </span>
+        <span>
+          supply <b>{sharesAmount(shares.totalSupply)}</b>
+        </span>
+        <span data-testid="shares-pulled" data-value={shares.pulled}>
+          royalties received <b>{mesh(shares.pulled, 4)}</b>
+        </span>
+        <span data-testid="shares-claimed" data-value={shares.claimed}>
+          claimed by holders <b>{mesh(shares.claimed, 4)}</b>
+        </span>
+        <span>
+          holders <b data-testid="shares-holder-count">{shares.holderCount}</b>
+        </span>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>holder</th>
+            <th className="num">shares</th>
+            <th className="num">of supply</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shares.holders.map((h) => (
+            <tr key={h.address} data-testid="shares-holder" data-holder={h.address} data-balance={h.balance}>
+              <td className="mono">
+                {short(h.address)}
+                {offering?.address === h.address && <span className="muted"> (offering escrow)</span>}
+              </td>
+              <td className="num">{sharesAmount(h.balance)}</td>
+              <td className="num">
+                {(Number((BigInt(h.balance) * 10_000n) / BigInt(shares.totalSupply)) / 100).toFixed(2)}%
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {offering && (
+        <p className="small" data-testid="shares-offering" data-state={offering.state}>
+          offering <span className="mono">{short(offering.address)}</span> · <b>{offering.state}</b> ·{' '}
+          {offering.startPrice === offering.floorPrice
+            ? `${mesh(offering.startPrice, 4)} MESH a share`
+            : `Dutch auction ${mesh(offering.startPrice, 4)} → ${mesh(offering.floorPrice, 4)} MESH a share`}{' '}
+          · {day(offering.start)} → {day(offering.end)} UTC · sold <b>{sharesAmount(offering.sold)}</b> of{' '}
+          {sharesAmount(offering.sharesOffered)} · raised <b>{mesh(offering.raised, 4)}</b> MESH of a minimum{' '}
+          {mesh(offering.minRaise, 4)}
+          {offering.state === 'failed' && <> · refunded {mesh(offering.refunded, 4)} MESH</>}
+        </p>
+      )}
+    </div>
   )
 }

@@ -1,1 +1,25 @@
-export {}
+export { type CommitteePool, committeeOutcome } from './committee/committeeOutcome.js'
+export { type EmissionShares, epochRewards, type ProviderEpoch } from './ledger/epochRewards.js'
+export { type DisputeSettlement, settleDispute } from './ledger/settleDispute.js'
+export { splitFlush } from './ledger/splitFlush.js'
+export { type PaymentSplit, splitPayment } from './ledger/splitPayment.js'
+export {
+  type EpochRecord,
+  providerKinds,
+  runSimulation,
+  type SimResult,
+  validatorKinds,
+} from './model/runSimulation.js'
+export {
+  type CheaterPlan,
+  defaultSimParams,
+  type SimParams,
+  type TargetingRule,
+  targetingRules,
+} from './model/simParams.js'
+export { createRng, type Rng } from './rng/createRng.js'
+export { type CheatName, cheats } from './verify/cheats.js'
+export { decodingModes } from './verify/decodingModes.js'
+export { type HardwareClass, hardwareClasses } from './verify/hardwareClasses.js'
+export { type AnswerSpec, judgeAnswer } from './verify/judgeAnswer.js'
+export { type RateRow, verifierRates } from './verify/verifierRates.js'

@@ -17,6 +17,10 @@ export {
   type TargetingRule,
   targetingRules,
 } from './model/simParams.js'
+export type { ReplayTrace, TraceFlows } from './replay/ReplayTrace.js'
+export { replayOnChain, replayParams } from './replay/replayOnChain.js'
+export { sampleTrace } from './replay/sampleTrace.js'
+export { traceFlows } from './replay/traceFlows.js'
 export { createRng, type Rng } from './rng/createRng.js'
 export { type CheatName, cheats } from './verify/cheats.js'
 export { decodingModes } from './verify/decodingModes.js'

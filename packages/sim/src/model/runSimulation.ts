@@ -3,6 +3,7 @@ import type { Candidate } from '@infermesh/gateway/routing/types'
 import { pickValidator } from '@infermesh/gateway/sampling/pickValidator'
 import { committeeOutcome } from '../committee/committeeOutcome.js'
 import { epochRewards, type ProviderEpoch } from '../ledger/epochRewards.js'
+import { settleDispute } from '../ledger/settleDispute.js'
 import { splitFlush } from '../ledger/splitFlush.js'
 import { splitPayment } from '../ledger/splitPayment.js'
 import { createRng } from '../rng/createRng.js'
@@ -112,8 +113,6 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
   const M = params.models // regular models; model M is the niche model
   const lengths = params.lengths
   const minStakeGwei = Number(d.minStake / GWEI)
-  const slashBps = Number(d.slashBps)
-  const rewardBps = Number(d.challengerRewardBps)
   const bondMesh = Number(d.challengerBond) / WEI_PER_MESH
   const committeeSize = Number(d.committeeSize)
   const maxRounds = Number(d.maxRounds)
@@ -144,7 +143,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
   const cheat = new Uint8Array(N)
   const target = new Uint8Array(N)
   const model = new Uint16Array(N)
-  const stakeGwei = new Float64Array(N)
+  const stakeWei: bigint[] = new Array(N).fill(0n)
   const priceIn = new Float64Array(N) // units (1e6 wei) per input token
   const priceOut = new Float64Array(N)
   const leaveAt = new Int32Array(N).fill(params.epochs + 1)
@@ -172,7 +171,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
     hardware[i] = rng.int(H)
     model[i] = kind[i] === 4 ? M : rng.int(M)
     const [lo, hi] = params.stakeMultiple
-    stakeGwei[i] = Math.round(minStakeGwei * (lo + (hi - lo) * rng.next()))
+    stakeWei[i] = BigInt(Math.round(minStakeGwei * (lo + (hi - lo) * rng.next()))) * GWEI
     const markup = 0.8 + 0.4 * rng.next()
     priceIn[i] = Math.max(1, Math.round(baseIn * markup))
     priceOut[i] = Math.max(1, Math.round(baseOut * markup))
@@ -203,9 +202,9 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       providerModelName: `m${model[i]}`,
       pricePerMInput: BigInt(priceIn[i] as number) * 1_000_000_000_000n,
       pricePerMOutput: BigInt(priceOut[i] as number) * 1_000_000_000_000n,
-      stake: BigInt(stakeGwei[i] as number) * GWEI,
+      stake: stakeWei[i] as bigint,
       priceScore: perM / 1e6,
-      stakeScore: (stakeGwei[i] as number) / 1e9,
+      stakeScore: Number(stakeWei[i]) / WEI_PER_MESH,
       key: `p${i}`,
       stats: {
         latencyMs: 200 + 100 * (hardware[i] as number),
@@ -275,7 +274,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
   let demand = params.requestsPerEpoch
   let meshUsd = params.meshPrice.initialUsd
   let supply = 0
-  for (let i = 0; i < N; i++) supply += (stakeGwei[i] as number) / 1e9
+  for (let i = 0; i < N; i++) supply += Number(stakeWei[i]) / WEI_PER_MESH
   supply = supply * 2 + V * 2000
   const byModel: number[][] = []
   const gwCut = [params.gateways.honest, params.gateways.honest + params.gateways.lazy]
@@ -288,7 +287,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
     byModel.length = 0
     for (let m = 0; m <= M; m++) byModel.push([])
     for (let i = 0; i < N; i++) {
-      if ((stakeGwei[i] as number) >= minStakeGwei && epoch < (leaveAt[i] as number))
+      if ((stakeWei[i] as bigint) >= d.minStake && epoch < (leaveAt[i] as number))
         byModel[model[i] as number]?.push(i)
     }
     work.fill(0)
@@ -316,8 +315,8 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       sampleFees: 0n,
       meshUsd,
     }
-    let slashedGwei = 0
-    let rewardGwei = 0
+    let slashedWei = 0n
+    let rewardWei = 0n
     let penaltyGwei = 0
     let votes = 0
     const voters: number[] = []
@@ -453,22 +452,33 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       const seated = Math.min(committeeSize, hs.length - 1)
       if (decided.outcome === 'truth') {
         // Guilty (for an honest provider flagged by the rules, the committee runs the same rules).
-        const slash = Math.floor(((stakeGwei[i] as number) * slashBps) / 10_000)
-        const assigned = k !== 3 // a sham dispute's challenger is the cheater's own, not the sample's
-        const reward = assigned ? Math.floor((slash * rewardBps) / 10_000) : 0
-        stakeGwei[i] = (stakeGwei[i] as number) - slash
-        slashedGwei += slash
-        rewardGwei += reward
-        vRewards[v] = (vRewards[v] as number) + reward / 1e9
+        const held = stakeWei[i] as bigint
+        const settled = settleDispute({
+          outcome: 'guilty',
+          heldAtOpen: held,
+          heldAtResolve: held,
+          slashBps: d.slashBps,
+          challengerRewardBps: d.challengerRewardBps,
+          bond: d.challengerBond,
+          // a sham dispute's challenger is the cheater's own, not the sample's: no reward
+          assigned: k !== 3,
+          innocentVoters: 0,
+        })
+        stakeWei[i] = held - settled.slashed
+        slashedWei += settled.slashed
+        rewardWei += settled.challengerReward
+        const slash = Number(settled.slashed)
+        const reward = Number(settled.challengerReward)
+        vRewards[v] = (vRewards[v] as number) + reward / WEI_PER_MESH
         slashes[i] = (slashes[i] as number) + 1
-        profit[i] = (profit[i] as number) - slash / 1e9
+        profit[i] = (profit[i] as number) - slash / WEI_PER_MESH
         penalized[i] = 1
         record.guilty++
         if (c < 0) {
           record.wrongfulSlashes++
           wrongfulSlashes[i] = (wrongfulSlashes[i] as number) + 1
         }
-        if (cartel[i]) cartelTotals.profit -= slash / 1e9
+        if (cartel[i]) cartelTotals.profit -= slash / WEI_PER_MESH
         votes += seated
         for (let s = 0; s < seated; s++) voters.push((hs[rng.int(hs.length)] as { index: number }).index)
       } else if (decided.outcome === 'wrong') {
@@ -501,7 +511,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
         profit[i] = (profit[i] as number) + Number(s.toProvider) / WEI_PER_MESH - gas(0.8)
         if (g === 2 && cartel[i]) cartelTotals.profit += Number(s.toProvider) / WEI_PER_MESH
       }
-      if (kind[i] === 6 && (stakeGwei[i] as number) >= minStakeGwei) {
+      if (kind[i] === 6 && (stakeWei[i] as bigint) >= d.minStake) {
         // A self-dealer pays itself: deposit, voucher, redemption; the royalty goes to the model's owner.
         const amount = BigInt(selfDealUnits) * UNIT
         const s = split(amount)
@@ -532,10 +542,10 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
     const entries: ProviderEpoch[] = []
     const owner: number[] = []
     for (let i = 0; i < N; i++) {
-      const alive = (stakeGwei[i] as number) >= minStakeGwei && epoch < (leaveAt[i] as number)
+      const alive = (stakeWei[i] as bigint) >= d.minStake && epoch < (leaveAt[i] as number)
       const score = alive ? 9000 + 100 * ((i * 7 + epoch) % 11) : 0
       const ids = kind[i] === 5 ? params.sybilIdentities : 1
-      const stake = BigInt(stakeGwei[i] as number) * GWEI
+      const stake = stakeWei[i] as bigint
       for (let s = 0; s < ids; s++) {
         entries.push({
           score,
@@ -568,8 +578,8 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       record.minted += amount
       vEmissions[v] = (vEmissions[v] as number) + Number(amount) / WEI_PER_MESH
     }
-    record.slashed = BigInt(slashedGwei) * GWEI
-    record.challengerRewards = BigInt(rewardGwei) * GWEI
+    record.slashed = slashedWei
+    record.challengerRewards = rewardWei
     record.penalties = BigInt(penaltyGwei) * GWEI
     record.bondsLost = BigInt(Math.round(bondsLost * 1e6)) * 10n ** 12n
     record.sampleFees = BigInt(sampleFeeCount) * params.sampleFee
@@ -593,7 +603,7 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       (1 - badShare) ** params.qualityElasticity
   }
 
-  const stake = Float64Array.from(stakeGwei, (x) => x / 1e9)
+  const stake = Float64Array.from(stakeWei, (x) => Number(x) / WEI_PER_MESH)
   return {
     params,
     epochs: epochsOut,

@@ -17,10 +17,15 @@ export {
   type TargetingRule,
   targetingRules,
 } from './model/simParams.js'
+export { type SweepRow, sweepAxes, sweepParameter } from './model/sweepParameter.js'
 export type { ReplayTrace, TraceFlows } from './replay/ReplayTrace.js'
 export { replayOnChain, replayParams } from './replay/replayOnChain.js'
 export { sampleTrace } from './replay/sampleTrace.js'
 export { traceFlows } from './replay/traceFlows.js'
+export { buildReport, type ReportFiles } from './report/buildReport.js'
+export type { CriterionResult } from './report/CriterionResult.js'
+export { fullScale, type ReportScale, smallScale } from './report/simulateAll.js'
+export { SimReportError, writeReport } from './report/writeReport.js'
 export { createRng, type Rng } from './rng/createRng.js'
 export { type CheatName, cheats } from './verify/cheats.js'
 export { decodingModes } from './verify/decodingModes.js'

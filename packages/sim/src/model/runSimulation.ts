@@ -277,6 +277,8 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
   for (let i = 0; i < N; i++) supply += Number(stakeWei[i]) / WEI_PER_MESH
   supply = supply * 2 + V * 2000
   const byModel: number[][] = []
+  /** The cartel's partners among each model's providers (the colluding gateway orders them first). */
+  const cartelByModel: number[][] = []
   const gwCut = [params.gateways.honest, params.gateways.honest + params.gateways.lazy]
   const modeCut = [params.modeMix[0], params.modeMix[0] + params.modeMix[1]]
   const royaltyBps = params.royaltyBps
@@ -285,10 +287,16 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
   for (let epoch = 0; epoch < params.epochs; epoch++) {
     // Providers that can serve: stake at or above the minimum, not gone.
     byModel.length = 0
-    for (let m = 0; m <= M; m++) byModel.push([])
+    cartelByModel.length = 0
+    for (let m = 0; m <= M; m++) {
+      byModel.push([])
+      cartelByModel.push([])
+    }
     for (let i = 0; i < N; i++) {
-      if ((stakeWei[i] as bigint) >= d.minStake && epoch < (leaveAt[i] as number))
+      if ((stakeWei[i] as bigint) >= d.minStake && epoch < (leaveAt[i] as number)) {
         byModel[model[i] as number]?.push(i)
+        if (cartel[i]) cartelByModel[model[i] as number]?.push(i)
+      }
     }
     work.fill(0)
     penalized.fill(0)
@@ -338,12 +346,11 @@ export function runSimulation(params: SimParams, rates: readonly RateRow[]): Sim
       for (let c = 0; c < 4; c++) pick.push(candidates[pool[rng.int(pool.length)] as number] as Candidate)
       let order: string[] | undefined
       if (gateway === 2) {
-        for (const i of pool) {
-          if (!cartel[i]) continue
-          order = order ?? []
-          order.push(`p${i}`)
+        const partnersOfModel = cartelByModel[m] as number[]
+        if (partnersOfModel.length > 0) {
+          order = partnersOfModel.map((i) => `p${i}`)
+          for (const i of partnersOfModel) pick.push(candidates[i] as Candidate)
         }
-        if (order) for (const key of order) pick.push(candidates[Number(key.slice(1))] as Candidate)
       }
       const chosen = rankProviders({
         model: `m${m}`,

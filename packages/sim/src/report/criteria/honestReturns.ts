@@ -39,7 +39,8 @@ export function honestReturns(data: ReportData): CriterionResult {
     const stakes: number[] = []
     for (let i = 0; i < run.providers.kind.length; i++) {
       const k = run.providers.kind[i]
-      if ((k !== 0 && k !== 5 && k !== 6) || run.providers.hardware[i] !== h) continue
+      // Honest work: honest providers and sybil farmers (self-dealers lose by their own choice, see criterion 6).
+      if ((k !== 0 && k !== 5) || run.providers.hardware[i] !== h) continue
       providers++
       requests += run.providers.requests[i] as number
       observed += run.providers.wrongfulSlashes[i] as number

@@ -21,6 +21,7 @@ const commands = [
   'status',
   'deposit',
   'withdraw',
+  'sim',
 ]
 
 describe('infermesh (the command dispatcher)', () => {

@@ -108,15 +108,21 @@ export const sweepAxes: {
 ]
 
 /**
- * Sweeps each parameter of `sweepAxes` around `base`, one at a time, and summarizes each run. The
- * tolerances sweep reuses the rates measured at the default tolerances (it changes the committee's and
- * the report's ROC, not these rates): its rows show the other parameters' interplay only.
+ * Sweeps each parameter of `sweepAxes` around `base`, one at a time, and summarizes each run. A value
+ * that changes the verifier's tolerances gets its own rate table from `ratesFor` (the others share
+ * `rates`, measured at the defaults).
  */
-export function sweepParameter(base: SimParams, rates: readonly RateRow[]): SweepRow[] {
+export function sweepParameter(
+  base: SimParams,
+  rates: readonly RateRow[],
+  ratesFor: (tolerances: SimParams['tolerances']) => readonly RateRow[],
+): SweepRow[] {
   const rows: SweepRow[] = []
   for (const axis of sweepAxes) {
     for (const value of axis.values) {
-      const result = runSimulation(value.apply(base), rates)
+      const params = value.apply(base)
+      const own = params.tolerances === base.tolerances ? rates : ratesFor(params.tolerances)
+      const result = runSimulation(params, own)
       rows.push(summarize(axis.parameter, value.label, result))
     }
   }

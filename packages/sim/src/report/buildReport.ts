@@ -9,7 +9,7 @@ import { roc } from './criteria/roc.js'
 import { supply } from './criteria/supply.js'
 import { validatorReturns } from './criteria/validatorReturns.js'
 import { renderSvg } from './renderSvg.js'
-import { type ReportScale, simulateAll } from './simulateAll.js'
+import { type ReportData, type ReportScale, simulateAll } from './simulateAll.js'
 
 /** The report's files: name → content (index.html, report.md and one SVG per chart). */
 export type ReportFiles = Map<string, string>
@@ -26,7 +26,7 @@ export async function buildReport(options: {
   seed: number
   scale: ReportScale
   gas: Record<string, number>
-}): Promise<{ files: ReportFiles; criteria: CriterionResult[] }> {
+}): Promise<{ files: ReportFiles; criteria: CriterionResult[]; data: ReportData }> {
   const data = simulateAll(options.seed, options.scale, options.gas)
   const criteria = [
     deterrence,
@@ -153,5 +153,5 @@ export async function buildReport(options: {
   )
   files.set('index.html', `${html.join('\n')}\n`)
   files.set('report.md', `${md.join('\n')}\n`)
-  return { files, criteria }
+  return { files, criteria, data }
 }

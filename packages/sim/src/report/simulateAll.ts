@@ -16,6 +16,8 @@ export type ReportScale = {
   requestsPerEpoch: number
   epochs: number
   sweep: { providers: number; requestsPerEpoch: number; epochs: number }
+  /** Answer lengths (tokens); default the simulator's 16, 64, 256. */
+  lengths?: readonly number[]
 }
 
 /** `npm run sim`: a few minutes on two cores. */
@@ -40,6 +42,7 @@ export const smallScale: ReportScale = {
   requestsPerEpoch: 800,
   epochs: 3,
   sweep: { providers: 60, requestsPerEpoch: 200, epochs: 2 },
+  lengths: [8, 32],
 }
 
 /** Looseness factors of the verifier's tolerances for the ROC (1 = the defaults, the operating point). */
@@ -94,6 +97,7 @@ export function simulateAll(seed: number, scale: ReportScale, gas: Record<string
     providers: scale.providers,
     requestsPerEpoch: scale.requestsPerEpoch,
     epochs: scale.epochs,
+    ...(scale.lengths && { lengths: scale.lengths }),
   })
   const rates = verifierRates({
     seed,
@@ -115,7 +119,7 @@ export function simulateAll(seed: number, scale: ReportScale, gas: Record<string
     const rows = verifierRates({
       seed: seed + 1,
       tolerances: scaleTolerances(params.tolerances, factor),
-      lengths: [64],
+      lengths: [scale.lengths ? (scale.lengths.at(-1) as number) : 64],
       honestTrials: scale.rocTrials,
       cheatTrials: Math.max(2, Math.round(scale.rocTrials / 3)),
       embeddingsCheck: false,
@@ -166,7 +170,16 @@ export function simulateAll(seed: number, scale: ReportScale, gas: Record<string
     const r = runSimulation({ ...params, ...scale.sweep, probeShare, seed: seed + 7 }, rates)
     cartel.push({ probeShare, profit: r.cartel.profit, customersLoss: r.cartel.customersLoss })
   }
-  const sweeps = sweepParameter({ ...params, ...scale.sweep }, rates)
+  const sweeps = sweepParameter({ ...params, ...scale.sweep }, rates, (tolerances) =>
+    verifierRates({
+      seed,
+      tolerances,
+      lengths: params.lengths,
+      honestTrials: Math.max(2, Math.round(scale.honestTrials / 4)),
+      cheatTrials: Math.max(2, Math.round(scale.cheatTrials / 4)),
+      embeddingsCheck: params.embeddingsCheck,
+    }),
+  )
   return { params, scale, rates, run, sfaRun, roc, committee, conviction, cartel, sweeps, gas }
 }
 

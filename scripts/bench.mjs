@@ -11,10 +11,11 @@
 //                  in-process, the gateway process's own CPU); latency the gateway adds at 1, 50 and
 //                  200 concurrent requests (gateway pinned to core 1 with taskset), throughput ratio
 //   validator.json teacher-forced check time ÷ generation time, verification share of compute at p = 1%, 5%
+//   sim.json       the economic simulator's fast model: 100,000 providers x 10,000,000 requests (target < 5 min)
 //   discovery.json discovery's requests per second and memory with 10,000 registered providers, before
 //                  (the gateway's discovery of commit e724253) and after (@infermesh/client); ~10 minutes
 // Run one: `npm run bench -- gas`, `npm run bench -- provider`, `npm run bench -- payments`, `npm run bench -- gateway`,
-// `npm run bench -- validator` or `npm run bench -- discovery` (`-- discovery after` for one variant).
+// `npm run bench -- validator`, `npm run bench -- sim` or `npm run bench -- discovery` (`-- discovery after` for one variant).
 // Figures are recorded, never asserted against time; the gas budgets are asserted in the forge tests.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -53,6 +54,14 @@ if (!only || only === 'gateway') {
 
 if (!only || only === 'validator') {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/validator.bench.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (run.status !== 0) process.exit(run.status ?? 1)
+}
+
+if (!only || only === 'sim') {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/sim.bench.ts'], {
     cwd: root,
     stdio: 'inherit',
   })

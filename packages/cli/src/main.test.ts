@@ -26,6 +26,7 @@ const commands = [
   'status',
   'deposit',
   'withdraw',
+  'sim',
 ]
 
 describe('infermesh (the command dispatcher)', () => {

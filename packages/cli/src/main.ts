@@ -25,6 +25,7 @@ import { providerRegisterCommand } from './commands/providerRegisterCommand.js'
 import { providerStartCommand } from './commands/providerStartCommand.js'
 import { providerUnregisterCommand } from './commands/providerUnregisterCommand.js'
 import { providerWithdrawCommand } from './commands/providerWithdrawCommand.js'
+import { simCommand } from './commands/simCommand.js'
 import { statusCommand } from './commands/statusCommand.js'
 import { upCommand } from './commands/upCommand.js'
 import { validatorStartCommand } from './commands/validatorStartCommand.js'
@@ -56,6 +57,7 @@ const commands: Command[] = [
   statusCommand,
   depositCommand,
   withdrawCommand,
+  simCommand,
 ]
 
 function list(prefix = ''): string {

@@ -54,6 +54,8 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     mapping(bytes32 modelId => Record) private _models;
     mapping(bytes32 modelId => Terms) private _royalties;
     mapping(bytes32 nameHash => bytes32 modelId) private _idByName;
+    /// @dev A model's royalty lock: the receiver every later `setRoyalty` must name, and the lowest rate it may set.
+    mapping(bytes32 modelId => RoyaltyLock) private _locks;
     bytes32[] private _ids;
 
     constructor(address owner_, uint16 maxRoyaltyBps_, uint64 royaltyIncreaseDelay_) Ownable(owner_) {
@@ -115,9 +117,36 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
     /// @inheritdoc IModelRegistry
     function setRoyalty(bytes32 modelId, uint16 royaltyBps, address royaltyReceiver) external onlyModelOwner(modelId) {
         _checkRoyalty(royaltyBps, royaltyReceiver);
+        RoyaltyLock memory lock = _locks[modelId];
+        if (lock.receiver != address(0) && (royaltyReceiver != lock.receiver || royaltyBps < lock.floorBps)) {
+            revert RoyaltyIsLocked(modelId, lock.receiver, lock.floorBps);
+        }
         Terms storage terms = _royalties[modelId];
         terms.receiver = royaltyReceiver;
         _scheduleOrApply(terms, royaltyBps, modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function lockRoyalty(bytes32 modelId, uint16 floorBps) external onlyModelOwner(modelId) {
+        Terms memory terms = _royalties[modelId];
+        if (terms.receiver == address(0)) revert ZeroRoyaltyReceiver();
+        // The floor may be the rate in force or a scheduled rise: the rise can no longer be cancelled below it.
+        uint16 inForce = _inForce(terms);
+        (uint16 pendingBps,) = _pending(terms);
+        uint16 best = pendingBps > inForce ? pendingBps : inForce;
+        if (floorBps > best) revert RoyaltyFloorAboveRate(floorBps, best);
+        RoyaltyLock storage lock = _locks[modelId];
+        if (lock.receiver != address(0) && floorBps < lock.floorBps) {
+            revert RoyaltyIsLocked(modelId, lock.receiver, lock.floorBps);
+        }
+        (lock.receiver, lock.floorBps) = (terms.receiver, floorBps);
+        emit RoyaltyLocked(modelId, terms.receiver, floorBps);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function royaltyLockOf(bytes32 modelId) external view returns (address receiver, uint16 floorBps) {
+        RoyaltyLock memory lock = _locks[modelId];
+        return (lock.receiver, lock.floorBps);
     }
 
     /// @inheritdoc IModelRegistry
@@ -135,6 +164,7 @@ contract ModelRegistry is IModelRegistry, Ownable2Step {
         if (newOwner == address(0)) revert ZeroOwner();
         model.owner = newOwner;
         delete _royalties[modelId];
+        delete _locks[modelId];
         emit ModelTransferred(modelId, from, newOwner);
         emit RoyaltySet(modelId, 0, address(0));
         emit ModelReassigned(modelId, from, newOwner);

@@ -116,9 +116,12 @@ contract ModelShares is IModelShares, ERC20 {
         uint256 balance = _mesh.balanceOf(address(this));
         // balance >= accounted: MESH leaves only through claims, which lower `accounted` first.
         fresh = balance - books.accounted;
-        if (fresh == 0) return 0;
         Pool memory pool = _pool;
         (uint256 perUnit, uint256 dust_) = _split(pool, books.dust + fresh);
+        // Nothing new, and the dust still below a wei per unit: nothing to book. (Dust left when the total
+        // weight was larger can cover a wei per unit once the weight dropped: it is booked then, as the
+        // views (`claimable`, `dust`) already count it.)
+        if (fresh == 0 && perUnit == pool.incomePerUnit) return 0;
         pool.incomePerUnit = perUnit.toUint128();
         _pool = pool;
         _books = Books({accounted: balance.toUint128(), dust: uint128(dust_)});

@@ -146,13 +146,11 @@ contract ShareOffering is IShareOffering {
         _mesh.safeTransfer(seller, amount);
     }
 
-    /// @dev Whether the model's royalties go to the shares at `minRoyaltyBps` or more (in force or
-    /// scheduled), with the receiver and the best rate found.
+    /// @dev Whether the model's royalty is locked (ModelRegistry.lockRoyalty) to the shares with a floor of
+    /// `minRoyaltyBps` or more, with the locked receiver and floor: a receiver or rate that is merely set
+    /// could be pointed elsewhere or cut the moment the sale ends.
     function _routing() private view returns (bool routed, address receiver, uint256 bps) {
-        IModelRegistry.Model memory model = _models.getModel(modelId);
-        (uint16 pendingBps,) = _models.pendingRoyalty(modelId);
-        receiver = model.royaltyReceiver;
-        bps = pendingBps > model.royaltyBps ? pendingBps : model.royaltyBps;
+        (receiver, bps) = _models.royaltyLockOf(modelId);
         routed = receiver == shares && bps >= _minRoyaltyBps;
     }
 

@@ -417,6 +417,76 @@ contract ModelRegistryTest is Test {
         registry.setRoyalty(LLAMA, CAP, bob);
     }
 
+    // ---------------------------------------------------------- lockRoyalty
+
+    function test_lockRoyalty_fixesTheReceiverAndFloorAndOnlyRaisesIt() public {
+        _registerLlamaInForce(); // 500 bps to aliceReceiver, in force
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RoyaltyLocked(LLAMA, aliceReceiver, 400);
+        vm.prank(alice);
+        registry.lockRoyalty(LLAMA, 400);
+        (address receiver, uint16 floor) = registry.royaltyLockOf(LLAMA);
+        vm.assertEq(receiver, aliceReceiver);
+        vm.assertEq(floor, 400);
+        bytes memory locked = abi.encodeWithSelector(IModelRegistry.RoyaltyIsLocked.selector, LLAMA, aliceReceiver, 400);
+        vm.startPrank(alice);
+        vm.expectRevert(locked);
+        registry.setRoyalty(LLAMA, 500, bob);
+        vm.expectRevert(locked);
+        registry.setRoyalty(LLAMA, 399, aliceReceiver);
+        vm.expectRevert(locked);
+        registry.lockRoyalty(LLAMA, 300);
+        registry.setRoyalty(LLAMA, 400, aliceReceiver); // a cut that keeps the floor applies
+        registry.lockRoyalty(LLAMA, 400);
+        vm.stopPrank();
+        (, uint256 bps) = registry.royaltyInfo(LLAMA);
+        vm.assertEq(bps, 400);
+    }
+
+    function test_lockRoyalty_floorMayBeAScheduledRiseThatCanNoLongerBeCancelled() public {
+        _registerLlama();
+        vm.startPrank(alice);
+        registry.setRoyalty(LLAMA, 800, aliceReceiver); // scheduled; 500 in force
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.RoyaltyFloorAboveRate.selector, 801, 800));
+        registry.lockRoyalty(LLAMA, 801);
+        registry.lockRoyalty(LLAMA, 800);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.RoyaltyIsLocked.selector, LLAMA, aliceReceiver, 800));
+        registry.setRoyalty(LLAMA, 500, aliceReceiver);
+        vm.stopPrank();
+        vm.warp(block.timestamp + DELAY);
+        (, uint256 bps) = registry.royaltyInfo(LLAMA);
+        vm.assertEq(bps, 800);
+    }
+
+    function test_lockRoyalty_revertsWithoutReceiverOrForOthers() public {
+        _register(alice, QWEN, "qwen", 0);
+        vm.expectRevert(IModelRegistry.ZeroRoyaltyReceiver.selector);
+        vm.prank(alice);
+        registry.lockRoyalty(QWEN, 0);
+        _registerLlama();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, LLAMA, bob));
+        vm.prank(bob);
+        registry.lockRoyalty(LLAMA, 1);
+    }
+
+    function test_lockRoyalty_staysWithATransferAndIsLiftedByReassign() public {
+        _registerLlama();
+        vm.startPrank(alice);
+        registry.lockRoyalty(LLAMA, 500);
+        registry.transferModel(LLAMA, bob);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.RoyaltyIsLocked.selector, LLAMA, aliceReceiver, 500));
+        vm.prank(bob);
+        registry.setRoyalty(LLAMA, 500, bob);
+        vm.prank(owner);
+        registry.reassignModel(LLAMA, bob);
+        (address receiver, uint16 floor) = registry.royaltyLockOf(LLAMA);
+        vm.assertEq(receiver, address(0));
+        vm.assertEq(floor, 0);
+        vm.prank(bob);
+        registry.setRoyalty(LLAMA, 500, bob);
+    }
+
     // ---------------------------------------------------------- transferModel
 
     function test_transferModel_movesOwnershipAndEmits() public {

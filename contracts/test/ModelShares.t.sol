@@ -60,6 +60,30 @@ contract ModelSharesTest is SharesBase {
         vm.assertEq(factory.offeringOf(MODEL), address(0));
     }
 
+    /// @notice Found by the invariant: dust left over while many units earned covers a wei per unit once
+    /// the total weight drops (shares moved to the token itself, which earns nothing); `claim` pays what
+    /// `claimable` says, and nothing is stranded.
+    function test_dustCarriedOverAWeightDropIsClaimedAsTheViewSays() public {
+        ModelShares shares = _plain();
+        // SUPPLY / 1e12 units earn: 1 wei per unit and 5 wei of dust.
+        uint256 units = SUPPLY / 1e12;
+        _give(bob, units + 5);
+        vm.prank(bob);
+        token.transfer(address(shares), units + 5);
+        shares.pull();
+        vm.assertEq(shares.dust(), 5);
+        // The author keeps one unit; the rest goes to the token itself (weight 0): total weight 1.
+        vm.prank(author);
+        shares.transfer(address(shares), SUPPLY - 1e12);
+        vm.assertEq(shares.totalWeight(), 1);
+        uint256 shown = shares.claimable(author);
+        vm.assertEq(shown, units + 5, "the dust is a wei per unit now");
+        vm.prank(author);
+        vm.assertEq(shares.claim(), shown);
+        vm.assertEq(shares.dust(), 0);
+        vm.assertEq(token.balanceOf(address(shares)), 0);
+    }
+
     function test_create_revertsForAnUnknownModel() public {
         IShareOffering.Terms memory none;
         vm.expectRevert(abi.encodeWithSelector(IModelSharesFactory.ModelNotFound.selector, bytes32(uint256(1))));

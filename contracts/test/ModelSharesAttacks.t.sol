@@ -169,38 +169,75 @@ contract ModelSharesAttacksTest is SharesBase {
         offering.finalize();
     }
 
-    /// @notice The model owner points the royalty elsewhere during the sale: new buys are refused and the
-    /// sale fails at finalize, so buyers get their MESH back.
-    function test_royaltyReceiverSwapDuringSaleRefundsBuyers() public {
-        (, ShareOffering offering) = _create(_terms(100_000 ether, 1 ether, 1 days, 1000 ether));
-        uint256 paid = _buy(offering, alice, 5000 ether);
-        vm.prank(author);
+    /// @notice The rug pull: the model owner sells shares, then points the royalty elsewhere (during the
+    /// sale or after it). The lock the sale required refuses it, and a second lock cannot lower the floor.
+    function test_royaltyReceiverSwapAfterLockReverts() public {
+        (ModelShares shares, ShareOffering offering) = _create(_terms(100_000 ether, 1 ether, 1 days, 1000 ether));
+        _buy(offering, alice, 5000 ether);
+        bytes memory locked =
+            abi.encodeWithSelector(IModelRegistry.RoyaltyIsLocked.selector, MODEL, address(shares), ROYALTY_BPS);
+        vm.startPrank(author);
+        vm.expectRevert(locked);
         models.setRoyalty(MODEL, ROYALTY_BPS, attacker);
-        vm.assertFalse(offering.royaltyRouted());
-        _give(bob, 10 ether);
-        vm.startPrank(bob);
-        token.approve(address(offering), type(uint256).max);
-        vm.expectRevert(abi.encodeWithSelector(IShareOffering.RoyaltyNotRouted.selector, attacker, ROYALTY_BPS));
-        offering.buy(1 ether, 1 ether);
+        vm.expectRevert(locked);
+        models.lockRoyalty(MODEL, ROYALTY_BPS - 1);
         vm.stopPrank();
         vm.warp(block.timestamp + 1 days);
         offering.finalize();
-        vm.assertEq(uint256(offering.state()), uint256(IShareOffering.State.Failed));
-        vm.assertEq(offering.refund(alice), paid);
-        vm.assertEq(token.balanceOf(author), 0);
+        vm.assertEq(uint256(offering.state()), uint256(IShareOffering.State.Succeeded));
+        // After the sale too, and after the model changed hands.
+        vm.startPrank(author);
+        models.transferModel(MODEL, attacker);
+        vm.stopPrank();
+        vm.prank(attacker);
+        vm.expectRevert(locked);
+        models.setRoyalty(MODEL, ROYALTY_BPS, attacker);
+        (address receiver, uint16 floor) = models.royaltyLockOf(MODEL);
+        vm.assertEq(receiver, address(shares));
+        vm.assertEq(floor, ROYALTY_BPS);
     }
 
-    /// @notice Cutting the royalty rate below the offering's promise during the sale fails it too.
-    function test_royaltyRateCutDuringSaleRefundsBuyers() public {
+    /// @notice Cutting the royalty rate below the locked floor reverts; a cut that keeps the floor and a
+    /// rise are allowed.
+    function test_royaltyRateCutBelowFloorReverts() public {
         (ModelShares shares, ShareOffering offering) = _create(_terms(100_000 ether, 1 ether, 30 days, 1000 ether));
         _activateRoyalty();
-        uint256 paid = _buy(offering, alice, 5000 ether);
-        vm.prank(author);
+        _buy(offering, alice, 5000 ether);
+        vm.startPrank(author);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.RoyaltyIsLocked.selector, MODEL, address(shares), ROYALTY_BPS)
+        );
         models.setRoyalty(MODEL, ROYALTY_BPS - 1, address(shares));
-        vm.warp(block.timestamp + 30 days);
-        offering.finalize();
-        vm.assertEq(uint256(offering.state()), uint256(IShareOffering.State.Failed));
-        vm.assertEq(offering.refund(alice), paid);
+        models.setRoyalty(MODEL, ROYALTY_BPS, address(shares));
+        vm.stopPrank();
+        vm.assertTrue(offering.royaltyRouted());
+    }
+
+    /// @notice A sale whose model royalty is only set (not locked) to the shares refuses buyers: the seller
+    /// could point it elsewhere the moment the sale ends.
+    function test_buyRefusedUntilRoyaltyLocked() public {
+        bytes32 model2 = keccak256("model-unlocked");
+        vm.startPrank(author);
+        models.register(model2, "model-unlocked", "", ROYALTY_BPS, author);
+        (address s2, address o2) = factory.create(model2, "u", "U", SUPPLY, _terms(500_000 ether, 1 ether, 1 days, 0));
+        models.setRoyalty(model2, ROYALTY_BPS, s2);
+        vm.stopPrank();
+        _give(bob, 10 ether);
+        vm.startPrank(bob);
+        token.approve(o2, type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IShareOffering.RoyaltyNotRouted.selector, address(0), 0));
+        ShareOffering(o2).buy(1 ether, 1 ether);
+        vm.stopPrank();
+        vm.prank(author);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.RoyaltyFloorAboveRate.selector, ROYALTY_BPS + 1, ROYALTY_BPS)
+        );
+        models.lockRoyalty(model2, ROYALTY_BPS + 1);
+        vm.prank(author);
+        models.lockRoyalty(model2, ROYALTY_BPS);
+        vm.prank(bob);
+        ShareOffering(o2).buy(1 ether, 1 ether);
+        vm.assertEq(ShareOffering(o2).sharesOwed(bob), 1 ether);
     }
 
     /// @notice The escrow's royalties cannot be taken by anyone but the seller (whoever triggers the
@@ -218,8 +255,10 @@ contract ModelSharesAttacksTest is SharesBase {
         models.register(model2, "model-2", "", 0, address(0));
         vm.prank(author);
         (address s2, address o2) = factory.create(model2, "m2", "M2", SUPPLY, _terms(500_000 ether, 1 ether, 1 days, 0));
-        vm.prank(author);
+        vm.startPrank(author);
         models.setRoyalty(model2, ROYALTY_BPS, s2);
+        models.lockRoyalty(model2, ROYALTY_BPS);
+        vm.stopPrank();
         _buy(ShareOffering(o2), alice, 100_000 ether);
         vm.warp(block.timestamp + 1 days);
         ShareOffering(o2).finalize();

@@ -201,6 +201,7 @@ contract ModelSharesInvariantTest is Test {
         vm.startPrank(seller);
         (address s, address o) = factory.create(MODEL, "TinyLlama shares", "TLS", SUPPLY, terms);
         models.setRoyalty(MODEL, 1000, s);
+        models.lockRoyalty(MODEL, 1000);
         vm.stopPrank();
         (shares, offering) = (ModelShares(s), ShareOffering(o));
 

@@ -23,6 +23,12 @@ interface IModelRegistry {
     }
 
     /// @notice The model id is zero.
+    /// @notice A model's royalty lock (`lockRoyalty`).
+    struct RoyaltyLock {
+        address receiver;
+        uint16 floorBps;
+    }
+
     error ZeroModelId();
     /// @notice The model id is reserved: `keccak256("infermesh/verification")` is the channel of per-sample
     /// verification fees (validators paid by payers through Payments); a royalty on it would skim them.
@@ -49,6 +55,10 @@ interface IModelRegistry {
     error MaxRoyaltyTooHigh(uint256 maxRoyaltyBps, uint256 limit);
     /// @notice The royalty increase delay is outside its allowed range.
     error RoyaltyIncreaseDelayOutOfRange(uint256 delay, uint256 min, uint256 max);
+    /// @notice The model's royalty is locked to `receiver` at `floorBps` or more (see `lockRoyalty`).
+    error RoyaltyIsLocked(bytes32 modelId, address receiver, uint16 floorBps);
+    /// @notice A royalty floor above both the rate in force and the scheduled rise.
+    error RoyaltyFloorAboveRate(uint16 floorBps, uint16 rateBps);
 
     /// @notice A model was registered. `royaltyBps` is the royalty in force now, which is zero: the royalty
     /// asked for follows RoyaltyIncreaseScheduled.
@@ -67,6 +77,9 @@ interface IModelRegistry {
     /// @notice A model's royalty rises to `royaltyBps` at `effectiveAt` (replacing any earlier scheduled rise).
     event RoyaltyIncreaseScheduled(bytes32 indexed modelId, uint16 royaltyBps, uint64 effectiveAt);
     /// @notice The contract owner gave a model to `to` and set its royalty to zero.
+    /// @notice The model's royalty receiver is fixed for good and its rate may not go below `floorBps`.
+    event RoyaltyLocked(bytes32 indexed modelId, address indexed receiver, uint16 floorBps);
+
     event ModelReassigned(bytes32 indexed modelId, address indexed from, address indexed to);
     /// @notice A model changed owner.
     event ModelTransferred(bytes32 indexed modelId, address indexed from, address indexed to);
@@ -89,11 +102,22 @@ interface IModelRegistry {
     /// scheduled for `royaltyIncreaseDelay` from now (replacing an earlier scheduled rise).
     function setRoyalty(bytes32 modelId, uint16 royaltyBps, address royaltyReceiver) external;
 
+    /// @notice Fixes the model's royalty receiver (the current one) for good and sets the lowest rate a
+    /// later `setRoyalty` may set: what a holder of the receiver's revenue shares relies on (a sale of
+    /// shares refuses buyers until the royalty is locked to the share token). Only the model's owner; the
+    /// floor is at most the rate in force or the scheduled rise, and a second call may only raise it. The
+    /// lock stays with the model when it is transferred; only `reassignModel` (governance's remedy for a
+    /// squatted model) lifts it.
+    function lockRoyalty(bytes32 modelId, uint16 floorBps) external;
+
+    /// @notice The model's royalty lock: (0, 0) when unlocked.
+    function royaltyLockOf(bytes32 modelId) external view returns (address receiver, uint16 floorBps);
+
     /// @notice Gives the model to `newOwner`. Only the model's owner.
     function transferModel(bytes32 modelId, address newOwner) external;
 
     /// @notice Gives `modelId` to `newOwner` and sets its royalty to zero (receiver cleared, scheduled rise
-    /// cancelled) at once. Only the contract owner: the remedy for a squatted model id or name.
+    /// cancelled, royalty lock lifted) at once. Only the contract owner: the remedy for a squatted model id or name.
     function reassignModel(bytes32 modelId, address newOwner) external;
 
     /// @notice The model's record (owner zero when unknown); `royaltyBps` is the rate in force now.

@@ -10,10 +10,11 @@ pragma solidity ^0.8.24;
 /// it. `buy(shares, maxPrice)` pays `ceil(shares * currentPrice() / 1e18)` and leaves the shares in escrow
 /// here; at most `sharesOffered` are sold (the cap).
 ///
-/// A buy also needs the model's royalties routed to the shares: ModelRegistry names the share token as
-/// receiver, at a rate in force or scheduled of at least `minRoyaltyBps`. `finalize` (anyone, after `end`
-/// or once sold out) checks it again: the sale succeeds when `raised >= minRaise` and the royalties are
-/// still routed. Success: the proceeds go to the seller, the unsold shares back to the seller, and each
+/// A buy also needs the model's royalties locked to the shares: ModelRegistry's `lockRoyalty` fixed the
+/// share token as receiver for good, with a floor rate of at least `minRoyaltyBps` (a receiver or rate
+/// merely set could be pointed elsewhere or cut the moment the sale ends). `finalize` (anyone, after `end`
+/// or once sold out) checks it again (governance's `reassignModel` lifts a lock): the sale succeeds when
+/// `raised >= minRaise` and the royalties are still locked to the shares. Success: the proceeds go to the seller, the unsold shares back to the seller, and each
 /// buyer's shares are delivered by `claimShares(buyer)` (anyone may call; the shares always go to the
 /// buyer). Failure: every buyer gets back exactly what it paid with `refund(buyer)`, and every share goes
 /// back to the seller.
@@ -31,7 +32,7 @@ interface IShareOffering {
     /// @param start First second of the sale.
     /// @param end First second after the sale.
     /// @param minRaise The sale fails (refunds) below this many MESH raised.
-    /// @param minRoyaltyBps The royalty rate (in force or scheduled) the model must route to the shares.
+    /// @param minRoyaltyBps The lowest royalty floor the model's lock to the shares may have.
     struct Terms {
         uint256 sharesOffered;
         uint256 startPrice;
@@ -67,7 +68,8 @@ interface IShareOffering {
     error ExceedsCap(uint256 requested, uint256 remaining);
     /// @notice The current price is above the buyer's limit.
     error PriceAboveMax(uint256 price, uint256 maxPrice);
-    /// @notice The model's royalties are not routed to the shares at `minRoyaltyBps` or more.
+    /// @notice The model's royalty is not locked to the shares with a floor of `minRoyaltyBps` or more
+    /// (the locked receiver and floor, zeros when unlocked).
     error RoyaltyNotRouted(address receiver, uint256 royaltyBps);
     /// @notice The sale was finalized already.
     error AlreadyFinalized();
@@ -113,7 +115,7 @@ interface IShareOffering {
     /// @notice Where the sale stands.
     function state() external view returns (State);
 
-    /// @notice Whether ModelRegistry routes the model's royalties to the shares at `minRoyaltyBps` or more.
+    /// @notice Whether ModelRegistry locks the model's royalty to the shares with a floor of `minRoyaltyBps` or more.
     function royaltyRouted() external view returns (bool);
 
     /// @notice The terms of the sale.

@@ -88,6 +88,7 @@ abstract contract SharesBase is Test {
         vm.startPrank(author);
         (address s, address o) = factory.create(MODEL, "TinyLlama shares", "TLS", SUPPLY, terms);
         models.setRoyalty(MODEL, ROYALTY_BPS, s);
+        models.lockRoyalty(MODEL, ROYALTY_BPS);
         vm.stopPrank();
         shares = ModelShares(s);
         offering = ShareOffering(o);

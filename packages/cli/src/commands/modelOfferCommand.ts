@@ -167,7 +167,21 @@ export const modelOfferCommand: Command = {
       },
       log,
     )
+    // Locked for good: the sale refuses buyers otherwise (a receiver merely set could be moved after it).
+    await sendContractCall(
+      signer,
+      {
+        address: target.contracts.models,
+        abi: modelRegistryAbi,
+        functionName: 'lockRoyalty',
+        args: [modelId, bps],
+      },
+      log,
+    )
     console.log(`Shares of ${record.name}: ${symbol} "${name}" at ${shares}, ${formatEther(supply)} in all.`)
+    console.log(
+      `Royalty locked to the share token at ${bps / 100}% or more: it can no longer be pointed elsewhere or cut below that.`,
+    )
     if (offering === zeroAddress) console.log(`No offering: ${account.address} holds every share.`)
     else
       console.log(

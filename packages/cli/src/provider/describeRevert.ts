@@ -71,7 +71,11 @@ export function describeRevert(errorName: string, args: readonly unknown[] = [])
     case 'ExceedsCap':
       return `only ${shares(args[1])} shares remain for sale, fewer than the ${shares(args[0])} asked for`
     case 'RoyaltyNotRouted':
-      return `the model's royalty goes to ${String(args[0])} at ${String(args[1])} bps, not to its share token at the offering's rate: buying waits until the owner routes it`
+      return `the model's royalty is not locked to its share token at the offering's rate (locked to ${String(args[0])} at ${String(args[1])} bps): buying waits until the owner locks it (\`infermesh model offer\` does)`
+    case 'RoyaltyIsLocked':
+      return `the model's royalty is locked to ${String(args[1])} at ${String(args[2])} bps or more (its revenue shares rely on it): it cannot be pointed elsewhere or cut below that`
+    case 'RoyaltyFloorAboveRate':
+      return `a royalty floor of ${String(args[0])} bps is above the model's rate of ${String(args[1])} bps (in force or scheduled)`
     case 'NotStarted':
       return `the sale starts at ${new Date(Number(args[0]) * 1000).toISOString()}`
     case 'SaleEnded':

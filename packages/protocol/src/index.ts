@@ -32,6 +32,21 @@ export { hashResponse } from './hashResponse.js'
 export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+export { type GetJobParameters, getJob, type Job, type NamedJob } from './jobs/getJob.js'
+export { jobCoordinatorInterfaceAbi } from './jobs/jobCoordinatorInterfaceAbi.js'
+export { type JobStatus, jobStatus, jobStatuses } from './jobs/jobStatus.js'
+export {
+  type JobRequested,
+  type ReadJobRequestedParameters,
+  readJobRequested,
+} from './jobs/readJobRequested.js'
+export {
+  type JobMessage,
+  type RequestedJob,
+  type RequestJobParameters,
+  requestJob,
+} from './jobs/requestJob.js'
+export { type WatchJobParameters, watchJob } from './jobs/watchJob.js'
 export { paymentsDigest } from './paymentsDigest.js'
 export { privateKeyToFastAccount } from './privateKeyToFastAccount.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'

@@ -1,0 +1,36 @@
+import type { Address, ContractFunctionReturnType, PublicClient } from 'viem'
+import { BaseError } from '../errors.js'
+import { jobCoordinatorInterfaceAbi } from './jobCoordinatorInterfaceAbi.js'
+import { type JobStatus, jobStatus } from './jobStatus.js'
+
+/** A job as `IJobCoordinator.getJob` returns it. */
+export type Job = ContractFunctionReturnType<typeof jobCoordinatorInterfaceAbi, 'view', 'getJob'>
+
+/** A job with its status named. */
+export type NamedJob = Job & { id: bigint; state: JobStatus | `unknown(${number})` }
+
+export type GetJobParameters = {
+  publicClient: Pick<PublicClient, 'readContract'>
+  coordinator: Address
+  jobId: bigint
+}
+
+/**
+ * Reads a job from the JobCoordinator, its status also as a name. Throws a `BaseError` naming the job when
+ * it does not exist (status None: the coordinator numbers jobs from 1).
+ *
+ * @example
+ * const job = await getJob({ publicClient, coordinator, jobId: 1n })
+ * job.state // 'assigned'
+ */
+export async function getJob({ publicClient, coordinator, jobId }: GetJobParameters): Promise<NamedJob> {
+  const job = await publicClient.readContract({
+    address: coordinator,
+    abi: jobCoordinatorInterfaceAbi,
+    functionName: 'getJob',
+    args: [jobId],
+  })
+  if (job.status === 0)
+    throw new BaseError(`Job ${jobId} does not exist on the JobCoordinator at ${coordinator}.`)
+  return { ...job, id: jobId, state: jobStatus(job.status) }
+}

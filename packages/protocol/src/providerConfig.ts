@@ -62,6 +62,10 @@ const chainSchema = z.strictObject({
     verificationFees: address.optional(),
     /** JobCoordinator: on-chain jobs with a callback (issue 15); the job worker runs when it is set. */
     jobCoordinator: address.optional(),
+    /** The example consumer of on-chain jobs (not used by the provider; deployment files carry it). */
+    questionOracle: address.optional(),
+    /** ModelSharesFactory (not used by the provider; deployment files carry it). */
+    modelSharesFactory: address.optional(),
   }),
 })
 

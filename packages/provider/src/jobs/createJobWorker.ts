@@ -115,12 +115,15 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const modelIds = options.models.filter((m) => !m.embeddings).map((m) => m.modelId)
   const pending = new Set<bigint>()
   const subscriptions = new Set<bigint>()
+  /** Undecided jobs of models this provider serves: it draws their provider and reassigns missed ones. */
+  const open = new Set<bigint>()
   const warned = new Set<string>()
   let nextBlock: bigint | undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let stopped = false
   let enrollCheckedAt = 0
+  let enrolledOnce = false
   let disputeWindow: bigint | undefined
 
   const warnOnce = (key: string, fields: Record<string, unknown>) => {
@@ -162,7 +165,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   async function ensureEnrolled() {
     if (!config.enroll || modelIds.length === 0) return
-    if (Date.now() - enrollCheckedAt < 30_000) return
+    // Checked every 30 s once enrolled (a missed deadline unenrolls), every 2 s until then (not yet registered).
+    if (Date.now() - enrollCheckedAt < (enrolledOnce ? 30_000 : 2_000)) return
     enrollCheckedAt = Date.now()
     try {
       const enrolled = await read<readonly Hex[]>('enrolledModels', [me])
@@ -172,7 +176,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         read<bigint>('bondOf', [me]),
       ])
       const topUp = params.jobBond > bond ? params.jobBond - bond : 0n
-      if (topUp === 0n && modelIds.every((id) => have.has(id.toLowerCase()))) return
+      if (topUp === 0n && modelIds.every((id) => have.has(id.toLowerCase()))) {
+        enrolledOnce = true
+        return
+      }
       if (topUp > 0n) {
         const token = await read<Address>('token')
         await send({ address: token, abi: meshTokenAbi, functionName: 'approve', args: [coordinator, topUp] })
@@ -183,6 +190,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         functionName: 'enroll',
         args: [modelIds, topUp],
       })
+      enrolledOnce = true
       log.info({
         msg: 'enrolled for on-chain jobs',
         provider: me,
@@ -205,7 +213,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     let from = nextBlock ?? (head > BigInt(config.lookBackBlocks) ? head - BigInt(config.lookBackBlocks) : 0n)
     while (from <= head) {
       const toBlock: bigint = from + 4_999n < head ? from + 4_999n : head
-      const [assigned, created] = await Promise.all([
+      const [assigned, created, requested] = await Promise.all([
         publicClient.getContractEvents({
           address: coordinator,
           abi: jobCoordinatorInterfaceAbi,
@@ -225,8 +233,20 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
               strict: true,
             })
           : Promise.resolve([]),
+        modelIds.length === 0
+          ? Promise.resolve([])
+          : publicClient.getContractEvents({
+              address: coordinator,
+              abi: jobCoordinatorInterfaceAbi,
+              eventName: 'JobRequested',
+              args: { modelId: modelIds },
+              fromBlock: from,
+              toBlock,
+              strict: true,
+            }),
       ])
       for (const event of assigned) pending.add(event.args.jobId)
+      for (const event of requested) open.add(event.args.jobId)
       for (const event of created) subscriptions.add(event.args.subscriptionId)
       from = toBlock + 1n
       nextBlock = from
@@ -402,6 +422,42 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     }
   }
 
+  /**
+   * The keeper's part, for jobs of the models it serves (anyone may do it; providers have a reason to): draws
+   * a provider once the job's draw block is past, and reassigns a job whose provider missed its `respondBy`.
+   * A call another provider made first reverts in its estimate and costs nothing.
+   */
+  async function keep() {
+    if (open.size === 0) return
+    const latest = await publicClient.getBlock()
+    for (const jobId of [...open]) {
+      if (stopped) return
+      const job = await getJob({ publicClient, coordinator, jobId })
+      if (job.state === 'assigned' && isAddressEqual(job.provider, me)) pending.add(jobId)
+      let call: 'assign' | 'reassign' | undefined
+      if (job.state === 'requested' && latest.number >= job.drawBlock) call = 'assign'
+      else if (
+        job.state === 'assigned' &&
+        !isAddressEqual(job.provider, me) &&
+        latest.timestamp > job.respondBy
+      )
+        call = 'reassign'
+      else if (job.state !== 'requested' && job.state !== 'assigned') open.delete(jobId)
+      if (!call) continue
+      try {
+        await send({
+          address: coordinator,
+          abi: jobCoordinatorInterfaceAbi,
+          functionName: call,
+          args: [jobId],
+        })
+        log.info({ msg: `job ${call === 'assign' ? 'drawn' : 'reassigned'}`, jobId: jobId.toString() })
+      } catch (error) {
+        log.debug({ msg: `${call} refused`, jobId: jobId.toString(), reason: revertName(error) })
+      }
+    }
+  }
+
   async function triggerDue() {
     if (!config.triggerSubscriptions || subscriptions.size === 0) return
     const head = await publicClient.getBlockNumber()
@@ -475,6 +531,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   async function round() {
     await ensureEnrolled()
     await readEvents()
+    await keep()
     for (const jobId of [...pending].sort((a, b) => (a < b ? -1 : 1))) {
       if (stopped) return
       try {

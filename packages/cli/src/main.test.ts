@@ -21,6 +21,9 @@ const commands = [
   'status',
   'deposit',
   'withdraw',
+  'job request',
+  'job status',
+  'job list',
 ]
 
 describe('infermesh (the command dispatcher)', () => {

@@ -10,6 +10,9 @@ import { chatCommand } from './commands/chatCommand.js'
 import { depositCommand } from './commands/depositCommand.js'
 import { explorerCommand } from './commands/explorerCommand.js'
 import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
+import { jobListCommand } from './commands/jobListCommand.js'
+import { jobRequestCommand } from './commands/jobRequestCommand.js'
+import { jobStatusCommand } from './commands/jobStatusCommand.js'
 import { keysCreateCommand } from './commands/keysCreateCommand.js'
 import { modelsCommand } from './commands/modelsCommand.js'
 import { modelTinyCommand } from './commands/modelTinyCommand.js'
@@ -46,6 +49,9 @@ const commands: Command[] = [
   statusCommand,
   depositCommand,
   withdrawCommand,
+  jobRequestCommand,
+  jobStatusCommand,
+  jobListCommand,
 ]
 
 function list(prefix = ''): string {

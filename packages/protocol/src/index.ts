@@ -36,6 +36,11 @@ export { type GetJobParameters, getJob, type Job, type NamedJob } from './jobs/g
 export { jobCoordinatorInterfaceAbi } from './jobs/jobCoordinatorInterfaceAbi.js'
 export { type JobStatus, jobStatus, jobStatuses } from './jobs/jobStatus.js'
 export {
+  type JobDelivered,
+  type ReadJobDeliveredParameters,
+  readJobDelivered,
+} from './jobs/readJobDelivered.js'
+export {
   type JobRequested,
   type ReadJobRequestedParameters,
   readJobRequested,

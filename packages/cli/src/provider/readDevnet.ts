@@ -23,6 +23,8 @@ const devnetSchema = z.object({
     disputes: address.optional(),
     emissions: address.optional(),
     verificationFees: address.optional(),
+    jobCoordinator: address.optional(),
+    questionOracle: address.optional(),
   }),
   deployer: z.object({ address, privateKey }),
   startBlock: z

@@ -144,6 +144,22 @@ export const jobCoordinatorInterfaceAbi = [
     inputs: [
       {
         internalType: 'uint256',
+        name: 'jobId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'requestHash',
+        type: 'bytes32',
+      },
+    ],
+    name: 'InputMismatch',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
         name: 'available',
         type: 'uint256',
       },
@@ -732,6 +748,12 @@ export const jobCoordinatorInterfaceAbi = [
         internalType: 'struct IDisputes.Receipt',
         name: 'receipt',
         type: 'tuple',
+      },
+      {
+        indexed: false,
+        internalType: 'bytes',
+        name: 'signature',
+        type: 'bytes',
       },
     ],
     name: 'JobDelivered',

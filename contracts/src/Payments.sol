@@ -288,6 +288,21 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     }
 
     /// @inheritdoc IPayments
+    function payFor(address provider, bytes32 modelId, uint256 amount) external {
+        if (provider == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        // amount must fit where a redemption's would (an allocation's 112 bits): the split below relies on it.
+        amount.toUint112();
+        Totals memory totals = _loadTotals();
+        Batch memory batch;
+        batch.burnBps = totals.burnBps;
+        (uint256 burned, uint256 royalty) = _book(modelId, amount, batch);
+        emit Paid(msg.sender, provider, modelId, amount, burned, royalty);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        _settle(totals, batch, provider);
+    }
+
+    /// @inheritdoc IPayments
     function claimRoyalties(address receiver) external returns (uint256 amount) {
         amount = royaltiesOwed[receiver];
         if (amount == 0) revert ZeroAmount();
@@ -497,15 +512,25 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         _split(voucher, amount, owed, batch);
     }
 
-    /// @dev The burn (rounded up) and royalty (rounded down) shares of `amount`, added to the batch's
-    /// sums; royalties for one receiver accumulate in memory and are credited when the receiver changes
-    /// or the batch ends. The model's terms are read once per run of vouchers for the same model.
-    /// Emits Redeemed, and Shortfall when `amount < owed`.
+    /// @dev Books the burn and royalty of a redeemed `amount` (see `_book`) and emits Redeemed, and
+    /// Shortfall when `amount < owed`.
     function _split(Voucher calldata voucher, uint256 amount, uint256 owed, Batch memory batch) private {
         bytes32 modelId = voucher.modelId;
-        // amount <= an allocation (< 2^112) and burnBps <= 5000: no overflow.
-        uint256 burned = (amount * batch.burnBps + (BPS - 1)) / BPS;
-        uint256 royalty;
+        (uint256 burned, uint256 royalty) = _book(modelId, amount, batch);
+        emit Redeemed(voucher.payer, voucher.provider, modelId, voucher.cumulativeAmount, amount, burned, royalty);
+        if (amount < owed) emit Shortfall(voucher.payer, voucher.provider, modelId, owed - amount);
+    }
+
+    /// @dev The burn (rounded up) and royalty (rounded down) shares of `amount`, added to the batch's
+    /// sums; royalties for one receiver accumulate in memory and are credited when the receiver changes
+    /// or the batch ends. The model's terms are read once per run of payments for the same model. Every
+    /// payment (a redemption or `payFor`) is split here, so both split alike.
+    function _book(bytes32 modelId, uint256 amount, Batch memory batch)
+        private
+        returns (uint256 burned, uint256 royalty)
+    {
+        // amount < 2^112 (an allocation, or checked by payFor) and burnBps <= 5000: no overflow.
+        burned = (amount * batch.burnBps + (BPS - 1)) / BPS;
         if (!batch.cached || batch.modelId != modelId) {
             (batch.receiver, batch.royaltyBps) = _models.royaltyInfo(modelId);
             batch.modelId = modelId;
@@ -524,8 +549,6 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         batch.burned += burned;
         // burned + royalty <= amount: burnBps + royaltyBps <= 8000, and ceil(x) + floor(y) <= x + y + 1.
         batch.toProvider += amount - burned - royalty;
-        emit Redeemed(voucher.payer, voucher.provider, modelId, voucher.cumulativeAmount, amount, burned, royalty);
-        if (amount < owed) emit Shortfall(voucher.payer, voucher.provider, modelId, owed - amount);
     }
 
     /// @dev Credits the last royalties, books the work and burn of the call to `provider` in the current

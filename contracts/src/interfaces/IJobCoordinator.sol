@@ -17,7 +17,7 @@ import {IDisputes} from "./IDisputes.sol";
 /// `temperatureMilli / 1000` written as the shortest decimal (0, 0.7, 1, 1.25). `requestBytes(jobId)`
 /// returns exactly those bytes and `requestHash` is their keccak256: the receipt of a delivery must carry
 /// it, so a delivered job is disputable like any receipt (`Disputes.openDispute` with `request` =
-/// those bytes, `response` = the output). The TypeScript helper in `@infermesh/protocol` builds the same
+/// those bytes, `response` = the output). The TypeScript helper `jobRequestBytes` (protocol package) builds the same
 /// bytes (a test compares them).
 ///
 /// Sortition: providers enroll per model (an active offer for it in the Registry) and post a job bond;
@@ -157,6 +157,8 @@ interface IJobCoordinator {
     error UnknownSubscription(uint256 subscriptionId);
     error NotDue(uint256 subscriptionId, uint64 nextBlock);
     error NoRoundsLeft(uint256 subscriptionId);
+    /// @notice `requestBytes` was given an input whose request bytes do not hash to the job's requestHash.
+    error InputMismatch(uint256 jobId, bytes32 requestHash);
 
     event JobRequested(
         uint256 indexed jobId,
@@ -176,8 +178,15 @@ interface IJobCoordinator {
     event JobUnassignable(uint256 indexed jobId, uint8 attempts);
     event JobDeclined(uint256 indexed jobId, address indexed provider);
     event DeadlineMissed(uint256 indexed jobId, address indexed provider, uint256 penalty);
+    /// @notice The assigned provider delivered `output` with its signed receipt (`signature`, what
+    /// `Disputes.openDispute` needs; the request bytes are `requestBytes(jobId, input)`).
     event JobDelivered(
-        uint256 indexed jobId, address indexed provider, bytes output, bytes32 receiptDigest, IDisputes.Receipt receipt
+        uint256 indexed jobId,
+        address indexed provider,
+        bytes output,
+        bytes32 receiptDigest,
+        IDisputes.Receipt receipt,
+        bytes signature
     );
     event CallbackResult(uint256 indexed jobId, bool success);
     event JobSettled(uint256 indexed jobId, address indexed provider, uint256 cost, uint256 refund);

@@ -20,6 +20,8 @@ export const explorerConfigSchema = z.strictObject({
       disputes: address.optional(),
       emissions: address.optional(),
       verificationFees: address.optional(),
+      jobCoordinator: address.optional(),
+      questionOracle: address.optional(),
     }),
     /** The block the contracts were deployed in: indexing starts there. */
     startBlock: z

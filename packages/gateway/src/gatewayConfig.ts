@@ -24,6 +24,8 @@ export const gatewayConfigSchema = z.strictObject({
       disputes: address.optional(),
       emissions: address.optional(),
       verificationFees: address.optional(),
+      jobCoordinator: address.optional(),
+      questionOracle: address.optional(),
     }),
   }),
   server: z

@@ -37,7 +37,6 @@ export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
 export { type GetJobParameters, getJob, type Job, type NamedJob } from './jobs/getJob.js'
-export { jobCoordinatorInterfaceAbi } from './jobs/jobCoordinatorInterfaceAbi.js'
 export { type JobStatus, jobStatus, jobStatuses } from './jobs/jobStatus.js'
 export {
   type JobDelivered,

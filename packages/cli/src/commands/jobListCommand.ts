@@ -1,4 +1,4 @@
-import { getJob, jobCoordinatorInterfaceAbi, jobStatuses, type NamedJob } from '@infermesh/protocol'
+import { getJob, jobCoordinatorAbi, jobStatuses, type NamedJob } from '@infermesh/protocol'
 import { formatEther, getAddress, isAddress, isAddressEqual } from 'viem'
 import { usageError } from '../CliError.js'
 import { connectJobChain } from '../job/connectJobChain.js'
@@ -58,7 +58,7 @@ export const jobListCommand: Command = {
     const { coordinator } = jobTarget
     const count = await publicClient.readContract({
       address: coordinator,
-      abi: jobCoordinatorInterfaceAbi,
+      abi: jobCoordinatorAbi,
       functionName: 'jobCount',
     })
     const jobs: NamedJob[] = []

@@ -1,4 +1,4 @@
-import { jobCoordinatorInterfaceAbi, modelRegistryAbi, requestJob, watchJob } from '@infermesh/protocol'
+import { jobCoordinatorAbi, modelRegistryAbi, requestJob, watchJob } from '@infermesh/protocol'
 import { type Chain, createWalletClient, formatEther, type Hex, http } from 'viem'
 import { CliError, usageError } from '../CliError.js'
 import { connectJobChain } from '../job/connectJobChain.js'
@@ -89,7 +89,7 @@ export const jobRequestCommand: Command = {
     ]
     const token = await publicClient.readContract({
       address: coordinator,
-      abi: jobCoordinatorInterfaceAbi,
+      abi: jobCoordinatorAbi,
       functionName: 'token',
     })
     console.error(

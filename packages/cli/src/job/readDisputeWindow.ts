@@ -1,11 +1,11 @@
-import { disputesAbi, jobCoordinatorInterfaceAbi } from '@infermesh/protocol'
+import { disputesAbi, jobCoordinatorAbi } from '@infermesh/protocol'
 import type { Address, PublicClient } from 'viem'
 
 /** The Disputes window (seconds) of the coordinator's Disputes contract: a delivered job settles after it. */
 export async function readDisputeWindow(publicClient: PublicClient, coordinator: Address): Promise<bigint> {
   const disputes = await publicClient.readContract({
     address: coordinator,
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     functionName: 'disputes',
   })
   const params = await publicClient.readContract({

@@ -1,10 +1,10 @@
 import type { Address, ContractFunctionReturnType, PublicClient } from 'viem'
+import { jobCoordinatorAbi } from '../abis/JobCoordinator.js'
 import { BaseError } from '../errors.js'
-import { jobCoordinatorInterfaceAbi } from './jobCoordinatorInterfaceAbi.js'
 import { type JobStatus, jobStatus } from './jobStatus.js'
 
 /** A job as `IJobCoordinator.getJob` returns it. */
-export type Job = ContractFunctionReturnType<typeof jobCoordinatorInterfaceAbi, 'view', 'getJob'>
+export type Job = ContractFunctionReturnType<typeof jobCoordinatorAbi, 'view', 'getJob'>
 
 /** A job with its status named. */
 export type NamedJob = Job & { id: bigint; state: JobStatus | `unknown(${number})` }
@@ -26,7 +26,7 @@ export type GetJobParameters = {
 export async function getJob({ publicClient, coordinator, jobId }: GetJobParameters): Promise<NamedJob> {
   const job = await publicClient.readContract({
     address: coordinator,
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     functionName: 'getJob',
     args: [jobId],
   })

@@ -1,6 +1,6 @@
 import { type Address, type Hex, hexToString, type PublicClient } from 'viem'
+import { jobCoordinatorAbi } from '../abis/JobCoordinator.js'
 import type { Receipt } from '../receipt.js'
-import { jobCoordinatorInterfaceAbi } from './jobCoordinatorInterfaceAbi.js'
 
 /** What a job's `JobDelivered` event carries: the output, and the signed receipt it was paid on. */
 export type JobDelivered = {
@@ -41,7 +41,7 @@ export async function readJobDelivered({
 }: ReadJobDeliveredParameters): Promise<JobDelivered | undefined> {
   const logs = await publicClient.getContractEvents({
     address: coordinator,
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     eventName: 'JobDelivered',
     args: { jobId },
     fromBlock,

@@ -1,6 +1,6 @@
 import { type Address, type Hex, hexToString, type PublicClient } from 'viem'
+import { jobCoordinatorAbi } from '../abis/JobCoordinator.js'
 import { BaseError } from '../errors.js'
-import { jobCoordinatorInterfaceAbi } from './jobCoordinatorInterfaceAbi.js'
 
 /** What a job's `JobRequested` event carries: its input (only in the event) and decoding parameters. */
 export type JobRequested = {
@@ -46,7 +46,7 @@ export async function readJobRequested({
 }: ReadJobRequestedParameters): Promise<JobRequested> {
   const logs = await publicClient.getContractEvents({
     address: coordinator,
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     eventName: 'JobRequested',
     args: { jobId },
     fromBlock: requestBlock,

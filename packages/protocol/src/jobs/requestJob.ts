@@ -9,11 +9,11 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem'
+import { jobCoordinatorAbi } from '../abis/JobCoordinator.js'
 import { meshTokenAbi } from '../abis/MeshToken.js'
 import { canonicalJson } from '../canonicalJson.js'
 import { BaseError } from '../errors.js'
 import { gasWithHeadroom } from '../gasWithHeadroom.js'
-import { jobCoordinatorInterfaceAbi } from './jobCoordinatorInterfaceAbi.js'
 
 /** A chat message of a job's input. */
 export type JobMessage = { role: 'system' | 'user' | 'assistant'; content: string }
@@ -83,7 +83,7 @@ export async function requestJob(params: RequestJobParameters): Promise<Requeste
   }
   const call = {
     address: coordinator,
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     functionName: 'request',
     args: [job],
     account,
@@ -94,7 +94,7 @@ export async function requestJob(params: RequestJobParameters): Promise<Requeste
   if (receipt.status !== 'success')
     throw new BaseError(`The job request ${hash} reverted on the JobCoordinator at ${coordinator}.`)
   const [requested] = parseEventLogs({
-    abi: jobCoordinatorInterfaceAbi,
+    abi: jobCoordinatorAbi,
     eventName: 'JobRequested',
     logs: receipt.logs,
   })

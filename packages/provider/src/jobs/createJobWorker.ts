@@ -6,7 +6,7 @@ import {
   getJob,
   hashResponse,
   hashTokenIds,
-  jobCoordinatorInterfaceAbi,
+  jobCoordinatorAbi,
   meshTokenAbi,
   type NamedJob,
   type Receipt,
@@ -134,7 +134,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     publicClient.readContract({
       address: coordinator,
-      abi: jobCoordinatorInterfaceAbi,
+      abi: jobCoordinatorAbi,
       functionName,
       args,
     } as never) as Promise<T>
@@ -143,7 +143,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   async function send(
     call: {
       address: Address
-      abi: typeof jobCoordinatorInterfaceAbi | typeof meshTokenAbi
+      abi: typeof jobCoordinatorAbi | typeof meshTokenAbi
       functionName: string
       args: readonly unknown[]
     },
@@ -186,7 +186,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       }
       await send({
         address: coordinator,
-        abi: jobCoordinatorInterfaceAbi,
+        abi: jobCoordinatorAbi,
         functionName: 'enroll',
         args: [modelIds, topUp],
       })
@@ -216,7 +216,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       const [assigned, created, requested] = await Promise.all([
         publicClient.getContractEvents({
           address: coordinator,
-          abi: jobCoordinatorInterfaceAbi,
+          abi: jobCoordinatorAbi,
           eventName: 'JobAssigned',
           args: { provider: me },
           fromBlock: from,
@@ -226,7 +226,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         config.triggerSubscriptions
           ? publicClient.getContractEvents({
               address: coordinator,
-              abi: jobCoordinatorInterfaceAbi,
+              abi: jobCoordinatorAbi,
               eventName: 'SubscriptionCreated',
               fromBlock: from,
               toBlock,
@@ -237,7 +237,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
           ? Promise.resolve([])
           : publicClient.getContractEvents({
               address: coordinator,
-              abi: jobCoordinatorInterfaceAbi,
+              abi: jobCoordinatorAbi,
               eventName: 'JobRequested',
               args: { modelId: modelIds },
               fromBlock: from,
@@ -361,7 +361,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         const tx = await send(
           {
             address: coordinator,
-            abi: jobCoordinatorInterfaceAbi,
+            abi: jobCoordinatorAbi,
             functionName: 'deliver',
             args: [jobId, output, receipt, signature],
           },
@@ -409,7 +409,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     try {
       const tx = await send({
         address: coordinator,
-        abi: jobCoordinatorInterfaceAbi,
+        abi: jobCoordinatorAbi,
         functionName: 'decline',
         args: [job.id],
       })
@@ -447,7 +447,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       try {
         await send({
           address: coordinator,
-          abi: jobCoordinatorInterfaceAbi,
+          abi: jobCoordinatorAbi,
           functionName: call,
           args: [jobId],
         })
@@ -474,7 +474,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       try {
         await send({
           address: coordinator,
-          abi: jobCoordinatorInterfaceAbi,
+          abi: jobCoordinatorAbi,
           functionName: 'trigger',
           args: [id],
         })
@@ -507,7 +507,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       try {
         const tx = await send({
           address: coordinator,
-          abi: jobCoordinatorInterfaceAbi,
+          abi: jobCoordinatorAbi,
           functionName: 'settle',
           args: [row.jobId],
         })

@@ -45,7 +45,7 @@ export function checkJob(
 ): RunnableJob | DeclinedJob {
   const decline = (reason: string): DeclinedJob => ({ ok: false, reason })
   const model = limits.models.get(job.modelId.toLowerCase())
-  if (!model || model.embeddings) return decline(`model ${job.modelId} is not served for chat here`)
+  if (!model) return decline(`model ${job.modelId} is not served here`)
   if (job.maxTokens > limits.maxTokens)
     return decline(`max tokens ${job.maxTokens} is above this provider's limit of ${limits.maxTokens}`)
   if (job.maxTokens >= model.contextLength)

@@ -112,7 +112,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { publicClient, walletClient, account, coordinator, store, config, log } = options
   const me = account.address
   const models = new Map(options.models.map((m) => [m.modelId.toLowerCase(), m]))
-  const modelIds = options.models.filter((m) => !m.embeddings).map((m) => m.modelId)
+  const modelIds = options.models.map((m) => m.modelId)
   const pending = new Set<bigint>()
   const subscriptions = new Set<bigint>()
   /** Undecided jobs of models this provider serves: it draws their provider and reassigns missed ones. */

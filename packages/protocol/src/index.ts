@@ -36,6 +36,7 @@ export { hashResponse } from './hashResponse.js'
 export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+export { type JobRequestFields, jobRequestBytes } from './jobRequestBytes.js'
 export { type GetJobParameters, getJob, type Job, type NamedJob } from './jobs/getJob.js'
 export { type JobStatus, jobStatus, jobStatuses } from './jobs/jobStatus.js'
 export {

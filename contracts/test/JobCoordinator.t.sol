@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {JobsBase, TestConsumer} from "./utils/JobsBase.sol";
 import {JobCodec} from "../src/JobCodec.sol";
+import {QuestionOracle} from "../src/examples/QuestionOracle.sol";
+import {InferMeshConsumer} from "../src/InferMeshConsumer.sol";
 import {IJobCoordinator} from "../src/interfaces/IJobCoordinator.sol";
 import {IDisputes} from "../src/interfaces/IDisputes.sol";
 import {IRegistry} from "../src/interfaces/IRegistry.sol";
@@ -478,6 +480,54 @@ contract JobCoordinatorTest is JobsBase {
         vm.prank(owner);
         coordinator.setParams(p);
         vm.assertEq(coordinator.params().jobBond, 20 ether);
+    }
+
+    // -------------------------------------------------------- QuestionOracle
+
+    function test_questionOracle_asksWithTheAskersMeshAndStoresTheAnswer() public {
+        QuestionOracle oracle = new QuestionOracle(coordinator);
+        vm.prank(requester);
+        token.approve(address(oracle), MAX_PAYMENT);
+        uint256 before = token.balanceOf(requester);
+        vm.prank(requester);
+        uint256 jobId = oracle.ask(MODEL, "Say \"hi\"\tthen\nstop \\ ok", 16, MAX_PAYMENT);
+        vm.assertEq(token.balanceOf(requester), before - MAX_PAYMENT);
+        // The question is escaped as JSON.stringify does, inside canonical chat messages.
+        bytes memory expectedInput = bytes(
+            '[{"content":"Answer the question in one short paragraph.","role":"system"},{"content":"Say \\"hi\\"\\tthen\\nstop \\\\ ok","role":"user"}]'
+        );
+        vm.assertEq(coordinator.getJob(jobId).requestHash, keccak256(coordinator.requestBytes(jobId, expectedInput)));
+        vm.assertEq(coordinator.getJob(jobId).callbackGasLimit, 80_000 + 3_000 * 16);
+        _assign(jobId);
+        IDisputes.Receipt memory r = _deliver(jobId, bytes("hi"));
+        QuestionOracle.Question memory q = oracle.answerOf(jobId);
+        vm.assertEq(q.asker, requester);
+        vm.assertEq(q.answer, "hi");
+        vm.assertEq(q.provider, alice);
+        vm.assertEq(q.receiptDigest, disputes.hashReceipt(r));
+        vm.assertEq(oracle.questionCount(), 1);
+        // The unspent escrow comes back to the oracle's pool.
+        _settle(jobId);
+        vm.assertEq(token.balanceOf(address(oracle)), MAX_PAYMENT - r.cost);
+    }
+
+    function test_questionOracle_paysFromItsPoolAndRefusesBadQuestions() public {
+        QuestionOracle oracle = new QuestionOracle(coordinator);
+        _give(address(oracle), MAX_PAYMENT);
+        vm.prank(stranger);
+        uint256 jobId = oracle.ask(MODEL, "Why?", 8, MAX_PAYMENT);
+        vm.assertEq(token.balanceOf(address(oracle)), 0);
+        vm.assertEq(coordinator.getJob(jobId).requester, address(oracle));
+        vm.expectRevert(abi.encodeWithSelector(QuestionOracle.UnsupportedCharacter.selector, 3));
+        oracle.ask(MODEL, "bad\x01", 8, MAX_PAYMENT);
+        vm.expectRevert(QuestionOracle.EmptyQuestion.selector);
+        oracle.ask(MODEL, "", 8, MAX_PAYMENT);
+        vm.expectRevert(abi.encodeWithSelector(QuestionOracle.InvalidMaxTokens.selector, 513, 512));
+        oracle.ask(MODEL, "Why?", 513, MAX_PAYMENT);
+        IDisputes.Receipt memory forged = _jobReceipt(jobId, "forged", 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(InferMeshConsumer.NotCoordinator.selector, stranger));
+        vm.prank(stranger);
+        oracle.onInferenceResult(jobId, "forged", forged);
     }
 
     // ----------------------------------------------------------------- fuzz

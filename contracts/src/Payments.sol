@@ -296,8 +296,8 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         Totals memory totals = _loadTotals();
         Batch memory batch;
         batch.burnBps = totals.burnBps;
-        (uint256 burned, uint256 royalty) = _book(modelId, amount, batch);
-        emit Paid(msg.sender, provider, modelId, amount, burned, royalty);
+        // cumulativeAmount 0 marks a payment, not a redemption (which always names a cumulative amount > 0).
+        _split(msg.sender, provider, modelId, 0, amount, amount, batch);
         _token.safeTransferFrom(msg.sender, address(this), amount);
         _settle(totals, batch, provider);
     }
@@ -509,28 +509,27 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
             _paid[channel] = alreadyPaid + amount;
             reserve.amount = uint112(allocation - amount);
         }
-        _split(voucher, amount, owed, batch);
-    }
-
-    /// @dev Books the burn and royalty of a redeemed `amount` (see `_book`) and emits Redeemed, and
-    /// Shortfall when `amount < owed`.
-    function _split(Voucher calldata voucher, uint256 amount, uint256 owed, Batch memory batch) private {
-        bytes32 modelId = voucher.modelId;
-        (uint256 burned, uint256 royalty) = _book(modelId, amount, batch);
-        emit Redeemed(voucher.payer, voucher.provider, modelId, voucher.cumulativeAmount, amount, burned, royalty);
-        if (amount < owed) emit Shortfall(voucher.payer, voucher.provider, modelId, owed - amount);
+        _split(payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount, amount, owed, batch);
     }
 
     /// @dev The burn (rounded up) and royalty (rounded down) shares of `amount`, added to the batch's
     /// sums; royalties for one receiver accumulate in memory and are credited when the receiver changes
     /// or the batch ends. The model's terms are read once per run of payments for the same model. Every
-    /// payment (a redemption or `payFor`) is split here, so both split alike.
-    function _book(bytes32 modelId, uint256 amount, Batch memory batch)
-        private
-        returns (uint256 burned, uint256 royalty)
-    {
+    /// payment is split here, so a redemption and `payFor` split alike: a redemption (cumulativeAmount > 0)
+    /// emits Redeemed, and Shortfall when `amount < owed`; `payFor` (cumulativeAmount 0) emits Paid with
+    /// `payer` the caller.
+    function _split(
+        address payer,
+        address provider,
+        bytes32 modelId,
+        uint256 cumulativeAmount,
+        uint256 amount,
+        uint256 owed,
+        Batch memory batch
+    ) private {
         // amount < 2^112 (an allocation, or checked by payFor) and burnBps <= 5000: no overflow.
-        burned = (amount * batch.burnBps + (BPS - 1)) / BPS;
+        uint256 burned = (amount * batch.burnBps + (BPS - 1)) / BPS;
+        uint256 royalty;
         if (!batch.cached || batch.modelId != modelId) {
             (batch.receiver, batch.royaltyBps) = _models.royaltyInfo(modelId);
             batch.modelId = modelId;
@@ -549,6 +548,12 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         batch.burned += burned;
         // burned + royalty <= amount: burnBps + royaltyBps <= 8000, and ceil(x) + floor(y) <= x + y + 1.
         batch.toProvider += amount - burned - royalty;
+        if (cumulativeAmount == 0) {
+            emit Paid(payer, provider, modelId, amount, burned, royalty);
+            return;
+        }
+        emit Redeemed(payer, provider, modelId, cumulativeAmount, amount, burned, royalty);
+        if (amount < owed) emit Shortfall(payer, provider, modelId, owed - amount);
     }
 
     /// @dev Credits the last royalties, books the work and burn of the call to `provider` in the current

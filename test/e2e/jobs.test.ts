@@ -19,6 +19,7 @@ import {
   readJobRequested,
   registryAbi,
 } from '@infermesh/protocol'
+import { chromium } from 'playwright-core'
 import solc from 'solc'
 import {
   type Address,
@@ -122,8 +123,12 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
   let modelId: Hex
   const jobs = new Map<bigint, { requester: Address; requestedAt: number }>()
   const figures: Record<string, unknown> = {}
+  /** When the test saw each job delivered (or assigned to the stopped provider), polling every 500 ms. */
+  const seenAt = new Map<bigint, number>()
   /** The MESH the two consumer contracts hold once funded, before any job. */
   let balancesBefore = 0n
+  /** The stopped provider's job bond when it stopped. */
+  let stoppedBond = 0n
   const publicClient = () => createPublicClient({ transport: http(devnet.rpcUrl) })
   const read = <T>(address: Address, abi: unknown, functionName: string, args: readonly unknown[] = []) =>
     publicClient().readContract({ address, abi, functionName, args } as never) as Promise<T>
@@ -231,6 +236,7 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
           ? true
           : undefined,
       )
+    stoppedBond = await read<bigint>(coordinator, jobCoordinatorAbi, 'bondOf', [provider(1)])
     process.kill(devnet.providers[1]?.pid as number, 'SIGKILL')
   })
   after(async () => {
@@ -247,6 +253,7 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
       if (drawn.honest.length > 0 && drawn.stopped.length > 0 && drawn.cheater.length > 0) break
       const jobId = await ask(`What is ${i} + ${i}?`)
       const j = await settledOn(jobId, provider(1))
+      seenAt.set(jobId, performance.now())
       if (j.state === 'assigned') drawn.stopped.push(j)
       else if (j.provider === provider(2)) drawn.cheater.push(j)
       else drawn.honest.push(j)
@@ -299,7 +306,9 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
       [[honest.id, true]],
     )
     figures.deliverGas = tx.gasUsed.toString()
-    figures.deliveryLatencyMs = Math.round(performance.now() - (jobs.get(honest.id)?.requestedAt ?? 0))
+    figures.deliveryLatencyMs = Math.round(
+      (seenAt.get(honest.id) ?? 0) - (jobs.get(honest.id)?.requestedAt ?? 0),
+    )
   })
 
   it('a job drawn for a stopped provider is reassigned once its response window passed, and delivered by another', async () => {
@@ -311,7 +320,6 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
     assert.ok(missed, 'no job was drawn for the stopped provider')
     const penalty = (await read<{ missPenalty: bigint }>(coordinator, jobCoordinatorAbi, 'params'))
       .missPenalty
-    const bondBefore = await read<bigint>(coordinator, jobCoordinatorAbi, 'bondOf', [provider(1)])
     const after = await until(`job ${missed.id} reassigned and delivered`, 240_000, async () => {
       const j = await job(missed.id)
       return j.state === 'delivered' ? j : undefined
@@ -330,9 +338,18 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
       events.map((e) => [e.args.provider, e.args.penalty]),
       [[provider(1), penalty]],
     )
+    // Its bond paid the penalty of every job it missed (another may have been drawn for it meanwhile).
+    const misses = await publicClient().getContractEvents({
+      address: coordinator,
+      abi: jobCoordinatorAbi,
+      eventName: 'DeadlineMissed',
+      args: { provider: provider(1) },
+      fromBlock: 0n,
+      strict: true,
+    })
     assert.equal(
       await read<bigint>(coordinator, jobCoordinatorAbi, 'bondOf', [provider(1)]),
-      bondBefore - penalty,
+      stoppedBond - penalty * BigInt(misses.length),
     )
     assert.deepEqual(await read<Hex[]>(coordinator, jobCoordinatorAbi, 'enrolledModels', [provider(1)]), [])
   })
@@ -573,6 +590,84 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
     figures.royaltiesWei = royalties.toString()
     figures.refundsWei = refunds.toString()
     figures.penaltiesWei = penalties.toString()
+  })
+
+  it('the explorer shows every job with its state, provider, output, callback, refund and dispute', async () => {
+    const explorer = devnet.explorer?.url
+    assert.ok(explorer)
+    const ids = [...jobs.keys()]
+    type Listed = {
+      id: string
+      status: string
+      provider: string | null
+      output: string | null
+      callback_success: boolean | null
+      refund: string | null
+      refund_reason: string | null
+      missed: { provider: string }[]
+      dispute: { outcome: string | null } | null
+    }
+    const listed = await until('the explorer indexed every closed job', 60_000, async () => {
+      const body = (await (await fetch(`${explorer}/api/jobs?limit=200`)).json()) as { jobs: Listed[] }
+      return ids.every((id) =>
+        body.jobs.some((j) => j.id === id.toString() && (j.status === 'settled' || j.status === 'refunded')),
+      )
+        ? body.jobs
+        : undefined
+    })
+    for (const id of ids) {
+      const onChain = await job(id)
+      const shown = listed.find((j) => j.id === id.toString()) as Listed
+      assert.equal(shown.status, onChain.state)
+      assert.equal(shown.provider, onChain.provider.toLowerCase())
+      const delivered = await readJobDelivered({
+        publicClient: publicClient(),
+        coordinator,
+        jobId: id,
+        fromBlock: onChain.requestBlock,
+      })
+      if (
+        delivered &&
+        delivered.outputText.length < 1000 &&
+        !delivered.outputText.includes('\uFFFD') &&
+        !delivered.outputText.includes('\u0000')
+      )
+        assert.equal(shown.output, delivered.outputText)
+    }
+    const refunded = listed.filter((j) => j.status === 'refunded')
+    assert.ok(
+      refunded.length > 0 &&
+        refunded.every((j) => j.refund_reason === 'guilty' && j.dispute?.outcome === 'guilty'),
+    )
+    assert.ok(listed.some((j) => j.missed.some((m) => m.provider === provider(1).toLowerCase())))
+    assert.ok(listed.some((j) => j.callback_success === false))
+    const one = (await (await fetch(`${explorer}/api/jobs/${ids[0]}`)).json()) as Listed
+    assert.equal(one.id, ids[0]?.toString())
+    // The pages a person reads: the list, and a job's timeline with its output.
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${explorer}/jobs`)
+      await page.getByTestId('job-row').first().waitFor({ timeout: 30_000 })
+      assert.equal(await page.getByTestId('job-row').count(), listed.length)
+      const honest = listed.find((j) => j.status === 'settled' && j.callback_success === true) as Listed
+      await page.goto(`${explorer}/jobs/${honest.id}`)
+      await page.getByTestId('job-paid').waitFor({ timeout: 30_000 })
+      assert.match((await page.getByTestId('job-delivered').textContent()) ?? '', /callback succeeded/)
+      assert.equal(await page.getByTestId('job-output').textContent(), honest.output)
+      const guilty = refunded[0] as Listed
+      await page.goto(`${explorer}/jobs/${guilty.id}`)
+      await page.getByTestId('job-refunded').waitFor({ timeout: 30_000 })
+      assert.match((await page.getByTestId('job-disputed').textContent()) ?? '', /guilty/)
+    } finally {
+      await browser.close()
+    }
+    const missing = await fetch(`${explorer}/api/jobs/999999`)
+    assert.equal(missing.status, 404)
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'unknown_job')
   })
 })
 

@@ -33,7 +33,7 @@ describe('migrateExplorerDatabase', () => {
   })
 
   it('drops and recreates the chain’s tables in their new shape, keeps what the explorer measured, and then leaves everything alone', async () => {
-    assert.equal(indexVersion, 6)
+    assert.equal(indexVersion, 7)
     assert.equal(await migrateExplorerDatabase(db), true, 'an index of another version was there')
     assert.deepEqual(await columns(db, 'accounts'), ['address', 'stake', 'unbonding', 'slashed', 'frozen'])
     assert.deepEqual(await db.query('select * from accounts'), [], 'derived from the chain: indexed again')
@@ -62,7 +62,7 @@ describe('migrateExplorerDatabase', () => {
     const [version] = await db.query<{ value: string }>(
       `select value from explorer_meta where key = 'indexVersion'`,
     )
-    assert.equal(version?.value, '6')
+    assert.equal(version?.value, '7')
 
     await db.query(`insert into accounts (address, frozen) values ('0xcd', 1)`)
     assert.equal(await migrateExplorerDatabase(db), false, 'same version: nothing to do')

@@ -20,6 +20,7 @@ export const derivedTables = [
   'fee_epochs',
   'fee_shares',
   'sample_fees',
+  'jobs',
   'parameters',
 ] as const
 
@@ -28,7 +29,7 @@ export const derivedTables = [
  * changes: at the next start, the chain's part of the database is dropped and indexed again from the
  * deployment's block (probes, validator reports and profiles are kept).
  */
-export const indexVersion = 6
+export const indexVersion = 7
 
 /** Everything indexed from the chain: dropped and rebuilt when `indexVersion` changes. */
 const chainTables = [
@@ -280,6 +281,41 @@ const statements = [
     reputation double precision not null,
     updated_at timestamptz not null,
     primary key (validator, provider)
+  )`,
+  // On-chain jobs (JobCoordinator, issue 15): one row per job, its input and output as text (cut at
+  // maxJobTextLength characters: the whole bytes are in the logs).
+  `create table if not exists jobs (
+    id numeric(78, 0) primary key,
+    requester text not null,
+    model_id text not null,
+    subscription_id numeric(78, 0) not null default 0,
+    status text not null,
+    input text not null,
+    max_tokens integer not null,
+    temperature_milli integer not null,
+    seed numeric(78, 0) not null,
+    max_payment numeric(78, 0) not null,
+    callback_gas_limit bigint not null,
+    deadline timestamptz not null,
+    provider text,
+    attempts integer not null default 0,
+    respond_by timestamptz,
+    declined jsonb not null default '[]',
+    missed jsonb not null default '[]',
+    output text,
+    receipt_digest text,
+    input_tokens numeric(78, 0),
+    output_tokens numeric(78, 0),
+    cost numeric(78, 0),
+    callback_success boolean,
+    refund numeric(78, 0),
+    refund_reason text,
+    requested_block bigint not null,
+    requested_at timestamptz not null,
+    assigned_at timestamptz,
+    delivered_at timestamptz,
+    delivered_tx text,
+    closed_at timestamptz
   )`,
   // Not from the chain: whether each validator answered the explorer's last poll.
   `create table if not exists validator_polls (

@@ -452,6 +452,9 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
           args: [jobId],
         })
         log.info({ msg: `job ${call === 'assign' ? 'drawn' : 'reassigned'}`, jobId: jobId.toString() })
+        // Drawn for this provider: served in this round, not after the next read of the events.
+        const now = await getJob({ publicClient, coordinator, jobId })
+        if (now.state === 'assigned' && isAddressEqual(now.provider, me)) pending.add(jobId)
       } catch (error) {
         log.debug({ msg: `${call} refused`, jobId: jobId.toString(), reason: revertName(error) })
       }

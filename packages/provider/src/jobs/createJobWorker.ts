@@ -262,7 +262,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (record?.outcome === 'sending' && job.state !== 'assigned')
         await store.put({
           jobId,
-          outcome: job.state === 'delivered' ? 'delivered' : 'failed',
+          outcome: job.state === 'delivered' && isAddressEqual(job.provider, me) ? 'delivered' : 'failed',
           tx: null,
           servedAt: job.servedAt,
         })
@@ -381,6 +381,12 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       } catch (error) {
         const name = revertName(error)
         if (name && finalReverts.has(name)) {
+          // An earlier transaction of this delivery may have landed meanwhile: the chain says which.
+          const now = await getJob({ publicClient, coordinator, jobId }).catch(() => undefined)
+          if (now?.state === 'delivered' && isAddressEqual(now.provider, me)) {
+            await store.put({ jobId, outcome: 'delivered', tx: null, servedAt: now.servedAt })
+            return
+          }
           await store.put({ jobId, outcome: 'failed', tx: null, servedAt: null })
           log.error({
             msg: 'job delivery refused by the coordinator',

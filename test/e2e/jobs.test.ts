@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Devnet } from '@infermesh/cli'
-import { type CliProcess, spawnCli } from '@infermesh/cli/testing'
+import { type CliProcess, runCli, spawnCli } from '@infermesh/cli/testing'
 import {
   disputesAbi,
   getJob,
@@ -665,6 +665,22 @@ describe('on-chain jobs: request, draw, deliver with a callback, reassign, dispu
     } finally {
       await browser.close()
     }
+    // What a person sees from the command line.
+    const devnetFile = join(dir, 'devnet.json')
+    const honestId = (listed.find((j) => j.status === 'settled' && j.callback_success === true) as Listed).id
+    const status = await runCli(['job', 'status', honestId, '--devnet', devnetFile])
+    assert.equal(status.code, 0, status.stderr)
+    assert.match(status.stdout, new RegExp(`^job ${honestId}: settled$`, 'm'))
+    assert.match(status.stdout, /^ {2}receipt {6}0x[0-9a-f]{64}: \d+ input \+ \d+ output tokens/m)
+    const list = await runCli(['job', 'list', '--status', 'refunded', '--json', '--devnet', devnetFile])
+    assert.equal(list.code, 0, list.stderr)
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { id: string }[]).map((j) => j.id),
+      refunded.map((j) => j.id),
+    )
+    const unknown = await runCli(['job', 'status', '999999', '--devnet', devnetFile])
+    assert.notEqual(unknown.code, 0)
+    assert.match(unknown.stderr, /Job 999999 does not exist on the JobCoordinator/)
     const missing = await fetch(`${explorer}/api/jobs/999999`)
     assert.equal(missing.status, 404)
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'unknown_job')

@@ -225,5 +225,10 @@ describe('the provider job worker (real anvil, llama.cpp tiny model, PGlite)', (
       [[1n, job.cost, job.maxPayment - job.cost]],
     )
     assert.equal((await store.get(1n))?.outcome, 'settled')
+    // A job that does not exist is named as such (the coordinator reverts UnknownJob).
+    await assert.rejects(getJob({ publicClient: chain.publicClient, coordinator, jobId: 99n }), {
+      name: 'InferMeshProtocolError',
+      message: `Job 99 does not exist on the JobCoordinator at ${coordinator}.`,
+    })
   })
 })

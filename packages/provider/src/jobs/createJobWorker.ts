@@ -209,7 +209,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   /** New JobAssigned events naming this provider, and subscriptions created, since the last read. */
   async function readEvents() {
-    const head = await publicClient.getBlockNumber()
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 })
     let from = nextBlock ?? (head > BigInt(config.lookBackBlocks) ? head - BigInt(config.lookBackBlocks) : 0n)
     while (from <= head) {
       const toBlock: bigint = from + 4_999n < head ? from + 4_999n : head
@@ -469,7 +469,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   async function triggerDue() {
     if (!config.triggerSubscriptions || subscriptions.size === 0) return
-    const head = await publicClient.getBlockNumber()
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 })
     for (const id of [...subscriptions]) {
       const sub = await read<{ remaining: number; nextBlock: bigint; template_: { modelId: Hex } }>(
         'getSubscription',

@@ -69,7 +69,7 @@ export function createJobWatcher(options: JobWatcherOptions) {
     /** Reads new deliveries and queues those drawn for re-execution. Never throws. */
     async tick() {
       try {
-        const head = await publicClient.getBlockNumber()
+        const head = await publicClient.getBlockNumber({ cacheTime: 0 })
         let from =
           nextBlock ?? (head > BigInt(options.lookBackBlocks) ? head - BigInt(options.lookBackBlocks) : 0n)
         while (from <= head) {

@@ -288,6 +288,21 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
     }
 
     /// @inheritdoc IPayments
+    function payFor(address provider, bytes32 modelId, uint256 amount) external {
+        if (provider == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        // amount must fit where a redemption's would (an allocation's 112 bits): the split below relies on it.
+        amount.toUint112();
+        Totals memory totals = _loadTotals();
+        Batch memory batch;
+        batch.burnBps = totals.burnBps;
+        // cumulativeAmount 0 marks a payment, not a redemption (which always names a cumulative amount > 0).
+        _split(msg.sender, provider, modelId, 0, amount, amount, batch);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        _settle(totals, batch, provider);
+    }
+
+    /// @inheritdoc IPayments
     function claimRoyalties(address receiver) external returns (uint256 amount) {
         amount = royaltiesOwed[receiver];
         if (amount == 0) revert ZeroAmount();
@@ -494,16 +509,25 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
             _paid[channel] = alreadyPaid + amount;
             reserve.amount = uint112(allocation - amount);
         }
-        _split(voucher, amount, owed, batch);
+        _split(payer, voucher.provider, voucher.modelId, voucher.cumulativeAmount, amount, owed, batch);
     }
 
     /// @dev The burn (rounded up) and royalty (rounded down) shares of `amount`, added to the batch's
     /// sums; royalties for one receiver accumulate in memory and are credited when the receiver changes
-    /// or the batch ends. The model's terms are read once per run of vouchers for the same model.
-    /// Emits Redeemed, and Shortfall when `amount < owed`.
-    function _split(Voucher calldata voucher, uint256 amount, uint256 owed, Batch memory batch) private {
-        bytes32 modelId = voucher.modelId;
-        // amount <= an allocation (< 2^112) and burnBps <= 5000: no overflow.
+    /// or the batch ends. The model's terms are read once per run of payments for the same model. Every
+    /// payment is split here, so a redemption and `payFor` split alike: a redemption (cumulativeAmount > 0)
+    /// emits Redeemed, and Shortfall when `amount < owed`; `payFor` (cumulativeAmount 0) emits Paid with
+    /// `payer` the caller.
+    function _split(
+        address payer,
+        address provider,
+        bytes32 modelId,
+        uint256 cumulativeAmount,
+        uint256 amount,
+        uint256 owed,
+        Batch memory batch
+    ) private {
+        // amount < 2^112 (an allocation, or checked by payFor) and burnBps <= 5000: no overflow.
         uint256 burned = (amount * batch.burnBps + (BPS - 1)) / BPS;
         uint256 royalty;
         if (!batch.cached || batch.modelId != modelId) {
@@ -524,8 +548,12 @@ contract Payments is IPayments, Ownable2Step, EIP712 {
         batch.burned += burned;
         // burned + royalty <= amount: burnBps + royaltyBps <= 8000, and ceil(x) + floor(y) <= x + y + 1.
         batch.toProvider += amount - burned - royalty;
-        emit Redeemed(voucher.payer, voucher.provider, modelId, voucher.cumulativeAmount, amount, burned, royalty);
-        if (amount < owed) emit Shortfall(voucher.payer, voucher.provider, modelId, owed - amount);
+        if (cumulativeAmount == 0) {
+            emit Paid(payer, provider, modelId, amount, burned, royalty);
+            return;
+        }
+        emit Redeemed(payer, provider, modelId, cumulativeAmount, amount, burned, royalty);
+        if (amount < owed) emit Shortfall(payer, provider, modelId, owed - amount);
     }
 
     /// @dev Credits the last royalties, books the work and burn of the call to `provider` in the current

@@ -24,7 +24,7 @@ import {IDisputes} from "./IDisputes.sol";
 /// their weight is their Registry stake, written into a per-model `SortitionTree` at enrollment and by
 /// `sync`. A job's provider is drawn as of the block before the request, seeded by
 /// `blockhash(drawBlock)` (drawBlock = request block + `drawDelay`) with the job id and the attempt; a
-/// stale blockhash re-arms the draw. Up to `DRAW_CANDIDATES` are drawn and the first eligible one (active
+/// stale blockhash re-arms the draw. Up to `DRAW_CANDIDATES` (JobProviders) are drawn and the first eligible one (active
 /// provider, offer for the model whose worst-case price fits `maxPayment`, not excluded) is assigned.
 ///
 /// Money to the wei: MESH balance == Σ escrow of unsettled jobs + Σ escrow of subscriptions' untriggered
@@ -40,7 +40,7 @@ interface IJobCoordinator {
     }
 
     /// @param modelId The model (ModelRegistry id) to run.
-    /// @param input Canonical JSON array of chat messages (1 .. MAX_INPUT_BYTES bytes).
+    /// @param input Canonical JSON array of chat messages (1 .. MAX_INPUT_BYTES bytes; the limits are JobCodec's).
     /// @param maxTokens Most output tokens (1 .. MAX_OUTPUT_TOKENS).
     /// @param temperatureMilli Temperature × 1000 (0 .. 2000).
     /// @param seed Sampling seed (0 .. 2^53 - 1, so JSON carries it exactly).
@@ -157,6 +157,8 @@ interface IJobCoordinator {
     error UnknownSubscription(uint256 subscriptionId);
     error NotDue(uint256 subscriptionId, uint64 nextBlock);
     error NoRoundsLeft(uint256 subscriptionId);
+    /// @notice `requestBytes` was given an input whose request bytes do not hash to the job's requestHash.
+    error InputMismatch(uint256 jobId, bytes32 requestHash);
 
     event JobRequested(
         uint256 indexed jobId,
@@ -176,8 +178,15 @@ interface IJobCoordinator {
     event JobUnassignable(uint256 indexed jobId, uint8 attempts);
     event JobDeclined(uint256 indexed jobId, address indexed provider);
     event DeadlineMissed(uint256 indexed jobId, address indexed provider, uint256 penalty);
+    /// @notice The assigned provider delivered `output` with its signed receipt (`signature`, what
+    /// `Disputes.openDispute` needs; the request bytes are `requestBytes(jobId, input)`).
     event JobDelivered(
-        uint256 indexed jobId, address indexed provider, bytes output, bytes32 receiptDigest, IDisputes.Receipt receipt
+        uint256 indexed jobId,
+        address indexed provider,
+        bytes output,
+        bytes32 receiptDigest,
+        IDisputes.Receipt receipt,
+        bytes signature
     );
     event CallbackResult(uint256 indexed jobId, bool success);
     event JobSettled(uint256 indexed jobId, address indexed provider, uint256 cost, uint256 refund);

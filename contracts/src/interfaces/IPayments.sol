@@ -119,6 +119,17 @@ interface IPayments {
         uint256 cumulativeAmount,
         bytes4 reason
     );
+    /// @notice `payer` paid `amount` to `provider` for work on `modelId` straight from its wallet
+    /// (`payFor`): split as a redemption, `burned` booked for burning and `royalty` credited to the model's
+    /// royalty receiver, the rest sent to the provider.
+    event Paid(
+        address indexed payer,
+        address indexed provider,
+        bytes32 indexed modelId,
+        uint256 amount,
+        uint256 burned,
+        uint256 royalty
+    );
     /// @notice Royalties credited to `receiver` were paid out.
     event RoyaltiesClaimed(address indexed receiver, uint256 amount);
     /// @notice `amount` of burn booked by redemptions was flushed: burned, except the share sent to
@@ -187,6 +198,13 @@ interface IPayments {
     /// the batch never reverts for it.
     /// @return amount The total that left payers' allocations.
     function redeemBatch(SignedVoucher[] calldata vouchers) external returns (uint256 amount);
+
+    /// @notice Pays `amount` (pulled from the caller) to `provider` for work on `modelId`, split exactly as
+    /// a redemption of `amount` is: the burn (rounded up) booked, the royalty credited to the model's
+    /// receiver, work and burn booked to the provider in the current epoch, the rest sent to the provider.
+    /// Anyone may call (JobCoordinator pays its jobs with it); paying oneself costs the burn, as a
+    /// self-paid voucher does.
+    function payFor(address provider, bytes32 modelId, uint256 amount) external;
 
     /// @notice Pays the royalties credited to `receiver` to `receiver`. Anyone may call.
     function claimRoyalties(address receiver) external returns (uint256 amount);

@@ -27,6 +27,9 @@ const commands = [
   'deposit',
   'withdraw',
   'sim',
+  'job request',
+  'job status',
+  'job list',
 ]
 
 describe('infermesh (the command dispatcher)', () => {

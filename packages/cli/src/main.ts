@@ -10,6 +10,9 @@ import { chatCommand } from './commands/chatCommand.js'
 import { depositCommand } from './commands/depositCommand.js'
 import { explorerCommand } from './commands/explorerCommand.js'
 import { gatewayStartCommand } from './commands/gatewayStartCommand.js'
+import { jobListCommand } from './commands/jobListCommand.js'
+import { jobRequestCommand } from './commands/jobRequestCommand.js'
+import { jobStatusCommand } from './commands/jobStatusCommand.js'
 import { keysCreateCommand } from './commands/keysCreateCommand.js'
 import { modelBuyCommand } from './commands/modelBuyCommand.js'
 import { modelClaimCommand } from './commands/modelClaimCommand.js'
@@ -58,6 +61,9 @@ const commands: Command[] = [
   depositCommand,
   withdrawCommand,
   simCommand,
+  jobRequestCommand,
+  jobStatusCommand,
+  jobListCommand,
 ]
 
 function list(prefix = ''): string {

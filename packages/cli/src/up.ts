@@ -165,6 +165,13 @@ export async function up(options: UpOptions): Promise<RunningDevnet> {
         const deployment = await deployDevnetContracts(plan)
         const { token, registry, payments } = deployment.contracts
         log('contracts', `token ${token}, registry ${registry}, payments ${payments}`)
+        // On-chain jobs (issue 15): the coordinator providers' job workers serve, and the example consumer.
+        const jobs = deployment.contracts as { jobCoordinator?: string; questionOracle?: string }
+        if (jobs.jobCoordinator)
+          log(
+            'contracts',
+            `job coordinator ${jobs.jobCoordinator}, QuestionOracle ${jobs.questionOracle ?? 'none'}`,
+          )
         return deployment
       })(),
     )

@@ -21,6 +21,8 @@ export const explorerConfigSchema = z.strictObject({
       emissions: address.optional(),
       verificationFees: address.optional(),
       modelSharesFactory: address.optional(),
+      jobCoordinator: address.optional(),
+      questionOracle: address.optional(),
     }),
     /** The block the contracts were deployed in: indexing starts there. */
     startBlock: z

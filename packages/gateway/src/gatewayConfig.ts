@@ -26,6 +26,8 @@ export const gatewayConfigSchema = z.strictObject({
       verificationFees: address.optional(),
       /** ModelSharesFactory (issue 15): in the deployment; not used here. */
       modelSharesFactory: address.optional(),
+      jobCoordinator: address.optional(),
+      questionOracle: address.optional(),
     }),
   }),
   server: z

@@ -16,11 +16,13 @@ import {
 import { mnemonicToAccount } from 'viem/accounts'
 import { disputesAbi } from './abis/Disputes.js'
 import { emissionsAbi } from './abis/Emissions.js'
+import { jobCoordinatorAbi } from './abis/JobCoordinator.js'
 import { meshTimelockAbi } from './abis/MeshTimelock.js'
 import { meshTokenAbi } from './abis/MeshToken.js'
 import { modelRegistryAbi } from './abis/ModelRegistry.js'
 import { modelSharesFactoryAbi } from './abis/ModelSharesFactory.js'
 import { paymentsAbi } from './abis/Payments.js'
+import { questionOracleAbi } from './abis/QuestionOracle.js'
 import { registryAbi } from './abis/Registry.js'
 import { uptimeAbi } from './abis/Uptime.js'
 import { verificationFeesAbi } from './abis/VerificationFees.js'
@@ -104,7 +106,7 @@ describe('contracts deployed to a real anvil with viem', () => {
     await anvil?.stop()
   })
 
-  it('deploys nine contracts wired to each other with the default parameters', async () => {
+  it('deploys eleven contracts wired to each other with the default parameters', async () => {
     const { token, registry, payments, models, uptime, disputes, emissions } = deployment.contracts
     const read = chain.publicClient.readContract
     assert.equal(
@@ -243,6 +245,39 @@ describe('contracts deployed to a real anvil with viem', () => {
         }),
       ),
       'VerificationFeesAlreadySet',
+    )
+    // JobCoordinator: on this deployment's Registry, Payments and Disputes, with the default job parameters;
+    // it approved Payments itself (payFor pulls from it); the QuestionOracle requests from it.
+    const { jobCoordinator, questionOracle } = deployment.contracts
+    const job = (functionName: 'registry' | 'payments' | 'disputes' | 'token' | 'owner') =>
+      read({ address: jobCoordinator, abi: jobCoordinatorAbi, functionName })
+    assert.equal(await job('registry'), registry)
+    assert.equal(await job('payments'), payments)
+    assert.equal(await job('disputes'), disputes)
+    assert.equal(await job('token'), token)
+    assert.equal(await job('owner'), deployer.address)
+    assert.deepEqual(
+      await read({ address: jobCoordinator, abi: jobCoordinatorAbi, functionName: 'params' }),
+      {
+        drawDelay: 1,
+        responseWindow: 600n,
+        jobBond: parseEther('10'),
+        missPenalty: parseEther('1'),
+        maxAttempts: 4,
+      },
+    )
+    assert.equal(
+      await read({
+        address: token,
+        abi: meshTokenAbi,
+        functionName: 'allowance',
+        args: [jobCoordinator, payments],
+      }),
+      2n ** 256n - 1n,
+    )
+    assert.equal(
+      await read({ address: questionOracle, abi: questionOracleAbi, functionName: 'coordinator' }),
+      jobCoordinator,
     )
   })
 
@@ -644,8 +679,9 @@ describe('a real-chain deployment behind a MeshTimelock', () => {
     const timelock = deployment.contracts.timelock
     assert.ok(timelock)
     const read = chain.publicClient.readContract
-    // ModelSharesFactory has no owner: nothing in it can be changed, by the timelock or anyone.
-    const { timelock: _, modelSharesFactory: __, ...owned } = deployment.contracts
+    // ModelSharesFactory has no owner and QuestionOracle is an ownerless example consumer: nothing in them
+    // can be changed, by the timelock or anyone.
+    const { timelock: _, modelSharesFactory: __, questionOracle: ___, ...owned } = deployment.contracts
     for (const [name, address] of Object.entries(owned)) {
       assert.equal(await read({ address, abi: paymentsAbi, functionName: 'owner' }), timelock, name)
       assert.equal(

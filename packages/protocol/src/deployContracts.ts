@@ -1,11 +1,13 @@
 import { type Abi, type Address, encodeFunctionData, getAddress, type Hex, zeroHash } from 'viem'
 import { disputesAbi, disputesBytecode } from './abis/Disputes.js'
 import { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
+import { jobCoordinatorAbi, jobCoordinatorBytecode } from './abis/JobCoordinator.js'
 import { meshTimelockAbi, meshTimelockBytecode } from './abis/MeshTimelock.js'
 import { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 import { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 import { modelSharesFactoryAbi, modelSharesFactoryBytecode } from './abis/ModelSharesFactory.js'
 import { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
+import { questionOracleAbi, questionOracleBytecode } from './abis/QuestionOracle.js'
 import { registryAbi, registryBytecode } from './abis/Registry.js'
 import { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
 import { verificationFeesAbi, verificationFeesBytecode } from './abis/VerificationFees.js'
@@ -34,7 +36,8 @@ export type DeployContractsOptions = {
 
 /**
  * Deploys MeshToken (minting `initialSupply` to the deployer), ModelRegistry, Registry, Payments, Uptime,
- * Disputes, Emissions, VerificationFees and ModelSharesFactory (revenue shares of models; owned by nobody) to
+ * Disputes, Emissions, VerificationFees, ModelSharesFactory (revenue shares of models; owned by nobody),
+ * JobCoordinator (which deploys its JobCodec and JobProviders) and the example consumer QuestionOracle to
  * any EVM chain and returns where they are; makes Disputes the
  * Registry's slasher and Emissions MESH's minter, and wires VerificationFees (it names Disputes, then
  * Payments and Disputes name it; Payments sends `verificationShareBps` of every flushed burn to it), each
@@ -173,6 +176,24 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     [models, payments],
   )
 
+  // JobCoordinator deploys its JobCodec and JobProviders and approves Payments itself (payFor pulls from it).
+  const jobCoordinator = await deploy('JobCoordinator', jobCoordinatorAbi, jobCoordinatorBytecode, [
+    owner,
+    registry,
+    payments,
+    disputes,
+    {
+      drawDelay: Number(params.jobDrawDelay),
+      responseWindow: params.jobResponseWindow,
+      jobBond: params.jobBond,
+      missPenalty: params.jobMissPenalty,
+      maxAttempts: Number(params.jobMaxAttempts),
+    },
+  ])
+  const questionOracle = await deploy('QuestionOracle', questionOracleAbi, questionOracleBytecode, [
+    jobCoordinator,
+  ])
+
   async function wire(what: string, send: () => Promise<Hex>): Promise<void> {
     try {
       const hash = await send()
@@ -237,6 +258,7 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
     { address: disputes, abi: disputesAbi },
     { address: emissions, abi: emissionsAbi },
     { address: verificationFees, abi: verificationFeesAbi },
+    { address: jobCoordinator, abi: jobCoordinatorAbi },
   ] as const
   let timelock: Address | undefined
   if (params.timelockDelay > 0n) {
@@ -312,6 +334,8 @@ export async function deployContracts(options: DeployContractsOptions): Promise<
       emissions,
       verificationFees,
       modelSharesFactory,
+      jobCoordinator,
+      questionOracle,
       ...(timelock && { timelock }),
     },
     params,

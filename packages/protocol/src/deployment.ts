@@ -98,6 +98,19 @@ export const deployParamsSchema = z.object({
    * rolls over to a later epoch. Defaults to 5 MESH so that older deployment files still load.
    */
   maxFeePerVote: uint.default(5n * 10n ** 18n),
+  /**
+   * MESH wei a provider keeps posted in the JobCoordinator to be drawn for on-chain jobs (at most 1,000,000
+   * MESH). Defaults to 10 MESH so that older deployment files still load.
+   */
+  jobBond: uint.default(10n * 10n ** 18n),
+  /** MESH wei taken from the bond of a provider that misses a job's deadline, paid to the requester (≤ jobBond). */
+  jobMissPenalty: uint.default(10n ** 18n),
+  /** Seconds an assigned provider has to deliver an on-chain job (60 to 86,400). */
+  jobResponseWindow: uint.default(600n),
+  /** Blocks between a job's request (or re-draw) and the block whose hash seeds its draw (1 to 255). */
+  jobDrawDelay: uint.default(1n),
+  /** Draws before a job that found no eligible provider is refunded (1 to 16). */
+  jobMaxAttempts: uint.default(4n),
 })
 export type DeployParams = z.output<typeof deployParamsSchema>
 
@@ -108,7 +121,8 @@ export type DeployParams = z.output<typeof deployParamsSchema>
  * (half to the challenger), 3-member committees committing for 12 h and revealing for 12 h in at most 2
  * rounds (so the 7 days of unbonding outlast the 5 days a dispute can take), and 1,000 MESH per epoch
  * halving yearly (40% uptime, 40% work capped at 2.5% of paid work, 20% validators); 20% of the flushed burn
- * pays committee votes, at most 5 MESH a vote.
+ * pays committee votes, at most 5 MESH a vote; on-chain jobs need a 10 MESH bond, a missed deadline costs 1 MESH of
+ * it, an assigned provider has 10 minutes, a draw reads the next block's hash and a job gets 4 draws.
  */
 export const defaultDeployParams: DeployParams = {
   minStake: 1000n * 10n ** 18n,
@@ -142,6 +156,11 @@ export const defaultDeployParams: DeployParams = {
   challengeEpochs: 1n,
   verificationShareBps: 2000n,
   maxFeePerVote: 5n * 10n ** 18n,
+  jobBond: 10n * 10n ** 18n,
+  jobMissPenalty: 10n ** 18n,
+  jobResponseWindow: 600n,
+  jobDrawDelay: 1n,
+  jobMaxAttempts: 4n,
 }
 
 /**
@@ -174,6 +193,10 @@ export const deploymentSchema = z.object({
     verificationFees: address,
     /** ModelSharesFactory: revenue-share tokens of models and their offerings (issue 15). */
     modelSharesFactory: address,
+    /** JobCoordinator: on-chain inference jobs with a callback (issue 15). */
+    jobCoordinator: address,
+    /** QuestionOracle: the example consumer of on-chain jobs (asks a model, stores the answers). */
+    questionOracle: address,
     /** The MeshTimelock that owns every contract, when the deployment has one (params.timelockDelay > 0). */
     timelock: address.optional(),
   }),

@@ -1,11 +1,15 @@
 export { disputesAbi, disputesBytecode } from './abis/Disputes.js'
 export { emissionsAbi, emissionsBytecode } from './abis/Emissions.js'
+export { jobCodecAbi, jobCodecBytecode } from './abis/JobCodec.js'
+export { jobCoordinatorAbi, jobCoordinatorBytecode } from './abis/JobCoordinator.js'
+export { jobProvidersAbi, jobProvidersBytecode } from './abis/JobProviders.js'
 export { meshTimelockAbi, meshTimelockBytecode } from './abis/MeshTimelock.js'
 export { meshTokenAbi, meshTokenBytecode } from './abis/MeshToken.js'
 export { modelRegistryAbi, modelRegistryBytecode } from './abis/ModelRegistry.js'
 export { modelSharesAbi, modelSharesBytecode } from './abis/ModelShares.js'
 export { modelSharesFactoryAbi, modelSharesFactoryBytecode } from './abis/ModelSharesFactory.js'
 export { paymentsAbi, paymentsBytecode } from './abis/Payments.js'
+export { questionOracleAbi, questionOracleBytecode } from './abis/QuestionOracle.js'
 export { registryAbi, registryBytecode } from './abis/Registry.js'
 export { shareOfferingAbi, shareOfferingBytecode } from './abis/ShareOffering.js'
 export { uptimeAbi, uptimeBytecode } from './abis/Uptime.js'
@@ -35,6 +39,26 @@ export { hashResponse } from './hashResponse.js'
 export { emptyTokensHash, hashTokenIds } from './hashTokenIds.js'
 export { receiptEvent, receiptHeader, voucherHeader } from './headers.js'
 export { erc1271Gas, isValidSignatureNow, type SignatureRuleClient } from './isValidSignatureNow.js'
+export { type JobRequestFields, jobRequestBytes } from './jobRequestBytes.js'
+export { type GetJobParameters, getJob, type Job, type NamedJob } from './jobs/getJob.js'
+export { type JobStatus, jobStatus, jobStatuses } from './jobs/jobStatus.js'
+export {
+  type JobDelivered,
+  type ReadJobDeliveredParameters,
+  readJobDelivered,
+} from './jobs/readJobDelivered.js'
+export {
+  type JobRequested,
+  type ReadJobRequestedParameters,
+  readJobRequested,
+} from './jobs/readJobRequested.js'
+export {
+  type JobMessage,
+  type RequestedJob,
+  type RequestJobParameters,
+  requestJob,
+} from './jobs/requestJob.js'
+export { type WatchJobParameters, watchJob } from './jobs/watchJob.js'
 export { paymentsDigest } from './paymentsDigest.js'
 export { privateKeyToFastAccount } from './privateKeyToFastAccount.js'
 export { type ProviderConfig, type ProviderConfigInput, providerConfigSchema } from './providerConfig.js'

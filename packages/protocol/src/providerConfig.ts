@@ -60,7 +60,11 @@ const chainSchema = z.strictObject({
     emissions: address.optional(),
     /** VerificationFees: pays validators' committee votes (issue 12). */
     verificationFees: address.optional(),
-    /** ModelSharesFactory (issue 15): in the deployment; not used here. */
+    /** JobCoordinator: on-chain jobs with a callback (issue 15); the job worker runs when it is set. */
+    jobCoordinator: address.optional(),
+    /** The example consumer of on-chain jobs (not used by the provider; deployment files carry it). */
+    questionOracle: address.optional(),
+    /** ModelSharesFactory (not used by the provider; deployment files carry it). */
     modelSharesFactory: address.optional(),
   }),
 })
@@ -179,6 +183,29 @@ const databaseSchema = z.strictObject({
   dir: z.string().min(1).optional(),
 })
 
+const jobsSchema = z.strictObject({
+  /** Serve on-chain jobs when `chain.contracts.jobCoordinator` is set. Default true. */
+  enabled: z.boolean().default(true),
+  /**
+   * Enroll in the JobCoordinator for every offered chat model at start (and again after a missed deadline
+   * unenrolled it), posting the job bond it asks for from the provider's MESH. Default false (`infermesh up`
+   * turns it on): enrolling commits the provider to deliver on time or lose part of the bond.
+   */
+  enroll: z.boolean().default(false),
+  /** Most output tokens the provider takes for a job; a job asking more is declined. Default 1024. */
+  maxTokens: positiveInt.default(1024),
+  /** How often the chain is read for new assignments, due subscription rounds and settlements. Default 1 s. */
+  pollMs: positiveInt.default(1_000),
+  /** Trigger due subscription rounds of models it serves (anyone may). Default true. */
+  triggerSubscriptions: z.boolean().default(true),
+  /** Settle its delivered jobs once their dispute window has passed. Default true. */
+  settle: z.boolean().default(true),
+  /** Attempts of a delivery whose transaction failed for a transient reason. Default 5. */
+  deliveryAttempts: positiveInt.max(100).default(5),
+  /** Blocks read back at start for jobs assigned while the provider was down. Default 20,000. */
+  lookBackBlocks: positiveInt.default(20_000),
+})
+
 const registrationSchema = z.strictObject({
   /** Public base URL gateways call (what the Registry publishes), e.g. `https://gpu1.example.com`. */
   endpoint: httpUrl,
@@ -228,6 +255,8 @@ export const providerConfigSchema = z
     database: databaseSchema.prefault({}),
     /** What the provider publishes in the Registry. */
     registration: registrationSchema,
+    /** On-chain jobs (JobCoordinator): assignment, delivery, subscription rounds, settlement. */
+    jobs: jobsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>()

@@ -12,6 +12,8 @@ import pino, { type Logger } from 'pino'
 import { createWalletClient, http, type LocalAccount } from 'viem'
 import { createOpenAICompatibleBackend } from './backends/createOpenAICompatibleBackend.js'
 import { ProviderError } from './errors.js'
+import { createJobStore } from './jobs/createJobStore.js'
+import { createJobWorker, type JobWorker } from './jobs/createJobWorker.js'
 import { createLimiter } from './server/createLimiter.js'
 import { createMetrics } from './server/createMetrics.js'
 import { createProviderServer } from './server/createProviderServer.js'
@@ -29,6 +31,8 @@ export type RunningProvider = {
   address: `0x${string}`
   models: ServedModel[]
   settler: Settler
+  /** The on-chain job worker; undefined when no JobCoordinator is configured or `jobs.enabled` is off. */
+  jobs?: JobWorker
   /** Stops taking requests, finishes those in flight, redeems what is owed, frees everything. */
   close: () => Promise<void>
 }
@@ -194,9 +198,40 @@ export async function startProvider({
       }
     })
     settler.start()
+
+    const coordinator = config.chain.contracts.jobCoordinator
+    let jobs: JobWorker | undefined
+    if (coordinator && config.jobs.enabled) {
+      jobs = createJobWorker({
+        publicClient,
+        walletClient: wallet,
+        account,
+        chainId: chain.id,
+        coordinator,
+        payments,
+        backend,
+        models,
+        limiter,
+        store: await createJobStore(db),
+        config: config.jobs,
+        log,
+        onDelivered: ({ jobId, gasUsed, latencyMs }) =>
+          log.debug({ msg: 'job delivery', jobId: jobId.toString(), gasUsed: gasUsed.toString(), latencyMs }),
+      })
+      // Stops before the server drains (cleanups run in reverse): the job in hand finishes first.
+      const worker = jobs
+      cleanups.push(() => worker.stop())
+      await jobs.start()
+    }
     ready = true
-    log.info({ msg: 'provider ready', url, provider: account.address, models: models.map((m) => m.name) })
-    return { url, address: account.address, models, settler, close }
+    log.info({
+      msg: 'provider ready',
+      url,
+      provider: account.address,
+      models: models.map((m) => m.name),
+      ...(jobs && { jobCoordinator: coordinator }),
+    })
+    return { url, address: account.address, models, settler, ...(jobs && { jobs }), close }
   } catch (error) {
     await close()
     throw error

@@ -17,6 +17,7 @@ import { registerValidator } from './chain/registerValidator.js'
 import { createDisputeAgent } from './disputes/createDisputeAgent.js'
 import { ValidatorError } from './errors.js'
 import { createFeeClaimer } from './fees/createFeeClaimer.js'
+import { createJobWatcher } from './jobs/createJobWatcher.js'
 import { createProber } from './probe/createProber.js'
 import { createReputation } from './samples/createReputation.js'
 import { createSampleFeeGate } from './samples/createSampleFeeGate.js'
@@ -177,7 +178,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
     }
 
     let agent: ReturnType<typeof createDisputeAgent> | undefined
-    const judge = async (sample: CheckedSample, source: 'gateway' | 'probe') => {
+    const judge = async (sample: CheckedSample, source: 'gateway' | 'probe' | 'job') => {
       const result = await check({
         receipt: sample.receipt,
         kind: sample.kind,
@@ -212,7 +213,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
         })
       }
     }
-    const queue = createSampleQueue<{ sample: CheckedSample; source: 'gateway' | 'probe' }>({
+    const queue = createSampleQueue<{ sample: CheckedSample; source: 'gateway' | 'probe' | 'job' }>({
       maxQueue: config.samples.maxQueue,
       run: async ({ sample, source }) => {
         metrics.queue.set(queue.waiting())
@@ -451,6 +452,19 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
           log,
         })
       : undefined
+    // Delivered on-chain jobs: a share re-executed like samples, a breach disputed (unassigned: no sample signer).
+    const jobWatcher =
+      contracts.jobCoordinator && config.jobs.share > 0
+        ? createJobWatcher({
+            publicClient,
+            coordinator: contracts.jobCoordinator,
+            knownModels,
+            share: config.jobs.share,
+            lookBackBlocks: config.jobs.lookBackBlocks,
+            enqueue: (sample) => queue.add({ sample, source: 'job' }),
+            log,
+          })
+        : undefined
     let lastClaimTick = 0
     prober.start()
     cleanups.push(() => prober.stop())
@@ -460,6 +474,7 @@ export async function startValidator(options: StartValidatorOptions): Promise<Ru
         .catch(() => {})
         .then(() => reporter.tick())
       void agent?.tick()
+      void jobWatcher?.tick()
       // Points are claimable only once their epoch ended: reading the fee events every 10 s is enough.
       if (claimer && Date.now() - lastClaimTick >= 10_000) {
         lastClaimTick = Date.now()

@@ -28,6 +28,8 @@ export const validatorConfigSchema = z.strictObject({
       verificationFees: address.optional(),
       /** ModelSharesFactory (issue 15): in the deployment; not used here. */
       modelSharesFactory: address.optional(),
+      jobCoordinator: address.optional(),
+      questionOracle: address.optional(),
     }),
   }),
   server: z
@@ -91,6 +93,17 @@ export const validatorConfigSchema = z.strictObject({
       redeemThreshold: wei.default(10n ** 18n),
       /** Redeem every channel with anything unredeemed this often (fees below the threshold). Default 15 min. */
       redeemIntervalMs: z.number().int().positive().default(900_000),
+    })
+    .prefault({}),
+  jobs: z
+    .strictObject({
+      /**
+       * Share of delivered on-chain jobs (of models the validator holds) re-executed, 0 to 1; a clear breach
+       * is disputed like a sample's. Default 0.1; `infermesh up` checks every one.
+       */
+      share: z.number().min(0).max(1).default(0.1),
+      /** Blocks read back for deliveries at start. Default 20,000. */
+      lookBackBlocks: z.number().int().positive().default(20_000),
     })
     .prefault({}),
   epochs: z

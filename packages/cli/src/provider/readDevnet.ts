@@ -24,6 +24,8 @@ const devnetSchema = z.object({
     emissions: address.optional(),
     verificationFees: address.optional(),
     modelSharesFactory: address.optional(),
+    jobCoordinator: address.optional(),
+    questionOracle: address.optional(),
   }),
   deployer: z.object({ address, privateKey }),
   startBlock: z

@@ -32,6 +32,9 @@ export async function startDevnetChain(params: { port: number; logFile: string }
       anvilBinary(),
       ...['--host', '127.0.0.1', '--port', String(params.port), '--chain-id', String(chainId)],
       ...['--mnemonic', anvilMnemonic],
+      // Transactions mine at once as before, and a block comes every second besides: a job's draw reads
+      // the hash of a block after its request (JobCoordinator), which an idle devnet would never make.
+      ...['--block-time', '1', '--mixed-mining'],
     ],
     { stdio: ['ignore', log.fd, log.fd, 'ipc'], detached: true },
   )

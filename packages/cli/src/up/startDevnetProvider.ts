@@ -51,6 +51,8 @@ export async function startDevnetProvider(params: {
     payments: { creditLimit: parseEther('10').toString(), settleIntervalMs: 10_000 },
     database: { dir: provider.dataDir },
     registration: { endpoint: provider.url, region: provider.region, hardware: params.hardware },
+    // The devnet's providers take on-chain jobs: they enroll (posting the job bond) once registered.
+    jobs: { enroll: true, pollMs: 500 },
   }
   await writeFile(provider.configFile, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 })
   const cheat: Record<string, string> =

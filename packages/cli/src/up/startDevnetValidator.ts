@@ -37,6 +37,8 @@ export async function startDevnetValidator(params: {
     epochs: { pollMs: 1_000, claimForOthers: validator.claimForOthers },
     // Paid samples: the gateway's fee is each validator's minimum.
     samples: { minSampleFee: devnetSampleFee.toString() },
+    // Every delivered on-chain job is re-executed on the devnet.
+    jobs: { share: 1 },
   }
   await writeFile(validator.configFile, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 })
   const daemon = await spawnDaemon({

@@ -2,6 +2,7 @@ import type { Sql } from '@infermesh/node/database'
 import {
   disputesAbi,
   emissionsAbi,
+  jobCoordinatorAbi,
   meshTokenAbi,
   modelRegistryAbi,
   modelSharesAbi,
@@ -14,6 +15,7 @@ import {
   verificationFeesAbi,
 } from '@infermesh/protocol'
 import { type Abi, type Address, zeroAddress } from 'viem'
+import { sanitizeText } from '../db/sanitizeText.js'
 import type { ExplorerConfig } from '../explorerConfig.js'
 
 /** JSON form of an event's arguments: integers as decimal strings, addresses lower-case. */
@@ -575,7 +577,122 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
               ...(args.offering === zero ? [] : [offeringHandlers(s(args.offering) as Address)]),
             ],
     })
+  if (contracts.jobCoordinator)
+    table.push({
+      name: 'jobCoordinator',
+      address: contracts.jobCoordinator,
+      abi: jobCoordinatorAbi as Abi,
+      handlers: {
+        JobRequested: async (tx, event) => {
+          const { args } = event
+          await tx.query(
+            `insert into jobs (id, requester, model_id, subscription_id, status, input, max_tokens, temperature_milli,
+               seed, max_payment, callback_gas_limit, deadline, requested_block, requested_at)
+             values ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, to_timestamp($11), $12, $13)
+             on conflict (id) do nothing`,
+            [
+              args.jobId,
+              args.requester,
+              args.modelId,
+              args.subscriptionId,
+              bytesText(args.input),
+              args.maxTokens,
+              args.temperatureMilli,
+              args.seed,
+              args.maxPayment,
+              args.callbackGasLimit,
+              seconds(args.deadline),
+              event.blockNumber.toString(),
+              event.timestamp,
+            ],
+          )
+        },
+        JobAssigned: async (tx, event) => {
+          const { args } = event
+          await tx.query(
+            `update jobs set status = 'assigned', provider = $2, attempts = $3, respond_by = to_timestamp($4),
+               assigned_at = $5 where id = $1`,
+            [args.jobId, args.provider, Number(s(args.attempt)), seconds(args.respondBy), event.timestamp],
+          )
+        },
+        JobDeclined: async (tx, { args }) => {
+          await tx.query(
+            `update jobs set status = 'requested', provider = null,
+               declined = declined || jsonb_build_array($2::text) where id = $1`,
+            [args.jobId, args.provider],
+          )
+        },
+        DeadlineMissed: async (tx, { args }) => {
+          await tx.query(
+            `update jobs set status = 'requested', provider = null,
+               missed = missed || jsonb_build_array(jsonb_build_object('provider', $2::text, 'penalty', $3::text))
+             where id = $1`,
+            [args.jobId, args.provider, s(args.penalty)],
+          )
+        },
+        JobDelivered: async (tx, event) => {
+          const { args } = event
+          const receipt = args.receipt as Record<string, string>
+          await tx.query(
+            `update jobs set status = 'delivered', provider = $2, output = $3, receipt_digest = $4, input_tokens = $5,
+               output_tokens = $6, cost = $7, delivered_at = $8, delivered_tx = $9 where id = $1`,
+            [
+              args.jobId,
+              args.provider,
+              bytesText(args.output),
+              args.receiptDigest,
+              receipt.inputTokens,
+              receipt.outputTokens,
+              receipt.cost,
+              event.timestamp,
+              event.txHash,
+            ],
+          )
+        },
+        CallbackResult: async (tx, { args }) => {
+          await tx.query('update jobs set callback_success = $2 where id = $1', [
+            args.jobId,
+            args.success === true,
+          ])
+        },
+        JobSettled: async (tx, event) => {
+          const { args } = event
+          await tx.query(`update jobs set status = 'settled', refund = $2, closed_at = $3 where id = $1`, [
+            args.jobId,
+            s(args.refund),
+            event.timestamp,
+          ])
+        },
+        JobRefunded: async (tx, event) => {
+          const { args } = event
+          await tx.query(
+            `update jobs set status = 'refunded', refund = $2, refund_reason = $3, closed_at = $4 where id = $1`,
+            [args.jobId, s(args.amount), bytes32Text(args.reason), event.timestamp],
+          )
+        },
+      },
+    })
   return table
+}
+
+/** The most characters of a job's input or output the explorer keeps (the whole bytes are in the logs). */
+export const maxJobTextLength = 1000
+
+/** Bytes (0x hex, possibly cut by the indexer) as text: UTF-8, bad sequences as U+FFFD, at most maxJobTextLength. */
+function bytesText(value: unknown): string {
+  const hex = s(value)
+    .replace(/^0x/, '')
+    .replace(/[^0-9a-fA-F]/g, '')
+  const bytes = Buffer.from(hex.slice(0, hex.length - (hex.length % 2)), 'hex')
+  return sanitizeText(bytes.toString('utf8'), maxJobTextLength)
+}
+
+/** A bytes32 holding a short ASCII word (a refund's reason: "guilty", "expired", …). */
+function bytes32Text(value: unknown): string {
+  const bytes = Buffer.from(s(value).replace(/^0x/, '').slice(0, 64), 'hex')
+  let end = bytes.length
+  while (end > 0 && bytes[end - 1] === 0) end--
+  return sanitizeText(bytes.subarray(0, end).toString('utf8'), 64)
 }
 
 /** Adds `amount` (negative to take) to a holder's balance of a share token. */

@@ -7,6 +7,7 @@ import type { Address } from 'viem'
 import { ExplorerError } from '../errors.js'
 import { updateProfile } from '../profile/updateProfile.js'
 import { readDisputes } from '../queries/readDisputes.js'
+import { readJobs } from '../queries/readJobs.js'
 import { readModels } from '../queries/readModels.js'
 import { readOverview } from '../queries/readOverview.js'
 import { readProvider } from '../queries/readProvider.js'
@@ -123,6 +124,41 @@ export function createExplorerServer(options: ExplorerServerOptions) {
     return { validators: await readValidators(db), fees }
   })
   app.get('/api/disputes', async () => readDisputes(db))
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/jobs', async (request) => {
+    const { requester, provider, status, before, limit } = request.query
+    const bad = (message: string) => new ExplorerError(message, { status: 400, code: 'invalid_request' })
+    for (const [name, value] of Object.entries({ requester, provider }))
+      if (value !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(value))
+        throw bad(`${name} must be a 0x address.`)
+    if (
+      status !== undefined &&
+      !['requested', 'assigned', 'delivered', 'settled', 'refunded'].includes(status)
+    )
+      throw bad('status must be requested, assigned, delivered, settled or refunded.')
+    if (before !== undefined && !/^[1-9]\d{0,76}$/.test(before)) throw bad('before must be a job id.')
+    if (limit !== undefined && !/^[1-9]\d{0,2}$/.test(limit))
+      throw bad('limit must be a number from 1 to 200.')
+    return {
+      jobs: await readJobs(db, {
+        ...(requester && { requester }),
+        ...(provider && { provider }),
+        ...(status && { status }),
+        ...(before && { before: BigInt(before) }),
+        ...(limit && { limit: Number(limit) }),
+      }),
+    }
+  })
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request) => {
+    const [job] = /^[1-9]\d{0,76}$/.test(request.params.id)
+      ? await readJobs(db, { id: BigInt(request.params.id), limit: 1 })
+      : []
+    if (!job)
+      throw new ExplorerError(`No job ${request.params.id} on the JobCoordinator.`, {
+        status: 404,
+        code: 'unknown_job',
+      })
+    return job
+  })
   app.get('/api/reference-prices', async () => options.referencePrices)
   app.post<{ Params: { address: string } }>('/api/providers/:address/profile', async (request) => {
     const updated = await updateProfile({

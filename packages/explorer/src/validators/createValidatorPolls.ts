@@ -56,7 +56,7 @@ const storedReport = z.object({
   provider: address,
   modelId: bytes32,
   receiptDigest: bytes32,
-  source: z.enum(['gateway', 'probe', 'committee']),
+  source: z.enum(['gateway', 'probe', 'committee', 'job']),
   verdict: z.enum(['pass', 'drift', 'breach']),
   checkedTokens: count,
   // Free text: stored sanitized and cut, never refused for its content.

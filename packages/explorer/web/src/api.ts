@@ -272,6 +272,42 @@ export type Dispute = {
   votes: DisputeVote[]
 }
 
+/** An on-chain job (GET /api/jobs, /api/jobs/:id). */
+export type Job = {
+  id: string
+  requester: string
+  model_id: string
+  subscription_id: string
+  status: 'requested' | 'assigned' | 'delivered' | 'settled' | 'refunded'
+  input: string
+  max_tokens: number
+  temperature_milli: number
+  seed: string
+  max_payment: string
+  callback_gas_limit: string
+  deadline: string
+  provider: string | null
+  attempts: number
+  respond_by: string | null
+  declined: string[]
+  missed: { provider: string; penalty: string }[]
+  output: string | null
+  receipt_digest: string | null
+  input_tokens: string | null
+  output_tokens: string | null
+  cost: string | null
+  callback_success: boolean | null
+  refund: string | null
+  refund_reason: string | null
+  requested_block: string
+  requested_at: string
+  assigned_at: string | null
+  delivered_at: string | null
+  delivered_tx: string | null
+  closed_at: string | null
+  dispute: { id: string; status: string; outcome: string | null } | null
+}
+
 export type Disputes = {
   disputes: Dispute[]
   slashes: {

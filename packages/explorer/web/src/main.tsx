@@ -2,6 +2,8 @@ import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { LiveVersion, type Status } from './api'
 import { DisputesPage } from './pages/DisputesPage'
+import { JobPage } from './pages/JobPage'
+import { JobsPage } from './pages/JobsPage'
 import { ModelsPage } from './pages/ModelsPage'
 import { OverviewPage } from './pages/OverviewPage'
 import { ProviderPage } from './pages/ProviderPage'
@@ -16,6 +18,7 @@ const pages = [
   { to: '/models', label: 'Models' },
   { to: '/validators', label: 'Validators' },
   { to: '/disputes', label: 'Disputes' },
+  { to: '/jobs', label: 'Jobs' },
 ]
 
 /** Live updates: the server says when something changed; every page re-reads what it shows. */
@@ -63,6 +66,9 @@ function Page({ path }: { path: string }) {
   if (path === '/providers' || path === '/providers/') return <ProvidersPage />
   if (path === '/models' || path === '/models/') return <ModelsPage />
   if (path === '/disputes' || path === '/disputes/') return <DisputesPage />
+  const job = path.match(/^\/jobs\/([1-9]\d{0,76})\/?$/)
+  if (job?.[1]) return <JobPage id={job[1]} />
+  if (path === '/jobs' || path === '/jobs/') return <JobsPage />
   if (path === '/validators' || path === '/validators/') return <ValidatorsPage />
   if (path === '/' || path === '') return <OverviewPage />
   return (

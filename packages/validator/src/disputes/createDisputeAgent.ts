@@ -174,7 +174,9 @@ export function createDisputeAgent(options: DisputeAgentOptions) {
     challenging.add(provider)
     // Disputed already: keep the assignment, the next ticks claim the challenge if nobody assigned holds it.
     const keep = (id: bigint | undefined) => {
-      assignments.set(sample.receiptDigest.toLowerCase(), sample.assignment)
+      // A job's receipt has no sample signer (its payer is the coordinator): nothing to claim with.
+      if (sample.assignment.signature !== '0x')
+        assignments.set(sample.receiptDigest.toLowerCase(), sample.assignment)
       log.info({ msg: 'receipt disputed already', id: id?.toString(), provider: sample.receipt.provider })
       return undefined
     }

@@ -23,7 +23,7 @@ export type SampleReport = {
   provider: Address
   modelId: string
   receiptDigest: string
-  source: 'gateway' | 'probe' | 'committee'
+  source: 'gateway' | 'probe' | 'committee' | 'job'
   verdict: SampleVerdict
   checkedTokens: number
   reasons: string[]

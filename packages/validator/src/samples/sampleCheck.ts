@@ -16,5 +16,5 @@ export type SampleCheck = (input: {
   kind: RequestKind
   request: Record<string, unknown>
   response: string
-  source: 'gateway' | 'probe' | 'committee'
+  source: 'gateway' | 'probe' | 'committee' | 'job'
 }) => Promise<CheckResult>

@@ -26,7 +26,7 @@ export type ModelSharesView = {
   royaltyReceiver: Address
   /** A scheduled rise of the royalty, when one waits. */
   pendingRoyalty?: { bps: number; effectiveAt: bigint }
-  /** Σ royalty of every redemption for the model (Payments' Redeemed events), whoever received it. */
+  /** Σ royalty of every payment for the model (Payments' Redeemed and, for on-chain jobs, Paid events), whoever received it. */
   royaltiesPaid: bigint
   redemptions: number
   shares?: {
@@ -75,7 +75,7 @@ export async function readModelShares(
 ): Promise<ModelSharesView> {
   const { publicClient } = chain
   const fromBlock = target.startBlock
-  const [model, pending, sharesAddress, offeringAddress, redeemed] = await Promise.all([
+  const [model, pending, sharesAddress, offeringAddress, redeemed, paidFor] = await Promise.all([
     publicClient.readContract({
       address: target.contracts.models,
       abi: modelRegistryAbi,
@@ -107,6 +107,14 @@ export async function readModelShares(
       args: { modelId },
       fromBlock,
     }),
+    // On-chain jobs pay through payFor: its royalty counts the same.
+    publicClient.getContractEvents({
+      address: target.contracts.payments,
+      abi: paymentsAbi,
+      eventName: 'Paid',
+      args: { modelId },
+      fromBlock,
+    }),
   ])
   if (model.owner === zeroAddress)
     throw new CliError(`no model ${modelId} is registered: "infermesh model register" registers it`)
@@ -118,8 +126,10 @@ export async function readModelShares(
     royaltyBps: model.royaltyBps,
     royaltyReceiver: model.royaltyReceiver,
     ...(pending[1] !== 0n && { pendingRoyalty: { bps: pending[0], effectiveAt: pending[1] } }),
-    royaltiesPaid: redeemed.reduce((sum, log) => sum + (log.args.royalty ?? 0n), 0n),
-    redemptions: redeemed.length,
+    royaltiesPaid:
+      redeemed.reduce((sum, log) => sum + (log.args.royalty ?? 0n), 0n) +
+      paidFor.reduce((sum, log) => sum + (log.args.royalty ?? 0n), 0n),
+    redemptions: redeemed.length + paidFor.length,
   }
   if (sharesAddress !== zeroAddress) {
     const read = <const F extends string>(functionName: F, args: readonly unknown[] = []) =>

@@ -251,13 +251,12 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
             )
             return
           }
-          await tx.query(
-            `insert into earnings (provider, model_id, redemptions, amount, burned, royalty, earned) values ($1, $2, 1, $3, $4, $5, $6)
-             on conflict (provider, model_id) do update set redemptions = earnings.redemptions + 1,
-               amount = earnings.amount + excluded.amount, burned = earnings.burned + excluded.burned,
-               royalty = earnings.royalty + excluded.royalty, earned = earnings.earned + excluded.earned`,
-            [args.provider, args.modelId, amount, burned, royalty, amount - burned - royalty].map(String),
-          )
+          await bookEarnings(tx, args)
+        },
+        // A payment through `payFor` (an on-chain job's escrow, settled): split like a redemption, so it
+        // counts the same in the provider's earnings and the model's royalties.
+        Paid: async (tx, { args }) => {
+          await bookEarnings(tx, args)
         },
         Deposited: keepOnly,
         Withdrawn: keepOnly,
@@ -673,6 +672,20 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
       },
     })
   return table
+}
+
+/** Adds one payment (a redemption, or a `payFor`) to the provider's earnings on the model. */
+async function bookEarnings(tx: Sql, args: EventArgs) {
+  const amount = BigInt(s(args.amount))
+  const burned = BigInt(s(args.burned))
+  const royalty = BigInt(s(args.royalty))
+  await tx.query(
+    `insert into earnings (provider, model_id, redemptions, amount, burned, royalty, earned) values ($1, $2, 1, $3, $4, $5, $6)
+     on conflict (provider, model_id) do update set redemptions = earnings.redemptions + 1,
+       amount = earnings.amount + excluded.amount, burned = earnings.burned + excluded.burned,
+       royalty = earnings.royalty + excluded.royalty, earned = earnings.earned + excluded.earned`,
+    [args.provider, args.modelId, amount, burned, royalty, amount - burned - royalty].map(String),
+  )
 }
 
 /** The most characters of a job's input or output the explorer keeps (the whole bytes are in the logs). */

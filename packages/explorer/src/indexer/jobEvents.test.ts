@@ -188,6 +188,17 @@ describe('the indexer on JobCoordinator events (real anvil, PGlite)', () => {
       assert.equal(row?.status, 'settled')
       assert.equal(row?.refund, (maxPayment - receipt.cost).toString())
       assert.ok(row?.closed_at)
+      // The payment (Payments.payFor) counts in the provider's earnings like a redemption, to the wei.
+      const [earned] = await db.query<{ amount: string; burned: string; earned: string }>(
+        'select amount::text, burned::text, earned::text from earnings where lower(provider) = lower($1)',
+        [provider.address],
+      )
+      const burned = (receipt.cost * 500n + 9_999n) / 10_000n // the default burn, rounded up; no royalty
+      assert.deepEqual(earned, {
+        amount: receipt.cost.toString(),
+        burned: burned.toString(),
+        earned: (receipt.cost - burned).toString(),
+      })
     } finally {
       await db.close()
     }

@@ -5,7 +5,7 @@ import { readModelShares } from './readModelShares.js'
 /**
  * Every model registered in the ModelRegistry or offered by an active provider: its providers, price
  * range and median (MESH wei per 1M tokens), royalty rate in force, a scheduled royalty rise not yet in
- * force, and royalties and volume from Payments.Redeemed. A rise (RoyaltyIncreaseScheduled) applies at
+ * force, and royalties and volume from Payments.Redeemed and Paid (on-chain jobs). A rise (RoyaltyIncreaseScheduled) applies at
  * its effectiveAt with no event, unless a later RoyaltySet replaced it; `now` is the chain's time in
  * seconds (default the clock's). A model's revenue-share token, holders and offering come with it
  * (`readModelShares`).

@@ -38,7 +38,8 @@ export async function readOverview(db: Sql, options: { onlineWithinMs: number })
     }
   const activity = [...(await readActivity(db)).values()]
 
-  // Burned = MESH sent to 0 + the burn Payments booked at each redemption (Redeemed.burned) and has not
+  // Burned = MESH sent to 0 + the burn Payments booked at each redemption or payFor (Redeemed.burned,
+  // Paid.burned: an on-chain job's payment) and has not
   // flushed yet: a flush's own Transfer to 0 counts it, so BurnFlushed takes its amount off the booked
   // part. Together: token.totalBurned() + payments.pendingBurn(), event by event.
   const supplyRows = await db.query<{ t: Date | string; minted: string; burned: string }>(
@@ -47,11 +48,11 @@ export async function readOverview(db: Sql, options: { onlineWithinMs: number })
          then args->>'value' else '0' end as minted,
        case
          when contract = 'token' and args->>'to' = '0x0000000000000000000000000000000000000000' then args->>'value'
-         when contract = 'payments' and name = 'Redeemed' then args->>'burned'
+         when contract = 'payments' and name in ('Redeemed', 'Paid') then args->>'burned'
          when contract = 'payments' and name = 'BurnFlushed' then '-' || (args->>'amount')
          else '0' end as burned
      from chain_events
-     where (contract = 'token' and name = 'Transfer') or (contract = 'payments' and name in ('Redeemed', 'BurnFlushed'))
+     where (contract = 'token' and name = 'Transfer') or (contract = 'payments' and name in ('Redeemed', 'Paid', 'BurnFlushed'))
      order by block_number, log_index`,
   )
   let minted = 0n

@@ -49,7 +49,7 @@ export async function readProvider(
     block_number: string
   }>(
     `select timestamp as t, args, tx_hash, block_number::text from chain_events
-     where name = 'Redeemed' and args->>'provider' = $1 and lower(args->>'modelId') <> $2
+     where name in ('Redeemed', 'Paid') and args->>'provider' = $1 and lower(args->>'modelId') <> $2
      order by block_number, log_index`,
     // A sample fee (the verification channel) pays the account as a validator: not work it served.
     [key, VERIFICATION_MODEL_ID.toLowerCase()],

@@ -56,9 +56,11 @@ describe('the network "infermesh up" starts, through the openai SDK', () => {
     assert.deepEqual(Object.keys(devnet.contracts).sort(), [
       'disputes',
       'emissions',
+      'jobCoordinator',
       'modelSharesFactory',
       'models',
       'payments',
+      'questionOracle',
       'registry',
       'token',
       'uptime',

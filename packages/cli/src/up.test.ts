@@ -52,9 +52,11 @@ describe('infermesh up', () => {
     assert.deepEqual(Object.keys(devnet.contracts).sort(), [
       'disputes',
       'emissions',
+      'jobCoordinator',
       'modelSharesFactory',
       'models',
       'payments',
+      'questionOracle',
       'registry',
       'token',
       'uptime',

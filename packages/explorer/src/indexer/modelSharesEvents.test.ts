@@ -88,6 +88,13 @@ describe('the indexer on model revenue shares (issue 15)', () => {
         functionName: 'setRoyalty',
         args: [id, 1000, shares],
       })
+      // A sale sells only once the royalty is locked to the share token.
+      await chain.send(author, {
+        address: models,
+        abi: modelRegistryAbi,
+        functionName: 'lockRoyalty',
+        args: [id, 1000],
+      })
       return { shares, offering }
     }
     const buy = async (offering: Address, buyer: typeof alice, amount: bigint) => {

@@ -61,6 +61,16 @@ describe('providerConfigSchema', () => {
         minRedeemAmount: 0n,
       },
       database: {},
+      jobs: {
+        deliveryAttempts: 5,
+        enabled: true,
+        enroll: false,
+        lookBackBlocks: 20000,
+        maxTokens: 1024,
+        pollMs: 1000,
+        settle: true,
+        triggerSubscriptions: true,
+      },
       registration: {
         endpoint: 'https://gpu1.example.com',
         region: 'eu-west',

@@ -27,6 +27,9 @@ export function createAllocationReader({
   const read = async (payer: Address): Promise<bigint> => {
     const cached = cache.get(payer)
     if (cached && Date.now() - cached.at < refreshMs) return cached.value
+    // Fresh from when the read was sent, not when it came back: a slow answer (a loaded chain) may
+    // predate a release mined meanwhile, and must not count as fresh for a whole period after it.
+    const sent = Date.now()
     try {
       const [amount, releasing] = await publicClient.readContract({
         address: payments,
@@ -35,7 +38,7 @@ export function createAllocationReader({
         args: [payer, provider],
       })
       const value = amount > releasing ? amount - releasing : 0n
-      cache.set(payer, { value, at: Date.now() })
+      cache.set(payer, { value, at: sent })
       return value
     } catch (cause) {
       throw new PaymentError('The chain did not answer while checking the payer’s allocation; try again.', {

@@ -20,7 +20,10 @@ const alive = (pid: number) => {
 
 describe('infermesh up', () => {
   const dirs: string[] = []
+  /** A devnet a failed assertion left running: stopped here, or the test process waits on it for good. */
+  const running: { stop: (signal?: NodeJS.Signals) => Promise<number | null> }[] = []
   after(async () => {
+    for (const up of running) await up.stop('SIGKILL')
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
 
@@ -42,6 +45,7 @@ describe('infermesh up', () => {
       '--deposit',
       '250',
     ])
+    running.push(up)
     await up.waitFor(/Press Ctrl-C to stop\./, 120_000)
     assert.match(up.output(), /^\[ +\d+\.\ds\] chain {7}starting anvil on port \d+…$/m)
     assert.match(up.output(), /^InferMesh devnet is up after \d+\.\d s \(/m)

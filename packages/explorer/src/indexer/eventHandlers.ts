@@ -235,29 +235,10 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
       address: contracts.payments,
       abi: paymentsAbi as Abi,
       handlers: {
-        Redeemed: async (tx, { args }) => {
-          const amount = BigInt(s(args.amount))
-          const burned = BigInt(s(args.burned))
-          const royalty = BigInt(s(args.royalty))
-          // A channel on the reserved verification model pays a validator for checking samples (its
-          // `provider` is the validator): a sample fee, not a provider's work on a model.
-          if (s(args.modelId).toLowerCase() === verificationModel) {
-            await tx.query(
-              `insert into sample_fees (validator, redemptions, amount, burned, royalty, earned) values ($1, 1, $2, $3, $4, $5)
-               on conflict (validator) do update set redemptions = sample_fees.redemptions + 1,
-                 amount = sample_fees.amount + excluded.amount, burned = sample_fees.burned + excluded.burned,
-                 royalty = sample_fees.royalty + excluded.royalty, earned = sample_fees.earned + excluded.earned`,
-              [args.provider, amount, burned, royalty, amount - burned - royalty].map(String),
-            )
-            return
-          }
-          await bookEarnings(tx, args)
-        },
-        // A payment through `payFor` (an on-chain job's escrow, settled): split like a redemption, so it
-        // counts the same in the provider's earnings and the model's royalties.
-        Paid: async (tx, { args }) => {
-          await bookEarnings(tx, args)
-        },
+        // A voucher redeemed, or a payment through `payFor` (an on-chain job's escrow, settled): split the
+        // same way, so both count the same in earnings, royalties and sample fees.
+        Redeemed: (tx, { args }) => bookPayment(tx, args),
+        Paid: (tx, { args }) => bookPayment(tx, args),
         Deposited: keepOnly,
         Withdrawn: keepOnly,
         WithdrawRequested: keepOnly,
@@ -674,17 +655,32 @@ export function createEventHandlers(contracts: ExplorerConfig['chain']['contract
   return table
 }
 
-/** Adds one payment (a redemption, or a `payFor`) to the provider's earnings on the model. */
-async function bookEarnings(tx: Sql, args: EventArgs) {
+/**
+ * Books one payment (a redemption, or a `payFor`): to the provider's earnings on the model, or, on the
+ * reserved verification model, to the validator's sample fees (its `provider` is the validator paid for
+ * checking samples: not a provider's work on a model).
+ */
+async function bookPayment(tx: Sql, args: EventArgs) {
   const amount = BigInt(s(args.amount))
   const burned = BigInt(s(args.burned))
   const royalty = BigInt(s(args.royalty))
+  const figures = [amount, burned, royalty, amount - burned - royalty].map(String)
+  if (s(args.modelId).toLowerCase() === verificationModel) {
+    await tx.query(
+      `insert into sample_fees (validator, redemptions, amount, burned, royalty, earned) values ($1, 1, $2, $3, $4, $5)
+       on conflict (validator) do update set redemptions = sample_fees.redemptions + 1,
+         amount = sample_fees.amount + excluded.amount, burned = sample_fees.burned + excluded.burned,
+         royalty = sample_fees.royalty + excluded.royalty, earned = sample_fees.earned + excluded.earned`,
+      [s(args.provider), ...figures],
+    )
+    return
+  }
   await tx.query(
     `insert into earnings (provider, model_id, redemptions, amount, burned, royalty, earned) values ($1, $2, 1, $3, $4, $5, $6)
      on conflict (provider, model_id) do update set redemptions = earnings.redemptions + 1,
        amount = earnings.amount + excluded.amount, burned = earnings.burned + excluded.burned,
        royalty = earnings.royalty + excluded.royalty, earned = earnings.earned + excluded.earned`,
-    [args.provider, args.modelId, amount, burned, royalty, amount - burned - royalty].map(String),
+    [s(args.provider), s(args.modelId), ...figures],
   )
 }
 

@@ -47,7 +47,7 @@ export async function createSqlPayerLedger(
  */
 async function writeBehind(
   db: Database,
-  direct: PayerLedger & { note: Note },
+  direct: PayerLedger,
   onError?: (error: unknown) => void,
 ): Promise<PayerLedger> {
   type Entry = { p: Address; m: string; c: string }
@@ -104,19 +104,18 @@ async function writeBehind(
       const totals = await load(provider, modelId)
       totals.billed += cost
       const billed = totals.billed
-      direct.note(provider, modelId, { ...totals })
       await journal.append({ p: provider, m: modelId.toLowerCase(), c: cost.toString() })
       return billed
     },
     async addAbortAllowance(provider, modelId, amount, cap) {
       await journal.flush()
       await direct.addAbortAllowance(provider, modelId, amount, cap)
-      direct.note(provider, modelId, { ...(await reload(provider, modelId)) })
+      await reload(provider, modelId)
     },
     async resync(provider, modelId, owed) {
       await journal.flush()
       const billed = await direct.resync(provider, modelId, owed)
-      direct.note(provider, modelId, { ...(await reload(provider, modelId)) })
+      await reload(provider, modelId)
       return billed
     },
     async outstanding(provider) {
@@ -139,9 +138,7 @@ async function writeBehind(
   }
 }
 
-type Note = (provider: Address, modelId: Hex, totals: Totals | undefined) => void
-
-function createDirectLedger(db: Database): PayerLedger & { note: Note } {
+function createDirectLedger(db: Database): PayerLedger {
   /** Per provider (lower case): its channels' totals and when they were read. */
   const known = new Map<string, { at: number; channels: Map<string, Totals> }>()
   /** Per provider (lower case): how many writes this ledger made, to tell a read that raced one. */
@@ -155,7 +152,6 @@ function createDirectLedger(db: Database): PayerLedger & { note: Note } {
     row && { billed: BigInt(row.billed), allowance: BigInt(row.abort_allowance) }
   // Addresses keep the case they came in (checksummed from the chain); model ids are stored lower-case.
   return {
-    note,
     async billed(provider: Address, modelId: Hex): Promise<bigint> {
       const [row] = await db.query<{ billed: string }>(
         'select billed from payer_channels where provider = $1 and model_id = $2',

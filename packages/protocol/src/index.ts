@@ -17,6 +17,7 @@ export { verificationFeesAbi, verificationFeesBytecode } from './abis/Verificati
 export { canonicalJson } from './canonicalJson.js'
 export { type ComputeCostParameters, computeCost } from './computeCost.js'
 export { type Connection, type ConnectOptions, chainFor, connect } from './connect.js'
+export { contractRevert } from './contractRevert.js'
 export { decodeSignedReceipt } from './decodeSignedReceipt.js'
 export { decodeSignedVoucher } from './decodeSignedVoucher.js'
 export { type DeployContractsOptions, deployContracts } from './deployContracts.js'

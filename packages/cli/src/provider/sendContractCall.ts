@@ -1,4 +1,5 @@
-import { type Abi, BaseError, ContractFunctionRevertedError, type Hex } from 'viem'
+import { contractRevert } from '@infermesh/protocol'
+import { type Abi, BaseError, type Hex } from 'viem'
 import { CliError } from '../CliError.js'
 import type { ProviderChain } from './connectProviderChain.js'
 import { describeRevert } from './describeRevert.js'
@@ -27,11 +28,10 @@ export async function sendContractCall(
     const { request } = await publicClient.simulateContract({ ...call, account } as never)
     hash = await walletClient.writeContract(request as never)
   } catch (error) {
-    const reverted =
-      error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-      const reason = describeRevert(reverted.data.errorName, reverted.data.args)
-      throw new CliError(`${call.functionName} would revert: ${reason ?? reverted.data.errorName}`, {
+    const reverted = contractRevert(error)
+    if (reverted) {
+      const reason = describeRevert(reverted.name, reverted.args)
+      throw new CliError(`${call.functionName} would revert: ${reason ?? reverted.name}`, {
         cause: error,
       })
     }

@@ -1,11 +1,6 @@
-import {
-  type Address,
-  type ContractFunctionReturnType,
-  ContractFunctionRevertedError,
-  type PublicClient,
-  BaseError as ViemError,
-} from 'viem'
+import type { Address, ContractFunctionReturnType, PublicClient } from 'viem'
 import { jobCoordinatorAbi } from '../abis/JobCoordinator.js'
+import { contractRevert } from '../contractRevert.js'
 import { BaseError } from '../errors.js'
 import { type JobStatus, jobStatus } from './jobStatus.js'
 
@@ -39,9 +34,7 @@ export async function getJob({ publicClient, coordinator, jobId }: GetJobParamet
       args: [jobId],
     })
   } catch (error) {
-    const reverted =
-      error instanceof ViemError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === 'UnknownJob')
+    if (contractRevert(error)?.name === 'UnknownJob')
       throw new BaseError(`Job ${jobId} does not exist on the JobCoordinator at ${coordinator}.`, {
         cause: error,
       })

@@ -1,6 +1,7 @@
 import type { Backend } from '@infermesh/llama'
 import {
   computeCost,
+  contractRevert,
   disputesAbi,
   gasWithHeadroom,
   getJob,
@@ -18,14 +19,12 @@ import {
   type Account,
   type Address,
   type Chain,
-  ContractFunctionRevertedError,
   type Hex,
   isAddressEqual,
   type LocalAccount,
   type PublicClient,
   stringToHex,
   type Transport,
-  BaseError as ViemError,
   type WalletClient,
   zeroHash,
 } from 'viem'
@@ -85,11 +84,7 @@ const finalReverts = new Set([
 ])
 
 /** The custom error name of a contract revert, if that is what `error` is. */
-function revertName(error: unknown): string | undefined {
-  if (!(error instanceof ViemError)) return undefined
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
-  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined
-}
+const revertName = (error: unknown) => contractRevert(error)?.name
 
 /**
  * The provider's on-chain job worker (issue 15). Every `pollMs` it:

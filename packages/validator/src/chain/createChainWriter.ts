@@ -1,10 +1,9 @@
-import { gasWithHeadroom } from '@infermesh/protocol'
+import { contractRevert, gasWithHeadroom } from '@infermesh/protocol'
 import {
   type Abi,
   type Account,
   BaseError,
   type Chain,
-  ContractFunctionRevertedError,
   type Hex,
   type PublicClient,
   type TransactionReceipt,
@@ -115,13 +114,12 @@ export function revertName(error: unknown): string | undefined {
 }
 
 function describe(functionName: string, error: unknown): ValidatorError {
-  const reverted =
-    error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-    const args = (reverted.data.args ?? []).map((a) => String(a)).join(', ')
-    return new ValidatorError(`${functionName} would revert: ${reverted.data.errorName}(${args})`, {
+  const reverted = contractRevert(error)
+  if (reverted) {
+    const args = reverted.args.map((a) => String(a)).join(', ')
+    return new ValidatorError(`${functionName} would revert: ${reverted.name}(${args})`, {
       status: 502,
-      code: `revert:${reverted.data.errorName}`,
+      code: `revert:${reverted.name}`,
       cause: error,
       retryable: false,
     })

@@ -103,6 +103,37 @@ describe('createJournal', () => {
     await db.close()
   })
 
+  it('refuses new entries, retryable, once maxPending wait for a database that never answers, and takes them again when it does', async () => {
+    const db = await openDatabase()
+    await db.query(table)
+    let down = true
+    const journal = await createJournal<Entry>({
+      db,
+      name: 'down',
+      flushMs: 1,
+      maxPending: 5,
+      apply: async (tx, entries) => {
+        if (down) throw new Error('connection refused')
+        await applyTotals(tx, entries)
+      },
+      onError: () => {},
+    })
+    for (let i = 0; i < 5; i++) await journal.append({ key: 'd', amount: '1' })
+    await assert.rejects(journal.append({ key: 'd', amount: '1' }), (error: Error) => {
+      assert.ok(error instanceof JournalError)
+      assert.equal((error as JournalError).retryable, true)
+      assert.match(error.message, /not answering/)
+      return true
+    })
+    assert.equal(journal.pending().length, 5, 'the refused entry was not kept')
+    down = false
+    while (journal.pending().length > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await journal.append({ key: 'd', amount: '1' })
+    await journal.close()
+    assert.deepEqual((await readTotals(db)).d, { amount: 6n, rows: 6 })
+    await db.close()
+  })
+
   it('sets aside, when asked to, an entry the database refuses, and applies the others', async () => {
     const db = await openDatabase()
     await db.query(table)

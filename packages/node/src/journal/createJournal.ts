@@ -28,6 +28,12 @@ export type JournalOptions<Entry> = {
   flushMs?: number
   /** Most entries applied in one transaction (default 500). */
   maxBatch?: number
+  /**
+   * Most entries waiting for the database (default 100,000). While the database does not answer, the
+   * journal would otherwise grow in memory without end; past this, `append` refuses (retryable) until
+   * batches go through again, as a direct write would have failed.
+   */
+  maxPending?: number
   /** Told when a batch fails (it is retried, with a growing pause, up to 2 s). */
   onError?: (error: unknown) => void
   /**
@@ -85,6 +91,7 @@ export async function createJournal<Entry>(options: JournalOptions<Entry>): Prom
     )
   const flushMs = options.flushMs ?? 20
   const maxBatch = options.maxBatch ?? 500
+  const maxPending = options.maxPending ?? 100_000
   await db.query(checkpoints)
   const [row] = await db.query<{ seq: string }>('select seq from journal_checkpoints where name = $1', [name])
   let applied = BigInt(row?.seq ?? 0)
@@ -227,6 +234,13 @@ export async function createJournal<Entry>(options: JournalOptions<Entry>): Prom
   return {
     append(entry: Entry): Promise<void> {
       if (closed) return Promise.reject(new JournalError(`The journal ${name} is closed.`))
+      if (queue.length >= maxPending)
+        return Promise.reject(
+          new JournalError(
+            `The journal ${name} holds ${queue.length} entries the database has not taken: it is not answering. Try again later.`,
+            { retryable: true },
+          ),
+        )
       lastSeq += 1n
       const seq = lastSeq
       if (fd !== undefined) writeSync(fd, `${JSON.stringify({ s: seq.toString(), e: entry })}\n`)
